@@ -1,0 +1,43 @@
+# woundsim: the two commands a new user types are `make verify` (the main job for now) and
+# `make test`. Both install what is missing (GNU GSL from Debian's libgsl-dev) and build.
+
+SWIFT ?= swift
+# Release builds for everything that runs numerics: the kernels are written without overflow
+# checks (unsafe buffers, wrapping arithmetic); exclusivity checks are off in Package.swift.
+RELEASE := -c release
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+APT_PACKAGES := libgsl-dev pkg-config
+
+.PHONY: all deps build test verify bench bench-check clean
+
+all: build
+
+## deps: install the system libraries the package links (apt-get, only when missing)
+deps:
+	@if ! pkg-config --exists gsl 2>/dev/null; then \
+		echo "Installing $(APT_PACKAGES) with apt-get"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $(APT_PACKAGES); \
+	fi
+
+## build: release build of the woundsim command
+build: deps
+	$(SWIFT) build $(RELEASE) --product woundsim
+
+## test: every test (unit, verification, end-to-end CLI), release build
+test: deps
+	$(SWIFT) test $(RELEASE)
+
+## verify: the numerics against analytic solutions; prints a table, exits 1 on any failure
+verify: build
+	.build/release/woundsim verify
+
+## bench: the ordo-one benchmarks (Benchmarks/ is its own package)
+bench: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+
+## bench-check: run the benchmarks and check them against the committed thresholds
+bench-check: deps
+	cd Benchmarks && $(SWIFT) package benchmark thresholds check --path Thresholds
+
+clean:
+	rm -rf .build Benchmarks/.build

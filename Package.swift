@@ -1,0 +1,45 @@
+// swift-tools-version: 6.1
+// woundsim: agent-based simulation of skin-wound repair under cell-free (secretome) therapy.
+import PackageDescription
+
+/// Release hot loops run with exclusivity checks off; overflow checks are avoided in the
+/// kernels themselves (unsafe buffers, wrapping arithmetic), not by a global flag.
+let hotLoopSettings: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "woundsim",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "woundsim", targets: ["woundsim"]),
+        .library(name: "SimCore", targets: ["SimCore"]),
+        .library(name: "Fields", targets: ["Fields"]),
+        .library(name: "Verification", targets: ["Verification"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CGSL",
+            pkgConfig: "gsl",
+            providers: [.apt(["libgsl-dev"])]
+        ),
+        .target(name: "SimCore", dependencies: ["CGSL"], swiftSettings: hotLoopSettings),
+        .target(name: "Fields", dependencies: ["SimCore"], swiftSettings: hotLoopSettings),
+        .target(name: "Verification", dependencies: ["Fields", "SimCore", "CGSL"]),
+        .executableTarget(
+            name: "woundsim",
+            dependencies: [
+                "Verification", "Fields", "SimCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "CGSL"]),
+        .testTarget(name: "FieldsTests", dependencies: ["Fields", "SimCore"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "Fields", "SimCore"]),
+        .testTarget(name: "CLITests", dependencies: ["woundsim"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
