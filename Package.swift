@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "woundsim", targets: ["woundsim"]),
         .library(name: "SimCore", targets: ["SimCore"]),
         .library(name: "Fields", targets: ["Fields"]),
+        .library(name: "Cells", targets: ["Cells"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Verification", targets: ["Verification"]),
     ],
     dependencies: [
@@ -28,6 +30,8 @@ let package = Package(
         ),
         .target(name: "SimCore", dependencies: ["CGSL"], swiftSettings: hotLoopSettings),
         .target(name: "Fields", dependencies: ["SimCore"], swiftSettings: hotLoopSettings),
+        .target(name: "Cells", dependencies: ["SimCore"], swiftSettings: hotLoopSettings),
+        .target(name: "Simulation", dependencies: ["Cells", "Fields", "SimCore"], swiftSettings: hotLoopSettings),
         .target(name: "Verification", dependencies: ["Fields", "SimCore", "CGSL"]),
         .executableTarget(
             name: "woundsim",
@@ -38,6 +42,7 @@ let package = Package(
         ),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "CGSL"]),
         .testTarget(name: "FieldsTests", dependencies: ["Fields", "SimCore"]),
+        .testTarget(name: "CellsTests", dependencies: ["Cells", "Simulation", "Fields", "SimCore"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Fields", "SimCore"]),
         .testTarget(name: "CLITests", dependencies: ["woundsim"]),
     ],

@@ -1,0 +1,165 @@
+import Foundation
+
+/// A factor's effect on one behaviour: a Hill function of the local concentration.
+///
+/// ```
+/// H(c) = c^n / (EC50^n + c^n)
+/// ```
+/// Responses of one behaviour combine additively in fold change over the basal rate:
+/// ```
+/// rate = basal * (1 + sum_i (maxFold_i - 1) H_i(c_i))
+/// ```
+/// so a factor at saturation multiplies the basal rate by its `maxFold`, two saturating factors
+/// add their excess folds, and with no factor the basal rate holds. `maxFold < 1` inhibits.
+public struct Response: Sendable, Equatable {
+    /// Index of the factor in the field set.
+    public var factor: Int
+    /// Half-maximal concentration [ng/mL], > 0.
+    public var ec50: Double
+    /// Hill coefficient, > 0.
+    public var hill: Double
+    /// Fold change of the basal rate at saturation, >= 0.
+    public var maxFold: Double
+    /// Where the values come from, and whether that source is retracted.
+    public var source: String
+
+    public init(factor: Int, ec50: Double, hill: Double = 1, maxFold: Double, source: String = "") {
+        self.factor = factor; self.ec50 = ec50; self.hill = hill; self.maxFold = maxFold; self.source = source
+    }
+
+    /// H(c) in [0, 1).
+    @inlinable public func activation(_ c: Double) -> Double {
+        if c <= 0 { return 0 }
+        if hill == 1 { return c / (ec50 + c) }
+        let x = Foundation.pow(c / ec50, hill)
+        return x / (1 + x)
+    }
+}
+
+/// The basal rate of one behaviour and the factors that modulate it.
+public struct ModulatedRate: Sendable, Equatable {
+    /// Basal rate [1/min] (for motility: hops per minute).
+    public var basal: Double
+    public var responses: [Response]
+
+    public init(basal: Double, responses: [Response] = []) { self.basal = basal; self.responses = responses }
+
+    /// `basal * (1 + sum (maxFold - 1) H(c))` [1/min], never negative.
+    /// - Parameter concentration: the local concentration of factor i [ng/mL].
+    @inlinable public func rate(_ concentration: (Int) -> Double) -> Double {
+        var fold = 1.0
+        for r in responses { fold += (r.maxFold - 1) * r.activation(concentration(r.factor)) }
+        return basal * Swift.max(0, fold)
+    }
+
+    /// The largest rate the responses allow [1/min] (every factor at saturation or absent).
+    public var maximum: Double {
+        basal * Swift.max(1, 1 + responses.reduce(0) { $0 + Swift.max(0, $1.maxFold - 1) })
+    }
+}
+
+/// Timed migration: a cell becomes migratory once it has spent `lag` at or above `threshold` of
+/// any of `factors` at its own site. There is no global clock: cells the factors reach later
+/// start later.
+public struct ActivationRule: Sendable, Equatable {
+    /// Factor indices whose local concentration counts.
+    public var factors: [Int]
+    /// Concentration threshold [ng/mL].
+    public var threshold: Double
+    /// Exposure needed [min], >= 0. Default lags (endothelial 4 h, fibroblast 12 h, keratinocyte
+    /// 24 h) come from a retracted source (Hu 2013, Exp Ther Med 5:701; retracted 2016): priors,
+    /// not facts.
+    public var lag: Double
+    public var source: String
+
+    public init(factors: [Int], threshold: Double, lag: Double, source: String = "") {
+        self.factors = factors; self.threshold = threshold; self.lag = lag; self.source = source
+    }
+}
+
+/// Everything one cell kind does, as data.
+public struct KindParameters: Sendable, Equatable {
+    public var kind: CellKind
+    /// Lattice hops per minute when migratory and unstimulated [1/min]; a speed S [um/min] on
+    /// spacing h gives S / h. The hop probability per step is `rate * dt`.
+    public var motility: ModulatedRate
+    /// Chemotactic sensitivity per factor [mL/ng]: a hop toward a neighbour is weighted by
+    /// `exp(sum_f chi_f (c_f(neighbour) - c_f(here)))`.
+    public var chemotaxis: [(factor: Int, sensitivity: Double)]
+    /// Divisions per minute into a free neighbour site (contact inhibition: none when all are full).
+    public var proliferation: ModulatedRate
+    /// Deaths per minute.
+    public var apoptosis: ModulatedRate
+    public var activation: ActivationRule?
+    /// Whether the kind moves only once migratory (true) or always (false).
+    public var migratesOnlyWhenActivated: Bool
+    /// Fibroblasts: residence in the wound bed after which they become myofibroblasts [min].
+    public var differentiationResidence: Double?
+    /// Collagen deposited per minute at the cell's site, in units of a fully collagenous site.
+    public var collagenDeposition: ModulatedRate
+    /// Secretion per factor [ng/mL/min] at the cell's site.
+    public var secretion: [(factor: Int, rate: ModulatedRate)]
+    /// First-order uptake per factor [1/min] at the cell's site.
+    public var uptake: [(factor: Int, rate: Double)]
+
+    public init(kind: CellKind, motility: ModulatedRate = .init(basal: 0), chemotaxis: [(factor: Int, sensitivity: Double)] = [],
+                proliferation: ModulatedRate = .init(basal: 0), apoptosis: ModulatedRate = .init(basal: 0),
+                activation: ActivationRule? = nil, migratesOnlyWhenActivated: Bool = true, differentiationResidence: Double? = nil,
+                collagenDeposition: ModulatedRate = .init(basal: 0), secretion: [(factor: Int, rate: ModulatedRate)] = [],
+                uptake: [(factor: Int, rate: Double)] = []) {
+        self.kind = kind; self.motility = motility; self.chemotaxis = chemotaxis; self.proliferation = proliferation
+        self.apoptosis = apoptosis; self.activation = activation; self.migratesOnlyWhenActivated = migratesOnlyWhenActivated
+        self.differentiationResidence = differentiationResidence; self.collagenDeposition = collagenDeposition
+        self.secretion = secretion; self.uptake = uptake
+    }
+
+    public static func == (a: KindParameters, b: KindParameters) -> Bool {
+        a.kind == b.kind && a.motility == b.motility && a.proliferation == b.proliferation && a.apoptosis == b.apoptosis
+            && a.activation == b.activation && a.migratesOnlyWhenActivated == b.migratesOnlyWhenActivated
+            && a.differentiationResidence == b.differentiationResidence && a.collagenDeposition == b.collagenDeposition
+            && a.chemotaxis.map(\.factor) == b.chemotaxis.map(\.factor) && a.chemotaxis.map(\.sensitivity) == b.chemotaxis.map(\.sensitivity)
+            && a.secretion.map(\.factor) == b.secretion.map(\.factor) && a.secretion.map(\.rate) == b.secretion.map(\.rate)
+            && a.uptake.map(\.factor) == b.uptake.map(\.factor) && a.uptake.map(\.rate) == b.uptake.map(\.rate)
+    }
+
+    /// The largest probability per step of dying, dividing and hopping together; must be <= 1.
+    public func maximumEventProbability(dt: Double) -> Double {
+        (apoptosis.maximum + proliferation.maximum + motility.maximum) * dt
+    }
+
+    /// Checks the parameters for dt [min]; every problem names its key.
+    public func validate(dt: Double, factorCount: Int) throws(CellError) {
+        let key = "cells.\(kind)"
+        func checkRate(_ r: ModulatedRate, _ name: String) throws(CellError) {
+            guard r.basal.isFinite, r.basal >= 0 else { throw .invalid(key: "\(key).\(name)", message: "basal rate \(r.basal) /min must be >= 0") }
+            for (i, resp) in r.responses.enumerated() {
+                let k = "\(key).\(name).responses[\(i)]"
+                guard resp.factor >= 0, resp.factor < factorCount else { throw .invalid(key: k, message: "names factor \(resp.factor), but there are \(factorCount) factors") }
+                guard resp.ec50.isFinite, resp.ec50 > 0 else { throw .invalid(key: "\(k).ec50", message: "\(resp.ec50) ng/mL must be > 0") }
+                guard resp.hill.isFinite, resp.hill > 0 else { throw .invalid(key: "\(k).hill", message: "\(resp.hill) must be > 0") }
+                guard resp.maxFold.isFinite, resp.maxFold >= 0 else { throw .invalid(key: "\(k).max_fold", message: "\(resp.maxFold) must be >= 0") }
+            }
+        }
+        try checkRate(motility, "migration"); try checkRate(proliferation, "proliferation")
+        try checkRate(apoptosis, "apoptosis"); try checkRate(collagenDeposition, "collagen")
+        for s in secretion { try checkRate(s.rate, "secretion") }
+        if let a = activation {
+            guard a.lag.isFinite, a.lag >= 0 else { throw .invalid(key: "\(key).migration.lag", message: "\(a.lag) min must be >= 0") }
+            guard a.threshold.isFinite, a.threshold >= 0 else { throw .invalid(key: "\(key).migration.threshold", message: "\(a.threshold) ng/mL must be >= 0") }
+            for f in a.factors where !(0..<factorCount).contains(f) { throw .invalid(key: "\(key).migration.factors", message: "names factor \(f), but there are \(factorCount) factors") }
+        }
+        for u in uptake where !(u.rate.isFinite && u.rate >= 0) { throw .invalid(key: "\(key).uptake", message: "\(u.rate) /min must be >= 0") }
+        let p = maximumEventProbability(dt: dt)
+        if p > 1 {
+            let largest = dt / p
+            throw .invalid(key: "time.dt", message: "\(dt) min lets a \(kind) die, divide and hop with total probability \(String(format: "%.3f", p)) > 1 per step; the largest dt that fits is \(String(format: "%.4g", largest)) min")
+        }
+    }
+}
+
+public enum CellError: Error, Equatable, CustomStringConvertible, Sendable {
+    case invalid(key: String, message: String)
+    public var description: String {
+        switch self { case let .invalid(key, message): return "\(key): \(message)" }
+    }
+}

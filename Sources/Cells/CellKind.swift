@@ -1,0 +1,30 @@
+/// The cell kinds of the skin model. One population holds every kind; a cell's kind is a field,
+/// not a type (one kind field is several times faster than a type per kind; STYLE.md, Agents.jl).
+public enum CellKind: UInt8, CaseIterable, Sendable, CustomStringConvertible {
+    case keratinocyte = 0
+    /// Fibroblasts; a myofibroblast is a fibroblast with `CellFlags.myofibroblast` set.
+    case fibroblast = 1
+    case endothelial = 2
+
+    /// The name used in scenario files and outputs.
+    public var description: String { ["keratinocyte", "fibroblast", "endothelial"][Int(rawValue)] }
+
+    public init?(name: String) {
+        guard let k = CellKind.allCases.first(where: { $0.description == name }) else { return nil }
+        self = k
+    }
+}
+
+/// Per-cell state bits.
+public struct CellFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// The cell has had its lag of exposure and now migrates (timed migration).
+    public static let migratory = CellFlags(rawValue: 1 << 0)
+    /// A fibroblast that has differentiated after its residence time in the wound.
+    public static let myofibroblast = CellFlags(rawValue: 1 << 1)
+    /// Set when the cell has been updated in a step of the given parity (bit 7 = step & 1), so a
+    /// cell that moved into a tile processed later in the same step is not updated twice.
+    public static let updatedOdd = CellFlags(rawValue: 1 << 7)
+}

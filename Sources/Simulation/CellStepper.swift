@@ -1,0 +1,227 @@
+import Cells
+import Fields
+import SimCore
+
+/// The cell phases of one step (sense, decide, commit), tile by tile, independent of the
+/// thread count.
+///
+/// The x-y plane is cut into fixed tiles (`TileGrid`, 16 x 16 sites, every tile spanning all
+/// layers). Tiles get one of four colours, `(tx mod 2) + 2 (ty mod 2)`; two tiles of one colour
+/// are a whole tile apart, and a cell reaches at most one site away, so the tiles of a colour
+/// never touch the same sites and run in parallel. Colours run one after another, in an order
+/// drawn each step from the run's stream, as is the direction in which every tile is scanned, so
+/// that no direction is favoured. Within a tile, sites are visited in scan order and each cell
+/// found is sensed, decides and commits at once (random sequential update). A cell that moved
+/// into a tile visited later carries an "updated" bit for this step and is not updated twice.
+///
+/// Births are held in per-tile buffers while the colours run (the daughter's site is taken at
+/// once) and appended after the last colour, in tile order, so new ids do not depend on the
+/// thread count. Deaths free their site at once; the dead are compacted out at the end.
+/// Newborn cells act from the next step on.
+public final class CellStepper: @unchecked Sendable {
+    public let lattice: Lattice
+    public let tiles: TileGrid
+    /// Parameters per kind, indexed by `CellKind.rawValue`.
+    public let parameters: [KindParameters]
+    /// Time step [min].
+    public let dt: Double
+    public let seed: UInt64
+    /// Region per site used for residence (fibroblast -> myofibroblast): sites with a non-zero
+    /// entry count as wound bed. Nil: no wound.
+    public var woundMask: [UInt8]?
+
+    /// Births of this step: per tile, up to `birthCapacity` (parent site, daughter site).
+    private var birthParent: [Int32]
+    private var birthSite: [Int32]
+    private var birthCount: [Int32]
+    private let birthCapacity: Int
+    /// Tiles of each colour, in tile order.
+    private let colourTiles: [[Int32]]
+
+    /// Counts of the last step.
+    public private(set) var lastBirths = 0
+    public private(set) var lastDeaths = 0
+
+    static let deadFlag: UInt8 = 1 << 6
+    static let newbornMarker: Int32 = -2
+
+    public init(lattice: Lattice, parameters: [KindParameters], dt: Double, seed: UInt64, factorCount: Int,
+                tileSize: Int = 16) throws(CellError) {
+        guard factorCount <= Rules.maximumFactors else {
+            throw .invalid(key: "factors", message: "\(factorCount) factors; cells sense at most \(Rules.maximumFactors)")
+        }
+        guard dt.isFinite, dt > 0 else { throw .invalid(key: "time.dt", message: "\(dt) min must be > 0") }
+        var table = CellKind.allCases.map { KindParameters(kind: $0) }
+        for p in parameters {
+            try p.validate(dt: dt, factorCount: factorCount)
+            table[Int(p.kind.rawValue)] = p
+        }
+        self.lattice = lattice
+        self.parameters = table
+        self.dt = dt
+        self.seed = seed
+        tiles = TileGrid(lattice: lattice, tileSize: max(2, tileSize))
+        birthCapacity = tiles.tileSize * tiles.tileSize * lattice.nz
+        birthParent = [Int32](repeating: 0, count: tiles.count * birthCapacity)
+        birthSite = birthParent
+        birthCount = [Int32](repeating: 0, count: tiles.count)
+        var colours: [[Int32]] = [[], [], [], []]
+        for t in 0..<tiles.count {
+            let tx = t % tiles.tilesX, ty = t / tiles.tilesX
+            colours[(tx & 1) + 2 * (ty & 1)].append(Int32(t))
+        }
+        colourTiles = colours
+    }
+
+    /// Advances every cell by one step.
+    /// - Parameters:
+    ///   - fields: the factor fields the cells sense (nil: no factors).
+    ///   - step: the integer step clock, which keys every random stream.
+    ///   - threads: workers; the result does not depend on it.
+    public func step(_ population: inout CellPopulation, fields: FieldSet?, step: Int, threads: Int = 1) {
+        precondition(population.lattice == lattice)
+        if let fields { precondition(fields.lattice == lattice && fields.factorCount <= Rules.maximumFactors) }
+        // The order of the colours and the scan direction, drawn for this step.
+        var order = RandomStream(seed: seed, step: step, id: 0, purpose: 0xC010_0000)
+        var colours = [0, 1, 2, 3]
+        for i in stride(from: 3, to: 0, by: -1) { colours.swapAt(i, Int(order.below(UInt32(i + 1)))) }
+        let flip = order.below(4)
+        let parity: UInt8 = step & 1 == 1 ? CellFlags.updatedOdd.rawValue : 0
+
+        for t in 0..<tiles.count { birthCount[t] = 0 }
+        population.withPointers { cells in
+            birthParent.withUnsafeMutableBufferPointer { bp in
+                birthSite.withUnsafeMutableBufferPointer { bs in
+                    birthCount.withUnsafeMutableBufferPointer { bc in
+                        let buffers = UncheckedSendable((cells, bp, bs, bc, self, fields))
+                        for colour in colours {
+                            let list = colourTiles[colour]
+                            list.withUnsafeBufferPointer { tileList in
+                                let tl = UncheckedSendable(tileList)
+                                parallelFor(chunks: tileList.count, threads: threads) { c in
+                                    let (cells, bp, bs, bc, stepper, fields) = buffers.value
+                                    stepper.runTile(Int(tl.value[c]), cells: cells, fields: fields, step: step, flip: flip, parity: parity,
+                                                    birthParent: bp, birthSite: bs, birthCount: bc)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Deaths out, then births in, in tile order.
+        var deaths = 0
+        for i in 0..<population.count where population.flags[i] & Self.deadFlag != 0 { deaths += 1 }
+        if deaths > 0 { population.compact(removingFlagged: Self.deadFlag) }
+        var births = 0
+        for t in 0..<tiles.count {
+            for b in 0..<Int(birthCount[t]) {
+                let slot = t * birthCapacity + b
+                let site = Int(birthSite[slot])
+                population.cellAt[site] = -1
+                // The parent stayed on its site this step; compaction may have moved its index.
+                let p = Int(population.cellAt[Int(birthParent[slot])])
+                population.add(CellKind(rawValue: population.kind[p])!, at: site,
+                               flags: CellFlags(rawValue: (population.flags[p] & ~CellFlags.updatedOdd.rawValue) | parity),
+                               exposure: population.exposure[p], cycle: 0)
+                births += 1
+            }
+        }
+        lastBirths = births
+        lastDeaths = deaths
+    }
+
+    /// One tile: visit its sites in scan order and update each cell found.
+    private func runTile(_ t: Int, cells: PopulationPointers, fields: FieldSet?, step: Int, flip: UInt32, parity: UInt8,
+                         birthParent: UnsafeMutableBufferPointer<Int32>, birthSite: UnsafeMutableBufferPointer<Int32>,
+                         birthCount: UnsafeMutableBufferPointer<Int32>) {
+        let (xr, yr) = tiles.bounds(of: t)
+        let nx = lattice.nx, ny = lattice.ny
+        let plane = nx &* ny
+        let reverseX = flip & 1 != 0, reverseY = flip & 2 != 0
+        let factorCount = fields?.factorCount ?? 0
+        let fieldBase = fields.map { $0.buffer(0).baseAddress! }
+        let siteCount = lattice.count
+        for k in 0..<lattice.nz {
+            for jj in 0..<yr.count {
+                let j = reverseY ? yr.upperBound &- 1 &- jj : yr.lowerBound &+ jj
+                for ii in 0..<xr.count {
+                    let i = reverseX ? xr.upperBound &- 1 &- ii : xr.lowerBound &+ ii
+                    let s = k &* plane &+ j &* nx &+ i
+                    let c = Int(cells.cellAt[s])
+                    if c < 0 { continue }
+                    let f = cells.flags[c]
+                    if f & CellFlags.updatedOdd.rawValue == parity { continue }
+                    let p = parameters[Int(cells.kind[c])]
+                    // Sense.
+                    var signals = LocalSignals()
+                    if let base = fieldBase {
+                        for q in 0..<factorCount { signals.here[q] = base[q &* siteCount &+ s] }
+                        if !p.chemotaxis.isEmpty {
+                            let neighbours = SIMD4<Int>(i > 0 ? s &- 1 : -1, i < nx &- 1 ? s &+ 1 : -1,
+                                                        j > 0 ? s &- nx : -1, j < ny &- 1 ? s &+ nx : -1)
+                            for d in 0..<4 where neighbours[d] >= 0 {
+                                var a = 0.0
+                                for (factor, chi) in p.chemotaxis {
+                                    a += chi * (base[factor &* siteCount &+ neighbours[d]] - signals.here[factor])
+                                }
+                                signals.attraction[d] = a
+                            }
+                        }
+                    }
+                    var free = SIMD4<UInt8>(repeating: 0)
+                    if i > 0, cells.cellAt[s &- 1] == -1 { free[0] = 1 }
+                    if i < nx &- 1, cells.cellAt[s &+ 1] == -1 { free[1] = 1 }
+                    if j > 0, cells.cellAt[s &- nx] == -1 { free[2] = 1 }
+                    if j < ny &- 1, cells.cellAt[s &+ nx] == -1 { free[3] = 1 }
+                    // Activation and clocks.
+                    var flags = f
+                    var migratory = f & CellFlags.migratory.rawValue != 0
+                    if let rule = p.activation, !migratory {
+                        let (e, m) = Rules.activate(exposure: cells.exposure[c], signals: signals, rule: rule, dt: dt)
+                        cells.exposure[c] = e
+                        if m { migratory = true; flags |= CellFlags.migratory.rawValue }
+                    }
+                    cells.cycle[c] += Float(dt)
+                    if let mask = woundMask, mask[s] != 0 {
+                        cells.residence[c] += Float(dt)
+                        if let limit = p.differentiationResidence, Double(cells.residence[c]) >= limit {
+                            flags |= CellFlags.myofibroblast.rawValue
+                        }
+                    }
+                    flags = (flags & ~CellFlags.updatedOdd.rawValue) | parity
+                    cells.flags[c] = flags
+                    // Decide and commit.
+                    var rng = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: 1)
+                    switch Rules.decide(p, signals: signals, free: free, migratory: migratory, dt: dt, rng: &rng) {
+                    case .stay:
+                        break
+                    case let .move(d):
+                        let target = Self.neighbour(s, d, nx)
+                        cells.cellAt[s] = -1
+                        cells.cellAt[target] = Int32(c)
+                        cells.site[c] = Int32(target)
+                    case let .divide(d):
+                        let target = Self.neighbour(s, d, nx)
+                        let n = Int(birthCount[t])
+                        guard n < birthCapacity else { break }
+                        let slot = t &* birthCapacity &+ n
+                        birthParent[slot] = Int32(s)
+                        birthSite[slot] = Int32(target)
+                        birthCount[t] = Int32(n &+ 1)
+                        cells.cellAt[target] = Self.newbornMarker
+                        cells.cycle[c] = 0
+                    case .die:
+                        cells.cellAt[s] = -1
+                        cells.flags[c] = flags | Self.deadFlag
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always) static func neighbour(_ s: Int, _ d: Int, _ nx: Int) -> Int {
+        switch d { case 0: return s &- 1; case 1: return s &+ 1; case 2: return s &- nx; default: return s &+ nx }
+    }
+}
+
