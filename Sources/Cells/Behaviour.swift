@@ -91,8 +91,13 @@ public struct KindParameters: Sendable, Equatable {
     /// Deaths per minute.
     public var apoptosis: ModulatedRate
     public var activation: ActivationRule?
-    /// Whether the kind moves only once migratory (true) or always (false).
-    public var migratesOnlyWhenActivated: Bool
+    /// Whether the kind moves and divides only once activated (true: quiescent until its lag of
+    /// exposure has passed) or always (false).
+    public var activationRequired: Bool
+    /// Whether an activated cell is quiescent again in steps where none of its activation factors
+    /// is at threshold (it keeps its exposure and answers at once when they return). Default false:
+    /// once activated, always activated.
+    public var revertsWhenUnstimulated: Bool = false
     /// Fibroblasts: residence in the wound bed after which they become myofibroblasts [min].
     public var differentiationResidence: Double?
     /// Collagen deposited per minute at the cell's site, in units of a fully collagenous site.
@@ -101,25 +106,33 @@ public struct KindParameters: Sendable, Equatable {
     public var secretion: [(factor: Int, rate: ModulatedRate)]
     /// First-order uptake per factor [1/min] at the cell's site.
     public var uptake: [(factor: Int, rate: Double)]
+    /// Whether secretion needs the cell to be migratory ("stimulated").
+    public var secretesOnlyWhenMigratory: Bool = true
+    /// Endothelial sprouting: a moving cell marks the site it leaves as vessel.
+    public var leavesVesselTrail: Bool = false
+    /// Tissue region ids (see `Tissue`) this kind may move or divide into; empty: any.
+    public var allowedRegions: Set<UInt8> = []
 
     public init(kind: CellKind, motility: ModulatedRate = .init(basal: 0), chemotaxis: [(factor: Int, sensitivity: Double)] = [],
                 proliferation: ModulatedRate = .init(basal: 0), apoptosis: ModulatedRate = .init(basal: 0),
-                activation: ActivationRule? = nil, migratesOnlyWhenActivated: Bool = true, differentiationResidence: Double? = nil,
+                activation: ActivationRule? = nil, activationRequired: Bool = true, differentiationResidence: Double? = nil,
                 collagenDeposition: ModulatedRate = .init(basal: 0), secretion: [(factor: Int, rate: ModulatedRate)] = [],
                 uptake: [(factor: Int, rate: Double)] = []) {
         self.kind = kind; self.motility = motility; self.chemotaxis = chemotaxis; self.proliferation = proliferation
-        self.apoptosis = apoptosis; self.activation = activation; self.migratesOnlyWhenActivated = migratesOnlyWhenActivated
+        self.apoptosis = apoptosis; self.activation = activation; self.activationRequired = activationRequired
         self.differentiationResidence = differentiationResidence; self.collagenDeposition = collagenDeposition
         self.secretion = secretion; self.uptake = uptake
     }
 
     public static func == (a: KindParameters, b: KindParameters) -> Bool {
         a.kind == b.kind && a.motility == b.motility && a.proliferation == b.proliferation && a.apoptosis == b.apoptosis
-            && a.activation == b.activation && a.migratesOnlyWhenActivated == b.migratesOnlyWhenActivated
+            && a.activation == b.activation && a.activationRequired == b.activationRequired && a.revertsWhenUnstimulated == b.revertsWhenUnstimulated
             && a.differentiationResidence == b.differentiationResidence && a.collagenDeposition == b.collagenDeposition
             && a.chemotaxis.map(\.factor) == b.chemotaxis.map(\.factor) && a.chemotaxis.map(\.sensitivity) == b.chemotaxis.map(\.sensitivity)
             && a.secretion.map(\.factor) == b.secretion.map(\.factor) && a.secretion.map(\.rate) == b.secretion.map(\.rate)
             && a.uptake.map(\.factor) == b.uptake.map(\.factor) && a.uptake.map(\.rate) == b.uptake.map(\.rate)
+            && a.secretesOnlyWhenMigratory == b.secretesOnlyWhenMigratory && a.leavesVesselTrail == b.leavesVesselTrail
+            && a.allowedRegions == b.allowedRegions
     }
 
     /// The largest probability per step of dying, dividing and hopping together; must be <= 1.
@@ -130,6 +143,15 @@ public struct KindParameters: Sendable, Equatable {
     /// Checks the parameters for dt [min]; every problem names its key.
     public func validate(dt: Double, factorCount: Int) throws(CellError) {
         let key = "cells.\(kind)"
+        for (name, n) in [("migration", motility.responses.count), ("proliferation", proliferation.responses.count),
+                          ("apoptosis", apoptosis.responses.count), ("collagen", collagenDeposition.responses.count),
+                          ("chemotaxis", chemotaxis.count), ("secretion", secretion.count), ("uptake", uptake.count)]
+            where n > CompiledRate.capacity {
+            throw .invalid(key: "\(key).\(name)", message: "\(n) entries; at most \(CompiledRate.capacity) are allowed")
+        }
+        for s in secretion where s.rate.responses.count > CompiledRate.capacity {
+            throw .invalid(key: "\(key).secretion", message: "at most \(CompiledRate.capacity) responses per secreted factor")
+        }
         func checkRate(_ r: ModulatedRate, _ name: String) throws(CellError) {
             guard r.basal.isFinite, r.basal >= 0 else { throw .invalid(key: "\(key).\(name)", message: "basal rate \(r.basal) /min must be >= 0") }
             for (i, resp) in r.responses.enumerated() {

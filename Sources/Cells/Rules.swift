@@ -28,35 +28,48 @@ public enum Rules {
     /// The most factors a cell senses.
     public static let maximumFactors = 8
 
-    /// Timed migration: adds dt to the exposure when any of the rule's factors is at or above its
-    /// threshold, and reports whether the cell is migratory (exposure >= lag).
-    /// - Returns: the new exposure [min] and whether the cell is now migratory.
+    /// Timed migration: adds dt to the exposure when any of the kind's activation factors is at
+    /// or above its threshold; the cell is activated once the exposure reaches the lag. A kind that
+    /// reverts is active after its lag only in steps at threshold (its exposure is kept, so it
+    /// answers again at once when the factors return).
+    /// - Returns: the new exposure [min] and whether the cell is activated in this step.
     @inlinable
-    public static func activate(exposure: Float, signals: LocalSignals, rule: ActivationRule, dt: Double) -> (Float, Bool) {
+    public static func activate(exposure: Float, signals: LocalSignals, kind p: borrowing CompiledKind, dt: Double) -> (Float, Bool) {
         var above = false
-        for f in rule.factors where signals.here[f] >= rule.threshold { above = true; break }
+        var mask = p.activationMask
+        var f = 0
+        while mask != 0 {
+            if mask & 1 != 0, signals.here[f] >= p.activationThreshold { above = true; break }
+            mask >>= 1; f &+= 1
+        }
         let e = above ? exposure + Float(dt) : exposure
-        return (e, Double(e) >= rule.lag)
+        let lag = p.activationLag
+        let reverts = p.revertsWhenUnstimulated
+        let primed = Double(e) >= lag
+        return (e, primed && (above || !reverts))
     }
 
     /// One cell's decision. With one uniform draw u:
     /// `u < p_die` dies; then `< + p_divide` divides toward a random neighbour; then `< + p_move`
     /// hops toward a neighbour drawn with weights `exp(attraction)`. Either of the last two is
-    /// aborted when the chosen site is taken or off the lattice (exclusion: crowding lowers the
-    /// realised rates, as in the exclusion processes of Simpson et al.), and the cell stays.
+    /// aborted when the chosen site is taken, off the lattice or closed to the kind (exclusion:
+    /// crowding lowers the realised rates, as in the exclusion processes of Simpson et al.), and
+    /// the cell stays. A kind with `activationRequired` neither moves nor divides before it is
+    /// activated.
     ///
     /// - Parameters:
-    ///   - free: whether each neighbour site is on the lattice and empty.
-    ///   - migratory: whether the cell may move at all.
+    ///   - free: whether each neighbour site is on the lattice, empty and open to the kind.
+    ///   - activated: whether the cell is activated (migratory).
     ///   - dt: time step [min].
     @inlinable
-    public static func decide(_ p: KindParameters, signals: LocalSignals, free: SIMD4<UInt8>, migratory: Bool,
+    public static func decide(_ p: borrowing CompiledKind, signals: LocalSignals, free: SIMD4<UInt8>, activated: Bool,
                               dt: Double, rng: inout RandomStream) -> Intent {
         let c = signals.here
-        let pDie = p.apoptosis.basal > 0 ? p.apoptosis.rate { c[$0] } * dt : 0
-        let pDivide = p.proliferation.basal > 0 ? p.proliferation.rate { c[$0] } * dt : 0
-        let moving = migratory || !p.migratesOnlyWhenActivated
-        let pMove = moving && p.motility.basal > 0 ? p.motility.rate { c[$0] } * dt : 0
+        let required = p.activationRequired
+        let active = activated || !required
+        let pDie = p.apoptosis.rate(c) * dt
+        let pDivide = active ? p.proliferation.rate(c) * dt : 0
+        let pMove = active ? p.motility.rate(c) * dt : 0
         let u = rng.uniform()
         if u < pDie { return .die }
         if u < pDie + pDivide {
@@ -65,7 +78,7 @@ public enum Rules {
         }
         if u < pDie + pDivide + pMove {
             let d: Int
-            if p.chemotaxis.isEmpty {
+            if p.chemotaxisCount == 0 {
                 d = Int(rng.below(4))
             } else {
                 let a = signals.attraction

@@ -26,9 +26,26 @@ public final class CellStepper: @unchecked Sendable {
     /// Time step [min].
     public let dt: Double
     public let seed: UInt64
-    /// Region per site used for residence (fibroblast -> myofibroblast): sites with a non-zero
-    /// entry count as wound bed. Nil: no wound.
-    public var woundMask: [UInt8]?
+    /// Vessel flag per site, set where a trail-leaving cell (endothelial sprout) moves away.
+    public var vessel: UnsafeMutablePointer<UInt8>?
+    /// allowed[kind * 256 + region]: whether the kind may enter the region.
+    private let allowed: UnsafeMutablePointer<Bool>
+    /// The parameters compiled for dt, per kind (plain values for the hot loop).
+    public let compiled: UnsafeMutablePointer<CompiledKind>
+    /// Tissue region id per site (owned copy), checked against each kind's `allowedRegions`.
+    private var regionBase: UnsafeMutablePointer<UInt8>?
+
+    /// Sets the tissue region of every site; kinds with `allowedRegions` enter only those.
+    public func setRegions(_ ids: [UInt8]) {
+        precondition(ids.count == lattice.count)
+        if regionBase == nil { regionBase = .allocate(capacity: lattice.count) }
+        for (s, r) in ids.enumerated() { regionBase![s] = r }
+    }
+
+    /// Changes the region of one site (for example when a wound-epidermis site is covered).
+    public func setRegion(_ r: UInt8, at s: Int) { regionBase?[s] = r }
+
+    deinit { regionBase?.deallocate(); compiled.deallocate(); allowed.deallocate() }
 
     /// Births of this step: per tile, up to `birthCapacity` (parent site, daughter site).
     private var birthParent: [Int32]
@@ -71,6 +88,14 @@ public final class CellStepper: @unchecked Sendable {
             colours[(tx & 1) + 2 * (ty & 1)].append(Int32(t))
         }
         colourTiles = colours
+        var allowed = [Bool](repeating: true, count: 256 * CellKind.allCases.count)
+        for p in table where !p.allowedRegions.isEmpty {
+            for r in 0..<256 { allowed[Int(p.kind.rawValue) * 256 + r] = p.allowedRegions.contains(UInt8(r)) }
+        }
+        self.allowed = .allocate(capacity: allowed.count)
+        self.allowed.initialize(from: allowed, count: allowed.count)
+        compiled = .allocate(capacity: table.count)
+        for (i, p) in table.enumerated() { (compiled + i).initialize(to: CompiledKind(p, dt: dt)) }
     }
 
     /// Advances every cell by one step.
@@ -142,6 +167,7 @@ public final class CellStepper: @unchecked Sendable {
         let factorCount = fields?.factorCount ?? 0
         let fieldBase = fields.map { $0.buffer(0).baseAddress! }
         let siteCount = lattice.count
+        let regionPointer = regionBase
         for k in 0..<lattice.nz {
             for jj in 0..<yr.count {
                 let j = reverseY ? yr.upperBound &- 1 &- jj : yr.lowerBound &+ jj
@@ -152,18 +178,20 @@ public final class CellStepper: @unchecked Sendable {
                     if c < 0 { continue }
                     let f = cells.flags[c]
                     if f & CellFlags.updatedOdd.rawValue == parity { continue }
-                    let p = parameters[Int(cells.kind[c])]
+                    let kindIndex = Int(cells.kind[c])
+                    let kp = compiled + kindIndex
                     // Sense.
                     var signals = LocalSignals()
                     if let base = fieldBase {
                         for q in 0..<factorCount { signals.here[q] = base[q &* siteCount &+ s] }
-                        if !p.chemotaxis.isEmpty {
+                        if kp.pointee.chemotaxisCount > 0 {
                             let neighbours = SIMD4<Int>(i > 0 ? s &- 1 : -1, i < nx &- 1 ? s &+ 1 : -1,
                                                         j > 0 ? s &- nx : -1, j < ny &- 1 ? s &+ nx : -1)
                             for d in 0..<4 where neighbours[d] >= 0 {
                                 var a = 0.0
-                                for (factor, chi) in p.chemotaxis {
-                                    a += chi * (base[factor &* siteCount &+ neighbours[d]] - signals.here[factor])
+                                for q in 0..<kp.pointee.chemotaxisCount {
+                                    let factor = Int(kp.pointee.chemotaxisFactor[q])
+                                    a += kp.pointee.chemotaxisChi[q] * (base[factor &* siteCount &+ neighbours[d]] - signals.here[factor])
                                 }
                                 signals.attraction[d] = a
                             }
@@ -174,30 +202,42 @@ public final class CellStepper: @unchecked Sendable {
                     if i < nx &- 1, cells.cellAt[s &+ 1] == -1 { free[1] = 1 }
                     if j > 0, cells.cellAt[s &- nx] == -1 { free[2] = 1 }
                     if j < ny &- 1, cells.cellAt[s &+ nx] == -1 { free[3] = 1 }
+                    if let regionIDs = regionPointer, free != .zero {
+                        let row = kindIndex &* 256
+                        if free[0] != 0, !allowed[row &+ Int(regionIDs[s &- 1])] { free[0] = 0 }
+                        if free[1] != 0, !allowed[row &+ Int(regionIDs[s &+ 1])] { free[1] = 0 }
+                        if free[2] != 0, !allowed[row &+ Int(regionIDs[s &- nx])] { free[2] = 0 }
+                        if free[3] != 0, !allowed[row &+ Int(regionIDs[s &+ nx])] { free[3] = 0 }
+                    }
                     // Activation and clocks.
                     var flags = f
                     var migratory = f & CellFlags.migratory.rawValue != 0
-                    if let rule = p.activation, !migratory {
-                        let (e, m) = Rules.activate(exposure: cells.exposure[c], signals: signals, rule: rule, dt: dt)
+                    if kp.pointee.hasActivation, !migratory || kp.pointee.revertsWhenUnstimulated {
+                        let (e, m) = Rules.activate(exposure: cells.exposure[c], signals: signals, kind: kp.pointee, dt: dt)
                         cells.exposure[c] = e
-                        if m { migratory = true; flags |= CellFlags.migratory.rawValue }
+                        migratory = m
+                        flags = m ? flags | CellFlags.migratory.rawValue : flags & ~CellFlags.migratory.rawValue
                     }
                     cells.cycle[c] += Float(dt)
-                    if let mask = woundMask, mask[s] != 0 {
+                    if let regionIDs = regionPointer, regionIDs[s] == Tissue.woundBed {
                         cells.residence[c] += Float(dt)
-                        if let limit = p.differentiationResidence, Double(cells.residence[c]) >= limit {
+                        if Double(cells.residence[c]) >= kp.pointee.differentiationResidence {
                             flags |= CellFlags.myofibroblast.rawValue
                         }
                     }
                     flags = (flags & ~CellFlags.updatedOdd.rawValue) | parity
                     cells.flags[c] = flags
+                    // A cell that can neither move nor divide nor die stays without a draw.
+                    if free == .zero && !kp.pointee.canDie { continue }
+                    if !kp.pointee.canDie && kp.pointee.activationRequired && !migratory { continue }
                     // Decide and commit.
                     var rng = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: 1)
-                    switch Rules.decide(p, signals: signals, free: free, migratory: migratory, dt: dt, rng: &rng) {
+                    switch Rules.decide(kp.pointee, signals: signals, free: free, activated: migratory, dt: dt, rng: &rng) {
                     case .stay:
                         break
                     case let .move(d):
                         let target = Self.neighbour(s, d, nx)
+                        if kp.pointee.leavesVesselTrail, let vessel { vessel[s] = 1 }
                         cells.cellAt[s] = -1
                         cells.cellAt[target] = Int32(c)
                         cells.site[c] = Int32(target)

@@ -10,7 +10,7 @@ final class AgentRuleTests: XCTestCase {
     func walker(hop p: Double, dt: Double = 1, chemotaxis: [(factor: Int, sensitivity: Double)] = [],
                 divide: Double = 0, kind: CellKind = .fibroblast) -> KindParameters {
         KindParameters(kind: kind, motility: .init(basal: p / dt), chemotaxis: chemotaxis,
-                       proliferation: .init(basal: divide / dt), migratesOnlyWhenActivated: false)
+                       proliferation: .init(basal: divide / dt), activationRequired: false)
     }
 
     func coordinates(_ pop: CellPopulation, _ l: Lattice) -> [(Double, Double)] {
@@ -200,9 +200,9 @@ final class AgentRuleTests: XCTestCase {
         let l = try Lattice(nx: 90, ny: 70, nz: 2, spacing: 20)
         let params = [
             KindParameters(kind: .keratinocyte, motility: .init(basal: 0.3), proliferation: .init(basal: 0.02),
-                           apoptosis: .init(basal: 0.01), migratesOnlyWhenActivated: false),
+                           apoptosis: .init(basal: 0.01), activationRequired: false),
             KindParameters(kind: .fibroblast, motility: .init(basal: 0.5), proliferation: .init(basal: 0.01),
-                           apoptosis: .init(basal: 0.005), migratesOnlyWhenActivated: false),
+                           apoptosis: .init(basal: 0.005), activationRequired: false),
         ]
         var results: [([Int32], [UInt32], [UInt8])] = []
         for threads in [1, 3] {

@@ -1,0 +1,104 @@
+import Foundation
+
+/// A `ModulatedRate` in a fixed-size, allocation-free form for the per-cell hot loop (no arrays,
+/// so reading it costs no reference counting). At most `capacity` responses.
+public struct CompiledRate: Sendable {
+    public static let capacity = 4
+    /// Basal rate [1/min].
+    public var basal: Double = 0
+    public var count: Int = 0
+    public var factor: SIMD4<Int32> = .zero
+    /// EC50 [ng/mL], Hill coefficient, and maxFold - 1.
+    public var ec50: SIMD4<Double> = .one
+    public var hill: SIMD4<Double> = .one
+    public var foldMinusOne: SIMD4<Double> = .zero
+
+    public init() {}
+
+    public init(_ r: ModulatedRate) {
+        basal = r.basal
+        count = min(r.responses.count, Self.capacity)
+        for (i, resp) in r.responses.prefix(Self.capacity).enumerated() {
+            factor[i] = Int32(resp.factor); ec50[i] = resp.ec50; hill[i] = resp.hill; foldMinusOne[i] = resp.maxFold - 1
+        }
+    }
+
+    /// `basal * (1 + sum (maxFold - 1) H(c))` [1/min] for local concentrations `c` [ng/mL].
+    @inlinable @inline(__always)
+    public func rate(_ c: SIMD8<Double>) -> Double {
+        if basal == 0 { return 0 }
+        var fold = 1.0
+        for i in 0..<count {
+            let x = c[Int(factor[i])]
+            if x <= 0 { continue }
+            let h: Double
+            if hill[i] == 1 { h = x / (ec50[i] + x) } else { let q = Foundation.pow(x / ec50[i], hill[i]); h = q / (1 + q) }
+            fold += foldMinusOne[i] * h
+        }
+        return fold > 0 ? basal * fold : 0
+    }
+}
+
+/// `KindParameters` compiled for one time step: plain values only.
+public struct CompiledKind: Sendable {
+    public var motility = CompiledRate(), proliferation = CompiledRate(), apoptosis = CompiledRate(), collagen = CompiledRate()
+    public var chemotaxisCount = 0
+    public var chemotaxisFactor: SIMD4<Int32> = .zero
+    /// Sensitivity [mL/ng].
+    public var chemotaxisChi: SIMD4<Double> = .zero
+    public var hasActivation = false
+    /// Bit f set: factor f counts for activation.
+    public var activationMask: UInt8 = 0
+    /// [ng/mL] and [min].
+    public var activationThreshold = 0.0, activationLag = 0.0
+    public var activationRequired = true
+    public var revertsWhenUnstimulated = false
+    public var secretesOnlyWhenMigratory = true
+    public var leavesVesselTrail = false
+    /// [min]; infinity when the kind does not differentiate.
+    public var differentiationResidence = Double.infinity
+    public var secretionCount = 0
+    public var secretionFactor: SIMD4<Int32> = .zero
+    public var secretion: (CompiledRate, CompiledRate, CompiledRate, CompiledRate) = (.init(), .init(), .init(), .init())
+    public var uptakeCount = 0
+    public var uptakeFactor: SIMD4<Int32> = .zero
+    /// exp(-u dt) per uptake entry.
+    public var uptakeDecay: SIMD4<Double> = .one
+    /// Whether anything can happen to a cell that cannot move or divide (death).
+    public var canDie: Bool { apoptosis.basal > 0 }
+
+    public init() {}
+
+    public init(_ p: KindParameters, dt: Double) {
+        motility = CompiledRate(p.motility); proliferation = CompiledRate(p.proliferation)
+        apoptosis = CompiledRate(p.apoptosis); collagen = CompiledRate(p.collagenDeposition)
+        chemotaxisCount = min(p.chemotaxis.count, 4)
+        for (i, c) in p.chemotaxis.prefix(4).enumerated() { chemotaxisFactor[i] = Int32(c.factor); chemotaxisChi[i] = c.sensitivity }
+        if let a = p.activation {
+            hasActivation = true
+            for f in a.factors where f < 8 { activationMask |= UInt8(1 << f) }
+            activationThreshold = a.threshold; activationLag = a.lag
+        }
+        activationRequired = p.activationRequired
+        revertsWhenUnstimulated = p.revertsWhenUnstimulated
+        secretesOnlyWhenMigratory = p.secretesOnlyWhenMigratory
+        leavesVesselTrail = p.leavesVesselTrail
+        differentiationResidence = p.differentiationResidence ?? .infinity
+        secretionCount = min(p.secretion.count, 4)
+        for (i, s) in p.secretion.prefix(4).enumerated() {
+            secretionFactor[i] = Int32(s.factor)
+            switch i {
+            case 0: secretion.0 = CompiledRate(s.rate)
+            case 1: secretion.1 = CompiledRate(s.rate)
+            case 2: secretion.2 = CompiledRate(s.rate)
+            default: secretion.3 = CompiledRate(s.rate)
+            }
+        }
+        uptakeCount = min(p.uptake.count, 4)
+        for (i, u) in p.uptake.prefix(4).enumerated() { uptakeFactor[i] = Int32(u.factor); uptakeDecay[i] = exp(-u.rate * dt) }
+    }
+
+    @inlinable public func secretionRate(_ i: Int) -> CompiledRate {
+        switch i { case 0: return secretion.0; case 1: return secretion.1; case 2: return secretion.2; default: return secretion.3 }
+    }
+}

@@ -1,0 +1,120 @@
+import Cells
+import Fields
+import SimCore
+
+/// Tissue regions: every site of the lattice belongs to one. The wound regions are the
+/// wound's own, with factor properties of their own (`FactorSpec.regionDiffusion`).
+public enum Tissue {
+    /// Intact dermis [region id 0].
+    public static let dermis: UInt8 = 0
+    /// Dermis inside the wound: the wound bed [1].
+    public static let woundBed: UInt8 = 1
+    /// Intact epidermis [2].
+    public static let epidermis: UInt8 = 2
+    /// Epidermis layer above the wound, open until keratinocytes cover it [3].
+    public static let woundSurface: UInt8 = 3
+    public static let names = ["dermis", "wound_bed", "epidermis", "wound_surface"]
+}
+
+/// The compartments of skin as layers of the lattice, bottom to top.
+public enum Layer: String, Sendable, CaseIterable {
+    case dermis, epidermis
+}
+
+/// The wound's shape in the x-y plane; it cuts through every layer.
+public enum WoundShape: Sendable, Equatable {
+    /// Circular excisional wound of this diameter [um].
+    case circle(diameter: Double)
+    /// A stripe across the whole lattice along y, of this width [um] (scratch assay).
+    case scratch(width: Double)
+    /// A rectangle [um].
+    case rectangle(width: Double, height: Double)
+}
+
+/// How conditioned medium reaches the wound.
+public enum Delivery: Sendable, Equatable {
+    /// One dose at t = 0.
+    case bolus
+    /// A dose every `every` [min] from t = 0 while t < `until` [min].
+    case repeated(every: Double, until: Double)
+    /// A dressing releases one dose by first-order release with this half-life [min].
+    case sustained(halfLife: Double)
+}
+
+/// Conditioned medium applied to the wound (cell-free therapy).
+public struct Secretome: Sendable, Equatable {
+    /// Profile name, for outputs (`asc-monolayer`).
+    public var profile: String
+    /// Concentration of each factor in the medium [ng/mL], by factor index.
+    public var concentrations: [Double]
+    /// Multiplier of the concentrations, >= 0.
+    public var dose: Double
+    public var delivery: Delivery
+    /// Whether the medium bathes every site (in-vitro assays) rather than only the wound.
+    public var everywhere: Bool
+
+    public init(profile: String, concentrations: [Double], dose: Double = 1, delivery: Delivery = .bolus, everywhere: Bool = false) {
+        self.profile = profile; self.concentrations = concentrations; self.dose = dose; self.delivery = delivery
+        self.everywhere = everywhere
+    }
+}
+
+/// How one cell kind is seeded and behaves.
+public struct CellSetup: Sendable, Equatable {
+    public var parameters: KindParameters
+    /// Fraction of the sites of its home region holding a cell at the start, in [0, 1]
+    /// (one cell per site at most).
+    public var density: Double
+
+    public init(parameters: KindParameters, density: Double) { self.parameters = parameters; self.density = density }
+}
+
+/// Everything a wound simulation needs, in internal units (um, min, ng/mL).
+public struct ModelConfig: Sendable {
+    public var name: String
+    public var seed: UInt64
+    /// Sites along x and y (the layers add z).
+    public var nx: Int, ny: Int
+    /// Site spacing [um].
+    public var spacing: Double
+    /// Layers bottom to top; cells of a kind live in its home layer.
+    public var layers: [Layer]
+    /// Time step [min].
+    public var dt: Double
+    /// Simulated time [min].
+    public var duration: Double
+    /// Metrics every [min].
+    public var outputEvery: Double
+    public var wound: WoundShape
+    /// Wound centre as fractions of the lattice extent.
+    public var woundCentre: (x: Double, y: Double)
+    public var factors: [FactorSpec]
+    public var secretome: Secretome
+    /// Endogenous production in the wound after injury (platelets, then macrophages), per factor,
+    /// as the level [ng/mL] it would hold against decay alone; it fades with `injuryHalfLife`
+    /// [min]. A model assumption.
+    public var injuryRelease: [Double]
+    public var injuryHalfLife: Double
+    /// Vessel lines in intact dermis every this many um along x and y.
+    public var vesselSpacing: Double
+    public var cells: [CellSetup]
+
+    public init(name: String, seed: UInt64, nx: Int, ny: Int, spacing: Double, layers: [Layer], dt: Double, duration: Double,
+                outputEvery: Double, wound: WoundShape, woundCentre: (x: Double, y: Double), factors: [FactorSpec], secretome: Secretome,
+                injuryRelease: [Double], injuryHalfLife: Double, vesselSpacing: Double, cells: [CellSetup]) {
+        self.name = name; self.seed = seed; self.nx = nx; self.ny = ny; self.spacing = spacing; self.layers = layers
+        self.dt = dt; self.duration = duration; self.outputEvery = outputEvery; self.wound = wound; self.woundCentre = woundCentre
+        self.factors = factors; self.secretome = secretome; self.injuryRelease = injuryRelease; self.injuryHalfLife = injuryHalfLife
+        self.vesselSpacing = vesselSpacing; self.cells = cells
+    }
+
+    /// The home layer of a kind: keratinocytes in the epidermis, the others in the dermis.
+    public static func homeLayer(of kind: CellKind) -> Layer { kind == .keratinocyte ? .epidermis : .dermis }
+}
+
+public enum ModelError: Error, CustomStringConvertible, Sendable, Equatable {
+    case invalid(key: String, message: String)
+    public var description: String {
+        switch self { case let .invalid(key, message): return "\(key): \(message)" }
+    }
+}
