@@ -1,5 +1,6 @@
-# woundsim: the two commands a new user types are `make verify` (the main job for now) and
-# `make test`. Both install what is missing (GNU GSL from Debian's libgsl-dev) and build.
+# woundsim: the two commands a new user types are `make run` (the main job: the bundled 14-day
+# excisional wound treated with ASC conditioned medium) and `make test`. Both install what is
+# missing (GNU GSL from Debian's libgsl-dev) and build.
 
 SWIFT ?= swift
 # Release builds for everything that runs numerics: the kernels are written without overflow
@@ -8,7 +9,13 @@ RELEASE := -c release
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT_PACKAGES := libgsl-dev pkg-config
 
-.PHONY: all deps build test verify bench bench-check bench-update clean
+.PHONY: all deps build test run verify scenarios bench bench-check bench-update clean
+
+## run: the main job; RUN_ARGS passes options (e.g. RUN_ARGS="scratch-assay --days 1")
+RUN_ARGS ?=
+RUN_OUT ?= runs/make-run
+run: build
+	.build/release/woundsim run --out $(RUN_OUT) --force $(RUN_ARGS)
 
 all: build
 
@@ -30,6 +37,10 @@ test: deps
 ## verify: the numerics against analytic solutions; prints a table, exits 1 on any failure
 verify: build
 	.build/release/woundsim verify
+
+## scenarios: embed Scenarios/*.yaml into the binary after editing one
+scenarios:
+	python3 scripts/embed-scenarios.py
 
 ## bench: the ordo-one benchmarks (Benchmarks/ is its own package)
 bench: deps

@@ -17,10 +17,12 @@ let package = Package(
         .library(name: "Fields", targets: ["Fields"]),
         .library(name: "Cells", targets: ["Cells"]),
         .library(name: "Simulation", targets: ["Simulation"]),
+        .library(name: "Scenario", targets: ["Scenario"]),
         .library(name: "Verification", targets: ["Verification"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -32,17 +34,20 @@ let package = Package(
         .target(name: "Fields", dependencies: ["SimCore"], swiftSettings: hotLoopSettings),
         .target(name: "Cells", dependencies: ["SimCore"], swiftSettings: hotLoopSettings),
         .target(name: "Simulation", dependencies: ["Cells", "Fields", "SimCore"], swiftSettings: hotLoopSettings),
+        .target(name: "Scenario", dependencies: ["Simulation", "Cells", "Fields", "SimCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Output", dependencies: ["Scenario", "Simulation", "Cells", "SimCore"]),
         .target(name: "Verification", dependencies: ["Fields", "SimCore", "CGSL"]),
         .executableTarget(
             name: "woundsim",
             dependencies: [
-                "Verification", "Fields", "SimCore",
+                "Scenario", "Output", "Simulation", "Cells", "Verification", "Fields", "SimCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "CGSL"]),
         .testTarget(name: "FieldsTests", dependencies: ["Fields", "SimCore"]),
         .testTarget(name: "CellsTests", dependencies: ["Cells", "Simulation", "Fields", "SimCore"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Simulation", "Output"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Fields", "SimCore"]),
         .testTarget(name: "CLITests", dependencies: ["woundsim"]),
     ],

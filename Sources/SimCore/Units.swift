@@ -11,17 +11,20 @@ import Foundation
 /// exponent (`um^2`, `um2`, `um²`), joined by spaces, `*` or `.`, with at most one `/`
 /// (`ng/mL`, `um^2/s`, `/h`, `1/h`, `per h`).
 public enum QuantityKind: String, Sendable, CaseIterable {
-    case length, time, diffusivity, rate, concentration, concentrationRate, dimensionless
+    case length, time, speed, diffusivity, rate, concentration, concentrationRate, sensitivity, molarMass, dimensionless
 
     /// What a user should write, for error messages.
     public var example: String {
         switch self {
         case .length: return "\"20 um\""
         case .time: return "\"45 min\""
+        case .speed: return "\"60 um/h\""
         case .diffusivity: return "\"60 um^2/s\""
         case .rate: return "\"0.92 /h\""
         case .concentration: return "\"10 ng/mL\""
         case .concentrationRate: return "\"0.5 ng/mL/h\""
+        case .sensitivity: return "\"2 mL/ng\""
+        case .molarMass: return "\"6.2 kDa\""
         case .dimensionless: return "\"2.5\""
         }
     }
@@ -31,10 +34,13 @@ public enum QuantityKind: String, Sendable, CaseIterable {
         switch self {
         case .length: return "um"
         case .time: return "min"
+        case .speed: return "um/min"
         case .diffusivity: return "um^2/min"
         case .rate: return "1/min"
         case .concentration: return "ng/mL"
         case .concentrationRate: return "ng/mL/min"
+        case .sensitivity: return "mL/ng"
+        case .molarMass: return "g/mol"
         case .dimensionless: return ""
         }
     }
@@ -43,10 +49,13 @@ public enum QuantityKind: String, Sendable, CaseIterable {
         switch self {
         case .length: return Dimension(length: 1)
         case .time: return Dimension(time: 1)
+        case .speed: return Dimension(length: 1, time: -1)
         case .diffusivity: return Dimension(length: 2, time: -1)
         case .rate: return Dimension(time: -1)
         case .concentration: return Dimension(length: -3, mass: 1)
         case .concentrationRate: return Dimension(length: -3, time: -1, mass: 1)
+        case .sensitivity: return Dimension(length: 3, mass: -1)
+        case .molarMass: return Dimension(mass: 1, amount: -1)
         case .dimensionless: return Dimension()
         }
     }
@@ -55,6 +64,7 @@ public enum QuantityKind: String, Sendable, CaseIterable {
     var fromBase: Double {
         switch self {
         case .concentration, .concentrationRate: return 1e12  // ng/um^3 -> ng/mL
+        case .sensitivity: return 1e-12                        // um^3/ng -> mL/ng
         default: return 1
         }
     }
@@ -118,6 +128,10 @@ public enum Units {
         }
         for (names, scale) in [(["pmol"], 1e-3), (["nmol"], 1.0), (["umol", "µmol"], 1e3), (["mmol"], 1e6), (["mol"], 1e9)] {
             for n in names { t[n] = (amount, scale) }
+        }
+        // Molar mass: 1 Da = 1 g/mol = 1 ng/nmol.
+        for (names, scale) in [(["Da", "g/mol"], 1.0), (["kDa"], 1e3)] {
+            for n in names { t[n] = (Dimension(mass: 1, amount: -1), scale) }
         }
         // Molar concentrations: mol/L and its prefixes, in nmol/um^3.
         for (names, scale) in [(["pM"], 1e-3), (["nM"], 1.0), (["uM", "µM", "μM"], 1e3), (["mM"], 1e6), (["M"], 1e9)] {

@@ -101,6 +101,12 @@ public enum DefaultModel {
         "placental-msc": ([0.1, 0.2, 0.3, 2.4], "higher HGF and bFGF (Du 2016; Hsiao 2012 [qualitative]): 2x assumed; rough"),
     ]
 
+    /// The profiles by factor name [ng/mL], for scenarios whose factor list differs.
+    public static var profileLevels: [String: [String: Double]] {
+        let names = DefaultFactors.all.map(\.name)
+        return profiles.mapValues { Dictionary(uniqueKeysWithValues: zip(names, $0.concentrations)) }
+    }
+
     /// A profile with one factor removed (as in HGF knock-down experiments, Cai 2007).
     public static func depleted(_ profile: [Double], factor: Int) -> [Double] {
         var p = profile

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
+import Output
+import Scenario
 import SimCore
+import Simulation
 import Verification
 
 /// `woundsim`: the command-line front end. Exit codes: 0 done, 1 run failed, 2 bad input.
@@ -10,7 +13,7 @@ struct Woundsim: ParsableCommand {
         commandName: "woundsim",
         abstract: "Agent-based simulation of skin-wound repair under cell-free (secretome) therapy.",
         version: WoundsimVersion.string,
-        subcommands: [Verify.self]
+        subcommands: [Run.self, Check.self, Scenarios.self, Verify.self]
     )
 
     /// Parses and runs, mapping argument errors to exit code 2 (bad input) as DESIGN.md says.
@@ -32,7 +35,139 @@ struct Woundsim: ParsableCommand {
 }
 
 enum WoundsimVersion {
-    static let string = "0.1.0"
+    static let string = Version.string
+}
+
+/// Bad input: a message for stderr, exit code 2.
+struct BadInput: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Prints to stderr.
+func warn(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+
+/// Loads a scenario for `run` and `check`, turning every problem into exit code 2.
+func loadScenario(_ reference: String, sets: [String]) throws -> Scenario {
+    do { return try ScenarioLoader.load(reference, sets: sets).scenario } catch {
+        warn("woundsim: \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s") in \(reference):\n\(error.description)")
+        throw ExitCode(2)
+    }
+}
+
+/// `woundsim run`: one wound simulation into a run folder.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a wound scenario and write its outputs to a run folder.",
+        discussion: "With no scenario, runs the bundled excisional-wound-asc-cm. SCENARIO is a YAML file or a bundled name (see `woundsim scenarios`)."
+    )
+
+    @Argument(help: "Scenario file or bundled scenario name.")
+    var scenario: String = "excisional-wound-asc-cm"
+
+    @Option(name: .long, help: "Run folder (default: runs/NAME-seedN). An existing folder needs --force.")
+    var out: String?
+
+    @Option(name: .long, help: "Random seed (overrides the scenario's).")
+    var seed: UInt64?
+
+    @OptionGroup var threadOptions: ThreadOptions
+
+    @Option(name: .customLong("set"), help: "Override a scenario value, KEY=VALUE with a dotted key (repeatable).")
+    var sets: [String] = []
+
+    @Option(name: .long, help: "Simulated days (overrides time.duration).")
+    var days: Double?
+
+    @Flag(name: .long, help: "Print only errors.")
+    var quiet = false
+
+    @Flag(name: .long, help: "Print the per-phase profile.")
+    var profile = false
+
+    @Flag(name: .long, help: "Overwrite an existing run folder.")
+    var force = false
+
+    func validate() throws {
+        if let d = days, !(d > 0 && d.isFinite) { throw ValidationError("--days \(d): give a positive number of days") }
+    }
+
+    func run() throws {
+        var scenario = try loadScenario(self.scenario, sets: sets)
+        if let seed { scenario.model.seed = seed }
+        if let days { scenario.model.duration = days * 1440 }
+        if !quiet { for w in scenario.warnings { warn("warning: \(w)") } }
+        let world: World
+        do { world = try World(scenario.model) } catch {
+            warn("woundsim: \(self.scenario): \(error)")
+            throw ExitCode(2)
+        }
+        let path = out ?? "runs/\(scenario.model.name)-seed\(scenario.model.seed)"
+        let folder: RunFolder
+        do { folder = try RunFolder(path: path, force: force) } catch {
+            warn("woundsim: \(error)")
+            if case .exists = error { throw ExitCode(2) }
+            throw ExitCode(1)
+        }
+        if !quiet {
+            warn("woundsim: \(scenario.model.name): \(world.lattice), \(world.cells.count) cells, \(Int(scenario.model.duration / 60)) h in steps of \(scenario.model.dt) min, \(threadOptions.resolved) threads")
+        }
+        let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+        let result: Runner.Result
+        do {
+            result = try Runner.run(scenario, world: world, folder: folder,
+                                    options: .init(threads: threadOptions.resolved, command: command, progress: !quiet))
+        } catch {
+            warn("woundsim: run failed: \(error)")
+            throw ExitCode(1)
+        }
+        if profile {
+            let total = result.profile.reduce(0) { $0 + $1.seconds }
+            print("phase     seconds   share")
+            for (phase, seconds) in result.profile {
+                print(String(format: "%-8@ %8.2f  %5.1f %%", phase as NSString, seconds, total > 0 ? 100 * seconds / total : 0))
+            }
+            print(String(format: "cells: %.3g cell updates/s; diffuse: %.3g voxel-factor updates/s", result.cellUpdatesPerSecond, result.voxelFactorUpdatesPerSecond))
+        }
+        if !quiet {
+            let closure: String
+            if case let .number(h)? = result.summary["closure_time_h"] { closure = String(format: "closed (95 %%) at %.1f h", h) }
+            else if case let .number(p)? = result.summary["closure_pct_final"] { closure = String(format: "not closed: %.1f %% at the end", p) }
+            else { closure = "" }
+            print("\(scenario.model.name): \(closure); wall time \(String(format: "%.1f", result.wallSeconds)) s")
+            print("outputs in \(folder.url.path)")
+        }
+    }
+}
+
+/// `woundsim check`: validate a scenario and print it resolved, with units.
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Validate a scenario and print it fully resolved, with units.")
+
+    @Argument(help: "Scenario file or bundled scenario name.")
+    var scenario: String
+
+    @Option(name: .customLong("set"), help: "Override a scenario value, KEY=VALUE (repeatable).")
+    var sets: [String] = []
+
+    func run() throws {
+        let s = try loadScenario(scenario, sets: sets)
+        do { _ = try World(s.model) } catch {
+            warn("woundsim: \(scenario): \(error)")
+            throw ExitCode(2)
+        }
+        print(ScenarioWriter.yaml(s), terminator: "")
+        for w in s.warnings { warn("warning: \(w)") }
+    }
+}
+
+/// `woundsim scenarios`: the bundled scenarios.
+struct Scenarios: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the bundled scenarios.")
+    func run() throws {
+        let names = ScenarioLoader.bundledNames
+        let width = names.map(\.count).max() ?? 0
+        for n in names { print(n.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + ScenarioLoader.bundledDescription(n)) }
+    }
 }
 
 /// Shared flags.

@@ -1,0 +1,176 @@
+import Cells
+import Dispatch
+import Foundation
+import Scenario
+import SimCore
+import Simulation
+
+/// Runs one scenario into a run folder.
+public enum Runner {
+    public struct Options: Sendable {
+        public var threads: Int
+        /// The command line, for the manifest.
+        public var command: String
+        /// Print a progress line on stderr (only when it is a terminal).
+        public var progress: Bool
+        public init(threads: Int, command: String, progress: Bool) { self.threads = threads; self.command = command; self.progress = progress }
+    }
+
+    /// What a finished run reports.
+    public struct Result: Sendable {
+        public var summary: [String: JSONValue]
+        public var wallSeconds: Double
+        public var profile: [(phase: String, seconds: Double)]
+        public var cellUpdatesPerSecond: Double
+        public var voxelFactorUpdatesPerSecond: Double
+    }
+
+    /// Steps the world to the scenario's end, writing outputs as it goes.
+    /// - Throws: `OutputError` when a file cannot be written (earlier files stay valid).
+    public static func run(_ scenario: Scenario, world: World, folder: RunFolder, options: Options) throws(OutputError) -> Result {
+        let start = Date()
+        let model = scenario.model
+        try folder.write("scenario.resolved.yaml", text: ScenarioWriter.yaml(scenario))
+        let steps = Int((model.duration / model.dt).rounded())
+        let outputEvery = max(1, Int((model.outputEvery / model.dt).rounded()))
+        let snapshotEvery = scenario.snapshotEvery.map { max(1, Int(($0 / model.dt).rounded())) }
+        var rows: [Observation] = [world.observation()]
+        try snapshot(world, folder: folder, scenario: scenario)
+        let interactive = options.progress && isatty(STDERR_FILENO) != 0
+        var lastProgress = Date.distantPast
+        for s in 1...max(1, steps) {
+            world.advance(threads: options.threads)
+            if s % outputEvery == 0 || s == steps { rows.append(world.observation()) }
+            if let every = snapshotEvery, s % every == 0 || s == steps { try snapshot(world, folder: folder, scenario: scenario) }
+            if interactive, Date().timeIntervalSince(lastProgress) > 0.5 {
+                lastProgress = Date()
+                let elapsed = Date().timeIntervalSince(start)
+                let rate = Double(s) / max(elapsed, 1e-9)
+                let eta = Double(steps - s) / rate
+                let line = String(format: "\r  t %.1f / %.0f h  closure %.1f %%  %.0f steps/s  ETA %@   ",
+                                  world.time / 60, model.duration / 60, world.closurePercent, rate, duration(eta))
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+        }
+        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        try folder.write("timeseries.csv", text: Formats.timeseriesCSV(rows, factorNames: model.factors.map(\.name)))
+
+        let wall = Date().timeIntervalSince(start)
+        let profile = World.phases.map { ($0, world.phaseSeconds[$0] ?? 0) }
+        let voxelUpdates = Double(world.lattice.count * model.factors.count * steps)
+        let cellRate = Double(world.cellUpdates) / max(world.phaseSeconds["cells"] ?? 0, 1e-9)
+        let fieldRate = voxelUpdates / max(world.phaseSeconds["diffuse"] ?? 0, 1e-9)
+        let final = rows.last!
+        var onset: [String: JSONValue] = [:]
+        for kind in CellKind.allCases { onset[kind.description] = world.migrationOnsetMinutes[kind].map { .number($0 / 60) } ?? .null }
+        let total = profile.reduce(0) { $0 + $1.1 }
+        let summary: [String: JSONValue] = [
+            "scenario": .string(model.name),
+            "seed": .number(Double(model.seed)),
+            "closure_time_h": world.closureTimeMinutes.map { .number($0 / 60) } ?? .null,
+            "closure_pct_final": .number(final.closurePercent),
+            "migration_onset_h": .object(onset),
+            "final_counts": .object([
+                "keratinocytes": .number(Double(final.keratinocytes)), "fibroblasts": .number(Double(final.fibroblasts)),
+                "myofibroblasts": .number(Double(final.myofibroblasts)), "endothelial": .number(Double(final.endothelial)),
+                "keratinocytes_in_wound": .number(Double(final.keratinocytesInWound)),
+                "fibroblasts_in_wound": .number(Double(final.fibroblastsInWound)),
+                "endothelial_in_wound": .number(Double(final.endothelialInWound)),
+            ]),
+            "collagen_in_wound_final": .number(final.collagenInWound),
+            "vessel_density_in_wound_final": .number(final.vesselDensity),
+            "simulated_h": .number(world.time / 60),
+            "steps": .number(Double(steps)),
+            "wall_time_s": .number(wall),
+            "threads": .number(Double(options.threads)),
+            "profile": .array(profile.map { .object(["phase": .string($0.0), "seconds": .number($0.1), "share": .number(total > 0 ? $0.1 / total : 0)]) }),
+            "cell_updates_per_s": .number(cellRate),
+            "voxel_factor_updates_per_s": .number(fieldRate),
+            "warnings": .array(scenario.warnings.map { .string($0.description) }),
+        ]
+        try folder.write("summary.json", JSONValue.object(summary).data)
+        let manifest: [String: JSONValue] = [
+            "woundsim_version": .string(Version.string),
+            "git_revision": .string(Version.gitRevision),
+            "command": .string(options.command),
+            "threads": .number(Double(options.threads)),
+            "wall_time_s": .number(Date().timeIntervalSince(start)),
+            "created": .string(ISO8601DateFormatter().string(from: start)),
+            "sha256": .object(folder.checksums.mapValues { .string($0) }),
+        ]
+        try folder.write("manifest.json", JSONValue.object(manifest).data)
+        return Result(summary: summary, wallSeconds: wall, profile: profile, cellUpdatesPerSecond: cellRate, voxelFactorUpdatesPerSecond: fieldRate)
+    }
+
+    /// Fields as `.npy` (shape nz, ny, nx) and cells as CSV at the current time.
+    static func snapshot(_ world: World, folder: RunFolder, scenario: Scenario) throws(OutputError) {
+        guard scenario.snapshotEvery != nil else { return }
+        let stamp = String(format: "t%05dmin", Int(world.time.rounded()))
+        let l = world.lattice
+        for (f, spec) in scenario.model.factors.enumerated() {
+            let data = Formats.npy(UnsafeBufferPointer(world.fields.buffer(f)), shape: [l.nz, l.ny, l.nx])
+            try folder.write("fields/\(spec.name)_\(stamp).npy", data)
+        }
+        try folder.write("cells/cells_\(stamp).csv", text: Formats.cellsCSV(world.cells))
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "?" }
+        let s = Int(seconds)
+        return s >= 60 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s)s"
+    }
+}
+
+/// The build's version and git revision (the revision is read at run time from the checkout the
+/// binary was built in, when there is one).
+public enum Version {
+    public static let string = "0.1.0"
+    public static var gitRevision: String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "-C", URL(fileURLWithPath: #filePath).deletingLastPathComponent().path, "rev-parse", "HEAD"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return "unknown" }
+        process.waitUntilExit()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return process.terminationStatus == 0 && !text.isEmpty ? text : "unknown"
+    }
+}
+
+/// A JSON value with deterministic output (sorted keys, shortest round-trip numbers).
+public indirect enum JSONValue: Sendable, Equatable {
+    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+
+    public var data: Data { Data((render(indent: 0) + "\n").utf8) }
+
+    func render(indent: Int) -> String {
+        let pad = String(repeating: "  ", count: indent + 1), close = String(repeating: "  ", count: indent)
+        switch self {
+        case .null: return "null"
+        case let .bool(b): return b ? "true" : "false"
+        case let .number(x):
+            guard x.isFinite else { return "null" }
+            return x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)"
+        case let .string(s):
+            var out = "\""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\t": out += "\\t"
+                default: out += u.value < 0x20 ? String(format: "\\u%04x", u.value) : String(u)
+                }
+            }
+            return out + "\""
+        case let .array(items):
+            if items.isEmpty { return "[]" }
+            return "[\n" + items.map { pad + $0.render(indent: indent + 1) }.joined(separator: ",\n") + "\n\(close)]"
+        case let .object(map):
+            if map.isEmpty { return "{}" }
+            return "{\n" + map.keys.sorted().map { pad + JSONValue.string($0).render(indent: 0) + ": " + map[$0]!.render(indent: indent + 1) }.joined(separator: ",\n") + "\n\(close)}"
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import SimCore
+
+/// Typed reads from a `YNode` tree that collect every problem instead of stopping at the first.
+final class Reader {
+    var issues: [ScenarioIssue] = []
+    var warnings: [ScenarioIssue] = []
+
+    func fail(_ node: YNode?, _ key: String, _ message: String, hint: String = "", at location: SourceLocation? = nil) {
+        issues.append(ScenarioIssue(location: location ?? node?.location ?? SourceLocation(file: "?", line: 0, column: 0),
+                                    key: key, message: message, hint: hint))
+    }
+
+    /// The entries of a mapping; unknown keys are reported with a "did you mean", missing
+    /// required keys at the mapping's own position.
+    func map(_ node: YNode?, _ key: String, allowed: [String], required: [String] = [], at parent: SourceLocation? = nil) -> [String: YNode]? {
+        guard let node else {
+            if !required.isEmpty || parent != nil { fail(nil, key, "is missing", hint: "add `\(key.split(separator: ".").last ?? "")`", at: parent) }
+            return nil
+        }
+        guard case let .map(entries) = node.value else {
+            fail(node, key, "must be a mapping (key: value lines), not \(node.kindName)", hint: "write it as `\(key.split(separator: ".").last ?? ""):` followed by indented keys")
+            return nil
+        }
+        var result: [String: YNode] = [:]
+        for e in entries {
+            if case .null = e.value.value { continue }  // `key: ~` is the same as no key
+            let path = key.isEmpty ? e.key : "\(key).\(e.key)"
+            if allowed.contains(e.key) {
+                result[e.key] = e.value
+            } else {
+                let close = allowed.min { editDistance($0, e.key) < editDistance($1, e.key) }
+                let suggestion = close.flatMap { editDistance($0, e.key) <= max(2, e.key.count / 3) ? $0 : nil }
+                let hint = suggestion.map { "did you mean `\($0)`?" } ?? "the keys here are: \(allowed.joined(separator: ", "))"
+                fail(nil, path, "unknown key", hint: hint, at: e.keyLocation)
+            }
+        }
+        for r in required where result[r] == nil {
+            fail(node, key.isEmpty ? r : "\(key).\(r)", "is missing", hint: "add `\(r):` here")
+        }
+        return result
+    }
+
+    func scalar(_ node: YNode?, _ key: String) -> String? {
+        guard let node else { return nil }
+        guard case let .scalar(s, _) = node.value else {
+            fail(node, key, "must be a single value, not \(node.kindName)")
+            return nil
+        }
+        return s
+    }
+
+    func string(_ node: YNode?, _ key: String) -> String? { scalar(node, key) }
+
+    func list(_ node: YNode?, _ key: String) -> [YNode]? {
+        guard let node else { return nil }
+        guard case let .list(items) = node.value else {
+            fail(node, key, "must be a list, not \(node.kindName)", hint: "write it as [a, b] or as lines starting with `- `")
+            return nil
+        }
+        return items
+    }
+
+    /// A plain number (no unit) in [min, max].
+    func number(_ node: YNode?, _ key: String, min: Double? = nil, max: Double? = nil, positive: Bool = false) -> Double? {
+        guard let text = scalar(node, key) else { return nil }
+        guard let v = Double(text.trimmingCharacters(in: .whitespaces)) else {
+            if (try? Units.parse(text, as: .length)) != nil || text.contains(" ") {
+                fail(node, key, "\"\(text)\" must be a plain number without a unit")
+            } else {
+                fail(node, key, "\"\(text)\" is not a number")
+            }
+            return nil
+        }
+        return check(v, node, key, min: min, max: max, positive: positive, shown: text)
+    }
+
+    func integer(_ node: YNode?, _ key: String, min: Int? = nil, max: Int? = nil) -> Int? {
+        guard let text = scalar(node, key) else { return nil }
+        guard let v = Int(text.trimmingCharacters(in: .whitespaces)) else {
+            fail(node, key, "\"\(text)\" must be a whole number")
+            return nil
+        }
+        if let min, v < min { fail(node, key, "\(v) must be at least \(min)"); return nil }
+        if let max, v > max { fail(node, key, "\(v) must be at most \(max)"); return nil }
+        return v
+    }
+
+    /// A value with a unit of `kind`, converted to internal units.
+    func quantity(_ node: YNode?, _ key: String, _ kind: QuantityKind, molarMass: Double? = nil,
+                  min: Double? = 0, max: Double? = nil, positive: Bool = false) -> Double? {
+        guard let text = scalar(node, key) else { return nil }
+        do {
+            let v = try Units.parse(text, as: kind, molarMass: molarMass)
+            return check(v, node, key, min: min, max: max, positive: positive, shown: "\"\(text)\"")
+        } catch {
+            fail(node, key, error.message.hasPrefix("\"") ? error.message : "\"\(text)\" \(error.message)",
+                 hint: "write a number and a unit, for example \(kind.example)")
+            return nil
+        }
+    }
+
+    private func check(_ v: Double, _ node: YNode?, _ key: String, min: Double?, max: Double?, positive: Bool, shown: String) -> Double? {
+        guard v.isFinite else { fail(node, key, "\(shown) is not a finite number"); return nil }
+        if positive, v <= 0 { fail(node, key, "\(shown) must be greater than zero"); return nil }
+        if let min, v < min { fail(node, key, "\(shown) must not be negative"); return nil }
+        if let max, v > max { fail(node, key, "\(shown) must be at most \(max)"); return nil }
+        return v
+    }
+
+    func choice(_ node: YNode?, _ key: String, _ options: [String]) -> String? {
+        guard let text = scalar(node, key) else { return nil }
+        if options.contains(text) { return text }
+        let close = options.min { editDistance($0, text) < editDistance($1, text) }
+        let hint = close.flatMap { editDistance($0, text) <= 3 ? "did you mean `\($0)`?" : nil } ?? "choose one of: \(options.joined(separator: ", "))"
+        fail(node, key, "\"\(text)\" is not one of \(options.joined(separator: ", "))", hint: hint)
+        return nil
+    }
+
+    func bool(_ node: YNode?, _ key: String) -> Bool? {
+        guard let text = scalar(node, key) else { return nil }
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: fail(node, key, "\"\(text)\" must be true or false"); return nil
+        }
+    }
+
+    /// A citation; a retracted one is kept and warned about (`woundsim check`).
+    func source(_ node: YNode?, _ key: String) -> String? {
+        guard let text = string(node, key) else { return nil }
+        if text.lowercased().contains("retracted") {
+            warnings.append(ScenarioIssue(location: node!.location, key: key, message: "cites a retracted source (\(text))",
+                                          hint: "a prior, not a fact: vary it in a sweep rather than trusting it"))
+        }
+        return text
+    }
+}
+
+extension UnitError {
+    var messageOnly: String { message }
+}

@@ -1,0 +1,342 @@
+import Cells
+import Fields
+import Foundation
+import SimCore
+import Simulation
+
+/// A decoded, validated scenario: the model in internal units plus what the run folder needs.
+public struct Scenario: Sendable {
+    public var model: ModelConfig
+    public var description: String
+    /// Snapshot interval [min], if any.
+    public var snapshotEvery: Double?
+    /// Checkpoint interval [min], if any.
+    public var checkpointEvery: Double?
+    /// Citations by key path, as written.
+    public var sources: [String: String]
+    /// Non-fatal findings (retracted sources).
+    public var warnings: [ScenarioIssue]
+}
+
+/// The scenario schema (DESIGN.md "Scenario file"): strict, every dimensional value with a unit.
+public enum ScenarioDecoder {
+    static let topKeys = ["name", "description", "seed", "extends", "lattice", "time", "wound", "factors", "secretome", "injury", "vessels", "cells"]
+    static let behaviours = ["migration", "proliferation", "apoptosis", "collagen"]
+
+    /// Decodes a merged tree (after `extends:` and `--set`).
+    public static func decode(_ root: YNode) throws(ScenarioErrors) -> Scenario {
+        let r = Reader()
+        var sources: [String: String] = [:]
+        guard let top = r.map(root, "", allowed: topKeys, required: ["name", "lattice", "time", "wound", "factors", "cells"]) else {
+            throw ScenarioErrors(issues: r.issues)
+        }
+        let name = r.string(top["name"], "name") ?? "scenario"
+        if name.isEmpty || name.contains("/") || name.contains("..") || name.hasPrefix(".") {
+            r.fail(top["name"], "name", "\"\(name)\" must be a plain name (letters, digits, dashes)", hint: "it names output folders, so no slashes or dots at the start")
+        }
+        let description = r.string(top["description"], "description") ?? ""
+        let seed = r.integer(top["seed"], "seed", min: 0).map { UInt64($0) } ?? 1
+
+        // Lattice.
+        var nx = 1, ny = 1, spacing = 20.0, layers: [Layer] = [.dermis, .epidermis]
+        if let l = r.map(top["lattice"], "lattice", allowed: ["size", "spacing", "layers"], required: ["size", "spacing"]) {
+            if let size = r.list(l["size"], "lattice.size") {
+                if size.count != 2 { r.fail(l["size"], "lattice.size", "needs two numbers [nx, ny], got \(size.count)", hint: "the layers set the third dimension") }
+                else {
+                    nx = r.integer(size[0], "lattice.size[0]", min: 1, max: 100_000) ?? 1
+                    ny = r.integer(size[1], "lattice.size[1]", min: 1, max: 100_000) ?? 1
+                }
+            }
+            spacing = r.quantity(l["spacing"], "lattice.spacing", .length, positive: true) ?? 20
+            if let list = r.list(l["layers"], "lattice.layers") {
+                layers = list.enumerated().compactMap { i, n in
+                    r.choice(n, "lattice.layers[\(i)]", Layer.allCases.map(\.rawValue)).flatMap(Layer.init(rawValue:))
+                }
+                if Set(layers).count != layers.count || layers.isEmpty {
+                    r.fail(l["layers"], "lattice.layers", "give dermis and/or epidermis, each once, bottom first")
+                }
+            }
+            let sites = Double(nx) * Double(ny) * Double(max(1, layers.count))
+            let estimate = sites * (8 * 4 + 4 + 4 + 2) + sites * 0.3 * 22
+            if estimate > MemoryBudget.availableBytes {
+                r.fail(l["size"], "lattice.size", "\(nx) x \(ny) x \(layers.count) sites need an estimated \(MemoryBudget.format(estimate)), more than the \(MemoryBudget.format(MemoryBudget.availableBytes)) this machine can give",
+                       hint: "use a coarser spacing or a smaller lattice")
+            }
+        }
+
+        // Time.
+        var dt = 2.0, duration = 14.0 * 1440, outputEvery = 360.0
+        var snapshot: Double?, checkpoint: Double?
+        if let t = r.map(top["time"], "time", allowed: ["dt", "duration", "output_every", "snapshot_every", "checkpoint_every"], required: ["dt", "duration"]) {
+            dt = r.quantity(t["dt"], "time.dt", .time, positive: true) ?? dt
+            duration = r.quantity(t["duration"], "time.duration", .time, positive: true) ?? duration
+            outputEvery = r.quantity(t["output_every"], "time.output_every", .time, positive: true) ?? 360
+            snapshot = r.quantity(t["snapshot_every"], "time.snapshot_every", .time, positive: true)
+            checkpoint = r.quantity(t["checkpoint_every"], "time.checkpoint_every", .time, positive: true)
+            if duration / dt > 1e8 { r.fail(t["duration"], "time.duration", "\(Int(duration / dt)) steps is too many", hint: "a larger dt or a shorter duration") }
+        }
+
+        // Wound.
+        var wound = WoundShape.circle(diameter: 6000)
+        var centre = (x: 0.5, y: 0.5)
+        if let w = r.map(top["wound"], "wound", allowed: ["shape", "diameter", "width", "height", "center"], required: ["shape"]) {
+            switch r.choice(w["shape"], "wound.shape", ["circle", "scratch", "rectangle"]) {
+            case "circle":
+                if let d = r.quantity(w["diameter"], "wound.diameter", .length, positive: true) { wound = .circle(diameter: d) }
+                else if w["diameter"] == nil { r.fail(top["wound"], "wound.diameter", "is missing", hint: "a circle needs `diameter:`, e.g. \"6 mm\"") }
+            case "scratch":
+                if let width = r.quantity(w["width"], "wound.width", .length, positive: true) { wound = .scratch(width: width) }
+                else if w["width"] == nil { r.fail(top["wound"], "wound.width", "is missing", hint: "a scratch needs `width:`, e.g. \"500 um\"") }
+            case "rectangle":
+                let width = r.quantity(w["width"], "wound.width", .length, positive: true)
+                let height = r.quantity(w["height"], "wound.height", .length, positive: true)
+                if let width, let height { wound = .rectangle(width: width, height: height) }
+                else if w["width"] == nil || w["height"] == nil { r.fail(top["wound"], "wound", "a rectangle needs `width:` and `height:`") }
+            default: break
+            }
+            let relevant: [String: [String]] = ["circle": ["diameter"], "scratch": ["width"], "rectangle": ["width", "height"]]
+            if case let .scalar(shape, _)? = w["shape"]?.value, let keys = relevant[shape] {
+                for k in ["diameter", "width", "height"] where w[k] != nil && !keys.contains(k) {
+                    r.fail(w[k], "wound.\(k)", "does not apply to a \(shape)", hint: "a \(shape) takes \(keys.joined(separator: " and "))")
+                }
+            }
+            if let c = r.list(w["center"], "wound.center") {
+                if c.count == 2, let x = r.number(c[0], "wound.center[0]", min: 0, max: 1), let y = r.number(c[1], "wound.center[1]", min: 0, max: 1) { centre = (x, y) }
+                else if c.count != 2 { r.fail(w["center"], "wound.center", "needs two fractions [x, y] of the lattice extent") }
+            }
+        }
+
+        // Factors.
+        var factors: [FactorSpec] = []
+        if let fnode = top["factors"] {
+            if case let .map(entries) = fnode.value {
+                if entries.count > Rules.maximumFactors { r.fail(fnode, "factors", "\(entries.count) factors; cells sense at most \(Rules.maximumFactors)") }
+                for e in entries { factors.append(decodeFactor(e, r, &sources)) }
+            } else { r.fail(fnode, "factors", "must be a mapping of factor names to their properties") }
+        }
+        let factorNames = factors.map(\.name)
+        func factorIndex(_ node: YNode?, _ key: String) -> Int? {
+            guard let n = r.string(node, key) else { return nil }
+            if let i = factorNames.firstIndex(of: n) { return i }
+            let close = factorNames.min { editDistance($0, n) < editDistance($1, n) }
+            r.fail(node, key, "names the factor \"\(n)\", which the scenario does not define",
+                   hint: close.map { "did you mean `\($0)`? The factors are \(factorNames.joined(separator: ", "))" } ?? "define it under `factors:`")
+            return nil
+        }
+        func concentrations(_ node: YNode?, _ key: String) -> [Double] {
+            var c = [Double](repeating: 0, count: factors.count)
+            guard let m = r.map(node, key, allowed: factorNames) else { return c }
+            for (name, v) in m {
+                let i = factorNames.firstIndex(of: name)!
+                c[i] = r.quantity(v, "\(key).\(name)", .concentration, molarMass: factors[i].molarMass) ?? 0
+            }
+            return c
+        }
+
+        // Secretome.
+        var secretome = Secretome(profile: "control", concentrations: [Double](repeating: 0, count: factors.count))
+        if let s = r.map(top["secretome"], "secretome", allowed: ["profile", "dose", "deplete", "concentrations", "delivery", "everywhere", "source"]) {
+            let profileNames = Array(DefaultModel.profileLevels.keys).sorted()
+            if let p = r.choice(s["profile"], "secretome.profile", profileNames) {
+                secretome.profile = p
+                let levels = DefaultModel.profileLevels[p]!
+                secretome.concentrations = factorNames.map { levels[$0] ?? 0 }
+            }
+            if let src = r.source(s["source"], "secretome.source") { sources["secretome"] = src }
+            if s["concentrations"] != nil {
+                let given = concentrations(s["concentrations"], "secretome.concentrations")
+                if case let .map(entries) = s["concentrations"]!.value {
+                    for e in entries { if let i = factorNames.firstIndex(of: e.key) { secretome.concentrations[i] = given[i] } }
+                }
+            }
+            if let list = r.list(s["deplete"], "secretome.deplete") {
+                for (i, n) in list.enumerated() { if let f = factorIndex(n, "secretome.deplete[\(i)]") { secretome.concentrations[f] = 0 } }
+            }
+            secretome.dose = r.number(s["dose"], "secretome.dose", min: 0, max: 1e6) ?? 1
+            secretome.everywhere = r.bool(s["everywhere"], "secretome.everywhere") ?? false
+            if let d = r.map(s["delivery"], "secretome.delivery", allowed: ["kind", "every", "until", "half_life"], required: ["kind"]) {
+                switch r.choice(d["kind"], "secretome.delivery.kind", ["bolus", "repeated", "sustained"]) {
+                case "repeated":
+                    let every = r.quantity(d["every"], "secretome.delivery.every", .time, positive: true)
+                    let until = r.quantity(d["until"], "secretome.delivery.until", .time, positive: true)
+                    if d["every"] == nil || d["until"] == nil { r.fail(s["delivery"], "secretome.delivery", "repeated doses need `every:` and `until:`") }
+                    if let every, let until { secretome.delivery = .repeated(every: every, until: until) }
+                case "sustained":
+                    if let hl = r.quantity(d["half_life"], "secretome.delivery.half_life", .time, positive: true) { secretome.delivery = .sustained(halfLife: hl) }
+                    else if d["half_life"] == nil { r.fail(s["delivery"], "secretome.delivery.half_life", "is missing", hint: "a dressing's release half-life, e.g. \"12 h\"") }
+                default: secretome.delivery = .bolus
+                }
+            }
+        }
+
+        // Injury.
+        var injury = [Double](repeating: 0, count: factors.count)
+        var injuryHalfLife = 0.0
+        if let i = r.map(top["injury"], "injury", allowed: ["levels", "half_life", "source"]) {
+            injury = concentrations(i["levels"], "injury.levels")
+            injuryHalfLife = r.quantity(i["half_life"], "injury.half_life", .time, positive: true) ?? 72 * 60
+            if let src = r.source(i["source"], "injury.source") { sources["injury"] = src }
+        }
+        var vesselSpacing = 0.0
+        if let v = r.map(top["vessels"], "vessels", allowed: ["spacing", "source"]) {
+            vesselSpacing = r.quantity(v["spacing"], "vessels.spacing", .length, positive: true) ?? 0
+            if let src = r.source(v["source"], "vessels.source") { sources["vessels"] = src }
+        }
+
+        // Cells.
+        var cells: [CellSetup] = []
+        if let cnode = top["cells"], let m = r.map(cnode, "cells", allowed: CellKind.allCases.map(\.description)) {
+            for kind in CellKind.allCases {
+                guard let node = m[kind.description] else { continue }
+                if let setup = decodeCell(kind, node, r, factorIndex, &sources, spacing: spacing) { cells.append(setup) }
+            }
+        }
+
+        if !r.issues.isEmpty { throw ScenarioErrors(issues: r.issues) }
+        let model = ModelConfig(name: name, seed: seed, nx: nx, ny: ny, spacing: spacing, layers: layers, dt: dt, duration: duration,
+                                outputEvery: outputEvery, wound: wound, woundCentre: centre, factors: factors, secretome: secretome,
+                                injuryRelease: injury, injuryHalfLife: injuryHalfLife, vesselSpacing: vesselSpacing, cells: cells)
+        return Scenario(model: model, description: description, snapshotEvery: snapshot, checkpointEvery: checkpoint,
+                        sources: sources, warnings: r.warnings)
+    }
+
+    static func decodeFactor(_ e: YEntry, _ r: Reader, _ sources: inout [String: String]) -> FactorSpec {
+        let key = "factors.\(e.key)"
+        var spec = FactorSpec(name: e.key, diffusion: 0, decay: 0, molarMass: 1)
+        guard let m = r.map(e.value, key, allowed: ["diffusion", "wound_bed_diffusion", "decay", "molar_mass", "initial", "boundary", "source"],
+                            required: ["diffusion", "decay"]) else { return spec }
+        spec.molarMass = r.quantity(m["molar_mass"], "\(key).molar_mass", .molarMass, positive: true) ?? 20_000
+        spec.diffusion = r.quantity(m["diffusion"], "\(key).diffusion", .diffusivity) ?? 0
+        if let d = r.quantity(m["wound_bed_diffusion"], "\(key).wound_bed_diffusion", .diffusivity) {
+            spec.regionDiffusion[Tissue.woundBed] = d
+        }
+        spec.decay = r.quantity(m["decay"], "\(key).decay", .rate) ?? 0
+        spec.initial = r.quantity(m["initial"], "\(key).initial", .concentration, molarMass: spec.molarMass) ?? 0
+        if let src = r.source(m["source"], "\(key).source") { sources[key] = src }
+        if let b = m["boundary"] {
+            let options = ["no-flux", "periodic"]
+            func condition(_ n: YNode?, _ k: String) -> BoundaryCondition? {
+                guard let n else { return nil }
+                if case .map = n.value {
+                    guard let f = r.map(n, k, allowed: ["fixed"], required: ["fixed"]),
+                          let v = r.quantity(f["fixed"], "\(k).fixed", .concentration, molarMass: spec.molarMass) else { return nil }
+                    return .fixed(v)
+                }
+                switch r.choice(n, k, options) { case "periodic": return .periodic; case "no-flux": return .noFlux; default: return nil }
+            }
+            if case .map = b.value, b["fixed"] == nil {
+                let faces = Face.allCases.map(\.description)
+                if let fm = r.map(b, "\(key).boundary", allowed: faces) {
+                    for face in Face.allCases { if let c = condition(fm[face.description], "\(key).boundary.\(face)") { spec.boundaries[face.rawValue] = c } }
+                }
+            } else if let c = condition(b, "\(key).boundary") {
+                spec.boundaries = FactorSpec.uniform(c)
+            }
+        }
+        return spec
+    }
+
+    static func decodeCell(_ kind: CellKind, _ node: YNode, _ r: Reader, _ factorIndex: (YNode?, String) -> Int?,
+                           _ sources: inout [String: String], spacing: Double) -> CellSetup? {
+        let key = "cells.\(kind)"
+        guard let m = r.map(node, key, allowed: ["density", "migration", "proliferation", "apoptosis", "responses", "chemotaxis",
+                                                  "secretion", "uptake", "collagen", "differentiation", "vessel_trail", "source"],
+                            required: ["density"]) else { return nil }
+        var p = KindParameters(kind: kind)
+        let density = r.number(m["density"], "\(key).density", min: 0, max: 1)
+        if let d = m["density"], density == nil, case let .scalar(text, _) = d.value, let v = Double(text), v > 1 {
+            _ = v  // already reported as "at most 1"
+        }
+        if let mig = r.map(m["migration"], "\(key).migration", allowed: ["speed", "persistence", "hop_rate", "lag", "lag_source", "threshold", "activated_by",
+                                                                          "requires_activation", "reverts"]) {
+            if let q = r.quantity(mig["hop_rate"], "\(key).migration.hop_rate", .rate) { p.motility.basal = q }
+            if let speed = r.quantity(mig["speed"], "\(key).migration.speed", .speed) {
+                // A persistent walker has D = S^2 P / 2 in 2-D; a lattice walk hopping at rate q
+                // has D = q h^2 / 4, so q = 2 S^2 P / h^2 (PARAMETERS.md, "Cells").
+                let persistence = r.quantity(mig["persistence"], "\(key).migration.persistence", .time, positive: true) ?? 30
+                p.motility.basal = 2 * speed * speed * persistence / (spacing * spacing)
+            } else if mig["speed"] == nil && mig["persistence"] != nil {
+                r.fail(m["migration"], "\(key).migration.speed", "is missing", hint: "persistence needs a speed, e.g. \"60 um/h\"")
+            }
+            var rule = ActivationRule(factors: [], threshold: 0, lag: 0)
+            var hasRule = false
+            if let lag = r.quantity(mig["lag"], "\(key).migration.lag", .time) { rule.lag = lag; hasRule = true }
+            if let t = r.quantity(mig["threshold"], "\(key).migration.threshold", .concentration) { rule.threshold = t; hasRule = true }
+            if let src = r.source(mig["lag_source"], "\(key).migration.lag_source") { rule.source = src; sources["\(key).migration.lag"] = src }
+            if let list = r.list(mig["activated_by"], "\(key).migration.activated_by") {
+                rule.factors = list.enumerated().compactMap { factorIndex($1, "\(key).migration.activated_by[\($0)]") }
+                hasRule = true
+            }
+            if hasRule {
+                if rule.factors.isEmpty { r.fail(m["migration"], "\(key).migration.activated_by", "is missing", hint: "name the factors whose exposure counts toward the lag") }
+                p.activation = rule
+            }
+            p.activationRequired = r.bool(mig["requires_activation"], "\(key).migration.requires_activation") ?? hasRule
+            p.revertsWhenUnstimulated = r.bool(mig["reverts"], "\(key).migration.reverts") ?? false
+        }
+        if let pr = r.map(m["proliferation"], "\(key).proliferation", allowed: ["doubling", "rate"]) {
+            if let d = r.quantity(pr["doubling"], "\(key).proliferation.doubling", .time, positive: true) { p.proliferation.basal = log(2) / d }
+            if let rate = r.quantity(pr["rate"], "\(key).proliferation.rate", .rate) { p.proliferation.basal = rate }
+        }
+        if let ap = r.map(m["apoptosis"], "\(key).apoptosis", allowed: ["rate"]) {
+            p.apoptosis.basal = r.quantity(ap["rate"], "\(key).apoptosis.rate", .rate) ?? 0
+        }
+        if let col = r.map(m["collagen"], "\(key).collagen", allowed: ["rate"]) {
+            p.collagenDeposition.basal = r.quantity(col["rate"], "\(key).collagen.rate", .rate) ?? 0
+        }
+        if let dif = r.map(m["differentiation"], "\(key).differentiation", allowed: ["residence"]) {
+            p.differentiationResidence = r.quantity(dif["residence"], "\(key).differentiation.residence", .time)
+        }
+        p.leavesVesselTrail = r.bool(m["vessel_trail"], "\(key).vessel_trail") ?? false
+        if let list = r.list(m["responses"], "\(key).responses") {
+            for (i, n) in list.enumerated() {
+                let k = "\(key).responses[\(i)]"
+                guard let e = r.map(n, k, allowed: ["behaviour", "factor", "ec50", "hill", "max_fold", "source"], required: ["behaviour", "factor", "ec50", "max_fold"]) else { continue }
+                let behaviour = r.choice(e["behaviour"], "\(k).behaviour", behaviours)
+                let f = factorIndex(e["factor"], "\(k).factor")
+                let ec50 = r.quantity(e["ec50"], "\(k).ec50", .concentration, positive: true)
+                let hill = r.number(e["hill"], "\(k).hill", positive: true) ?? 1
+                let fold = r.number(e["max_fold"], "\(k).max_fold", min: 0)
+                let src = r.source(e["source"], "\(k).source") ?? ""
+                guard let behaviour, let f, let ec50, let fold else { continue }
+                let resp = Response(factor: f, ec50: ec50, hill: hill, maxFold: fold, source: src)
+                if !src.isEmpty { sources[k] = src }
+                switch behaviour {
+                case "migration": p.motility.responses.append(resp)
+                case "proliferation": p.proliferation.responses.append(resp)
+                case "apoptosis": p.apoptosis.responses.append(resp)
+                default: p.collagenDeposition.responses.append(resp)
+                }
+            }
+        }
+        if let list = r.list(m["chemotaxis"], "\(key).chemotaxis") {
+            for (i, n) in list.enumerated() {
+                let k = "\(key).chemotaxis[\(i)]"
+                guard let e = r.map(n, k, allowed: ["factor", "sensitivity"], required: ["factor", "sensitivity"]) else { continue }
+                if let f = factorIndex(e["factor"], "\(k).factor"), let chi = r.quantity(e["sensitivity"], "\(k).sensitivity", .sensitivity) {
+                    p.chemotaxis.append((f, chi))
+                }
+            }
+        }
+        if let list = r.list(m["secretion"], "\(key).secretion") {
+            for (i, n) in list.enumerated() {
+                let k = "\(key).secretion[\(i)]"
+                guard let e = r.map(n, k, allowed: ["factor", "rate", "only_when_migratory"], required: ["factor", "rate"]) else { continue }
+                if let f = factorIndex(e["factor"], "\(k).factor"), let rate = r.quantity(e["rate"], "\(k).rate", .concentrationRate) {
+                    p.secretion.append((f, ModulatedRate(basal: rate)))
+                }
+                if let only = r.bool(e["only_when_migratory"], "\(k).only_when_migratory") { p.secretesOnlyWhenMigratory = only }
+            }
+        }
+        if let list = r.list(m["uptake"], "\(key).uptake") {
+            for (i, n) in list.enumerated() {
+                let k = "\(key).uptake[\(i)]"
+                guard let e = r.map(n, k, allowed: ["factor", "rate"], required: ["factor", "rate"]) else { continue }
+                if let f = factorIndex(e["factor"], "\(k).factor"), let rate = r.quantity(e["rate"], "\(k).rate", .rate) { p.uptake.append((f, rate)) }
+            }
+        }
+        if let src = r.source(m["source"], "\(key).source") { sources[key] = src }
+        guard let density else { return nil }
+        return CellSetup(parameters: p, density: density)
+    }
+}

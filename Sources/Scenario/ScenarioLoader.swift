@@ -1,0 +1,132 @@
+import Foundation
+import Yams
+
+/// Finds scenario files and bundled scenarios, resolves `extends:` and applies `--set`.
+public enum ScenarioLoader {
+    /// Names of the bundled scenarios (`Scenarios/*.yaml`, embedded in the binary).
+    public static var bundledNames: [String] { BundledScenarioText.files.keys.sorted() }
+
+    /// The text of a bundled scenario.
+    public static func bundledText(_ name: String) -> String? { BundledScenarioText.files[name] }
+
+    /// The description line of a bundled scenario.
+    public static func bundledDescription(_ name: String) -> String {
+        guard let text = bundledText(name) else { return "" }
+        for line in text.split(separator: "\n") where line.hasPrefix("description:") {
+            return line.dropFirst("description:".count).trimmingCharacters(in: .whitespaces)
+        }
+        return ""
+    }
+
+    /// Loads a scenario from a file path or a bundled name, with its `extends:` chain merged and
+    /// the `KEY=VALUE` overrides applied, then decodes it.
+    /// - Throws: `ScenarioErrors` with every problem found, each with file, line, key and hint.
+    public static func load(_ reference: String, sets: [String] = []) throws(ScenarioErrors) -> (scenario: Scenario, tree: YNode) {
+        var issues: [ScenarioIssue] = []
+        guard var tree = resolve(reference, from: nil, chain: [], issues: &issues) else { throw ScenarioErrors(issues: issues) }
+        for assignment in sets { apply(assignment, to: &tree, issues: &issues) }
+        if !issues.isEmpty { throw ScenarioErrors(issues: issues) }
+        return (try ScenarioDecoder.decode(tree), tree)
+    }
+
+    /// Reads one file or bundled scenario and merges it over its `extends:` base.
+    static func resolve(_ reference: String, from parent: SourceLocation?, chain: [String], issues: inout [ScenarioIssue]) -> YNode? {
+        let (text, file): (String, String)
+        let looksLikePath = reference.hasSuffix(".yaml") || reference.hasSuffix(".yml") || reference.contains("/")
+        if looksLikePath {
+            var path = reference
+            if let parent, !reference.hasPrefix("/"), parent.line > 0 {
+                path = URL(fileURLWithPath: parent.file).deletingLastPathComponent().appendingPathComponent(reference).path
+            }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                issues.append(ScenarioIssue(location: parent ?? .commandLine(reference), key: parent == nil ? "" : "extends",
+                                            message: "cannot read \"\(reference)\"", hint: "give a scenario file path or one of: \(bundledNames.joined(separator: ", "))"))
+                return nil
+            }
+            guard let s = String(data: data, encoding: .utf8) else {
+                issues.append(ScenarioIssue(location: SourceLocation(file: path, line: 1, column: 1), key: "", message: "is not UTF-8 text", hint: "give a YAML scenario file"))
+                return nil
+            }
+            (text, file) = (s, path)
+        } else if let s = bundledText(reference) {
+            (text, file) = (s, "Scenarios/\(reference).yaml")
+        } else {
+            let close = bundledNames.min { editDistanceFoundation($0, reference) < editDistanceFoundation($1, reference) }
+            issues.append(ScenarioIssue(location: parent ?? .commandLine(reference), key: parent == nil ? "" : "extends",
+                                        message: "no scenario file or bundled scenario named \"\(reference)\"",
+                                        hint: close.map { "did you mean `\($0)`? Bundled: \(bundledNames.joined(separator: ", "))" } ?? ""))
+            return nil
+        }
+        if chain.contains(file) {
+            issues.append(ScenarioIssue(location: parent ?? .commandLine(reference), key: "extends",
+                                        message: "extends form a cycle: \((chain + [file]).joined(separator: " -> "))", hint: "remove one of the extends"))
+            return nil
+        }
+        guard let node = YNode.parse(text, file: file, issues: &issues) else { return nil }
+        guard case let .map(entries) = node.value else {
+            issues.append(ScenarioIssue(location: node.location, key: "", message: "must be a mapping of keys (name:, lattice:, ...), not \(node.kindName)",
+                                        hint: "start the file with `name: my-scenario`"))
+            return nil
+        }
+        guard let ext = entries.first(where: { $0.key == "extends" }) else { return node }
+        guard case let .scalar(base, _) = ext.value.value else {
+            issues.append(ScenarioIssue(location: ext.value.location, key: "extends", message: "must name one scenario", hint: "a bundled name or a file path"))
+            return nil
+        }
+        guard let baseTree = resolve(base, from: ext.value.location, chain: chain + [file], issues: &issues) else { return nil }
+        var mine = node
+        mine.value = .map(entries.filter { $0.key != "extends" })
+        return mine.merged(over: baseTree)
+    }
+
+    /// Applies one `KEY=VALUE` (dotted key, YAML value).
+    static func apply(_ assignment: String, to tree: inout YNode, issues: inout [ScenarioIssue]) {
+        let location = SourceLocation.commandLine("--set \(assignment)")
+        guard let eq = assignment.firstIndex(of: "=") else {
+            issues.append(ScenarioIssue(location: location, key: "", message: "needs the form KEY=VALUE", hint: "for example --set factors.EGF.decay=\"0.5 /h\""))
+            return
+        }
+        let key = String(assignment[..<eq]).trimmingCharacters(in: .whitespaces)
+        let valueText = String(assignment[assignment.index(after: eq)...])
+        let path = key.split(separator: ".").map(String.init)
+        guard !key.isEmpty, !path.contains(where: \.isEmpty) else {
+            issues.append(ScenarioIssue(location: location, key: key, message: "is not a dotted key path", hint: "for example cells.keratinocyte.density"))
+            return
+        }
+        var parseIssues: [ScenarioIssue] = []
+        let value: YNode
+        if valueText.trimmingCharacters(in: .whitespaces).isEmpty {
+            value = YNode(.null, location)
+        } else if let v = YNode.parse(valueText, file: location.file, issues: &parseIssues) {
+            value = relocate(v, to: location)
+        } else {
+            issues.append(ScenarioIssue(location: location, key: key, message: "the value is not valid YAML", hint: "quote it: --set \(key)='\"...\"'"))
+            return
+        }
+        if !tree.set(path: path, to: value) {
+            issues.append(ScenarioIssue(location: location, key: key, message: "runs through a value that is not a mapping", hint: "check the key path"))
+        }
+    }
+
+    static func relocate(_ node: YNode, to location: SourceLocation) -> YNode {
+        switch node.value {
+        case .scalar, .null: return YNode(node.value, location)
+        case let .list(items): return YNode(.list(items.map { relocate($0, to: location) }), location)
+        case let .map(entries):
+            return YNode(.map(entries.map { YEntry(key: $0.key, keyLocation: location, value: relocate($0.value, to: location)) }), location)
+        }
+    }
+}
+
+func editDistanceFoundation(_ a: String, _ b: String) -> Int {
+    let x = Array(a), y = Array(b)
+    if x.isEmpty { return y.count }
+    if y.isEmpty { return x.count }
+    var prev = Array(0...y.count), cur = [Int](repeating: 0, count: y.count + 1)
+    for i in 1...x.count {
+        cur[0] = i
+        for j in 1...y.count { cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1)) }
+        swap(&prev, &cur)
+    }
+    return prev[y.count]
+}

@@ -1,0 +1,88 @@
+import Cells
+import Fields
+import Foundation
+import SimCore
+import Simulation
+
+/// Writes a decoded scenario back as YAML with every value and its unit, in internal units
+/// (um, min, ng/mL), for `scenario.resolved.yaml` and `woundsim check`. Values are written as
+/// strings with units (Yams would print 0.15 as 1.5e-1).
+public enum ScenarioWriter {
+    public static func yaml(_ s: Scenario) -> String {
+        let m = s.model
+        let names = m.factors.map(\.name)
+        func q(_ v: Double, _ unit: String) -> String { "\"\(num(v)) \(unit)\"" }
+        var out = "# Resolved by woundsim: every value in internal units (um, min, ng/mL).\n"
+        out += "name: \(m.name)\n"
+        if !s.description.isEmpty { out += "description: \"\(s.description.replacingOccurrences(of: "\"", with: "'"))\"\n" }
+        out += "seed: \(m.seed)\n"
+        out += "lattice:\n  size: [\(m.nx), \(m.ny)]\n  spacing: \(q(m.spacing, "um"))\n  layers: [\(m.layers.map(\.rawValue).joined(separator: ", "))]\n"
+        out += "time:\n  dt: \(q(m.dt, "min"))\n  duration: \(q(m.duration, "min"))\n  output_every: \(q(m.outputEvery, "min"))\n"
+        if let v = s.snapshotEvery { out += "  snapshot_every: \(q(v, "min"))\n" }
+        if let v = s.checkpointEvery { out += "  checkpoint_every: \(q(v, "min"))\n" }
+        out += "wound:\n"
+        switch m.wound {
+        case let .circle(d): out += "  shape: circle\n  diameter: \(q(d, "um"))\n"
+        case let .scratch(w): out += "  shape: scratch\n  width: \(q(w, "um"))\n"
+        case let .rectangle(w, h): out += "  shape: rectangle\n  width: \(q(w, "um"))\n  height: \(q(h, "um"))\n"
+        }
+        out += "  center: [\(num(m.woundCentre.x)), \(num(m.woundCentre.y))]\n"
+        out += "factors:\n"
+        for f in m.factors {
+            out += "  \(f.name):\n    diffusion: \(q(f.diffusion, "um^2/min"))\n"
+            if let d = f.regionDiffusion[Tissue.woundBed] { out += "    wound_bed_diffusion: \(q(d, "um^2/min"))\n" }
+            out += "    decay: \(q(f.decay, "/min"))\n    molar_mass: \(q(f.molarMass, "g/mol"))\n    initial: \(q(f.initial, "ng/mL"))\n"
+            out += "    boundary: {" + Face.allCases.map { face in
+                switch f.boundaries[face.rawValue] {
+                case .noFlux: return "\(face): no-flux"
+                case .periodic: return "\(face): periodic"
+                case let .fixed(v): return "\(face): {fixed: \(q(v, "ng/mL"))}"
+                }
+            }.joined(separator: ", ") + "}\n"
+            if let src = s.sources["factors.\(f.name)"] { out += "    source: \"\(src)\"\n" }
+        }
+        let sec = m.secretome
+        out += "secretome:\n  profile: \(sec.profile)\n  dose: \(num(sec.dose))\n  everywhere: \(sec.everywhere)\n"
+        out += "  concentrations: {" + zip(names, sec.concentrations).map { "\($0): \(q($1, "ng/mL"))" }.joined(separator: ", ") + "}\n"
+        switch sec.delivery {
+        case .bolus: out += "  delivery: {kind: bolus}\n"
+        case let .repeated(every, until): out += "  delivery: {kind: repeated, every: \(q(every, "min")), until: \(q(until, "min"))}\n"
+        case let .sustained(hl): out += "  delivery: {kind: sustained, half_life: \(q(hl, "min"))}\n"
+        }
+        out += "injury:\n  levels: {" + zip(names, m.injuryRelease).map { "\($0): \(q($1, "ng/mL"))" }.joined(separator: ", ") + "}\n"
+        out += "  half_life: \(q(m.injuryHalfLife, "min"))\n"
+        out += "vessels:\n  spacing: \(q(m.vesselSpacing, "um"))\n"
+        out += "cells:\n"
+        for c in m.cells {
+            let p = c.parameters
+            out += "  \(p.kind):\n    density: \(num(c.density))\n"
+            out += "    migration:\n      hop_rate: \(q(p.motility.basal, "/min"))\n      requires_activation: \(p.activationRequired)\n      reverts: \(p.revertsWhenUnstimulated)\n"
+            if let a = p.activation {
+                out += "      activated_by: [\(a.factors.map { names[$0] }.joined(separator: ", "))]\n      threshold: \(q(a.threshold, "ng/mL"))\n      lag: \(q(a.lag, "min"))\n"
+                if !a.source.isEmpty { out += "      lag_source: \"\(a.source)\"\n" }
+            }
+            out += "    proliferation: {rate: \(q(p.proliferation.basal, "/min"))}\n    apoptosis: {rate: \(q(p.apoptosis.basal, "/min"))}\n"
+            var responses: [String] = []
+            for (behaviour, rate) in [("migration", p.motility), ("proliferation", p.proliferation), ("apoptosis", p.apoptosis), ("collagen", p.collagenDeposition)] {
+                for r in rate.responses {
+                    var line = "      - {behaviour: \(behaviour), factor: \(names[r.factor]), ec50: \(q(r.ec50, "ng/mL")), hill: \(num(r.hill)), max_fold: \(num(r.maxFold))"
+                    if !r.source.isEmpty { line += ", source: \"\(r.source)\"" }
+                    responses.append(line + "}")
+                }
+            }
+            if !responses.isEmpty { out += "    responses:\n" + responses.joined(separator: "\n") + "\n" }
+            if !p.chemotaxis.isEmpty { out += "    chemotaxis: [" + p.chemotaxis.map { "{factor: \(names[$0.factor]), sensitivity: \(q($0.sensitivity, "mL/ng"))}" }.joined(separator: ", ") + "]\n" }
+            if !p.secretion.isEmpty { out += "    secretion: [" + p.secretion.map { "{factor: \(names[$0.factor]), rate: \(q($0.rate.basal, "ng/mL/min")), only_when_migratory: \(p.secretesOnlyWhenMigratory)}" }.joined(separator: ", ") + "]\n" }
+            if !p.uptake.isEmpty { out += "    uptake: [" + p.uptake.map { "{factor: \(names[$0.factor]), rate: \(q($0.rate, "/min"))}" }.joined(separator: ", ") + "]\n" }
+            if p.collagenDeposition.basal > 0 { out += "    collagen: {rate: \(q(p.collagenDeposition.basal, "/min"))}\n" }
+            if let r = p.differentiationResidence { out += "    differentiation: {residence: \(q(r, "min"))}\n" }
+            if p.leavesVesselTrail { out += "    vessel_trail: true\n" }
+        }
+        return out
+    }
+
+    static func num(_ x: Double) -> String {
+        if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+        return "\(x)"
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Scenario
+import Simulation
+import XCTest
+
+final class ScenarioTests: XCTestCase {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Every file in Scenarios/ is embedded unchanged (run `make scenarios` after editing one).
+    func testEmbeddedScenariosMatchTheFiles() throws {
+        let folder = Self.repoRoot.appendingPathComponent("Scenarios")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        XCTAssertEqual(files.map { String($0.dropLast(5)) }.sorted(), ScenarioLoader.bundledNames)
+        for f in files {
+            let text = try String(contentsOf: folder.appendingPathComponent(f), encoding: .utf8)
+            XCTAssertEqual(ScenarioLoader.bundledText(String(f.dropLast(5)))?.trimmingCharacters(in: .newlines),
+                           text.trimmingCharacters(in: .newlines), "\(f) differs from its embedded copy: run make scenarios")
+        }
+    }
+
+    /// Every bundled scenario loads, validates, builds its world and runs a few steps.
+    func testEveryBundledScenarioLoadsAndRuns() throws {
+        for name in ScenarioLoader.bundledNames {
+            let shrink = name.hasPrefix("scratch") ? "wound.width=\"200 um\"" : "wound.diameter=\"0.6 mm\""
+            let s = try ScenarioLoader.load(name, sets: ["lattice.size=[60, 60]", shrink]).scenario
+            let world = try World(s.model)
+            for _ in 0..<5 { world.advance(threads: 2) }
+            XCTAssertNil(world.cells.invariantViolation(), name)
+            XCTAssertGreaterThan(world.cells.count, 0, name)
+        }
+    }
+
+    /// The bundled excisional wounds hold the values PARAMETERS.md gives, and their retracted
+    /// lags are flagged as warnings.
+    func testBundledValuesAndRetractionWarnings() throws {
+        let s = try ScenarioLoader.load("excisional-wound-asc-cm").scenario
+        XCTAssertEqual(s.model.nx, 500)
+        XCTAssertEqual(s.model.factors.map(\.name), ["EGF", "bFGF", "VEGF", "HGF"])
+        XCTAssertEqual(s.model.factors[0].diffusion, 3600, accuracy: 1e-9)       // 60 um^2/s
+        XCTAssertEqual(s.model.factors[2].decay, 0.92 / 60, accuracy: 1e-12)      // 0.92 /h
+        XCTAssertEqual(s.model.secretome.profile, "asc-monolayer")
+        XCTAssertEqual(s.model.secretome.concentrations, [0.1, 0.1, 0.3, 1.2])
+        XCTAssertEqual(s.model.duration, 14 * 1440)
+        let lags = s.model.cells.compactMap { $0.parameters.activation?.lag }
+        XCTAssertEqual(lags, [24 * 60, 12 * 60, 4 * 60])
+        XCTAssertTrue(s.warnings.contains { $0.key == "cells.keratinocyte.migration.lag_source" && $0.message.contains("retracted") })
+        let depleted = try ScenarioLoader.load("excisional-wound-hgf-depleted").scenario
+        XCTAssertEqual(depleted.model.secretome.concentrations, [0.1, 0.1, 0.3, 0])
+        let spheroid = try ScenarioLoader.load("excisional-wound-spheroid-cm").scenario
+        XCTAssertGreaterThan(spheroid.model.secretome.concentrations[3], depleted.model.secretome.concentrations[3])
+    }
+
+    /// The resolved YAML reads back to the same scenario.
+    func testResolvedScenarioRoundTrips() throws {
+        for name in ["excisional-wound-hgf-depleted", "scratch-assay"] {
+            let s = try ScenarioLoader.load(name).scenario
+            let text = ScenarioWriter.yaml(s)
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("resolved-\(name).yaml")
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            let again = try ScenarioLoader.load(file.path).scenario
+            XCTAssertEqual(ScenarioWriter.yaml(again), text, name)
+        }
+    }
+
+    func testSetOverridesAndItsErrors() throws {
+        let s = try ScenarioLoader.load("scratch-assay", sets: ["factors.EGF.decay=\"0.5 /h\"", "seed=7", "secretome.profile=control"]).scenario
+        XCTAssertEqual(s.model.factors[0].decay, 0.5 / 60, accuracy: 1e-12)
+        XCTAssertEqual(s.model.seed, 7)
+        XCTAssertEqual(s.model.secretome.concentrations, [0, 0, 0, 0])
+        XCTAssertThrowsError(try ScenarioLoader.load("scratch-assay", sets: ["cells.keratinocyte.densty=0.5"])) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("--set cells.keratinocyte.densty=0.5: cells.keratinocyte.densty: unknown key"), text)
+            XCTAssertTrue(text.contains("did you mean `density`?"), text)
+        }
+        XCTAssertThrowsError(try ScenarioLoader.load("scratch-assay", sets: ["factors.EGF.decay=\"5 um\""])) { error in
+            XCTAssertTrue("\(error)".contains("factors.EGF.decay"), "\(error)")
+        }
+        XCTAssertThrowsError(try ScenarioLoader.load("scratch-assay", sets: ["nonsense"]))
+    }
+}
