@@ -48,6 +48,7 @@ let package = Package(
         .testTarget(name: "FieldsTests", dependencies: ["Fields", "SimCore"]),
         .testTarget(name: "CellsTests", dependencies: ["Cells", "Simulation", "Fields", "SimCore"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Simulation", "Output"]),
+        .testTarget(name: "ValidationTests", dependencies: ["Scenario", "Simulation", "SimCore"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Fields", "SimCore"]),
         .testTarget(name: "CLITests", dependencies: ["woundsim"]),
     ],

@@ -113,9 +113,11 @@ cells:
     proliferation: { doubling: "48 h" }   # 24-72 h [lit]
     responses:
       - { behaviour: migration, factor: VEGF, ec50: "3 ng/mL", max_fold: 2, source: "tip activation ~3 ng/mL (Song & Finley 2022) [seen]" }
-      - { behaviour: migration, factor: HGF, ec50: "5 ng/mL", max_fold: 1.5, source: "Cai 2007 Stem Cells 25:3234 [lit]" }
-      - { behaviour: proliferation, factor: VEGF, ec50: "3 ng/mL", max_fold: 2.5, source: "[lit]" }
-      - { behaviour: proliferation, factor: HGF, ec50: "5 ng/mL", max_fold: 2.5, source: "Cai 2007 [lit]" }
+      # HGF knock-down abolishes ASC-CM angiogenesis (Cai 2007 Stem Cells 25:3234) [lit]: HGF is
+      # given the larger fold of the two [assumption: size of the folds].
+      - { behaviour: migration, factor: HGF, ec50: "5 ng/mL", max_fold: 3, source: "Cai 2007 Stem Cells 25:3234 [lit]" }
+      - { behaviour: proliferation, factor: VEGF, ec50: "3 ng/mL", max_fold: 2, source: "[lit]" }
+      - { behaviour: proliferation, factor: HGF, ec50: "5 ng/mL", max_fold: 4, source: "Cai 2007 [lit]" }
     chemotaxis:
       - { factor: VEGF, sensitivity: "2 mL/ng" }   # [assumption]
     vessel_trail: true      # sprouts leave new vessel sites behind

@@ -52,6 +52,67 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 2, r.stderr)
     }
 
+    func temporaryFolder(_ name: String) -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("woundsim-cli-\(name)-\(getpid())")
+        try? FileManager.default.removeItem(at: url)
+        return url
+    }
+
+    /// A short scratch-assay run: exit 0, every file of the run folder, checksums that match.
+    func testRunWritesTheRunFolder() throws {
+        let out = temporaryFolder("run")
+        let r = try run(["run", "scratch-assay", "--days", "0.25", "--set", "time.snapshot_every=\"3 h\"", "--out", out.path, "--threads", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("outputs in"), r.stdout)
+        for f in ["scenario.resolved.yaml", "timeseries.csv", "summary.json", "manifest.json", "fields/EGF_t00000min.npy",
+                  "fields/HGF_t00360min.npy", "cells/cells_t00180min.csv"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(f).path), f)
+        }
+        let csv = try String(contentsOf: out.appendingPathComponent("timeseries.csv"), encoding: .utf8)
+        XCTAssertTrue(csv.hasPrefix("time_h,wound_area_mm2,closure_pct,keratinocytes,fibroblasts,myofibroblasts,endothelial,keratinocytes_in_wound,fibroblasts_in_wound,endothelial_in_wound,collagen_in_wound,EGF_mean_ngml,bFGF_mean_ngml,VEGF_mean_ngml,HGF_mean_ngml"))
+        XCTAssertEqual(csv.split(separator: "\n").count, 1 + 4)  // t = 0, 2, 4, 6 h
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("manifest.json"))) as! [String: Any]
+        let sums = manifest["sha256"] as! [String: String]
+        XCTAssertEqual(sums.count, 3 * 5 + 3)
+        for (path, sum) in sums where path.hasSuffix(".csv") {
+            // Spot-check with sha256sum from coreutils.
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["sha256sum", out.appendingPathComponent(path).path]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run(); p.waitUntilExit()
+            let line = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            XCTAssertEqual(String(line.prefix(64)), sum, path)
+        }  // snapshots at 0, 3, 6 h x (4 fields + cells); resolved, timeseries, summary
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+        XCTAssertTrue(summary["closure_time_h"] is NSNull, "a 6 h scratch assay has not closed: censored, not zero")
+        XCTAssertNotNil(summary["profile"])
+        // The same command again refuses to overwrite, and with --force it does.
+        XCTAssertEqual(try run(["run", "scratch-assay", "--days", "0.05", "--out", out.path]).status, 2)
+        XCTAssertEqual(try run(["run", "scratch-assay", "--days", "0.05", "--out", out.path, "--force", "--quiet"]).status, 0)
+        try? FileManager.default.removeItem(at: out)
+    }
+
+    /// Bad input exits 2, names the file, line and key, and leaves no run folder behind.
+    func testBadScenarioExitsTwoWithoutAFolder() throws {
+        let folder = temporaryFolder("bad")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("bad.yaml")
+        try "extends: scratch-assay\nname: bad\nfactors:\n  EGF: { decay: \"5 um\" }\n".write(to: file, atomically: true, encoding: .utf8)
+        let out = folder.appendingPathComponent("out")
+        let r = try run(["run", file.path, "--out", out.path])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("bad.yaml:4:"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("factors.EGF.decay"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+        XCTAssertEqual(try run(["check", "scratch-assay"]).status, 0)
+        XCTAssertEqual(try run(["check", "no-such-scenario"]).status, 2)
+        let list = try run(["scenarios"])
+        XCTAssertTrue(list.stdout.contains("excisional-wound-asc-cm"))
+        try? FileManager.default.removeItem(at: folder)
+    }
+
     func testVersionAndHelp() throws {
         XCTAssertEqual(try run(["--version"]).status, 0)
         let help = try run(["--help"])

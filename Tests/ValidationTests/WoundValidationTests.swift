@@ -1,0 +1,65 @@
+import Foundation
+import SimCore
+import Scenario
+import Simulation
+import XCTest
+
+/// VALIDATION.md section 3: the model behaves like wounds do, qualitatively, with statistics over
+/// seeds. Each comparison runs the bundled scenarios on a smaller piece of skin (3 x 3 mm, a
+/// 1.8 mm wound, 3 days) for five seeds and asks for a mean difference of more than three
+/// standard errors of the difference, the errors taken from the seeds' spread.
+final class WoundValidationTests: XCTestCase {
+    static let small = ["lattice.size=[150, 150]", "wound.diameter=\"1.8 mm\"", "time.snapshot_every=~"]
+    static let seeds: [UInt64] = [1, 2, 3, 4, 5]
+    static let days = 3.0
+
+    /// The observation at the end of `days` for each seed.
+    func outcomes(_ scenario: String, sets: [String] = [], days: Double = WoundValidationTests.days) throws -> [Observation] {
+        try Self.seeds.map { seed in
+            var s = try ScenarioLoader.load(scenario, sets: Self.small + sets).scenario
+            s.model.seed = seed
+            s.model.duration = days * 1440
+            let world = try World(s.model)
+            for _ in 0..<Int(s.model.duration / s.model.dt) { world.advance(threads: 2) }
+            return world.observation()
+        }
+    }
+
+    /// Asserts mean(a) - mean(b) > 3 SE, with SE from the two samples' spread.
+    func assertGreater(_ a: [Double], _ b: [Double], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        let (ma, sa) = GSL.meanAndStandardDeviation(a), (mb, sb) = GSL.meanAndStandardDeviation(b)
+        let se = (sa * sa / Double(a.count) + sb * sb / Double(b.count)).squareRoot()
+        print("\(what): \(ma) vs \(mb), difference \(ma - mb) +- \(se)")
+        XCTAssertGreaterThan(ma - mb, 3 * max(se, 1e-9), "\(what): \(ma) vs \(mb) (SE of the difference \(se))", file: file, line: line)
+    }
+
+    func testConditionedMediumClosesFasterThanControl() throws {
+        let treated = try outcomes("excisional-wound-asc-cm").map(\.closurePercent)
+        let control = try outcomes("excisional-wound-control").map(\.closurePercent)
+        assertGreater(treated, control, "closure % at day 3, ASC-CM vs control")
+        // A higher dose is not slower (within noise): twice the dose closes at least as far.
+        let double = try outcomes("excisional-wound-asc-cm", sets: ["secretome.dose=20"]).map(\.closurePercent)
+        let (md, sd) = GSL.meanAndStandardDeviation(double), (mt, st) = GSL.meanAndStandardDeviation(treated)
+        XCTAssertGreaterThanOrEqual(md - mt, -3 * (sd * sd / 5 + st * st / 5).squareRoot(), "double dose \(md) vs \(mt)")
+    }
+
+    /// At day 2, before new vessels fill the small wound.
+    func testHGFDepletionLowersEndothelialCellsAndVessels() throws {
+        let full = try outcomes("excisional-wound-asc-cm", days: 2)
+        let depleted = try outcomes("excisional-wound-hgf-depleted", days: 2)
+        assertGreater(full.map { Double($0.endothelialInWound) }, depleted.map { Double($0.endothelialInWound) }, "endothelial cells in the wound, ASC-CM vs HGF-depleted")
+        assertGreater(full.map(\.vesselDensity), depleted.map(\.vesselDensity), "vessel density in the wound, ASC-CM vs HGF-depleted")
+    }
+
+    func testEGFRemovalSlowsReepithelialisation() throws {
+        let full = try outcomes("excisional-wound-asc-cm").map(\.closurePercent)
+        let noEGF = try outcomes("excisional-wound-asc-cm", sets: ["secretome.deplete=[EGF]"]).map(\.closurePercent)
+        assertGreater(full, noEGF, "closure % at day 3, ASC-CM vs EGF-depleted")
+    }
+
+    func testSpheroidMediumHealsFasterThanMonolayerMedium() throws {
+        let spheroid = try outcomes("excisional-wound-spheroid-cm").map(\.closurePercent)
+        let monolayer = try outcomes("excisional-wound-asc-cm").map(\.closurePercent)
+        assertGreater(spheroid, monolayer, "closure % at day 3, spheroid vs monolayer CM")
+    }
+}
