@@ -20,6 +20,19 @@ let package = Package(
             path: "Benchmarks/FieldStep",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "CellStep",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Cells", package: "woundsim"),
+                .product(name: "Fields", package: "woundsim"),
+                .product(name: "Scenario", package: "woundsim"),
+                .product(name: "Simulation", package: "woundsim"),
+                .product(name: "SimCore", package: "woundsim"),
+            ],
+            path: "Benchmarks/CellStep",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

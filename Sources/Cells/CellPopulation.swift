@@ -12,7 +12,8 @@ public struct CellPopulation: Sendable {
     public var site: [Int32] = []
     /// Time spent at or above the kind's activation threshold [min] (timed migration).
     public var exposure: [Float] = []
-    /// Time since the cell's last division [min].
+    /// Time of the cell's last division, or of its creation [min] (a clock that needs no update
+    /// per step: the cycle age is now minus this).
     public var cycle: [Float] = []
     /// Time spent in the wound bed [min] (fibroblast -> myofibroblast).
     public var residence: [Float] = []
@@ -37,7 +38,7 @@ public struct CellPopulation: Sendable {
 
     /// Adds a cell at an empty site and returns its index.
     @discardableResult
-    public mutating func add(_ k: CellKind, at s: Int, flags f: CellFlags = [], exposure e: Float = 0, cycle c: Float = 0) -> Int {
+    public mutating func add(_ k: CellKind, at s: Int, flags f: CellFlags = [], exposure e: Float = 0, bornAt c: Float = 0) -> Int {
         precondition(cellAt[s] < 0, "site \(s) is occupied")
         let index = kind.count
         kind.append(k.rawValue); flags.append(f.rawValue); site.append(Int32(s))
@@ -47,28 +48,37 @@ public struct CellPopulation: Sendable {
         return index
     }
 
-    /// Removes the cells with any bit of `mask` in their flags, keeping the order of the others
-    /// (so that the result does not depend on how removal was scheduled), and re-indexes the
-    /// sites. No allocation.
+    /// Removes the cells with any bit of `mask` in their flags by moving the last cells into
+    /// their places, and re-indexes the moved cells' sites. O(removed), no allocation. The array
+    /// order changes, which nothing depends on: cells are visited by site, keyed by id.
     public mutating func compact(removingFlagged mask: UInt8) {
-        var w = 0
-        for r in 0..<kind.count {
+        var r = kind.count - 1
+        while r >= 0 {
             if flags[r] & mask != 0 {
                 if cellAt[Int(site[r])] == Int32(r) { cellAt[Int(site[r])] = -1 }
-                continue
+                let last = kind.count - 1
+                if r != last {
+                    kind[r] = kind[last]; flags[r] = flags[last]; site[r] = site[last]; exposure[r] = exposure[last]
+                    cycle[r] = cycle[last]; residence[r] = residence[last]; id[r] = id[last]
+                    cellAt[Int(site[r])] = Int32(r)
+                }
+                kind.removeLast(); flags.removeLast(); site.removeLast(); exposure.removeLast()
+                cycle.removeLast(); residence.removeLast(); id.removeLast()
             }
-            if w != r {
-                kind[w] = kind[r]; flags[w] = flags[r]; site[w] = site[r]; exposure[w] = exposure[r]
-                cycle[w] = cycle[r]; residence[w] = residence[r]; id[w] = id[r]
-            }
-            cellAt[Int(site[w])] = Int32(w)
-            w += 1
+            r -= 1
         }
-        let removed = kind.count - w
-        if removed > 0 {
-            kind.removeLast(removed); flags.removeLast(removed); site.removeLast(removed); exposure.removeLast(removed)
-            cycle.removeLast(removed); residence.removeLast(removed); id.removeLast(removed)
-        }
+    }
+
+    /// Puts the cells in site order, so that a scan over sites touches the cell arrays in order
+    /// (births append at the end and deaths swap cells around, which scatters them over time).
+    /// Changes no result: cells are visited by site and keyed by id. Reuses `scratch`.
+    public mutating func sortBySite(scratch: inout [Int32]) {
+        scratch.removeAll(keepingCapacity: true)
+        for s in cellAt.indices where cellAt[s] >= 0 { scratch.append(cellAt[s]) }
+        guard scratch.count == count else { return }  // births pending: leave as is
+        func permute<T>(_ a: inout [T]) { let old = a; for (i, c) in scratch.enumerated() { a[i] = old[Int(c)] } }
+        permute(&kind); permute(&flags); permute(&site); permute(&exposure); permute(&cycle); permute(&residence); permute(&id)
+        for (i, s) in site.enumerated() { cellAt[Int(s)] = Int32(i) }
     }
 
     /// Number of cells of a kind.

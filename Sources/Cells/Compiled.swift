@@ -64,6 +64,10 @@ public struct CompiledKind: Sendable {
     public var uptakeFactor: SIMD4<Int32> = .zero
     /// exp(-u dt) per uptake entry.
     public var uptakeDecay: SIMD4<Double> = .one
+    /// The largest total probability per step of dying, dividing and hopping (every factor at
+    /// the level that maximises each rate); a draw at or above it means "stay" whatever the
+    /// signals, so the rates need not be computed.
+    public var maximumEventProbability = 1.0
     /// Whether anything can happen to a cell that cannot move or divide (death).
     public var canDie: Bool { apoptosis.basal > 0 }
 
@@ -94,6 +98,7 @@ public struct CompiledKind: Sendable {
             default: secretion.3 = CompiledRate(s.rate)
             }
         }
+        maximumEventProbability = p.maximumEventProbability(dt: dt)
         uptakeCount = min(p.uptake.count, 4)
         for (i, u) in p.uptake.prefix(4).enumerated() { uptakeFactor[i] = Int32(u.factor); uptakeDecay[i] = exp(-u.rate * dt) }
     }

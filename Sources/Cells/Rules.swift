@@ -33,7 +33,7 @@ public enum Rules {
     /// reverts is active after its lag only in steps at threshold (its exposure is kept, so it
     /// answers again at once when the factors return).
     /// - Returns: the new exposure [min] and whether the cell is activated in this step.
-    @inlinable
+    @inlinable @inline(__always)
     public static func activate(exposure: Float, signals: LocalSignals, kind p: borrowing CompiledKind, dt: Double) -> (Float, Bool) {
         var above = false
         var mask = p.activationMask
@@ -58,19 +58,23 @@ public enum Rules {
     /// activated.
     ///
     /// - Parameters:
+    ///   - kind: the kind's parameters compiled for dt.
     ///   - free: whether each neighbour site is on the lattice, empty and open to the kind.
     ///   - activated: whether the cell is activated (migratory).
     ///   - dt: time step [min].
-    @inlinable
-    public static func decide(_ p: borrowing CompiledKind, signals: LocalSignals, free: SIMD4<UInt8>, activated: Bool,
+    @inlinable @inline(__always)
+    public static func decide(_ kind: UnsafePointer<CompiledKind>, signals: LocalSignals, free: SIMD4<UInt8>, activated: Bool,
                               dt: Double, rng: inout RandomStream) -> Intent {
         let c = signals.here
-        let required = p.activationRequired
+        let p = kind
+        let required = p.pointee.activationRequired
         let active = activated || !required
-        let pDie = p.apoptosis.rate(c) * dt
-        let pDivide = active ? p.proliferation.rate(c) * dt : 0
-        let pMove = active ? p.motility.rate(c) * dt : 0
-        let u = rng.uniform()
+        // One Philox block (four words) serves the whole decision.
+        let u = rng.uniform32()
+        if u >= p.pointee.maximumEventProbability { return .stay }
+        let pDie = p.pointee.apoptosis.rate(c) * dt
+        let pDivide = active ? p.pointee.proliferation.rate(c) * dt : 0
+        let pMove = active ? p.pointee.motility.rate(c) * dt : 0
         if u < pDie { return .die }
         if u < pDie + pDivide {
             let d = Int(rng.below(4))
@@ -78,13 +82,15 @@ public enum Rules {
         }
         if u < pDie + pDivide + pMove {
             let d: Int
-            if p.chemotaxisCount == 0 {
+            if p.pointee.chemotaxisCount == 0 {
                 d = Int(rng.below(4))
             } else {
                 let a = signals.attraction
-                let m = a.max()
-                let w0 = _exp(a[0] - m), w1 = _exp(a[1] - m), w2 = _exp(a[2] - m), w3 = _exp(a[3] - m)
-                let v = rng.uniform() * (w0 + w1 + w2 + w3)
+                let m = Swift.max(Swift.max(a[0], a[1]), Swift.max(a[2], a[3]))
+                // The largest weight is exactly 1; no need to call exp for it.
+                let w0 = a[0] == m ? 1 : _exp(a[0] - m), w1 = a[1] == m ? 1 : _exp(a[1] - m)
+                let w2 = a[2] == m ? 1 : _exp(a[2] - m), w3 = a[3] == m ? 1 : _exp(a[3] - m)
+                let v = rng.uniform32() * (w0 + w1 + w2 + w3)
                 d = v < w0 ? 0 : (v < w0 + w1 ? 1 : (v < w0 + w1 + w2 ? 2 : 3))
             }
             return free[d] != 0 ? .move(d) : .stay

@@ -48,14 +48,15 @@ public enum Formats {
     }
 
     /// `cells/cells_tNNNNNmin.csv`: one row per cell.
-    public static func cellsCSV(_ cells: CellPopulation) -> String {
-        var out = "id,kind,x,y,layer,migratory,myofibroblast,exposure_min,cycle_min\n"
+    /// - Parameter time: the current time [min], for each cell's time since division.
+    public static func cellsCSV(_ cells: CellPopulation, time: Double) -> String {
+        var out = "id,kind,x,y,layer,migratory,myofibroblast,exposure_min,since_division_min\n"
         let l = cells.lattice
         for c in 0..<cells.count {
             let (i, j, k) = l.coordinates(of: Int(cells.site[c]))
             let f = CellFlags(rawValue: cells.flags[c])
             out += "\(cells.id[c]),\(CellKind(rawValue: cells.kind[c])!),\(i),\(j),\(k),\(f.contains(.migratory) ? 1 : 0),"
-            out += "\(f.contains(.myofibroblast) ? 1 : 0),\(fmt(Double(cells.exposure[c]))),\(fmt(Double(cells.cycle[c])))\n"
+            out += "\(f.contains(.myofibroblast) ? 1 : 0),\(fmt(Double(cells.exposure[c]))),\(fmt(time - Double(cells.cycle[c])))\n"
         }
         return out
     }

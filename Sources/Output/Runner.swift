@@ -111,7 +111,7 @@ public enum Runner {
             let data = Formats.npy(UnsafeBufferPointer(world.fields.buffer(f)), shape: [l.nz, l.ny, l.nx])
             try folder.write("fields/\(spec.name)_\(stamp).npy", data)
         }
-        try folder.write("cells/cells_\(stamp).csv", text: Formats.cellsCSV(world.cells))
+        try folder.write("cells/cells_\(stamp).csv", text: Formats.cellsCSV(world.cells, time: world.time))
     }
 
     static func duration(_ seconds: Double) -> String {

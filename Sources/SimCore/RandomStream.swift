@@ -97,6 +97,13 @@ public struct RandomStream: Sendable {
         return (Double(k) + 0.5) * 0x1p-53
     }
 
+    /// A uniform double in (0, 1) from one 32-bit word: `(k + 0.5) / 2^32`. Resolution 2.3e-10,
+    /// enough for event probabilities; half the words of `uniform()`.
+    @inlinable
+    public mutating func uniform32() -> Double {
+        (Double(nextUInt32()) + 0.5) * 0x1p-32
+    }
+
     /// `true` with probability `p` (clamped to [0, 1]).
     @inlinable
     public mutating func bernoulli(_ p: Double) -> Bool { uniform() < p }

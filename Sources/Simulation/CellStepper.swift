@@ -5,7 +5,7 @@ import SimCore
 /// The cell phases of one step (sense, decide, commit), tile by tile, independent of the
 /// thread count.
 ///
-/// The x-y plane is cut into fixed tiles (`TileGrid`, 16 x 16 sites, every tile spanning all
+/// The x-y plane is cut into fixed tiles (`TileGrid`, 32 x 32 sites, every tile spanning all
 /// layers). Tiles get one of four colours, `(tx mod 2) + 2 (ty mod 2)`; two tiles of one colour
 /// are a whole tile apart, and a cell reaches at most one site away, so the tiles of a colour
 /// never touch the same sites and run in parallel. Colours run one after another, in an order
@@ -63,7 +63,7 @@ public final class CellStepper: @unchecked Sendable {
     static let newbornMarker: Int32 = -2
 
     public init(lattice: Lattice, parameters: [KindParameters], dt: Double, seed: UInt64, factorCount: Int,
-                tileSize: Int = 16) throws(CellError) {
+                tileSize: Int = 32) throws(CellError) {
         guard factorCount <= Rules.maximumFactors else {
             throw .invalid(key: "factors", message: "\(factorCount) factors; cells sense at most \(Rules.maximumFactors)")
         }
@@ -148,7 +148,7 @@ public final class CellStepper: @unchecked Sendable {
                 let p = Int(population.cellAt[Int(birthParent[slot])])
                 population.add(CellKind(rawValue: population.kind[p])!, at: site,
                                flags: CellFlags(rawValue: (population.flags[p] & ~CellFlags.updatedOdd.rawValue) | parity),
-                               exposure: population.exposure[p], cycle: 0)
+                               exposure: population.exposure[p], bornAt: Float(Double(step + 1) * dt))
                 births += 1
             }
         }
@@ -160,6 +160,11 @@ public final class CellStepper: @unchecked Sendable {
     private func runTile(_ t: Int, cells: PopulationPointers, fields: FieldSet?, step: Int, flip: UInt32, parity: UInt8,
                          birthParent: UnsafeMutableBufferPointer<Int32>, birthSite: UnsafeMutableBufferPointer<Int32>,
                          birthCount: UnsafeMutableBufferPointer<Int32>) {
+        // Flag bits as plain constants: a static property costs an accessor call per use.
+        let updatedBit: UInt8 = 1 << 7, migratoryBit: UInt8 = 1 << 0, myofibroblastBit: UInt8 = 1 << 1
+        let deadBit: UInt8 = 1 << 6, newborn: Int32 = -2
+        assert(updatedBit == CellFlags.updatedOdd.rawValue && migratoryBit == CellFlags.migratory.rawValue
+               && myofibroblastBit == CellFlags.myofibroblast.rawValue && deadBit == Self.deadFlag && newborn == Self.newbornMarker)
         let (xr, yr) = tiles.bounds(of: t)
         let nx = lattice.nx, ny = lattice.ny
         let plane = nx &* ny
@@ -177,24 +182,31 @@ public final class CellStepper: @unchecked Sendable {
                     let c = Int(cells.cellAt[s])
                     if c < 0 { continue }
                     let f = cells.flags[c]
-                    if f & CellFlags.updatedOdd.rawValue == parity { continue }
+                    if f & updatedBit == parity { continue }
                     let kindIndex = Int(cells.kind[c])
                     let kp = compiled + kindIndex
                     // Sense.
                     var signals = LocalSignals()
                     if let base = fieldBase {
-                        for q in 0..<factorCount { signals.here[q] = base[q &* siteCount &+ s] }
-                        if kp.pointee.chemotaxisCount > 0 {
-                            let neighbours = SIMD4<Int>(i > 0 ? s &- 1 : -1, i < nx &- 1 ? s &+ 1 : -1,
-                                                        j > 0 ? s &- nx : -1, j < ny &- 1 ? s &+ nx : -1)
-                            for d in 0..<4 where neighbours[d] >= 0 {
-                                var a = 0.0
-                                for q in 0..<kp.pointee.chemotaxisCount {
-                                    let factor = Int(kp.pointee.chemotaxisFactor[q])
-                                    a += kp.pointee.chemotaxisChi[q] * (base[factor &* siteCount &+ neighbours[d]] - signals.here[factor])
-                                }
-                                signals.attraction[d] = a
+                        if factorCount == 4 {
+                            signals.here = SIMD8(base[s], base[siteCount &+ s], base[2 &* siteCount &+ s], base[3 &* siteCount &+ s], 0, 0, 0, 0)
+                        } else {
+                            for q in 0..<factorCount { signals.here[q] = base[q &* siteCount &+ s] }
+                        }
+                        let chemotaxisCount = kp.pointee.chemotaxisCount
+                        if chemotaxisCount > 0 {
+                            // Off the lattice counts as "no gradient"; a hop there is blocked anyway.
+                            var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+                            for q in 0..<chemotaxisCount {
+                                let field = base + Int(kp.pointee.chemotaxisFactor[q]) &* siteCount
+                                let chi = kp.pointee.chemotaxisChi[q]
+                                let here = field[s]
+                                if i > 0 { a0 += chi * (field[s &- 1] - here) }
+                                if i < nx &- 1 { a1 += chi * (field[s &+ 1] - here) }
+                                if j > 0 { a2 += chi * (field[s &- nx] - here) }
+                                if j < ny &- 1 { a3 += chi * (field[s &+ nx] - here) }
                             }
+                            signals.attraction = SIMD4(a0, a1, a2, a3)
                         }
                     }
                     var free = SIMD4<UInt8>(repeating: 0)
@@ -211,28 +223,28 @@ public final class CellStepper: @unchecked Sendable {
                     }
                     // Activation and clocks.
                     var flags = f
-                    var migratory = f & CellFlags.migratory.rawValue != 0
+                    var migratory = f & migratoryBit != 0
                     if kp.pointee.hasActivation, !migratory || kp.pointee.revertsWhenUnstimulated {
-                        let (e, m) = Rules.activate(exposure: cells.exposure[c], signals: signals, kind: kp.pointee, dt: dt)
-                        cells.exposure[c] = e
+                        let before = cells.exposure[c]
+                        let (e, m) = Rules.activate(exposure: before, signals: signals, kind: kp.pointee, dt: dt)
+                        if e != before { cells.exposure[c] = e }
                         migratory = m
-                        flags = m ? flags | CellFlags.migratory.rawValue : flags & ~CellFlags.migratory.rawValue
+                        flags = m ? flags | migratoryBit : flags & ~migratoryBit
                     }
-                    cells.cycle[c] += Float(dt)
                     if let regionIDs = regionPointer, regionIDs[s] == Tissue.woundBed {
                         cells.residence[c] += Float(dt)
                         if Double(cells.residence[c]) >= kp.pointee.differentiationResidence {
-                            flags |= CellFlags.myofibroblast.rawValue
+                            flags |= myofibroblastBit
                         }
                     }
-                    flags = (flags & ~CellFlags.updatedOdd.rawValue) | parity
+                    flags = (flags & ~updatedBit) | parity
                     cells.flags[c] = flags
                     // A cell that can neither move nor divide nor die stays without a draw.
                     if free == .zero && !kp.pointee.canDie { continue }
                     if !kp.pointee.canDie && kp.pointee.activationRequired && !migratory { continue }
                     // Decide and commit.
                     var rng = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: 1)
-                    switch Rules.decide(kp.pointee, signals: signals, free: free, activated: migratory, dt: dt, rng: &rng) {
+                    switch Rules.decide(kp, signals: signals, free: free, activated: migratory, dt: dt, rng: &rng) {
                     case .stay:
                         break
                     case let .move(d):
@@ -249,11 +261,11 @@ public final class CellStepper: @unchecked Sendable {
                         birthParent[slot] = Int32(s)
                         birthSite[slot] = Int32(target)
                         birthCount[t] = Int32(n &+ 1)
-                        cells.cellAt[target] = Self.newbornMarker
-                        cells.cycle[c] = 0
+                        cells.cellAt[target] = newborn
+                        cells.cycle[c] = Float(Double(step &+ 1) * dt)
                     case .die:
                         cells.cellAt[s] = -1
-                        cells.flags[c] = flags | Self.deadFlag
+                        cells.flags[c] = flags | deadBit
                     }
                 }
             }

@@ -182,6 +182,7 @@ public final class World: @unchecked Sendable {
     deinit { vessel.deallocate() }
 
     private let initialSurface: Int
+    private var sortScratch: [Int32] = []
     private var onset: [CellKind: Double] = [:]
     private var closureTime: Double?
 
@@ -203,6 +204,8 @@ public final class World: @unchecked Sendable {
         solver.step(fields, threads: threads)
         lap("diffuse")
         step += 1
+        // Keep the cell arrays in site order (about once every simulated 6 hours).
+        if step % 180 == 0 { cells.sortBySite(scratch: &sortScratch) }
         observeEvents()
         lap("observe")
     }
