@@ -7,9 +7,9 @@ SWIFT ?= swift
 # checks (unsafe buffers, wrapping arithmetic); exclusivity checks are off in Package.swift.
 RELEASE := -c release
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
-APT_PACKAGES := libgsl-dev pkg-config
+APT_PACKAGES := libgsl-dev libpng-dev pkg-config
 
-.PHONY: all deps build test run verify scenarios bench bench-check bench-update clean
+.PHONY: all deps build test test-outputs run verify scenarios bench bench-check bench-update clean
 
 ## run: the main job; RUN_ARGS passes options (e.g. RUN_ARGS="scratch-assay --days 1")
 RUN_ARGS ?=
@@ -21,7 +21,7 @@ all: build
 
 ## deps: install the system libraries the package links (apt-get, only when missing)
 deps:
-	@if ! pkg-config --exists gsl 2>/dev/null; then \
+	@if ! pkg-config --exists gsl libpng 2>/dev/null; then \
 		echo "Installing $(APT_PACKAGES) with apt-get"; \
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $(APT_PACKAGES); \
 	fi
@@ -33,6 +33,13 @@ build: deps
 ## test: every test (unit, verification, end-to-end CLI), release build
 test: deps
 	$(SWIFT) test $(RELEASE)
+
+## test-outputs: a short run's folder opened with numpy and the vtk package (pip), as a user would
+test-outputs: build
+	python3 -c "import numpy, vtk" 2>/dev/null || python3 -m pip install -q numpy vtk
+	rm -rf .build/test-outputs
+	.build/release/woundsim run scratch-assay --quiet --days 0.5 --set 'time.snapshot_every="6 h"' --out .build/test-outputs
+	python3 Tests/python/check_outputs.py .build/test-outputs
 
 ## verify: the numerics against analytic solutions; prints a table, exits 1 on any failure
 verify: build

@@ -23,6 +23,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -30,18 +31,24 @@ let package = Package(
             pkgConfig: "gsl",
             providers: [.apt(["libgsl-dev"])]
         ),
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]
+        ),
         .target(name: "SimCore", dependencies: ["CGSL"], swiftSettings: hotLoopSettings),
         .target(name: "Fields", dependencies: ["SimCore"], swiftSettings: hotLoopSettings),
         .target(name: "Cells", dependencies: ["SimCore"], swiftSettings: hotLoopSettings),
         .target(name: "Simulation", dependencies: ["Cells", "Fields", "SimCore"], swiftSettings: hotLoopSettings),
         .target(name: "Scenario", dependencies: ["Simulation", "Cells", "Fields", "SimCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Output", dependencies: ["Scenario", "Simulation", "Cells", "SimCore"]),
+        .target(name: "Output", dependencies: ["CPNG", "Scenario", "Simulation", "Cells", "Fields", "SimCore"]),
         .target(name: "Verification", dependencies: ["Fields", "SimCore", "CGSL"]),
         .executableTarget(
             name: "woundsim",
             dependencies: [
                 "Scenario", "Output", "Simulation", "Cells", "Verification", "Fields", "SimCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "CGSL"]),

@@ -174,7 +174,7 @@ public struct KindParameters: Sendable, Equatable {
         let p = maximumEventProbability(dt: dt)
         if p > 1 {
             let largest = dt / p
-            throw .invalid(key: "time.dt", message: "\(dt) min lets a \(kind) die, divide and hop with total probability \(String(format: "%.3f", p)) > 1 per step; the largest dt that fits is \(String(format: "%.4g", largest)) min")
+            throw .invalid(key: "\(key).migration", message: "with time.dt = \(dt) min a \(kind) would die, divide and hop with total probability \(String(format: "%.3f", p)) > 1 per step; lower its rates or use a time.dt of at most \(String(format: "%.4g", largest)) min (the largest dt that fits)")
         }
     }
 }

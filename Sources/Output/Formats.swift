@@ -1,4 +1,5 @@
 import Cells
+import Fields
 import Foundation
 import SimCore
 import Simulation
@@ -29,22 +30,81 @@ public enum Formats {
         return "\(x)"
     }
 
-    /// A NumPy `.npy` file (format 1.0): little-endian float64, C order, the given shape.
+    /// A NumPy `.npy` file (format 1.0): little-endian float32, C order, the given shape.
+    /// Float32 keeps snapshots half the size; concentrations need no more than 7 digits here.
     public static func npy(_ values: UnsafeBufferPointer<Double>, shape: [Int]) -> Data {
         precondition(shape.reduce(1, *) == values.count)
         let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '<f8', 'fortran_order': False, 'shape': \(shapeText), }"
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
         var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
         let length = UInt16(header.utf8.count)
         data.append(contentsOf: [UInt8(length & 0xff), UInt8(length >> 8)])
         data.append(contentsOf: Array(header.utf8))
-        for v in values {
-            var bits = v.bitPattern.littleEndian
-            withUnsafeBytes(of: &bits) { data.append(contentsOf: $0) }
-        }
+        data.append(float32Bytes(values))
         return data
+    }
+
+    /// Little-endian float32 bytes of the values.
+    static func float32Bytes(_ values: UnsafeBufferPointer<Double>) -> Data {
+        var out = Data(count: values.count * 4)
+        out.withUnsafeMutableBytes { raw in
+            for (i, v) in values.enumerated() { raw.storeBytes(of: Float(v).bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+        }
+        return out
+    }
+
+    /// One VTK XML binary data array: base64 of a UInt32 byte count followed by the bytes.
+    static func vtkArray(_ name: String, type: String, components: Int = 1, _ bytes: Data) -> String {
+        var block = Data()
+        var n = UInt32(bytes.count).littleEndian
+        withUnsafeBytes(of: &n) { block.append(contentsOf: $0) }
+        block.append(bytes)
+        return "<DataArray type=\"\(type)\" Name=\"\(name)\" NumberOfComponents=\"\(components)\" format=\"binary\">\(block.base64EncodedString())</DataArray>\n"
+    }
+
+    /// A `.vti` (VTK XML ImageData) with one cell-data array per factor [ng/mL]: each lattice site
+    /// is a VTK cell of size h, so values sit at site centres as in the model. Loads in ParaView.
+    public static func vti(_ fields: FieldSet, names: [String]) -> Data {
+        let l = fields.lattice, h = l.spacing
+        var out = "<?xml version=\"1.0\"?>\n<VTKFile type=\"ImageData\" version=\"1.0\" byte_order=\"LittleEndian\" header_type=\"UInt32\">\n"
+        out += "<ImageData WholeExtent=\"0 \(l.nx) 0 \(l.ny) 0 \(l.nz)\" Origin=\"0 0 0\" Spacing=\"\(h) \(h) \(h)\">\n"
+        out += "<Piece Extent=\"0 \(l.nx) 0 \(l.ny) 0 \(l.nz)\">\n<CellData Scalars=\"\(names.first ?? "")\">\n"
+        for (f, name) in names.enumerated() { out += vtkArray("\(name)_ngml", type: "Float32", float32Bytes(UnsafeBufferPointer(fields.buffer(f)))) }
+        out += "</CellData>\n</Piece>\n</ImageData>\n</VTKFile>\n"
+        return Data(out.utf8)
+    }
+
+    /// A `.vtp` (VTK XML PolyData) with one vertex per cell at its site centre [um], and its kind
+    /// (0 keratinocyte, 1 fibroblast, 2 endothelial), migratory and myofibroblast flags.
+    public static func vtp(_ cells: CellPopulation) -> Data {
+        let l = cells.lattice, h = l.spacing, n = cells.count
+        var points = Data(count: n * 12), kinds = Data(count: n * 4), migratory = Data(count: n), myo = Data(count: n)
+        var connectivity = Data(count: n * 4), offsets = Data(count: n * 4)
+        points.withUnsafeMutableBytes { p in kinds.withUnsafeMutableBytes { k in migratory.withUnsafeMutableBytes { m in myo.withUnsafeMutableBytes { y in
+            connectivity.withUnsafeMutableBytes { c in offsets.withUnsafeMutableBytes { o in
+                for i in 0..<n {
+                    let (x, yy, z) = l.coordinates(of: Int(cells.site[i]))
+                    p.storeBytes(of: Float((Double(x) + 0.5) * h).bitPattern.littleEndian, toByteOffset: 12 * i, as: UInt32.self)
+                    p.storeBytes(of: Float((Double(yy) + 0.5) * h).bitPattern.littleEndian, toByteOffset: 12 * i + 4, as: UInt32.self)
+                    p.storeBytes(of: Float((Double(z) + 0.5) * h).bitPattern.littleEndian, toByteOffset: 12 * i + 8, as: UInt32.self)
+                    k.storeBytes(of: Int32(cells.kind[i]).littleEndian, toByteOffset: 4 * i, as: Int32.self)
+                    m.storeBytes(of: cells.flags[i] & CellFlags.migratory.rawValue != 0 ? 1 : 0, toByteOffset: i, as: UInt8.self)
+                    y.storeBytes(of: cells.flags[i] & CellFlags.myofibroblast.rawValue != 0 ? 1 : 0, toByteOffset: i, as: UInt8.self)
+                    c.storeBytes(of: Int32(i).littleEndian, toByteOffset: 4 * i, as: Int32.self)
+                    o.storeBytes(of: Int32(i + 1).littleEndian, toByteOffset: 4 * i, as: Int32.self)
+                }
+            } }
+        } } } }
+        var out = "<?xml version=\"1.0\"?>\n<VTKFile type=\"PolyData\" version=\"1.0\" byte_order=\"LittleEndian\" header_type=\"UInt32\">\n"
+        out += "<PolyData>\n<Piece NumberOfPoints=\"\(n)\" NumberOfVerts=\"\(n)\" NumberOfLines=\"0\" NumberOfStrips=\"0\" NumberOfPolys=\"0\">\n"
+        out += "<PointData Scalars=\"kind\">\n" + vtkArray("kind", type: "Int32", kinds) + vtkArray("migratory", type: "UInt8", migratory)
+        out += vtkArray("myofibroblast", type: "UInt8", myo) + "</PointData>\n"
+        out += "<Points>\n" + vtkArray("position_um", type: "Float32", components: 3, points) + "</Points>\n"
+        out += "<Verts>\n" + vtkArray("connectivity", type: "Int32", connectivity) + vtkArray("offsets", type: "Int32", offsets) + "</Verts>\n"
+        out += "</Piece>\n</PolyData>\n</VTKFile>\n"
+        return Data(out.utf8)
     }
 
     /// `cells/cells_tNNNNNmin.csv`: one row per cell.

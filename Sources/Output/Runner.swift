@@ -112,6 +112,14 @@ public enum Runner {
             try folder.write("fields/\(spec.name)_\(stamp).npy", data)
         }
         try folder.write("cells/cells_\(stamp).csv", text: Formats.cellsCSV(world.cells, time: world.time))
+        let hours = String(format: "t = %.1f h", world.time / 60)
+        let closure = String(format: "closure %.1f%%", world.closurePercent)
+        if let png = Frames.cells(world, label: "\(hours)  \(closure)").png() { try folder.write("frames/cells_\(stamp).png", png) }
+        for (f, spec) in scenario.model.factors.enumerated() {
+            if let png = Frames.factor(world, f, label: "\(spec.name)  \(hours)").png() { try folder.write("frames/\(spec.name)_\(stamp).png", png) }
+        }
+        try folder.write("vtk/fields_\(stamp).vti", Formats.vti(world.fields, names: scenario.model.factors.map(\.name)))
+        try folder.write("vtk/cells_\(stamp).vtp", Formats.vtp(world.cells))
     }
 
     static func duration(_ seconds: Double) -> String {

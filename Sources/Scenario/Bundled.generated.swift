@@ -33,7 +33,7 @@ time:
                             # hop probability exceeds 1 (keratinocyte hops up to ~22/h)
   duration: "14 d"          # splinted mouse wounds close in 2-4 weeks (Wang 2013 Nat Protoc 8:302) [seen]
   output_every: "6 h"
-  snapshot_every: "1 d"
+  snapshot_every: "2 d"       # fields, cells, frames and VTK (~35 MB each at 500 x 500)
 wound:
   shape: circle
   diameter: "6 mm"

@@ -36,7 +36,9 @@ public enum ScenarioLoader {
         if looksLikePath {
             var path = reference
             if let parent, !reference.hasPrefix("/"), parent.line > 0 {
-                path = URL(fileURLWithPath: parent.file).deletingLastPathComponent().appendingPathComponent(reference).path
+                path = URL(fileURLWithPath: parent.file).deletingLastPathComponent().appendingPathComponent(reference).standardizedFileURL.path
+            } else if parent != nil || reference.hasPrefix(".") {
+                path = URL(fileURLWithPath: reference).standardizedFileURL.path
             }
             guard let data = FileManager.default.contents(atPath: path) else {
                 issues.append(ScenarioIssue(location: parent ?? .commandLine(reference), key: parent == nil ? "" : "extends",
@@ -106,6 +108,37 @@ public enum ScenarioLoader {
         if !tree.set(path: path, to: value) {
             issues.append(ScenarioIssue(location: location, key: key, message: "runs through a value that is not a mapping", hint: "check the key path"))
         }
+    }
+
+    /// Where the value at a dotted key path (`cells.keratinocyte.migration.lag`, list indices as
+    /// `responses[0]`) came from; the nearest existing ancestor when the key itself is absent.
+    public static func locate(_ key: String, in tree: YNode) -> SourceLocation {
+        var node = tree
+        for part in key.split(separator: ".") {
+            var name = String(part)
+            var index: Int? = nil
+            if let open = name.firstIndex(of: "["), let close = name.firstIndex(of: "]"), open < close {
+                index = Int(name[name.index(after: open)..<close])
+                name = String(name[..<open])
+            }
+            guard let child = node[name] else { break }
+            node = child
+            if let index, case let .list(items) = node.value, index < items.count { node = items[index] }
+        }
+        return node.location
+    }
+
+    /// A model-level error (raised when the world is built) as an issue with the file, line and
+    /// key of the value it concerns.
+    public static func issue(for error: Error, in tree: YNode) -> ScenarioIssue {
+        // Errors read "key.path: message", possibly nested ("cells: cells.fibroblast.x: ...").
+        var text = "\(error)"
+        var key = ""
+        while let colon = text.range(of: ": "), !text[..<colon.lowerBound].contains(" ") {
+            key = String(text[..<colon.lowerBound])
+            text = String(text[colon.upperBound...])
+        }
+        return ScenarioIssue(location: locate(key, in: tree), key: key, message: text, hint: "")
     }
 
     static func relocate(_ node: YNode, to location: SourceLocation) -> YNode {

@@ -59,6 +59,22 @@ public struct YNode: Sendable, Equatable {
                 default: break
                 }
             }
+            if let range = message.range(of: "duplicated key(s): '"), let end = message[range.upperBound...].firstIndex(of: "'") {
+                // Yams reports duplicates without a position: find the key's second occurrence.
+                let key = String(message[range.upperBound..<end])
+                var seen = 0
+                for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                    let trimmed = line.drop { $0 == " " }
+                    if trimmed.hasPrefix(key + ":") {
+                        seen += 1
+                        if seen == 2 {
+                            issues.append(ScenarioIssue(location: SourceLocation(file: file, line: n + 1, column: line.count - trimmed.count + 1),
+                                                        key: key, message: "is given twice", hint: "keep one of them"))
+                            return nil
+                        }
+                    }
+                }
+            }
             issues.append(ScenarioIssue(location: location, key: "", message: "is not valid YAML: \(message)", hint: "check the indentation and quoting near this line"))
             return nil
         }

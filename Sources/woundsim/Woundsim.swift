@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Output
 import Scenario
 import SimCore
@@ -43,13 +44,48 @@ struct BadInput: Error, CustomStringConvertible {
     let description: String
 }
 
-/// Prints to stderr.
-func warn(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+/// Messages to the user go through swift-log, printed plainly on stderr: "woundsim: ..." for
+/// errors and notices, "warning: ..." for warnings. `--quiet` keeps errors only.
+struct PlainStderrLogHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) {
+        let text = "\(event.message)"
+        let line = event.level == .warning && !text.hasPrefix("warning:") ? "warning: \(text)" : text
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+enum Log {
+    nonisolated(unsafe) static var logger: Logger = {
+        LoggingSystem.bootstrap { _ in PlainStderrLogHandler() }
+        return Logger(label: "woundsim")
+    }()
+}
+
+/// Prints a message on stderr (through swift-log): errors and notices.
+func warn(_ text: String) {
+    if text.hasPrefix("warning: ") { Log.logger.warning("\(text)") }
+    else if text.hasPrefix("woundsim: ") && !text.contains("problem") && !text.contains("failed") && !text.contains("could not") && !text.contains("exists") { Log.logger.notice("\(text)") }
+    else { Log.logger.error("\(text)") }
+}
 
 /// Loads a scenario for `run` and `check`, turning every problem into exit code 2.
-func loadScenario(_ reference: String, sets: [String]) throws -> Scenario {
-    do { return try ScenarioLoader.load(reference, sets: sets).scenario } catch {
+func loadScenario(_ reference: String, sets: [String]) throws -> (scenario: Scenario, tree: YNode) {
+    do { return try ScenarioLoader.load(reference, sets: sets) } catch {
         warn("woundsim: \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s") in \(reference):\n\(error.description)")
+        throw ExitCode(2)
+    }
+}
+
+/// Builds the world, reporting a model-level problem at its file, line and key (exit code 2).
+func buildWorld(_ scenario: Scenario, tree: YNode, reference: String) throws -> World {
+    do { return try World(scenario.model) } catch {
+        warn("woundsim: 1 problem in \(reference):\n\(ScenarioLoader.issue(for: error, in: tree))")
         throw ExitCode(2)
     }
 }
@@ -92,15 +128,12 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        var scenario = try loadScenario(self.scenario, sets: sets)
+        if quiet { Log.logger.logLevel = .error }
+        var (scenario, tree) = try loadScenario(self.scenario, sets: sets)
         if let seed { scenario.model.seed = seed }
         if let days { scenario.model.duration = days * 1440 }
-        if !quiet { for w in scenario.warnings { warn("warning: \(w)") } }
-        let world: World
-        do { world = try World(scenario.model) } catch {
-            warn("woundsim: \(self.scenario): \(error)")
-            throw ExitCode(2)
-        }
+        for w in scenario.warnings { warn("warning: \(w)") }
+        let world = try buildWorld(scenario, tree: tree, reference: self.scenario)
         let path = out ?? "runs/\(scenario.model.name)-seed\(scenario.model.seed)"
         let folder: RunFolder
         do { folder = try RunFolder(path: path, force: force) } catch {
@@ -108,7 +141,7 @@ struct Run: ParsableCommand {
             if case .exists = error { throw ExitCode(2) }
             throw ExitCode(1)
         }
-        if !quiet {
+        do {
             warn("woundsim: \(scenario.model.name): \(world.lattice), \(world.cells.count) cells, \(Int(scenario.model.duration / 60)) h in steps of \(scenario.model.dt) min, \(threadOptions.resolved) threads")
         }
         let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
@@ -150,11 +183,8 @@ struct Check: ParsableCommand {
     var sets: [String] = []
 
     func run() throws {
-        let s = try loadScenario(scenario, sets: sets)
-        do { _ = try World(s.model) } catch {
-            warn("woundsim: \(scenario): \(error)")
-            throw ExitCode(2)
-        }
+        let (s, tree) = try loadScenario(scenario, sets: sets)
+        _ = try buildWorld(s, tree: tree, reference: scenario)
         print(ScenarioWriter.yaml(s), terminator: "")
         for w in s.warnings { warn("warning: \(w)") }
     }

@@ -3,28 +3,7 @@ import XCTest
 
 /// Runs the built `woundsim` binary end to end and checks its output and exit code.
 final class CLITests: XCTestCase {
-    static var binary: URL {
-        #if os(macOS)
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            return bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("woundsim")
-        }
-        #endif
-        return Bundle.main.bundleURL.appendingPathComponent("woundsim")
-    }
-
-    func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) { try CLI.run(arguments) }
 
     func testVerifyPrintsTableAndExitsZero() throws {
         let r = try run(["verify", "--case", "gaussian-2d", "--case", "dirichlet", "--threads", "2"])
@@ -52,11 +31,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 2, r.stderr)
     }
 
-    func temporaryFolder(_ name: String) -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("woundsim-cli-\(name)-\(getpid())")
-        try? FileManager.default.removeItem(at: url)
-        return url
-    }
+    func temporaryFolder(_ name: String) -> URL { CLI.temporaryFolder(name) }
 
     /// A short scratch-assay run: exit 0, every file of the run folder, checksums that match.
     func testRunWritesTheRunFolder() throws {
@@ -119,4 +94,37 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(help.status, 0)
         XCTAssertTrue(help.stdout.contains("verify"))
     }
+}
+
+/// Runs the built binary.
+enum CLI {
+    static var binary: URL {
+        #if os(macOS)
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            return bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("woundsim")
+        }
+        #endif
+        return Bundle.main.bundleURL.appendingPathComponent("woundsim")
+    }
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    static func temporaryFolder(_ name: String) -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("woundsim-cli-\(name)-\(getpid())")
+        try? FileManager.default.removeItem(at: url)
+        return url
+    }
+
 }

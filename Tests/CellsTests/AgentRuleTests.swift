@@ -237,7 +237,7 @@ final class AgentRuleTests: XCTestCase {
             (KindParameters(kind: .endothelial, motility: .init(basal: 0.1, responses: [Response(factor: 0, ec50: 0, maxFold: 2)])),
              "cells.endothelial.migration.responses[0].ec50"),
             (KindParameters(kind: .fibroblast, activation: ActivationRule(factors: [0], threshold: 1, lag: -5)), "cells.fibroblast.migration.lag: -5.0 min"),
-            (KindParameters(kind: .fibroblast, motility: .init(basal: 2)), "time.dt: 1.0 min lets a fibroblast"),
+            (KindParameters(kind: .fibroblast, motility: .init(basal: 2)), "cells.fibroblast.migration: with time.dt = 1.0 min a fibroblast would"),
         ]
         for (p, fragment) in cases {
             XCTAssertThrowsError(try CellStepper(lattice: l, parameters: [p], dt: 1, seed: 1, factorCount: 1)) { error in
