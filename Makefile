@@ -9,7 +9,7 @@ RELEASE := -c release
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT_PACKAGES := libgsl-dev libpng-dev pkg-config
 
-.PHONY: all deps build test test-outputs run verify scenarios bench bench-check bench-update clean
+.PHONY: all deps build test test-outputs test-tsan run verify scenarios bench bench-check bench-update clean
 
 ## run: the main job; RUN_ARGS passes options (e.g. RUN_ARGS="scratch-assay --days 1")
 RUN_ARGS ?=
@@ -32,7 +32,7 @@ build: deps
 
 ## test: every test (unit, verification, end-to-end CLI), release build
 test: deps
-	$(SWIFT) test $(RELEASE)
+	$(SWIFT) test $(RELEASE) --disable-swift-testing
 
 ## test-outputs: a short run's folder opened with numpy and the vtk package (pip), as a user would
 test-outputs: build
@@ -40,6 +40,12 @@ test-outputs: build
 	rm -rf .build/test-outputs
 	.build/release/woundsim run scratch-assay --quiet --days 0.5 --set 'time.snapshot_every="6 h"' --out .build/test-outputs
 	python3 Tests/python/check_outputs.py .build/test-outputs
+
+## test-tsan: the parallel tests under ThreadSanitizer (release build with -sanitize=thread)
+TSAN_TESTS := DiffusionSolverTests|ThreadInvarianceTests|AgentRuleTests.testInvariantsAndThreadIndependence|AgentRuleTests.testChemotacticDrift
+test-tsan: deps
+	$(SWIFT) build --build-tests $(RELEASE) --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test $(RELEASE) --sanitize=thread --scratch-path .build-tsan --skip-build --disable-swift-testing --filter '$(TSAN_TESTS)'
 
 ## verify: the numerics against analytic solutions; prints a table, exits 1 on any failure
 verify: build

@@ -56,7 +56,7 @@ public enum Runner {
         try folder.write("timeseries.csv", text: Formats.timeseriesCSV(rows, factorNames: model.factors.map(\.name)))
 
         let wall = Date().timeIntervalSince(start)
-        let profile = World.phases.map { ($0, world.phaseSeconds[$0] ?? 0) }
+        let profile = Array(zip(World.phases, world.phaseTimes))
         let voxelUpdates = Double(world.lattice.count * model.factors.count * steps)
         let cellRate = Double(world.cellUpdates) / max(world.phaseSeconds["cells"] ?? 0, 1e-9)
         let fieldRate = voxelUpdates / max(world.phaseSeconds["diffuse"] ?? 0, 1e-9)
@@ -152,6 +152,8 @@ public indirect enum JSONValue: Sendable, Equatable {
     case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
 
     public var data: Data { Data((render(indent: 0) + "\n").utf8) }
+    /// On one line (for history files).
+    public var compactData: Data { Data(render(indent: 0).replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "  ", with: "").utf8) }
 
     func render(indent: Int) -> String {
         let pad = String(repeating: "  ", count: indent + 1), close = String(repeating: "  ", count: indent)

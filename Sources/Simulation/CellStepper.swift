@@ -108,8 +108,11 @@ public final class CellStepper: @unchecked Sendable {
         if let fields { precondition(fields.lattice == lattice && fields.factorCount <= Rules.maximumFactors) }
         // The order of the colours and the scan direction, drawn for this step.
         var order = RandomStream(seed: seed, step: step, id: 0, purpose: 0xC010_0000)
-        var colours = [0, 1, 2, 3]
-        for i in stride(from: 3, to: 0, by: -1) { colours.swapAt(i, Int(order.below(UInt32(i + 1)))) }
+        var colours = SIMD4<Int>(0, 1, 2, 3)
+        for i in stride(from: 3, to: 0, by: -1) {
+            let j = Int(order.below(UInt32(i + 1)))
+            let t = colours[i]; colours[i] = colours[j]; colours[j] = t
+        }
         let flip = order.below(4)
         let parity: UInt8 = step & 1 == 1 ? CellFlags.updatedOdd.rawValue : 0
 
@@ -119,8 +122,8 @@ public final class CellStepper: @unchecked Sendable {
                 birthSite.withUnsafeMutableBufferPointer { bs in
                     birthCount.withUnsafeMutableBufferPointer { bc in
                         let buffers = UncheckedSendable((cells, bp, bs, bc, self, fields))
-                        for colour in colours {
-                            let list = colourTiles[colour]
+                        for ci in 0..<4 {
+                            let list = colourTiles[colours[ci]]
                             list.withUnsafeBufferPointer { tileList in
                                 let tl = UncheckedSendable(tileList)
                                 parallelFor(chunks: tileList.count, threads: threads) { c in

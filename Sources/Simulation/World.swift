@@ -34,9 +34,12 @@ public final class World: @unchecked Sendable {
     public let bedSites: [Int32]
     /// The step clock.
     public private(set) var step = 0
-    /// Wall time per phase [s].
-    public private(set) var phaseSeconds: [String: Double] = ["cells": 0, "secrete": 0, "therapy": 0, "diffuse": 0, "observe": 0]
+    /// The phases of a step, in order.
     public static let phases = ["cells", "secrete", "therapy", "diffuse", "observe"]
+    /// Wall time per phase [s], in the order of `phases`.
+    public private(set) var phaseTimes: [Double] = [0, 0, 0, 0, 0]
+    /// Wall time per phase [s] by name.
+    public var phaseSeconds: [String: Double] { Dictionary(uniqueKeysWithValues: zip(Self.phases, phaseTimes)) }
     /// Cell updates done so far (for throughput).
     public private(set) var cellUpdates = 0
 
@@ -186,28 +189,29 @@ public final class World: @unchecked Sendable {
     private var onset: [CellKind: Double] = [:]
     private var closureTime: Double?
 
-    /// Advances one step.
+    /// Advances one step. No allocation once warmed up.
     public func advance(threads: Int = 1) {
         var t0 = DispatchTime.now().uptimeNanoseconds
-        func lap(_ phase: String) {
-            let t1 = DispatchTime.now().uptimeNanoseconds
-            phaseSeconds[phase, default: 0] += Double(t1 - t0) * 1e-9
-            t0 = t1
-        }
         cellUpdates += cells.count
         stepper.step(&cells, fields: fields, step: step, threads: threads)
-        lap("cells")
+        t0 = lap(0, since: t0)
         secrete(threads: threads)
-        lap("secrete")
+        t0 = lap(1, since: t0)
         therapy()
-        lap("therapy")
+        t0 = lap(2, since: t0)
         solver.step(fields, threads: threads)
-        lap("diffuse")
+        t0 = lap(3, since: t0)
         step += 1
         // Keep the cell arrays in site order (about once every simulated 6 hours).
         if step % 180 == 0 { cells.sortBySite(scratch: &sortScratch) }
         observeEvents()
-        lap("observe")
+        _ = lap(4, since: t0)
+    }
+
+    private func lap(_ phase: Int, since t0: UInt64) -> UInt64 {
+        let t1 = DispatchTime.now().uptimeNanoseconds
+        phaseTimes[phase] += Double(t1 - t0) * 1e-9
+        return t1
     }
 
     /// Uptake (exact) then secretion at each cell's site; collagen deposition in the wound bed.
@@ -253,37 +257,37 @@ public final class World: @unchecked Sendable {
     private func therapy() {
         let t = time, dt = config.dt
         let s = config.secretome
-        var amount = [Double](repeating: 0, count: config.factors.count)
+        var amount = SIMD8<Double>.zero  // per factor (at most 8)
         switch s.delivery {
         case .bolus:
-            if step == 0 { for f in amount.indices { amount[f] += s.dose * s.concentrations[f] } }
+            if step == 0 { for f in 0..<config.factors.count { amount[f] += s.dose * s.concentrations[f] } }
         case let .repeated(every, until):
             let n = Int((t / every).rounded())
-            if t < until, abs(Double(n) * every - t) < dt / 2 { for f in amount.indices { amount[f] += s.dose * s.concentrations[f] } }
+            if t < until, abs(Double(n) * every - t) < dt / 2 { for f in 0..<config.factors.count { amount[f] += s.dose * s.concentrations[f] } }
         case let .sustained(halfLife):
             let k = log(2) / halfLife
             let released = exp(-k * t) - exp(-k * (t + dt))
-            for f in amount.indices { amount[f] += s.dose * s.concentrations[f] * released }
+            for f in 0..<config.factors.count { amount[f] += s.dose * s.concentrations[f] * released }
         }
         if config.injuryHalfLife > 0 {
             // Production that would hold the wound at the injury level against decay alone,
             // fading with the injury half-life.
             let fade = exp(-log(2) * t / config.injuryHalfLife)
-            for f in amount.indices {
+            for f in 0..<config.factors.count {
                 amount[f] += config.injuryRelease[f] * (1 - exp(-config.factors[f].decay * dt)) * fade
             }
         }
         if s.everywhere {
             // In vitro: the medium reaches every site; the injury release still enters the wound.
-            var medium = [Double](repeating: 0, count: amount.count)
-            if case .bolus = s.delivery, step == 0 { for f in medium.indices { medium[f] = s.dose * s.concentrations[f] } }
-            for f in medium.indices where medium[f] > 0 {
+            var medium = SIMD8<Double>.zero
+            if case .bolus = s.delivery, step == 0 { for f in 0..<config.factors.count { medium[f] = s.dose * s.concentrations[f] } }
+            for f in 0..<config.factors.count where medium[f] > 0 {
                 let b = fields.buffer(f)
                 for i in 0..<b.count { b[i] += medium[f] }
                 amount[f] -= medium[f]
             }
         }
-        for f in amount.indices where amount[f] > 0 {
+        for f in 0..<config.factors.count where amount[f] > 0 {
             let b = fields.buffer(f)
             for site in woundSites { b[Int(site)] += amount[f] }
         }
@@ -311,7 +315,7 @@ public final class World: @unchecked Sendable {
     private func observeEvents() {
         if closureTime == nil, closurePercent >= 95 { closureTime = time }
         guard onset.count < 3 else { return }
-        var near = [0, 0, 0], migrating = [0, 0, 0]
+        var near = SIMD4<Int>.zero, migrating = SIMD4<Int>.zero
         let plane = lattice.nx * lattice.ny
         for c in 0..<cells.count {
             let s = Int(cells.site[c])

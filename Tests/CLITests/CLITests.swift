@@ -129,3 +129,27 @@ enum CLI {
     }
 
 }
+
+final class BenchCommandTests: XCTestCase {
+    /// `woundsim bench` prints its table, a JSON line, and compares with an earlier line.
+    func testBenchTableJSONAndCompare() throws {
+        let table = try CLI.run(["bench", "--size", "60x60", "--threads", "1,2"])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        for word in ["diffusion", "cells", "step", "scaling", "bytes per cell"] { XCTAssertTrue(table.stdout.contains(word), table.stdout) }
+        let json = try CLI.run(["bench", "--size", "60x60", "--threads", "1", "--json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let line = json.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertFalse(line.contains("\n"))
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let figures = try XCTUnwrap(object["figures"] as? [String: Double])
+        XCTAssertGreaterThan(figures["diffusion_1t"] ?? 0, 0)
+        XCTAssertNotNil(object["git_revision"])
+        let file = CLI.temporaryFolder("bench").appendingPathExtension("json")
+        try (line + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let compared = try CLI.run(["bench", "--size", "60x60", "--threads", "1", "--compare", file.path])
+        XCTAssertEqual(compared.status, 0, compared.stderr)
+        XCTAssertTrue(compared.stdout.contains("ratio"), compared.stdout)
+        XCTAssertEqual(try CLI.run(["bench", "--size", "7x9"]).status, 2)
+        try? FileManager.default.removeItem(at: file)
+    }
+}

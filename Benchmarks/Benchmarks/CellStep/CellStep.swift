@@ -68,6 +68,14 @@ let benchmarks: @Sendable () -> Void = {
 
     /// One whole step (cells, secretion, therapy, diffusion, metrics) of the bundled
     /// excisional-wound-asc-cm: 500 x 500 x 2 sites, about 2e5 cells, all cores.
+    Benchmark("WoundStep_excisional_asc_cm_1thread", configuration: .init(maxIterations: 10)) { benchmark in
+        let scenario = try ScenarioLoader.load("excisional-wound-asc-cm").scenario
+        let world = try World(scenario.model)
+        for _ in 0..<30 { world.advance(threads: 1) }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { world.advance(threads: 1) }
+        benchmark.stopMeasurement()
+    }
     Benchmark("WoundStep_excisional_asc_cm", configuration: .init(maxIterations: 20)) { benchmark in
         let scenario = try ScenarioLoader.load("excisional-wound-asc-cm").scenario
         let world = try World(scenario.model)
