@@ -72,7 +72,7 @@ public enum Bench {
         s.model.duration = 1e9
         let world = try World(s.model)
         for _ in 0..<30 { world.advance(threads: threads) }
-        let t = median(9) { world.advance(threads: threads) }
+        let t = median(21) { world.advance(threads: threads) }
         return Row(kernel: "step", size: n, threads: threads, throughput: Double(world.cells.count) / t, seconds: t, work: world.lattice.count)
     }
 
