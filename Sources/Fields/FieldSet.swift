@@ -109,8 +109,8 @@ public final class FieldSet: @unchecked Sendable {
         return total(f) / (lattice.dimension == 2 ? h * h : h * h * h) / Double(lattice.count)
     }
 
-    /// The smallest value of factor `f` and its site, or nil when some value is not finite
-    /// (then `firstNonFinite` says where).
+    /// The smallest value of factor `f` [ng/mL] and its site (NaN values are skipped; use
+    /// `firstNonFinite` to find them).
     public func minimum(_ f: Int) -> (value: Double, site: Int) {
         let b = buffer(f)
         var best = Double.infinity, site = 0

@@ -136,7 +136,3 @@ final class Reader {
         return text
     }
 }
-
-extension UnitError {
-    var messageOnly: String { message }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import SimCore
 import Yams
 
 /// Finds scenario files and bundled scenarios, resolves `extends:` and applies `--set`.
@@ -53,7 +54,7 @@ public enum ScenarioLoader {
         } else if let s = bundledText(reference) {
             (text, file) = (s, "Scenarios/\(reference).yaml")
         } else {
-            let close = bundledNames.min { editDistanceFoundation($0, reference) < editDistanceFoundation($1, reference) }
+            let close = bundledNames.min { editDistance($0, reference) < editDistance($1, reference) }
             issues.append(ScenarioIssue(location: parent ?? .commandLine(reference), key: parent == nil ? "" : "extends",
                                         message: "no scenario file or bundled scenario named \"\(reference)\"",
                                         hint: close.map { "did you mean `\($0)`? Bundled: \(bundledNames.joined(separator: ", "))" } ?? ""))
@@ -149,17 +150,4 @@ public enum ScenarioLoader {
             return YNode(.map(entries.map { YEntry(key: $0.key, keyLocation: location, value: relocate($0.value, to: location)) }), location)
         }
     }
-}
-
-func editDistanceFoundation(_ a: String, _ b: String) -> Int {
-    let x = Array(a), y = Array(b)
-    if x.isEmpty { return y.count }
-    if y.isEmpty { return x.count }
-    var prev = Array(0...y.count), cur = [Int](repeating: 0, count: y.count + 1)
-    for i in 1...x.count {
-        cur[0] = i
-        for j in 1...y.count { cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1)) }
-        swap(&prev, &cur)
-    }
-    return prev[y.count]
 }
