@@ -15,7 +15,9 @@ final class Reader {
     /// required keys at the mapping's own position.
     func map(_ node: YNode?, _ key: String, allowed: [String], required: [String] = [], at parent: SourceLocation? = nil) -> [String: YNode]? {
         guard let node else {
-            if !required.isEmpty || parent != nil { fail(nil, key, "is missing", hint: "add `\(key.split(separator: ".").last ?? "")`", at: parent) }
+            // An absent optional mapping is fine; its parent's `required` list catches absent
+            // mandatory ones. Only a caller that names the parent's position asks for a report.
+            if let parent { fail(nil, key, "is missing", hint: "add `\(key.split(separator: ".").last ?? "")`", at: parent) }
             return nil
         }
         guard case let .map(entries) = node.value else {

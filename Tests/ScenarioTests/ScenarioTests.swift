@@ -62,6 +62,16 @@ final class ScenarioTests: XCTestCase {
         }
     }
 
+    /// Optional sections may be left out: a secretome without `delivery:` is a bolus, and a
+    /// scenario without `secretome:`, `injury:` or `vessels:` loads (control, none, none).
+    func testOptionalSectionsMayBeAbsent() throws {
+        let s = try ScenarioLoader.load("scratch-assay", sets: ["secretome.delivery=~", "injury=~", "vessels=~"]).scenario
+        XCTAssertEqual(s.model.secretome.delivery, .bolus)
+        XCTAssertEqual(s.model.injuryRelease, [0, 0, 0, 0])
+        let bare = try ScenarioLoader.load("scratch-assay", sets: ["secretome=~"]).scenario
+        XCTAssertEqual(bare.model.secretome.profile, "control")
+    }
+
     func testSetOverridesAndItsErrors() throws {
         let s = try ScenarioLoader.load("scratch-assay", sets: ["factors.EGF.decay=\"0.5 /h\"", "seed=7", "secretome.profile=control"]).scenario
         XCTAssertEqual(s.model.factors[0].decay, 0.5 / 60, accuracy: 1e-12)
