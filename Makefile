@@ -9,7 +9,7 @@ RELEASE := -c release
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT_PACKAGES := libgsl-dev libpng-dev pkg-config
 
-.PHONY: all deps build test test-outputs test-tsan run verify scenarios bench bench-check bench-update clean
+.PHONY: all deps build test test-outputs test-tsan test-slurm run verify scenarios bench bench-check bench-update clean
 
 ## run: the main job; RUN_ARGS passes options (e.g. RUN_ARGS="scratch-assay --days 1")
 RUN_ARGS ?=
@@ -40,6 +40,11 @@ test-outputs: build
 	rm -rf .build/test-outputs
 	.build/release/woundsim run scratch-assay --quiet --days 0.5 --set 'time.snapshot_every="6 h"' --out .build/test-outputs
 	python3 Tests/python/check_outputs.py .build/test-outputs
+
+## test-slurm: a sweep through a real Slurm (daemons started by hand on this machine, root; installs
+## slurm-wlm and munge when missing) must give the same runs.csv and summary.csv as a local run
+test-slurm: build
+	bash Tests/slurm/run-sweep-on-slurm.sh
 
 ## test-tsan: the parallel tests under ThreadSanitizer (release build with -sanitize=thread)
 TSAN_TESTS := DiffusionSolverTests|ThreadInvarianceTests|AgentRuleTests.testInvariantsAndThreadIndependence|AgentRuleTests.testChemotacticDrift

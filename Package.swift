@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Scenario", targets: ["Scenario"]),
         .library(name: "Verification", targets: ["Verification"]),
+        .library(name: "Sweep", targets: ["Sweep"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -42,11 +43,13 @@ let package = Package(
         .target(name: "Simulation", dependencies: ["Cells", "Fields", "SimCore"], swiftSettings: hotLoopSettings),
         .target(name: "Scenario", dependencies: ["Simulation", "Cells", "Fields", "SimCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "Output", dependencies: ["CPNG", "Scenario", "Simulation", "Cells", "Fields", "SimCore"]),
+        .systemLibrary(name: "CSystem"),
+        .target(name: "Sweep", dependencies: ["CSystem", "Output", "Scenario", "SimCore"]),
         .target(name: "Verification", dependencies: ["Fields", "SimCore", "CGSL"]),
         .executableTarget(
             name: "woundsim",
             dependencies: [
-                "Scenario", "Output", "Simulation", "Cells", "Verification", "Fields", "SimCore",
+                "Scenario", "Output", "Simulation", "Cells", "Verification", "Fields", "SimCore", "Sweep", "CSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -58,6 +61,7 @@ let package = Package(
         .testTarget(name: "ValidationTests", dependencies: ["Scenario", "Simulation", "SimCore"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Fields", "SimCore"]),
         .testTarget(name: "CLITests", dependencies: ["woundsim"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Scenario", "SimCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -30,6 +30,26 @@ public enum ScenarioLoader {
         return (try ScenarioDecoder.decode(tree), tree)
     }
 
+    /// The merged tree of a sweep's base scenario: `reference` is a bundled name or a path,
+    /// relative paths taken from the folder of the file `location` is in.
+    public static func baseTree(_ reference: String, at location: SourceLocation) throws(ScenarioErrors) -> YNode {
+        var issues: [ScenarioIssue] = []
+        guard let tree = resolve(reference, from: location, chain: [], issues: &issues) else { throw ScenarioErrors(issues: issues) }
+        return tree
+    }
+
+    /// `tree` with values set at dotted keys (each node keeps its own location, so a problem is
+    /// reported where the value was written), then decoded.
+    public static func decode(_ tree: YNode, setting values: [(key: String, node: YNode)]) throws(ScenarioErrors) -> (scenario: Scenario, tree: YNode) {
+        var tree = tree
+        var issues: [ScenarioIssue] = []
+        for (key, node) in values where !tree.set(path: key.split(separator: ".").map(String.init), to: node) {
+            issues.append(ScenarioIssue(location: node.location, key: key, message: "runs through a value that is not a mapping", hint: "check the key path"))
+        }
+        if !issues.isEmpty { throw ScenarioErrors(issues: issues) }
+        return (try ScenarioDecoder.decode(tree), tree)
+    }
+
     /// Reads one file or bundled scenario and merges it over its `extends:` base.
     static func resolve(_ reference: String, from parent: SourceLocation?, chain: [String], issues: inout [ScenarioIssue]) -> YNode? {
         let (text, file): (String, String)

@@ -6,6 +6,7 @@ public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
     public var file: String
     public var line: Int
     public var column: Int
+    public init(file: String, line: Int, column: Int) { self.file = file; self.line = line; self.column = column }
     public var description: String { line > 0 ? "\(file):\(line):\(column)" : file }
     public static func commandLine(_ what: String) -> SourceLocation { SourceLocation(file: what, line: 0, column: 0) }
 }
@@ -182,5 +183,6 @@ public struct ScenarioIssue: Error, Sendable, Equatable, CustomStringConvertible
 /// Every problem found in a scenario, reported together.
 public struct ScenarioErrors: Error, Sendable, CustomStringConvertible {
     public var issues: [ScenarioIssue]
+    public init(issues: [ScenarioIssue]) { self.issues = issues }
     public var description: String { issues.map(\.description).joined(separator: "\n") }
 }

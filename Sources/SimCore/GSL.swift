@@ -106,6 +106,27 @@ public enum GSL {
         return (c0, c1)
     }
 
+    /// The first `count` points of GSL's Sobol sequence in `dimension` (1...40) dimensions, each
+    /// coordinate in [0, 1). GSL's sequence starts at the origin; that point is skipped, so every
+    /// point lies strictly inside the unit cube in at least one coordinate.
+    public static func sobolPoints(dimension: Int, count: Int) throws(GSLError) -> [[Double]] {
+        setUp()
+        guard dimension >= 1, dimension <= 40, let q = gsl_qrng_alloc(woundsim_gsl_qrng_sobol(), UInt32(dimension)) else {
+            throw GSLError(call: "gsl_qrng_alloc(sobol, \(dimension))", status: -1)
+        }
+        defer { gsl_qrng_free(q) }
+        var points: [[Double]] = []
+        points.reserveCapacity(count)
+        var x = [Double](repeating: 0, count: dimension)
+        while points.count < count {
+            let status = x.withUnsafeMutableBufferPointer { gsl_qrng_get(q, $0.baseAddress) }
+            guard status == woundsim_gsl_success() else { throw GSLError(call: "gsl_qrng_get(sobol)", status: status) }
+            if x.allSatisfy({ $0 == 0 }) { continue }
+            points.append(x)
+        }
+        return points
+    }
+
     /// Sample mean and standard deviation (GSL statistics).
     public static func meanAndStandardDeviation(_ values: [Double]) -> (mean: Double, sd: Double) {
         values.withUnsafeBufferPointer { p in

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSystem
 import Cells
 import Foundation
 import Logging
@@ -15,7 +16,7 @@ struct Woundsim: ParsableCommand {
         commandName: "woundsim",
         abstract: "Agent-based simulation of skin-wound repair under cell-free (secretome) therapy.",
         version: WoundsimVersion.string,
-        subcommands: [Run.self, Check.self, Scenarios.self, Verify.self, BenchCommand.self]
+        subcommands: [Run.self, Check.self, Scenarios.self, SweepCommand.self, Verify.self, BenchCommand.self]
     )
 
     /// Parses and runs, mapping argument errors to exit code 2 (bad input) as DESIGN.md says.
@@ -124,11 +125,20 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Overwrite an existing run folder.")
     var force = false
 
+    /// Set by `woundsim sweep` for the runs it starts: die with the sweep (Linux).
+    @Option(name: .customLong("parent-pid"), help: .hidden)
+    var parentPID: Int32?
+
     func validate() throws {
         if let d = days, !(d > 0 && d.isFinite) { throw ValidationError("--days \(d): give a positive number of days") }
     }
 
     func run() throws {
+        if let parentPID {
+            // The sweep may have been killed before the signal was armed: then stop now.
+            _ = woundsim_die_with_parent()
+            if getppid() != parentPID { throw ExitCode(1) }
+        }
         if quiet { Log.logger.logLevel = .error }
         var (scenario, tree) = try loadScenario(self.scenario, sets: sets)
         if let seed { scenario.model.seed = seed }

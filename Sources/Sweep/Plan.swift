@@ -1,0 +1,241 @@
+import Foundation
+import Output
+import Scenario
+import SimCore
+
+/// A sweep laid out: design points (unit-cube coordinates and the values they become), the runs
+/// (one per point and seed, each with a stable id: the hash of its resolved scenario) and the
+/// resolved scenario of every run. Written to the sweep folder as `plan.json` and
+/// `scenarios/ID.yaml`; shards, resumes and merges read it back from there.
+public struct SweepPlan: Sendable, Equatable {
+    public static let format = "woundsim-sweep-plan/1"
+
+    public struct Parameter: Sendable, Equatable {
+        /// Dotted scenario key.
+        public var key: String
+        /// Unit of the values ("" for plain numbers and lists).
+        public var unit: String
+        /// "list", "range" or "normal".
+        public var domain: String
+        /// "linear" or "log" (ranges).
+        public var scale: String
+        /// The values of a list parameter.
+        public var categories: [String]
+        /// Column title with the unit, e.g. `factors.EGF.decay [/h]`.
+        public var title: String { unit.isEmpty ? key : "\(key) [\(unit)]" }
+    }
+
+    public struct Point: Sendable, Equatable {
+        public var index: Int
+        /// Sobol: base sample j; Morris: trajectory; otherwise the point itself.
+        public var group: Int
+        /// Sobol: "A", "B" or "AB<i>"; Morris: "start" or "step"; otherwise "".
+        public var role: String
+        /// Morris: the parameter changed from the previous point of the trajectory.
+        public var changed: Int?
+        /// Coordinates in the unit cube, one per parameter.
+        public var u: [Double]
+        /// The values set in the scenario, as written.
+        public var values: [String]
+    }
+
+    public struct Run: Sendable, Equatable {
+        public var id: String
+        public var point: Int
+        public var seed: UInt64
+    }
+
+    public var name: String
+    public var description: String
+    public var design: String
+    public var samples: Int
+    public var levels: Int
+    public var designSeed: UInt64
+    public var seeds: [UInt64]
+    public var metrics: [String]
+    public var parameters: [Parameter]
+    public var points: [Point]
+    public var runs: [Run]
+    /// Scenario duration [h] (metrics at later days are refused).
+    public var durationHours: Double
+
+    /// Identifies the sweep: the hash of its runs, metrics and parameters.
+    public var hash: String {
+        var text = "\(Self.format)\n\(name)\n\(design)\n\(metrics.joined(separator: ","))\n"
+        text += parameters.map { "\($0.key) \($0.unit)" }.joined(separator: "\n") + "\n"
+        for r in runs { text += "\(r.id) \(r.point) \(r.seed)\n" }
+        return String(SHA256.hex(Data(text.utf8)).prefix(16))
+    }
+
+    /// Each distinct run once, in plan order (two design points may resolve to one scenario).
+    public var uniqueRunIDs: [String] {
+        var seen = Set<String>()
+        return runs.compactMap { seen.insert($0.id).inserted ? $0.id : nil }
+    }
+
+    /// The distinct runs shard `index` (1...count) of `count` executes: every count-th, round robin.
+    public func shard(_ index: Int, of count: Int) -> [String] {
+        uniqueRunIDs.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
+    }
+}
+
+/// Builds plans from sweep files.
+public enum Planner {
+    /// Lays out `spec`: the design's points, every point's scenario at every seed (decoded, so
+    /// a bad value is reported at its line in the sweep file), and the runs' ids.
+    /// - Returns: the plan and the resolved scenario text of every distinct run id.
+    /// - Throws: `ScenarioErrors` (bad input: exit 2).
+    public static func plan(_ spec: SweepSpec) throws(ScenarioErrors) -> (plan: SweepPlan, scenarios: [String: String]) {
+        let base = try ScenarioLoader.baseTree(spec.base, at: spec.baseLocation)
+        let coordinates: [(u: [Double], group: Int, role: String, changed: Int?)]
+        do { coordinates = try Designs.points(spec) } catch {
+            throw ScenarioErrors(issues: [ScenarioIssue(location: SourceLocation(file: spec.file, line: 0, column: 0), key: "design", message: "\(error)")])
+        }
+        var points: [SweepPlan.Point] = []
+        var runs: [SweepPlan.Run] = []
+        var scenarios: [String: String] = [:]
+        var issues: [ScenarioIssue] = []
+        var duration = 0.0
+        // Resolved scenarios depend on the values, not on the point: resolve each combination once.
+        var cache: [[String]: [UInt64: String]] = [:]
+        for (index, c) in coordinates.enumerated() {
+            let values = zip(spec.parameters, c.u).map { Designs.value($0.0, u: $0.1, grid: spec.design == .grid) }
+            points.append(SweepPlan.Point(index: index, group: c.group, role: c.role, changed: c.changed, u: c.u, values: values))
+            if let known = cache[values] {
+                for seed in spec.seeds { runs.append(SweepPlan.Run(id: known[seed]!, point: index, seed: seed)) }
+                continue
+            }
+            var ids: [UInt64: String] = [:]
+            for seed in spec.seeds {
+                var nodes = spec.sets
+                for (p, v) in zip(spec.parameters, values) { nodes.append((p.key, YNode(.scalar(v, quoted: false), p.location))) }
+                nodes.append(("seed", YNode(.scalar(String(seed), quoted: false), spec.baseLocation)))
+                do {
+                    let (scenario, _) = try ScenarioLoader.decode(base, setting: nodes)
+                    let yaml = ScenarioWriter.yaml(scenario)
+                    let id = String(SHA256.hex(Data(yaml.utf8)).prefix(16))
+                    scenarios[id] = yaml
+                    ids[seed] = id
+                    runs.append(SweepPlan.Run(id: id, point: index, seed: seed))
+                    duration = scenario.model.duration / 60
+                } catch {
+                    for issue in error.issues where !issues.contains(issue) { issues.append(issue) }
+                }
+            }
+            if !issues.isEmpty { break }
+            cache[values] = ids
+        }
+        if issues.isEmpty {
+            for m in spec.metrics {
+                if let d = SweepMetrics.day(of: m), Double(d) * 24 > duration + 1e-9 {
+                    issues.append(ScenarioIssue(location: SourceLocation(file: spec.file, line: 0, column: 0), key: "metrics",
+                                                message: "\(m) is after the scenario's end (\(SweepFile.format(duration, "h")))", hint: "choose a day within the run, or lengthen time.duration in `set:`"))
+                }
+            }
+        }
+        if !issues.isEmpty { throw ScenarioErrors(issues: issues) }
+        let parameters = spec.parameters.map { p -> SweepPlan.Parameter in
+            switch p.domain {
+            case let .list(values): return .init(key: p.key, unit: "", domain: "list", scale: "linear", categories: values)
+            case let .range(_, _, unit, scale, _): return .init(key: p.key, unit: unit, domain: "range", scale: scale.rawValue, categories: [])
+            case let .normal(_, _, unit): return .init(key: p.key, unit: unit, domain: "normal", scale: "linear", categories: [])
+            }
+        }
+        let plan = SweepPlan(name: spec.name, description: spec.description, design: spec.design.rawValue, samples: spec.samples,
+                             levels: spec.levels, designSeed: spec.designSeed, seeds: spec.seeds, metrics: spec.metrics,
+                             parameters: parameters, points: points, runs: runs, durationHours: duration)
+        return (plan, scenarios)
+    }
+}
+
+/// The designs: points in the unit cube, and a coordinate's value for a parameter.
+public enum Designs {
+    struct DesignError: Error, CustomStringConvertible { let description: String }
+
+    /// Unit-cube points of the spec's design.
+    public static func points(_ spec: SweepSpec) throws -> [(u: [Double], group: Int, role: String, changed: Int?)] {
+        let k = spec.parameters.count
+        switch spec.design {
+        case .grid:
+            let sizes = spec.parameters.map { p -> Int in
+                switch p.domain {
+                case let .list(v): return v.count
+                case let .range(_, _, _, _, steps): return steps ?? 2
+                case .normal: return 1
+                }
+            }
+            let total = sizes.reduce(1, *)
+            guard total <= 1_000_000 else { throw DesignError(description: "the grid has \(total) points (over a million)") }
+            return (0..<total).map { n in
+                var rest = n
+                var u = [Double](repeating: 0, count: k)
+                for i in stride(from: k - 1, through: 0, by: -1) {
+                    let idx = rest % sizes[i]; rest /= sizes[i]
+                    u[i] = sizes[i] > 1 ? Double(idx) / Double(sizes[i] - 1) : 0
+                }
+                return (u, n, "", nil)
+            }
+        case .latinHypercube:
+            let n = spec.samples
+            var columns: [[Double]] = []
+            for j in 0..<k {
+                var stream = RandomStream(seed: spec.designSeed, step: 0, id: j, purpose: 0x4C48_5300)
+                var order = Array(0..<n)
+                for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, Int(stream.below(UInt32(i + 1)))) }
+                columns.append(order.map { (Double($0) + stream.uniform()) / Double(n) })
+            }
+            return (0..<n).map { i in (columns.map { $0[i] }, i, "", nil) }
+        case .sobol:
+            // Saltelli's scheme: matrices A and B from one 2k-dimensional Sobol sequence, and A
+            // with column i taken from B (AB_i), N (k + 2) points in all.
+            let q = try GSL.sobolPoints(dimension: 2 * k, count: spec.samples)
+            var out: [(u: [Double], group: Int, role: String, changed: Int?)] = []
+            for (j, x) in q.enumerated() {
+                let a = Array(x[0..<k]), b = Array(x[k..<(2 * k)])
+                out.append((a, j, "A", nil))
+                out.append((b, j, "B", nil))
+                for i in 0..<k {
+                    var ab = a
+                    ab[i] = b[i]
+                    out.append((ab, j, "AB\(i)", i))
+                }
+            }
+            return out
+        case .morris:
+            // Trajectories on a p-level grid, step delta = p / (2 (p - 1)) (Morris 1991;
+            // Saltelli et al. 2008, Global Sensitivity Analysis, ch. 3).
+            let p = spec.levels
+            let delta = Double(p) / Double(2 * (p - 1))
+            var out: [(u: [Double], group: Int, role: String, changed: Int?)] = []
+            for t in 0..<spec.samples {
+                var stream = RandomStream(seed: spec.designSeed, step: t, id: 0, purpose: 0x4D52_5300)
+                var x = (0..<k).map { _ in Double(stream.below(UInt32(p / 2))) / Double(p - 1) }
+                var order = Array(0..<k)
+                for i in stride(from: k - 1, to: 0, by: -1) { order.swapAt(i, Int(stream.below(UInt32(i + 1)))) }
+                out.append((x, t, "start", nil))
+                for i in order {
+                    x[i] += delta
+                    out.append((x, t, "step", i))
+                }
+            }
+            return out
+        }
+    }
+
+    /// Morris' step in the unit cube.
+    public static func morrisDelta(levels p: Int) -> Double { Double(p) / Double(2 * (p - 1)) }
+
+    /// The scenario text of parameter `p` at coordinate `u` in [0, 1].
+    public static func value(_ p: SweepSpec.Parameter, u: Double, grid: Bool) -> String {
+        switch p.domain {
+        case let .list(values):
+            let i = grid ? Int((u * Double(values.count - 1)).rounded()) : min(values.count - 1, Int(u * Double(values.count)))
+            return values[max(0, i)]
+        case let .range(lo, hi, unit, scale, _):
+            let v = scale == .log ? lo * Foundation.pow(hi / lo, u) : lo + u * (hi - lo)
+            return SweepFile.format(u >= 1 ? hi : (u <= 0 ? lo : v), unit)
+        case let .normal(mean, sd, unit):
+            return SweepFile.format(mean + sd * GSL.normalQuantile(Swift.min(0.9995, Swift.max(0.0005, u))), unit)
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import Output
+import Scenario
+import SimCore
+
+/// A sweep's folder (DESIGN.md "Sweep folder"):
+/// `plan.json`, `scenarios/ID.yaml`, `runs/ID/` (each run's run folder), `status/ID.json` (the
+/// outcome of each finished run), `logs/ID.log`, and when every run is done `runs.csv` and
+/// `summary.csv`. Every file is written to a temporary name and renamed.
+public struct SweepFolder: Sendable {
+    public let url: URL
+    public init(path: String) { url = URL(fileURLWithPath: path).standardizedFileURL }
+
+    public var planURL: URL { url.appendingPathComponent("plan.json") }
+    public func scenarioURL(_ id: String) -> URL { url.appendingPathComponent("scenarios/\(id).yaml") }
+    public func runURL(_ id: String) -> URL { url.appendingPathComponent("runs/\(id)") }
+    public func statusURL(_ id: String) -> URL { url.appendingPathComponent("status/\(id).json") }
+    public func logURL(_ id: String) -> URL { url.appendingPathComponent("logs/\(id).log") }
+
+    /// Writes `data` at `relative`, atomically (temporary name in the same folder, then rename).
+    public func write(_ relative: String, _ data: Data) throws(OutputError) {
+        let target = url.appendingPathComponent(relative)
+        let folder = target.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(target.lastPathComponent).tmp-\(getpid())")
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        catch { throw .notWritable(folder.path, error.localizedDescription) }
+        guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
+            throw .notWritable(target.path, "the file could not be created (disk full or no permission?)")
+        }
+        if rename(temporary.path, target.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw .notWritable(target.path, reason)
+        }
+    }
+
+    /// Saves the plan and the runs' scenarios. An existing plan must be the same sweep.
+    public func save(_ plan: SweepPlan, scenarios: [String: String]) throws(SweepError) {
+        if let existing = try loadPlanIfPresent() {
+            guard existing.hash == plan.hash else {
+                throw .badInput("\(url.path) holds another sweep (\(existing.name), plan \(existing.hash)); this one is \(plan.name), plan \(plan.hash). Give another --out, or --force to start over")
+            }
+        }
+        do {
+            for (id, text) in scenarios.sorted(by: { $0.key < $1.key }) where !FileManager.default.fileExists(atPath: scenarioURL(id).path) {
+                try write("scenarios/\(id).yaml", Data(text.utf8))
+            }
+            try write("plan.json", PlanJSON.encode(plan).data)
+        } catch { throw .io(error.description) }
+    }
+
+    /// The saved plan, if the folder has one.
+    public func loadPlanIfPresent() throws(SweepError) -> SweepPlan? {
+        guard let data = FileManager.default.contents(atPath: planURL.path) else { return nil }
+        return try PlanJSON.decode(data, path: planURL.path)
+    }
+
+    public func loadPlan() throws(SweepError) -> SweepPlan {
+        guard let plan = try loadPlanIfPresent() else { throw .badInput("\(url.path) is not a sweep folder (no plan.json)") }
+        return plan
+    }
+
+    /// The recorded outcome of a run, if it finished.
+    public func status(_ id: String) -> RunStatus? {
+        guard let data = FileManager.default.contents(atPath: statusURL(id).path) else { return nil }
+        return RunStatus(json: data)
+    }
+
+    public func record(_ status: RunStatus) throws(OutputError) {
+        try write("status/\(status.id).json", status.json.data)
+    }
+}
+
+/// Problems of a sweep: bad input (exit 2) or a file that could not be written (exit 1).
+public enum SweepError: Error, CustomStringConvertible, Sendable {
+    case badInput(String)
+    case io(String)
+    public var description: String {
+        switch self {
+        case let .badInput(s), let .io(s): return s
+        }
+    }
+}
+
+/// The outcome of one run of a sweep.
+public struct RunStatus: Sendable, Equatable {
+    public var id: String
+    /// "ok" or "failed".
+    public var status: String
+    public var exitCode: Int
+    /// The error (last lines of the run's log) for a failed run.
+    public var error: String
+    /// Metric name -> value (nil: not reached, e.g. a wound that did not close).
+    public var metrics: [String: Double?]
+    public var wallSeconds: Double
+
+    public init(id: String, status: String, exitCode: Int, error: String, metrics: [String: Double?], wallSeconds: Double) {
+        self.id = id; self.status = status; self.exitCode = exitCode; self.error = error; self.metrics = metrics; self.wallSeconds = wallSeconds
+    }
+
+    public var json: JSONValue {
+        .object([
+            "id": .string(id), "status": .string(status), "exit_code": .number(Double(exitCode)), "error": .string(error),
+            "metrics": .object(metrics.mapValues { $0.map { .number($0) } ?? .null }), "wall_time_s": .number(wallSeconds),
+        ])
+    }
+
+    public init?(json data: Data) {
+        guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let id = o["id"] as? String, let status = o["status"] as? String else { return nil }
+        self.id = id
+        self.status = status
+        exitCode = (o["exit_code"] as? NSNumber)?.intValue ?? 0
+        error = o["error"] as? String ?? ""
+        var m: [String: Double?] = [:]
+        for (k, v) in (o["metrics"] as? [String: Any]) ?? [:] { m[k] = (v as? NSNumber)?.doubleValue }
+        metrics = m
+        wallSeconds = (o["wall_time_s"] as? NSNumber)?.doubleValue ?? 0
+    }
+}
+
+/// `plan.json` reading and writing.
+public enum PlanJSON {
+    public static func encode(_ p: SweepPlan) -> JSONValue {
+        func nums(_ a: [Double]) -> JSONValue { .array(a.map { .number($0) }) }
+        return .object([
+            "format": .string(SweepPlan.format), "sweep": .string(p.name), "description": .string(p.description),
+            "design": .string(p.design), "samples": .number(Double(p.samples)), "levels": .number(Double(p.levels)),
+            "design_seed": .number(Double(p.designSeed)), "seeds": .array(p.seeds.map { .number(Double($0)) }),
+            "metrics": .array(p.metrics.map { .string($0) }), "duration_h": .number(p.durationHours), "plan_hash": .string(p.hash),
+            "parameters": .array(p.parameters.map {
+                .object(["key": .string($0.key), "unit": .string($0.unit), "domain": .string($0.domain), "scale": .string($0.scale),
+                         "categories": .array($0.categories.map { .string($0) })])
+            }),
+            "points": .array(p.points.map {
+                .object(["index": .number(Double($0.index)), "group": .number(Double($0.group)), "role": .string($0.role),
+                         "changed": $0.changed.map { .number(Double($0)) } ?? .null, "u": nums($0.u),
+                         "values": .array($0.values.map { .string($0) })])
+            }),
+            "runs": .array(p.runs.map { .object(["id": .string($0.id), "point": .number(Double($0.point)), "seed": .number(Double($0.seed))]) }),
+        ])
+    }
+
+    public static func decode(_ data: Data, path: String) throws(SweepError) -> SweepPlan {
+        let bad = SweepError.badInput("\(path) is not a woundsim sweep plan (damaged or from another version)")
+        guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any], o["format"] as? String == SweepPlan.format,
+              let name = o["sweep"] as? String, let design = o["design"] as? String,
+              let params = o["parameters"] as? [[String: Any]], let points = o["points"] as? [[String: Any]],
+              let runs = o["runs"] as? [[String: Any]], let metrics = o["metrics"] as? [String] else { throw bad }
+        func int(_ x: Any?) -> Int? { (x as? NSNumber)?.intValue }
+        var plan = SweepPlan(name: name, description: o["description"] as? String ?? "", design: design,
+                             samples: int(o["samples"]) ?? 0, levels: int(o["levels"]) ?? 4,
+                             designSeed: UInt64(int(o["design_seed"]) ?? 1),
+                             seeds: ((o["seeds"] as? [NSNumber]) ?? []).map { $0.uint64Value }, metrics: metrics,
+                             parameters: [], points: [], runs: [], durationHours: (o["duration_h"] as? NSNumber)?.doubleValue ?? 0)
+        for p in params {
+            guard let key = p["key"] as? String else { throw bad }
+            plan.parameters.append(.init(key: key, unit: p["unit"] as? String ?? "", domain: p["domain"] as? String ?? "list",
+                                         scale: p["scale"] as? String ?? "linear", categories: p["categories"] as? [String] ?? []))
+        }
+        for p in points {
+            guard let index = int(p["index"]), let u = (p["u"] as? [NSNumber])?.map(\.doubleValue), let values = p["values"] as? [String],
+                  u.count == plan.parameters.count, values.count == u.count else { throw bad }
+            plan.points.append(.init(index: index, group: int(p["group"]) ?? index, role: p["role"] as? String ?? "",
+                                     changed: int(p["changed"]), u: u, values: values))
+        }
+        for r in runs {
+            guard let id = r["id"] as? String, let point = int(r["point"]), point >= 0, point < plan.points.count,
+                  let seed = (r["seed"] as? NSNumber)?.uint64Value, id.count == 16, id.allSatisfy(\.isHexDigit) else { throw bad }
+            plan.runs.append(.init(id: id, point: point, seed: seed))
+        }
+        if let h = o["plan_hash"] as? String, h != plan.hash { throw bad }
+        return plan
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import Scenario
+import SimCore
+import XCTest
+import Sweep
+
+/// Sweep files, designs, plans, statistics and sensitivity estimators (issue 6).
+final class SweepTests: XCTestCase {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func parse(_ text: String) throws -> SweepSpec {
+        try SweepFile.parse(text, file: Self.repoRoot.appendingPathComponent("Scenarios/sweeps/test.yaml").path)
+    }
+
+    /// Every problem of a bad sweep, each as "KEY: message" with its line.
+    func problems(_ text: String) -> [ScenarioIssue] {
+        do {
+            let spec = try parse(text)
+            _ = try Planner.plan(spec)
+            XCTFail("accepted:\n\(text)")
+            return []
+        } catch let e as ScenarioErrors { return e.issues } catch { XCTFail("\(error)"); return [] }
+    }
+
+    func testBundledSweepsParseAndPlan() throws {
+        let folder = Self.repoRoot.appendingPathComponent("Scenarios/sweeps")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        XCTAssertEqual(files, ["cm-dose-scratch.yaml", "cm-dose-wound.yaml", "lags-morris.yaml"])
+        for f in files {
+            let spec = try SweepFile.load(folder.appendingPathComponent(f).path)
+            let (plan, scenarios) = try Planner.plan(spec)
+            XCTAssertEqual(Set(plan.runs.map(\.id)).count, scenarios.count, f)
+            XCTAssertEqual(plan.runs.count, plan.points.count * spec.seeds.count, f)
+        }
+    }
+
+    /// Two profiles x three doses x five seeds: 30 runs, each a distinct scenario; the same file
+    /// planned twice gives the same ids (the resume and shard contract).
+    func testGridPlanAndStableIDs() throws {
+        let spec = try SweepFile.load(Self.repoRoot.appendingPathComponent("Scenarios/sweeps/cm-dose-scratch.yaml").path)
+        let (plan, scenarios) = try Planner.plan(spec)
+        XCTAssertEqual(plan.points.count, 6)
+        XCTAssertEqual(plan.runs.count, 30)
+        XCTAssertEqual(plan.uniqueRunIDs.count, 30)
+        XCTAssertEqual(plan.points.map { $0.values }, [["asc-monolayer", "1"], ["asc-monolayer", "10"], ["asc-monolayer", "100"],
+                                                        ["asc-spheroid", "1"], ["asc-spheroid", "10"], ["asc-spheroid", "100"]])
+        let again = try Planner.plan(spec).plan
+        XCTAssertEqual(again.hash, plan.hash)
+        XCTAssertEqual(again.runs, plan.runs)
+        // The id is the resolved scenario's hash, and that scenario carries the seed and values.
+        let first = plan.runs[0]
+        let yaml = try XCTUnwrap(scenarios[first.id])
+        XCTAssertTrue(yaml.contains("seed: 1\n"), yaml)
+        XCTAssertTrue(yaml.contains("profile: asc-monolayer"), yaml)
+        // Shards partition the runs.
+        let shards = (1...4).map { plan.shard($0, of: 4) }
+        XCTAssertEqual(shards.flatMap { $0 }.sorted(), plan.uniqueRunIDs.sorted())
+        XCTAssertEqual(shards.map(\.count), [8, 8, 7, 7])
+    }
+
+    func testPlanJSONRoundTrips() throws {
+        let spec = try SweepFile.load(Self.repoRoot.appendingPathComponent("Scenarios/sweeps/lags-morris.yaml").path)
+        let plan = try Planner.plan(spec).plan
+        let decoded = try PlanJSON.decode(PlanJSON.encode(plan).data, path: "plan.json")
+        XCTAssertEqual(decoded, plan)
+        // A damaged plan is refused, not half-read.
+        var text = String(decoding: PlanJSON.encode(plan).data, as: UTF8.self)
+        text = text.replacingOccurrences(of: plan.runs[0].id, with: "../../etc/passwd")
+        XCTAssertThrowsError(try PlanJSON.decode(Data(text.utf8), path: "plan.json"))
+    }
+
+    let header = "sweep: t\nbase: scratch-assay\n"
+
+    /// Bad input: each problem named with its key and line.
+    func testBadSweepFiles() {
+        func check(_ body: String, key: String, message: String, line: Int? = nil, file: StaticString = #filePath, lineNo: UInt = #line) {
+            let issues = problems(body)
+            XCTAssertTrue(issues.contains { $0.key == key && (message.isEmpty || $0.message.contains(message)) && (line == nil || $0.location.line == line) },
+                          "expected \(key): \(message) at line \(line ?? -1); got:\n\(issues.map(\.description).joined(separator: "\n"))", file: file, line: lineNo)
+        }
+        check(header + "parameters: { secretome.dose: [1, 2] }\nreplicate: 3\n", key: "replicate", message: "unknown key", line: 4)
+        check(header + "parameters: { secretome.dosage: [1, 2] }\n", key: "secretome.dosage", message: "unknown key", line: 3)
+        check(header + "parameters:\n  wound.width: { range: [300, 600], steps: 2 }\n", key: "wound.width", message: "", line: 4)
+        check(header + "parameters:\n  wound.width: { range: [\"600 um\", \"300 um\"], steps: 2 }\n", key: "parameters.wound.width.range", message: "is not below", line: 4)
+        check(header + "parameters:\n  wound.width: { range: [\"300 um\", 600], steps: 2 }\n", key: "parameters.wound.width.range.max", message: "has no unit", line: 4)
+        check(header + "parameters: { secretome.dose: [1, 2] }\nreplicates: 0\n", key: "replicates", message: "at least one", line: 4)
+        check(header + "parameters: { secretome.dose: [1, 2] }\nseeds: []\n", key: "seeds", message: "is empty", line: 4)
+        check(header + "parameters: { secretome.dose: { distribution: uniform, min: 1, max: 2 } }\n", key: "parameters.secretome.dose.distribution", message: "a grid cannot sample")
+        check(header + "parameters: { secretome.dose: { range: [1, 2] } }\n", key: "parameters.secretome.dose.steps", message: "is missing")
+        check(header + "parameters: { secretome.dose: [1, 2] }\nmetrics: [closure_tme_h]\n", key: "metrics[0]", message: "not a metric", line: 4)
+        check(header + "parameters: { secretome.dose: [1, 2] }\nmetrics: [closure_pct_day3]\n", key: "metrics", message: "after the scenario's end")
+        check(header + "parameters: { secretome.dose: [1, 2] }\ndesign: latin-hypercube\n", key: "samples", message: "is missing")
+        check(header + "parameters: { seed: [1, 2] }\n", key: "parameters.seed", message: "cannot be swept")
+        check("sweep: ../evil\nbase: scratch-assay\nparameters: { secretome.dose: [1, 2] }\n", key: "sweep", message: "plain name", line: 1)
+        check(header + "parameters: { secretome.dose: [-1, 2] }\n", key: "secretome.dose", message: "")
+        check(header + "parameters: { secretome.profile: [asc-monolayer, asc-monolayr] }\n", key: "secretome.profile", message: "")
+        check("sweep: t\nbase: no-such-scenario\nparameters: { secretome.dose: [1, 2] }\n", key: "extends", message: "no scenario")
+    }
+
+    /// Latin hypercube: each parameter has exactly one point in each of the n strata.
+    func testLatinHypercubeIsStratified() throws {
+        let spec = try parse(header + "parameters:\n  secretome.dose: { range: [1, 2] }\n  wound.width: { distribution: log-uniform, min: \"100 um\", max: \"1 mm\" }\ndesign: latin-hypercube\nsamples: 16\n")
+        let points = try Designs.points(spec)
+        XCTAssertEqual(points.count, 16)
+        for j in 0..<2 {
+            XCTAssertEqual(Set(points.map { Int($0.u[j] * 16) }), Set(0..<16))
+        }
+        let plan = try Planner.plan(spec).plan
+        // log-uniform values within [100, 1000] um (written in um, the min's unit).
+        for p in plan.points {
+            let v = Double(p.values[1].split(separator: " ")[0])!
+            XCTAssertTrue(v >= 100 && v <= 1000, p.values[1])
+            XCTAssertTrue(p.values[1].hasSuffix(" um"))
+        }
+    }
+
+    /// Sobol (Saltelli): N (k + 2) points; AB_i equals A except in column i, taken from B.
+    func testSobolSaltelliLayout() throws {
+        let spec = try parse(header + "parameters:\n  secretome.dose: { range: [1, 2] }\n  wound.width: { range: [\"100 um\", \"1 mm\"] }\n  lattice.spacing: { range: [\"15 um\", \"25 um\"] }\ndesign: sobol\nsamples: 8\n")
+        let points = try Designs.points(spec)
+        XCTAssertEqual(points.count, 8 * 5)
+        for j in 0..<8 {
+            let a = points[5 * j].u, b = points[5 * j + 1].u
+            for i in 0..<3 {
+                let ab = points[5 * j + 2 + i].u
+                for c in 0..<3 { XCTAssertEqual(ab[c], c == i ? b[c] : a[c]) }
+            }
+        }
+    }
+
+    /// Morris: trajectories of k + 1 points, each step moves one coordinate by p / (2 (p - 1)).
+    func testMorrisTrajectories() throws {
+        let spec = try parse(header + "parameters:\n  secretome.dose: { range: [1, 2] }\n  wound.width: { range: [\"100 um\", \"1 mm\"] }\ndesign: morris\nsamples: 6\nlevels: 4\n")
+        let points = try Designs.points(spec)
+        XCTAssertEqual(points.count, 6 * 3)
+        let delta = 4.0 / 6.0
+        for t in 0..<6 {
+            var changed = Set<Int>()
+            for s in 1...2 {
+                let a = points[3 * t + s - 1].u, b = points[3 * t + s].u
+                let diffs = zip(a, b).enumerated().filter { $0.element.0 != $0.element.1 }
+                XCTAssertEqual(diffs.count, 1)
+                XCTAssertEqual(diffs[0].element.1 - diffs[0].element.0, delta, accuracy: 1e-12)
+                changed.insert(diffs[0].offset)
+                XCTAssertTrue(b.allSatisfy { $0 >= 0 && $0 <= 1 + 1e-12 })
+            }
+            XCTAssertEqual(changed, [0, 1])
+        }
+    }
+
+    /// The 95 % CI: mean +- t(0.975, n - 1) sd / sqrt(n), from GSL.
+    func testStatistics() throws {
+        let s = try XCTUnwrap(Results.stat([1, 2, 3, 4, 5]))
+        XCTAssertEqual(s.mean, 3, accuracy: 1e-12)
+        XCTAssertEqual(s.sd, 1.5811388300841898, accuracy: 1e-12)
+        XCTAssertEqual(s.ci95!.high - 3, 2.7764451051977987 * 1.5811388300841898 / 5.0.squareRoot(), accuracy: 1e-9)
+        XCTAssertNil(Results.stat([7])!.ci95)
+        XCTAssertNil(Results.stat([]))
+    }
+
+    /// Fake outcomes from known functions of the unit coordinates: f = 3 u0 (Morris: mu* = 3
+    /// for u0, 0 for u1) and f = u0 + 2 u1 (Sobol: S1 = 1/5 and 4/5, ST = S1).
+    func testSensitivityEstimatorsOnKnownFunctions() throws {
+        func outcomes(_ plan: SweepPlan, _ f: ([Double]) -> Double) -> [String: RunStatus] {
+            var s: [String: RunStatus] = [:]
+            for r in plan.runs {
+                s[r.id] = RunStatus(id: r.id, status: "ok", exitCode: 0, error: "", metrics: ["closure_pct_final": f(plan.points[r.point].u)], wallSeconds: 0)
+            }
+            return s
+        }
+        let morris = try Planner.plan(parse(header + "parameters:\n  secretome.dose: { range: [1, 2] }\n  wound.width: { range: [\"100 um\", \"1 mm\"] }\ndesign: morris\nsamples: 5\nmetrics: [closure_pct_final]\n")).plan
+        let m = try Analysis.analyze(morris, statuses: outcomes(morris) { 3 * $0[0] })
+        XCTAssertEqual(m[0].values["mu_star"]!, 3, accuracy: 1e-9)
+        XCTAssertEqual(m[0].values["mu"]!, 3, accuracy: 1e-9)
+        XCTAssertEqual(m[1].values["mu_star"]!, 0, accuracy: 1e-9)
+        XCTAssertEqual(m[0].n, 5)
+
+        let sobol = try Planner.plan(parse(header + "parameters:\n  secretome.dose: { range: [1, 2] }\n  wound.width: { range: [\"100 um\", \"1 mm\"] }\ndesign: sobol\nsamples: 512\nmetrics: [closure_pct_final]\n")).plan
+        let s = try Analysis.analyze(sobol, statuses: outcomes(sobol) { $0[0] + 2 * $0[1] })
+        XCTAssertEqual(s[0].values["S1"]!, 0.2, accuracy: 0.03)
+        XCTAssertEqual(s[1].values["S1"]!, 0.8, accuracy: 0.03)
+        XCTAssertEqual(s[0].values["ST"]!, 0.2, accuracy: 0.03)
+        XCTAssertEqual(s[1].values["ST"]!, 0.8, accuracy: 0.03)
+        XCTAssertTrue(Analysis.table(s, plan: sobol).contains("S1"))
+    }
+
+    /// A shell word survives any characters: sh prints back exactly what was quoted.
+    func testShellQuoting() throws {
+        for hostile in ["plain", "with space", "it's", "$(touch /tmp/pwned)", "`id`", "a\"b", "semi;colon", "new\nline", "'", "--opt", "$HOME"] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", "printf %s " + Slurm.quote(hostile)]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run()
+            let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertEqual(out, hostile)
+        }
+    }
+
+    func testCSVQuoting() {
+        XCTAssertEqual(Results.csv("a,b"), "\"a,b\"")
+        XCTAssertEqual(Results.csv("say \"hi\""), "\"say \"\"hi\"\"\"")
+        XCTAssertEqual(Results.csv("plain"), "plain")
+    }
+}
