@@ -9,7 +9,7 @@ RELEASE := -c release
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT_PACKAGES := libgsl-dev libpng-dev pkg-config
 
-.PHONY: all deps build test test-outputs test-tsan test-slurm run verify scenarios bench bench-check bench-update clean
+.PHONY: all deps build test test-outputs test-tsan test-slurm test-browser run verify scenarios bench bench-check bench-update clean
 
 ## run: the main job; RUN_ARGS passes options (e.g. RUN_ARGS="scratch-assay --days 1")
 RUN_ARGS ?=
@@ -45,6 +45,18 @@ test-outputs: build
 ## slurm-wlm and munge when missing) must give the same runs.csv and summary.csv as a local run
 test-slurm: build
 	bash Tests/slurm/run-sweep-on-slurm.sh
+
+## test-browser: the HTML reports of the main job (after `make run`; a short wound otherwise) and of
+## a sweep, opened in headless Chromium (installed with apt-get when missing): no console message,
+## every image loaded, every chart drawn; screenshots in .build/browser/
+test-browser: build
+	@if [ ! -f $(RUN_OUT)/report.html ]; then \
+		.build/release/woundsim run --quiet --days 2 --set 'time.snapshot_every="12 h"' --out .build/browser-run --force; fi
+	rm -rf .build/browser-sweep
+	.build/release/woundsim sweep Scenarios/sweeps/cm-dose-scratch.yaml --out .build/browser-sweep --quiet
+	python3 Tests/browser/check_reports.py .build/browser \
+		$$( [ -f $(RUN_OUT)/report.html ] && echo $(RUN_OUT)/report.html || echo .build/browser-run/report.html ) \
+		.build/browser-sweep/report.html
 
 ## test-tsan: the parallel tests under ThreadSanitizer (release build with -sanitize=thread)
 TSAN_TESTS := DiffusionSolverTests|ThreadInvarianceTests|AgentRuleTests.testInvariantsAndThreadIndependence|AgentRuleTests.testChemotacticDrift

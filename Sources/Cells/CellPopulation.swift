@@ -33,6 +33,23 @@ public struct CellPopulation: Sendable {
 
     public var count: Int { kind.count }
 
+    /// Replaces every cell (a checkpoint being restored): the arrays as saved, `cellAt` rebuilt
+    /// from the sites. Returns a problem instead of trapping when the arrays do not fit together.
+    public mutating func restore(kind k: [UInt8], flags f: [UInt8], site s: [Int32], exposure e: [Float], cycle c: [Float],
+                                 residence r: [Float], id i: [UInt32], nextID n: UInt32) -> String? {
+        let count = k.count
+        guard [f.count, s.count, e.count, c.count, r.count, i.count].allSatisfy({ $0 == count }) else { return "cell arrays of different lengths" }
+        var at = [Int32](repeating: -1, count: lattice.count)
+        for (index, site) in s.enumerated() {
+            guard site >= 0, Int(site) < lattice.count else { return "cell \(index) at site \(site), outside the lattice" }
+            guard at[Int(site)] < 0 else { return "two cells at site \(site)" }
+            guard k[index] < UInt8(CellKind.allCases.count) else { return "cell \(index) of unknown kind \(k[index])" }
+            at[Int(site)] = Int32(index)
+        }
+        kind = k; flags = f; site = s; exposure = e; cycle = c; residence = r; id = i; nextID = n; cellAt = at
+        return nil
+    }
+
     /// Bytes per cell held in the arrays above (the site index is counted per site).
     public static let bytesPerCell = 22
 

@@ -89,6 +89,7 @@ public enum Runner {
             "warnings": .array(scenario.warnings.map { .string($0.description) }),
         ]
         try folder.write("summary.json", JSONValue.object(summary).data)
+        try folder.write("report.html", text: Report.run(folder.url))
         let manifest: [String: JSONValue] = [
             "woundsim_version": .string(Version.string),
             "git_revision": .string(Version.gitRevision),

@@ -61,6 +61,9 @@ public struct SweepSpec: Sendable {
     /// Replicates: the same seeds at every design point (common random numbers).
     public var seeds: [UInt64]
     public var metrics: [String]
+    /// An untreated (or reference) arm run at the same seeds: dotted key -> value, applied over
+    /// the base and `set:` (e.g. `secretome.profile: control`); empty when there is none.
+    public var control: [(key: String, node: YNode)]
 }
 
 /// The metrics a sweep can collect from each run folder.
@@ -92,7 +95,7 @@ public enum SweepMetrics {
 }
 
 public enum SweepFile {
-    static let topKeys = ["sweep", "description", "base", "set", "parameters", "design", "samples", "levels", "design_seed", "seeds", "replicates", "metrics"]
+    static let topKeys = ["sweep", "description", "base", "set", "control", "parameters", "design", "samples", "levels", "design_seed", "seeds", "replicates", "metrics"]
 
     /// Reads and validates a sweep file.
     /// - Throws: `ScenarioErrors` with every problem (file, line, key, hint).
@@ -126,6 +129,14 @@ public enum SweepFile {
         if let s = r.mapInOrder(top["set"], "set") {
             for e in s {
                 if let problem = keyProblem(e.key) { r.fail(nil, "set.\(e.key)", problem, at: e.keyLocation) } else { sets.append((e.key, e.value)) }
+            }
+        }
+
+        var control: [(String, YNode)] = []
+        if let c = r.mapInOrder(top["control"], "control") {
+            if c.isEmpty { r.fail(top["control"], "control", "is empty", hint: "give the values of the control arm, e.g. `secretome.profile: control`") }
+            for e in c {
+                if let problem = keyProblem(e.key) { r.fail(nil, "control.\(e.key)", problem, at: e.keyLocation) } else { control.append((e.key, e.value)) }
             }
         }
 
@@ -206,7 +217,7 @@ public enum SweepFile {
         if !r.issues.isEmpty { throw ScenarioErrors(issues: r.issues) }
         return SweepSpec(name: name, description: description, file: file, base: base, baseLocation: baseLocation, sets: sets,
                          parameters: parameters, design: design, samples: samples, levels: levels, designSeed: designSeed,
-                         seeds: seeds, metrics: metrics)
+                         seeds: seeds, metrics: metrics, control: control)
     }
 
     /// A plain name: letters, digits, `.`, `-`, `_`, not starting with a dot; at most 100 characters.

@@ -184,6 +184,16 @@ public final class World: @unchecked Sendable {
 
     deinit { vessel.deallocate() }
 
+    /// Sets the state read from a checkpoint (`restoreState`).
+    func setRestored(step: Int, cellUpdates: Int, collagen: [Float], cells: CellPopulation, onset: [CellKind: Double], closureTime: Double?) {
+        self.step = step
+        self.cellUpdates = cellUpdates
+        self.collagen = collagen
+        self.cells = cells
+        self.onset = onset
+        self.closureTime = closureTime
+    }
+
     private let initialSurface: Int
     private var sortScratch: [Int32] = []
     private var onset: [CellKind: Double] = [:]

@@ -29,7 +29,8 @@ public struct SweepPlan: Sendable, Equatable {
         public var index: Int
         /// Sobol: base sample j; Morris: trajectory; otherwise the point itself.
         public var group: Int
-        /// Sobol: "A", "B" or "AB<i>"; Morris: "start" or "step"; otherwise "".
+        /// Sobol: "A", "B" or "AB<i>"; Morris: "start" or "step"; the control arm: "control";
+        /// otherwise "".
         public var role: String
         /// Morris: the parameter changed from the previous point of the trajectory.
         public var changed: Int?
@@ -124,6 +125,26 @@ public enum Planner {
             }
             if !issues.isEmpty { break }
             cache[values] = ids
+        }
+        if issues.isEmpty, !spec.control.isEmpty {
+            // The control arm: one more point, after the design's (so trajectories stay whole).
+            let index = points.count
+            let values = spec.parameters.map { p in spec.control.first { $0.key == p.key }.flatMap { c -> String? in
+                if case let .scalar(v, _) = c.node.value { return v } else { return nil } } ?? "" }
+            points.append(SweepPlan.Point(index: index, group: -1, role: "control", changed: nil, u: [Double](repeating: 0, count: spec.parameters.count), values: values))
+            for seed in spec.seeds {
+                var nodes = spec.sets + spec.control
+                nodes.append(("seed", YNode(.scalar(String(seed), quoted: false), spec.baseLocation)))
+                do {
+                    let (scenario, _) = try ScenarioLoader.decode(base, setting: nodes)
+                    let yaml = ScenarioWriter.yaml(scenario)
+                    let id = String(SHA256.hex(Data(yaml.utf8)).prefix(16))
+                    scenarios[id] = yaml
+                    runs.append(SweepPlan.Run(id: id, point: index, seed: seed))
+                } catch {
+                    for issue in error.issues where !issues.contains(issue) { issues.append(issue) }
+                }
+            }
         }
         if issues.isEmpty {
             for m in spec.metrics {

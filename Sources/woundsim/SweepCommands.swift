@@ -89,6 +89,7 @@ func writeResults(_ plan: SweepPlan, _ folder: SweepFolder, quiet: Bool) throws 
         if pending == 0, plan.design == "morris" || plan.design == "sobol" {
             try folder.write("sensitivity.csv", Data(Analysis.csv(try Analysis.analyze(plan, statuses: s), plan: plan).utf8))
         }
+        try SweepReport.write(plan, folder: folder, statuses: s)
     } catch {
         warn("woundsim: \(error)")
         throw ExitCode(1)
@@ -103,7 +104,7 @@ func summaryTable(_ plan: SweepPlan, statuses: [String: RunStatus]) -> String {
     var header = ["point"] + plan.parameters.map(\.title) + plan.metrics.map { "\($0) mean [95% CI] (n)" }
     var rows: [[String]] = []
     for p in plan.points {
-        var row = [String(p.index)] + p.values
+        var row = [p.role == "control" ? "\(p.index) control" : String(p.index)] + p.values
         for m in plan.metrics {
             if let s = stats[p.index][m] {
                 let ci = s.ci95.map { String(format: " [%.4g, %.4g]", $0.low, $0.high) } ?? ""
@@ -339,5 +340,34 @@ struct SweepSlurm: ParsableCommand {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { warn("woundsim: sbatch failed (exit \(process.terminationStatus))"); throw ExitCode(1) }
         print("submitted: array job and merge job \(output)")
+    }
+}
+
+/// `woundsim report`: (re)builds the report of a run folder or a sweep folder.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Build DIR/report.html for a run folder or a sweep folder (one self-contained page).",
+        discussion: "Runs and sweeps write their report themselves; this rebuilds it, e.g. after a sweep's shards were merged by hand."
+    )
+
+    @Argument(help: "A run folder or a sweep folder.")
+    var dir: String
+
+    func run() throws {
+        let url = URL(fileURLWithPath: dir).standardizedFileURL
+        let fm = FileManager.default
+        if fm.fileExists(atPath: url.appendingPathComponent("plan.json").path) {
+            let folder = SweepFolder(path: dir)
+            let plan: SweepPlan
+            do { plan = try folder.loadPlan() } catch { warn("woundsim: \(error)"); throw ExitCode(2) }
+            do { try SweepReport.write(plan, folder: folder, statuses: statuses(plan, folder)) } catch { warn("woundsim: \(error)"); throw ExitCode(1) }
+        } else if fm.fileExists(atPath: url.appendingPathComponent("summary.json").path) {
+            do { try Report.writeRun(url) } catch { warn("woundsim: \(error)"); throw ExitCode(1) }
+        } else {
+            warn("woundsim: \(url.path) is neither a run folder (summary.json) nor a sweep folder (plan.json)")
+            throw ExitCode(2)
+        }
+        print("report: \(url.appendingPathComponent("report.html").path)")
     }
 }

@@ -16,7 +16,7 @@ struct Woundsim: ParsableCommand {
         commandName: "woundsim",
         abstract: "Agent-based simulation of skin-wound repair under cell-free (secretome) therapy.",
         version: WoundsimVersion.string,
-        subcommands: [Run.self, Check.self, Scenarios.self, SweepCommand.self, Verify.self, BenchCommand.self]
+        subcommands: [Run.self, Check.self, Scenarios.self, SweepCommand.self, ReportCommand.self, Verify.self, BenchCommand.self]
     )
 
     /// Parses and runs, mapping argument errors to exit code 2 (bad input) as DESIGN.md says.

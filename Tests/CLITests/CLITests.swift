@@ -48,8 +48,8 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(csv.split(separator: "\n").count, 1 + 4)  // t = 0, 2, 4, 6 h
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("manifest.json"))) as! [String: Any]
         let sums = manifest["sha256"] as! [String: String]
-        // Snapshots at 0, 3, 6 h, each: 4 fields, cells, 5 frames, .vti, .vtp; then resolved, timeseries, summary.
-        XCTAssertEqual(sums.count, 3 * 12 + 3)
+        // Snapshots at 0, 3, 6 h, each: 4 fields, cells, 5 frames, .vti, .vtp; then resolved, timeseries, summary, report.
+        XCTAssertEqual(sums.count, 3 * 12 + 4)
         for (path, sum) in sums where path.hasSuffix(".csv") {
             // Spot-check with sha256sum from coreutils.
             let p = Process()

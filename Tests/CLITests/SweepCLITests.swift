@@ -125,7 +125,7 @@ final class SweepCLITests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: killed.appendingPathComponent("runs/\(id)/manifest.json").path), id)
             // The run folder holds exactly one run's files (no temporaries, no second copy).
             let files = try FileManager.default.contentsOfDirectory(atPath: killed.appendingPathComponent("runs/\(id)").path).sorted()
-            XCTAssertEqual(files, ["manifest.json", "scenario.resolved.yaml", "summary.json", "timeseries.csv"], id)
+            XCTAssertEqual(files, ["manifest.json", "report.html", "scenario.resolved.yaml", "summary.json", "timeseries.csv"], id)
         }
         let statuses = try FileManager.default.contentsOfDirectory(atPath: killed.appendingPathComponent("status").path)
         XCTAssertEqual(statuses.filter { $0.hasSuffix(".json") }.count, 20)

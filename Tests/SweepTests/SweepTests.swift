@@ -34,16 +34,19 @@ final class SweepTests: XCTestCase {
         }
     }
 
-    /// Two profiles x three doses x five seeds: 30 runs, each a distinct scenario; the same file
-    /// planned twice gives the same ids (the resume and shard contract).
+    /// Two profiles x three doses x five seeds: 30 runs, each a distinct scenario, plus the control
+    /// arm at the same seeds; the same file planned twice gives the same ids (the resume and
+    /// shard contract).
     func testGridPlanAndStableIDs() throws {
         let spec = try SweepFile.load(Self.repoRoot.appendingPathComponent("Scenarios/sweeps/cm-dose-scratch.yaml").path)
         let (plan, scenarios) = try Planner.plan(spec)
-        XCTAssertEqual(plan.points.count, 6)
-        XCTAssertEqual(plan.runs.count, 30)
-        XCTAssertEqual(plan.uniqueRunIDs.count, 30)
+        XCTAssertEqual(plan.points.count, 6 + 1)
+        XCTAssertEqual(plan.runs.count, 35)
+        XCTAssertEqual(plan.uniqueRunIDs.count, 35)
         XCTAssertEqual(plan.points.map { $0.values }, [["asc-monolayer", "1"], ["asc-monolayer", "10"], ["asc-monolayer", "100"],
-                                                        ["asc-spheroid", "1"], ["asc-spheroid", "10"], ["asc-spheroid", "100"]])
+                                                        ["asc-spheroid", "1"], ["asc-spheroid", "10"], ["asc-spheroid", "100"], ["control", ""]])
+        XCTAssertEqual(plan.points.last?.role, "control")
+        XCTAssertEqual(plan.runs.filter { $0.point == 6 }.map(\.seed), [1, 2, 3, 4, 5])
         let again = try Planner.plan(spec).plan
         XCTAssertEqual(again.hash, plan.hash)
         XCTAssertEqual(again.runs, plan.runs)
@@ -55,7 +58,7 @@ final class SweepTests: XCTestCase {
         // Shards partition the runs.
         let shards = (1...4).map { plan.shard($0, of: 4) }
         XCTAssertEqual(shards.flatMap { $0 }.sorted(), plan.uniqueRunIDs.sorted())
-        XCTAssertEqual(shards.map(\.count), [8, 8, 7, 7])
+        XCTAssertEqual(shards.map(\.count), [9, 9, 9, 8])
     }
 
     func testPlanJSONRoundTrips() throws {
