@@ -9,7 +9,7 @@ RELEASE := -c release
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT_PACKAGES := libgsl-dev libpng-dev pkg-config
 
-.PHONY: all deps build test test-outputs test-tsan test-slurm test-browser run verify scenarios bench bench-check bench-update clean
+.PHONY: all deps build test test-outputs test-tsan test-slurm test-browser fuzz run verify scenarios bench bench-check bench-update clean
 
 ## run: the main job; RUN_ARGS passes options (e.g. RUN_ARGS="scratch-assay --days 1")
 RUN_ARGS ?=
@@ -58,6 +58,16 @@ test-browser: build
 		$$( [ -f $(RUN_OUT)/report.html ] && echo $(RUN_OUT)/report.html || echo .build/browser-run/report.html ) \
 		.build/browser-sweep/report.html
 
+## fuzz: libFuzzer on the scenario and sweep parsers (Swift's -sanitize=fuzzer, linked with lld),
+## seeded from Scenarios/, FUZZ_RUNS inputs; fails on a crash, a leak of time (10 s) or memory
+FUZZ_RUNS ?= 30000
+fuzz: deps
+	$(SWIFT) build $(RELEASE) --product woundsim-fuzz --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer \
+		-Xswiftc -DWOUNDSIM_FUZZ -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
+	rm -rf .build-fuzz/corpus && mkdir -p .build-fuzz/corpus && cp Scenarios/*.yaml Scenarios/sweeps/*.yaml .build-fuzz/corpus/
+	.build-fuzz/release/woundsim-fuzz -runs=$(FUZZ_RUNS) -seed=1 -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=.build-fuzz/ -print_final_stats=1 .build-fuzz/corpus
+
 ## test-tsan: the parallel tests under ThreadSanitizer (release build with -sanitize=thread)
 TSAN_TESTS := DiffusionSolverTests|ThreadInvarianceTests|AgentRuleTests.testInvariantsAndThreadIndependence|AgentRuleTests.testChemotacticDrift
 test-tsan: deps
@@ -86,4 +96,4 @@ bench-update: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark thresholds update --path Thresholds
 
 clean:
-	rm -rf .build Benchmarks/.build
+	rm -rf .build .build-tsan .build-fuzz Benchmarks/.build

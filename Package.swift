@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "woundsim", targets: ["woundsim"]),
+        .executable(name: "woundsim-fuzz", targets: ["WoundsimFuzz"]),
         .library(name: "SimCore", targets: ["SimCore"]),
         .library(name: "Fields", targets: ["Fields"]),
         .library(name: "Cells", targets: ["Cells"]),
@@ -54,6 +55,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The scenario and sweep parsers' fuzz target: a replay tool by default; `make fuzz`
+        // builds it with -sanitize=fuzzer -DWOUNDSIM_FUZZ for libFuzzer.
+        .executableTarget(name: "WoundsimFuzz", dependencies: ["Scenario", "Sweep"]),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "CGSL"]),
         .testTarget(name: "FieldsTests", dependencies: ["Fields", "SimCore"]),
         .testTarget(name: "CellsTests", dependencies: ["Cells", "Simulation", "Fields", "SimCore"]),

@@ -88,17 +88,7 @@ public enum Report {
         try atomicWrite(url.appendingPathComponent("report.html"), Data(text.utf8))
     }
 
-    static func atomicWrite(_ target: URL, _ data: Data) throws(OutputError) {
-        let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).tmp-\(getpid())")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
-            throw .notWritable(target.path, "the file could not be created (disk full or no permission?)")
-        }
-        if rename(temporary.path, target.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw .notWritable(target.path, reason)
-        }
-    }
+    static func atomicWrite(_ target: URL, _ data: Data) throws(OutputError) { try AtomicFile.write(data, to: target) }
 
     /// The HTML of a run folder's report.
     public static func run(_ url: URL) throws(OutputError) -> String {

@@ -13,8 +13,24 @@ public enum Runner {
         public var command: String
         /// Print a progress line on stderr (only when it is a terminal).
         public var progress: Bool
-        public init(threads: Int, command: String, progress: Bool) { self.threads = threads; self.command = command; self.progress = progress }
+        /// Testing only: poison factor 0 at one site after this step, to exercise the guard.
+        public var injectNaNAtStep: Int?
+        public init(threads: Int, command: String, progress: Bool, injectNaNAtStep: Int? = nil) {
+            self.threads = threads; self.command = command; self.progress = progress; self.injectNaNAtStep = injectNaNAtStep
+        }
     }
+
+    /// Where a run starts when not at step 0: a resumed run or an arm forked from a checkpoint.
+    public struct Start: Sendable {
+        /// The timeseries CSV up to the checkpoint's step (header included).
+        public var timeseries: String
+        /// For a forked arm: what it was forked from (recorded in the manifest and summary).
+        public var forkedFrom: [String: JSONValue]?
+        public init(timeseries: String, forkedFrom: [String: JSONValue]?) { self.timeseries = timeseries; self.forkedFrom = forkedFrom }
+    }
+
+    /// The numerical guard looks at every field value this often [steps], and before every output.
+    public static let guardEvery = 30
 
     /// What a finished run reports.
     public struct Result: Sendable {
@@ -27,25 +43,50 @@ public enum Runner {
 
     /// Steps the world to the scenario's end, writing outputs as it goes.
     /// - Throws: `OutputError` when a file cannot be written (earlier files stay valid).
-    public static func run(_ scenario: Scenario, world: World, folder: RunFolder, options: Options) throws(OutputError) -> Result {
+    public static func run(_ scenario: Scenario, world: World, folder: RunFolder, options: Options, from begin: Start? = nil) throws(OutputError) -> Result {
         let start = Date()
         let model = scenario.model
-        try folder.write("scenario.resolved.yaml", text: ScenarioWriter.yaml(scenario))
+        let resolved = ScenarioWriter.yaml(scenario)
+        if begin == nil || begin?.forkedFrom != nil { try folder.write("scenario.resolved.yaml", text: resolved) }
         let steps = Int((model.duration / model.dt).rounded())
         let outputEvery = max(1, Int((model.outputEvery / model.dt).rounded()))
         let snapshotEvery = scenario.snapshotEvery.map { max(1, Int(($0 / model.dt).rounded())) }
-        var rows: [Observation] = [world.observation()]
-        try snapshot(world, folder: folder, scenario: scenario)
+        let checkpointEvery = scenario.checkpointEvery.map { max(1, Int(($0 / model.dt).rounded())) }
+        let factorNames = model.factors.map(\.name)
+        var rows: [Observation] = []
+        func timeseries() -> String {
+            guard let prior = begin?.timeseries else { return Formats.timeseriesCSV(rows, factorNames: factorNames) }
+            let body = Formats.timeseriesCSV(rows, factorNames: factorNames)
+            return prior + body[body.index(after: body.firstIndex(of: "\n")!)...]
+        }
+        if begin == nil {
+            if let problem = world.healthProblem() { throw .stopped("step 0: \(problem)") }
+            rows.append(world.observation())
+            try snapshot(world, folder: folder, scenario: scenario)
+        }
         let interactive = options.progress && isatty(STDERR_FILENO) != 0
         var lastProgress = Date.distantPast
-        for s in 1...max(1, steps) {
+        let first = world.step + 1
+        for s in first...max(first, steps) where s <= steps {
             world.advance(threads: options.threads)
-            if s % outputEvery == 0 || s == steps { rows.append(world.observation()) }
-            if let every = snapshotEvery, s % every == 0 || s == steps { try snapshot(world, folder: folder, scenario: scenario) }
+            if s == options.injectNaNAtStep { world.fields.buffer(0)[world.lattice.count / 2] = .nan }
+            let output = s % outputEvery == 0 || s == steps
+            let snap = snapshotEvery.map { s % $0 == 0 || s == steps } ?? false
+            let check = checkpointEvery.map { s % $0 == 0 && s != steps } ?? false
+            if output || snap || check || s % guardEvery == 0, let problem = world.healthProblem() {
+                // Stop before writing anything computed from a broken state; keep the series so far.
+                try? folder.write("timeseries.csv", text: timeseries())
+                throw .stopped(String(format: "step %d (t = %.2f h): ", s, world.time / 60) + problem)
+            }
+            if output { rows.append(world.observation()) }
+            if snap { try snapshot(world, folder: folder, scenario: scenario) }
+            if check {
+                try Checkpoint.write(folder.url, step: s, data: Checkpoint.encode(step: s, scenarioText: resolved, timeseries: timeseries(), state: world.encodeState()))
+            }
             if interactive, Date().timeIntervalSince(lastProgress) > 0.5 {
                 lastProgress = Date()
                 let elapsed = Date().timeIntervalSince(start)
-                let rate = Double(s) / max(elapsed, 1e-9)
+                let rate = Double(s - first + 1) / max(elapsed, 1e-9)
                 let eta = Double(steps - s) / rate
                 let line = String(format: "\r  t %.1f / %.0f h  closure %.1f %%  %.0f steps/s  ETA %@   ",
                                   world.time / 60, model.duration / 60, world.closurePercent, rate, duration(eta))
@@ -53,18 +94,18 @@ public enum Runner {
             }
         }
         if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        try folder.write("timeseries.csv", text: Formats.timeseriesCSV(rows, factorNames: model.factors.map(\.name)))
+        try folder.write("timeseries.csv", text: timeseries())
 
         let wall = Date().timeIntervalSince(start)
         let profile = Array(zip(World.phases, world.phaseTimes))
-        let voxelUpdates = Double(world.lattice.count * model.factors.count * steps)
+        let voxelUpdates = Double(world.lattice.count * model.factors.count * (steps - first + 1))
         let cellRate = Double(world.cellUpdates) / max(world.phaseSeconds["cells"] ?? 0, 1e-9)
         let fieldRate = voxelUpdates / max(world.phaseSeconds["diffuse"] ?? 0, 1e-9)
-        let final = rows.last!
+        let final = world.observation()
         var onset: [String: JSONValue] = [:]
         for kind in CellKind.allCases { onset[kind.description] = world.migrationOnsetMinutes[kind].map { .number($0 / 60) } ?? .null }
         let total = profile.reduce(0) { $0 + $1.1 }
-        let summary: [String: JSONValue] = [
+        var summary: [String: JSONValue] = [
             "scenario": .string(model.name),
             "seed": .number(Double(model.seed)),
             "closure_time_h": world.closureTimeMinutes.map { .number($0 / 60) } ?? .null,
@@ -88,9 +129,10 @@ public enum Runner {
             "voxel_factor_updates_per_s": .number(fieldRate),
             "warnings": .array(scenario.warnings.map { .string($0.description) }),
         ]
+        if let f = begin?.forkedFrom { summary["forked_from"] = .object(f) }
         try folder.write("summary.json", JSONValue.object(summary).data)
         try folder.write("report.html", text: Report.run(folder.url))
-        let manifest: [String: JSONValue] = [
+        var manifest: [String: JSONValue] = [
             "woundsim_version": .string(Version.string),
             "git_revision": .string(Version.gitRevision),
             "command": .string(options.command),
@@ -99,6 +141,8 @@ public enum Runner {
             "created": .string(ISO8601DateFormatter().string(from: start)),
             "sha256": .object(folder.checksums.mapValues { .string($0) }),
         ]
+        if let f = begin?.forkedFrom { manifest["forked_from"] = .object(f) }
+        if begin != nil, begin?.forkedFrom == nil { manifest["resumed_at_step"] = .number(Double(first - 1)) }
         try folder.write("manifest.json", JSONValue.object(manifest).data)
         return Result(summary: summary, wallSeconds: wall, profile: profile, cellUpdatesPerSecond: cellRate, voxelFactorUpdatesPerSecond: fieldRate)
     }

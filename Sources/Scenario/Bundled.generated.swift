@@ -34,6 +34,7 @@ time:
   duration: "14 d"          # splinted mouse wounds close in 2-4 weeks (Wang 2013 Nat Protoc 8:302) [seen]
   output_every: "6 h"
   snapshot_every: "2 d"       # fields, cells, frames and VTK (~35 MB each at 500 x 500)
+  checkpoint_every: "1 d"     # whole state (~23 MB at 500 x 500, the newest two kept): `woundsim resume`
 wound:
   shape: circle
   diameter: "6 mm"

@@ -31,7 +31,8 @@ public enum ScenarioDecoder {
             throw ScenarioErrors(issues: r.issues)
         }
         let name = r.string(top["name"], "name") ?? "scenario"
-        if name.isEmpty || name.contains("/") || name.contains("..") || name.hasPrefix(".") {
+        if name.isEmpty || name.contains("/") || name.contains("..") || name.hasPrefix(".") || name.count > 100
+            || name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             r.fail(top["name"], "name", "\"\(name)\" must be a plain name (letters, digits, dashes)", hint: "it names output folders, so no slashes or dots at the start")
         }
         let description = r.string(top["description"], "description") ?? ""

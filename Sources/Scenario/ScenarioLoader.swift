@@ -61,6 +61,17 @@ public enum ScenarioLoader {
             } else if parent != nil || reference.hasPrefix(".") {
                 path = URL(fileURLWithPath: reference).standardizedFileURL.path
             }
+            // Only regular files of modest size: `extends: /dev/zero` must not hang or exhaust memory.
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: path) {
+                let type = attributes[.type] as? FileAttributeType
+                let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+                if type != .typeRegular || size > 4 << 20 {
+                    issues.append(ScenarioIssue(location: parent ?? .commandLine(reference), key: parent == nil ? "" : "extends",
+                                                message: type != .typeRegular ? "\"\(reference)\" is not a regular file" : "\"\(reference)\" is larger than 4 MB",
+                                                hint: "give a scenario YAML file"))
+                    return nil
+                }
+            }
             guard let data = FileManager.default.contents(atPath: path) else {
                 issues.append(ScenarioIssue(location: parent ?? .commandLine(reference), key: parent == nil ? "" : "extends",
                                             message: "cannot read \"\(reference)\"", hint: "give a scenario file path or one of: \(bundledNames.joined(separator: ", "))"))

@@ -101,6 +101,10 @@ public enum SweepFile {
     /// - Throws: `ScenarioErrors` with every problem (file, line, key, hint).
     public static func load(_ path: String) throws(ScenarioErrors) -> SweepSpec {
         let file = URL(fileURLWithPath: path).standardizedFileURL.path
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+           attributes[.type] as? FileAttributeType != .typeRegular || ((attributes[.size] as? NSNumber)?.intValue ?? 0) > 4 << 20 {
+            throw ScenarioErrors(issues: [ScenarioIssue(location: .commandLine(path), key: "", message: "\"\(path)\" is not a regular file of at most 4 MB", hint: "give the path of a sweep YAML file")])
+        }
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ScenarioErrors(issues: [ScenarioIssue(location: .commandLine(path), key: "", message: "cannot read the sweep file \"\(path)\"", hint: "give the path of a sweep YAML file")])
         }

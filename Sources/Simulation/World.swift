@@ -184,6 +184,31 @@ public final class World: @unchecked Sendable {
 
     deinit { vessel.deallocate() }
 
+    /// The first broken value or invariant, if any: a non-finite or negative factor value (with
+    /// the factor and site), a cell off the lattice, two cells claiming a site, a site index that
+    /// points at the wrong cell, or collagen outside [0, 1]. Cost: one pass over the fields and cells.
+    public func healthProblem() -> String? {
+        let n = lattice.count
+        for f in 0..<fields.names.count {
+            let b = fields.buffer(f)
+            var bad = -1
+            for i in 0..<n where !(b[i] >= 0 && b[i] < .infinity) { bad = i; break }
+            if bad >= 0 {
+                let k = bad / (lattice.nx * lattice.ny), j = (bad / lattice.nx) % lattice.ny, i = bad % lattice.nx
+                return "factor \(fields.names[f]) is \(b[bad]) ng/mL at site \(bad) (x \(i), y \(j), layer \(k))"
+            }
+        }
+        for c in 0..<cells.count {
+            let s = Int(cells.site[c])
+            guard s >= 0, s < n else { return "cell \(c) (\(CellKind(rawValue: cells.kind[c]).map { "\($0)" } ?? "unknown kind")) is at site \(s), off the lattice" }
+            guard cells.cellAt[s] == Int32(c) else {
+                return "cell \(c) (\(CellKind(rawValue: cells.kind[c]).map { "\($0)" } ?? "unknown kind")) at site \(s), but the site records cell \(cells.cellAt[s])"
+            }
+        }
+        if let bad = collagen.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) { return "collagen is \(collagen[bad]) at site \(bad)" }
+        return nil
+    }
+
     /// Sets the state read from a checkpoint (`restoreState`).
     func setRestored(step: Int, cellUpdates: Int, collagen: [Float], cells: CellPopulation, onset: [CellKind: Double], closureTime: Double?) {
         self.step = step

@@ -19,19 +19,7 @@ public struct SweepFolder: Sendable {
 
     /// Writes `data` at `relative`, atomically (temporary name in the same folder, then rename).
     public func write(_ relative: String, _ data: Data) throws(OutputError) {
-        let target = url.appendingPathComponent(relative)
-        let folder = target.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(target.lastPathComponent).tmp-\(getpid())")
-        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
-        catch { throw .notWritable(folder.path, error.localizedDescription) }
-        guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
-            throw .notWritable(target.path, "the file could not be created (disk full or no permission?)")
-        }
-        if rename(temporary.path, target.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw .notWritable(target.path, reason)
-        }
+        try AtomicFile.write(data, to: url.appendingPathComponent(relative))
     }
 
     /// Saves the plan and the runs' scenarios. An existing plan must be the same sweep.

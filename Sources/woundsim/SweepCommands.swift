@@ -29,24 +29,24 @@ struct SweepPlanOptions: ParsableArguments {
         guard let file else {
             guard let out else { throw ValidationError("give a sweep file, or --out DIR of a planned sweep") }
             let folder = SweepFolder(path: out)
-            do { return (try folder.loadPlan(), folder) } catch { warn("woundsim: \(error)"); throw ExitCode(2) }
+            do { return (try folder.loadPlan(), folder) } catch { fail("woundsim: \(error)"); throw ExitCode(2) }
         }
         let spec: SweepSpec
         do { spec = try SweepFile.load(file) } catch {
-            warn("woundsim: \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s") in \(file):\n\(error.description)")
+            fail("woundsim: \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s") in \(file):\n\(error.description)")
             throw ExitCode(2)
         }
         let started = Date()
         let plan: SweepPlan, scenarios: [String: String]
         do { (plan, scenarios) = try Planner.plan(spec) } catch {
-            warn("woundsim: \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s") in \(file):\n\(error.description)")
+            fail("woundsim: \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s") in \(file):\n\(error.description)")
             throw ExitCode(2)
         }
         let folder = SweepFolder(path: out ?? "sweeps/\(spec.name)")
         let fm = FileManager.default
         if let items = try? fm.contentsOfDirectory(atPath: folder.url.path), !items.isEmpty {
             guard fm.fileExists(atPath: folder.planURL.path) else {
-                warn("woundsim: \(folder.url.path) exists and is not a sweep folder; give another --out")
+                fail("woundsim: \(folder.url.path) exists and is not a sweep folder; give another --out")
                 throw ExitCode(2)
             }
             if force, let existing = try? folder.loadPlanIfPresent(), existing.hash != plan.hash {
@@ -57,11 +57,11 @@ struct SweepPlanOptions: ParsableArguments {
             try folder.save(plan, scenarios: scenarios)
             if let text = fm.contents(atPath: spec.file) { try folder.write("sweep.yaml", text) }
         } catch let e as SweepError {
-            warn("woundsim: \(e)")
+            fail("woundsim: \(e)")
             if case .badInput = e { throw ExitCode(2) }
             throw ExitCode(1)
         } catch {
-            warn("woundsim: \(error)")
+            fail("woundsim: \(error)")
             throw ExitCode(1)
         }
         let distinct = plan.uniqueRunIDs.count
@@ -91,7 +91,7 @@ func writeResults(_ plan: SweepPlan, _ folder: SweepFolder, quiet: Bool) throws 
         }
         try SweepReport.write(plan, folder: folder, statuses: s)
     } catch {
-        warn("woundsim: \(error)")
+        fail("woundsim: \(error)")
         throw ExitCode(1)
     }
     if !quiet && pending == 0 { print(summaryTable(plan, statuses: s), terminator: "") }
@@ -176,7 +176,7 @@ struct SweepRun: ParsableCommand {
                                        options: .init(jobs: jobs, threads: threads, executable: Executor.currentExecutable, retryFailed: retryFailed, verbose: !quiet),
                                        message: { warn($0) })
         } catch {
-            warn("woundsim: \(error)")
+            fail("woundsim: \(error)")
             throw ExitCode(1)
         }
         let busyCores = outcome.wallSeconds > 0 ? outcome.childCPUSeconds / outcome.wallSeconds : 0
@@ -213,14 +213,14 @@ struct SweepMerge: ParsableCommand {
         if quiet { Log.logger.logLevel = .error }
         let folder = SweepFolder(path: dir)
         let plan: SweepPlan
-        do { plan = try folder.loadPlan() } catch { warn("woundsim: \(error)"); throw ExitCode(2) }
+        do { plan = try folder.loadPlan() } catch { fail("woundsim: \(error)"); throw ExitCode(2) }
         let fm = FileManager.default
         for other in others {
             let source = SweepFolder(path: other)
             let theirs: SweepPlan
-            do { theirs = try source.loadPlan() } catch { warn("woundsim: \(error)"); throw ExitCode(2) }
+            do { theirs = try source.loadPlan() } catch { fail("woundsim: \(error)"); throw ExitCode(2) }
             guard theirs.hash == plan.hash else {
-                warn("woundsim: \(source.url.path) holds another sweep (\(theirs.name), plan \(theirs.hash)) than \(folder.url.path) (\(plan.name), plan \(plan.hash)); only shards of one sweep can be merged")
+                fail("woundsim: \(source.url.path) holds another sweep (\(theirs.name), plan \(theirs.hash)) than \(folder.url.path) (\(plan.name), plan \(plan.hash)); only shards of one sweep can be merged")
                 throw ExitCode(2)
             }
             var copied = 0
@@ -235,7 +235,7 @@ struct SweepMerge: ParsableCommand {
                     try folder.record(s)
                     copied += 1
                 } catch {
-                    warn("woundsim: could not copy run \(id) from \(source.url.path): \(error)")
+                    fail("woundsim: could not copy run \(id) from \(source.url.path): \(error)")
                     throw ExitCode(1)
                 }
             }
@@ -243,7 +243,7 @@ struct SweepMerge: ParsableCommand {
         }
         let pending = try writeResults(plan, folder, quiet: quiet)
         if pending > 0 {
-            warn("woundsim: \(pending) of \(plan.uniqueRunIDs.count) runs of \(plan.name) have no result yet; runs.csv lists them as pending")
+            fail("woundsim: \(pending) of \(plan.uniqueRunIDs.count) runs of \(plan.name) have no result yet; runs.csv lists them as pending")
             throw ExitCode(1)
         }
         if !quiet { print("results: \(folder.url.appendingPathComponent("runs.csv").path), \(folder.url.appendingPathComponent("summary.csv").path)") }
@@ -263,14 +263,14 @@ struct SweepAnalyze: ParsableCommand {
     func run() throws {
         let folder = SweepFolder(path: dir)
         let plan: SweepPlan
-        do { plan = try folder.loadPlan() } catch { warn("woundsim: \(error)"); throw ExitCode(2) }
+        do { plan = try folder.loadPlan() } catch { fail("woundsim: \(error)"); throw ExitCode(2) }
         let s = statuses(plan, folder)
         let rows: [Analysis.Row]
-        do { rows = try Analysis.analyze(plan, statuses: s) } catch { warn("woundsim: \(error)"); throw ExitCode(2) }
+        do { rows = try Analysis.analyze(plan, statuses: s) } catch { fail("woundsim: \(error)"); throw ExitCode(2) }
         let missing = plan.uniqueRunIDs.count - s.values.filter { $0.status == "ok" }.count
         if missing > 0 { warn("warning: \(missing) of \(plan.uniqueRunIDs.count) runs have no result (pending or failed); the estimates leave out the points they touch") }
         print(Analysis.table(rows, plan: plan), terminator: "")
-        do { try folder.write("sensitivity.csv", Data(Analysis.csv(rows, plan: plan).utf8)) } catch { warn("woundsim: \(error)"); throw ExitCode(1) }
+        do { try folder.write("sensitivity.csv", Data(Analysis.csv(rows, plan: plan).utf8)) } catch { fail("woundsim: \(error)"); throw ExitCode(1) }
     }
 }
 
@@ -323,7 +323,7 @@ struct SweepSlurm: ParsableCommand {
                 try folder.write("slurm/\(name)", Data(text.utf8))
                 chmod(folder.url.appendingPathComponent("slurm/\(name)").path, 0o755)
             }
-        } catch { warn("woundsim: \(error)"); throw ExitCode(1) }
+        } catch { fail("woundsim: \(error)"); throw ExitCode(1) }
         let submitPath = folder.url.appendingPathComponent("slurm/submit.sh").path
         guard submit else {
             print("wrote \(folder.url.appendingPathComponent("slurm").path)/{array.sbatch,merge.sbatch,submit.sh}: \(size) array tasks for \(plan.uniqueRunIDs.count) runs")
@@ -335,10 +335,10 @@ struct SweepSlurm: ParsableCommand {
         process.arguments = [submitPath]
         let pipe = Pipe()
         process.standardOutput = pipe
-        do { try process.run() } catch { warn("woundsim: could not run \(submitPath): \(error)"); throw ExitCode(1) }
+        do { try process.run() } catch { fail("woundsim: could not run \(submitPath): \(error)"); throw ExitCode(1) }
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { warn("woundsim: sbatch failed (exit \(process.terminationStatus))"); throw ExitCode(1) }
+        guard process.terminationStatus == 0 else { fail("woundsim: sbatch failed (exit \(process.terminationStatus))"); throw ExitCode(1) }
         print("submitted: array job and merge job \(output)")
     }
 }
@@ -360,12 +360,12 @@ struct ReportCommand: ParsableCommand {
         if fm.fileExists(atPath: url.appendingPathComponent("plan.json").path) {
             let folder = SweepFolder(path: dir)
             let plan: SweepPlan
-            do { plan = try folder.loadPlan() } catch { warn("woundsim: \(error)"); throw ExitCode(2) }
-            do { try SweepReport.write(plan, folder: folder, statuses: statuses(plan, folder)) } catch { warn("woundsim: \(error)"); throw ExitCode(1) }
+            do { plan = try folder.loadPlan() } catch { fail("woundsim: \(error)"); throw ExitCode(2) }
+            do { try SweepReport.write(plan, folder: folder, statuses: statuses(plan, folder)) } catch { fail("woundsim: \(error)"); throw ExitCode(1) }
         } else if fm.fileExists(atPath: url.appendingPathComponent("summary.json").path) {
-            do { try Report.writeRun(url) } catch { warn("woundsim: \(error)"); throw ExitCode(1) }
+            do { try Report.writeRun(url) } catch { fail("woundsim: \(error)"); throw ExitCode(1) }
         } else {
-            warn("woundsim: \(url.path) is neither a run folder (summary.json) nor a sweep folder (plan.json)")
+            fail("woundsim: \(url.path) is neither a run folder (summary.json) nor a sweep folder (plan.json)")
             throw ExitCode(2)
         }
         print("report: \(url.appendingPathComponent("report.html").path)")

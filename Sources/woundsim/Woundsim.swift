@@ -16,11 +16,14 @@ struct Woundsim: ParsableCommand {
         commandName: "woundsim",
         abstract: "Agent-based simulation of skin-wound repair under cell-free (secretome) therapy.",
         version: WoundsimVersion.string,
-        subcommands: [Run.self, Check.self, Scenarios.self, SweepCommand.self, ReportCommand.self, Verify.self, BenchCommand.self]
+        subcommands: [Run.self, Resume.self, Check.self, Scenarios.self, SweepCommand.self, ReportCommand.self, Verify.self, BenchCommand.self]
     )
 
     /// Parses and runs, mapping argument errors to exit code 2 (bad input) as DESIGN.md says.
     static func main() {
+        // A file-size limit (ulimit -f) makes writes fail with EFBIG instead of killing us, so a
+        // full disk or quota is reported with the file that could not be written.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -69,6 +72,9 @@ enum Log {
     }()
 }
 
+/// An error on stderr (through swift-log), shown even with --quiet.
+func fail(_ text: String) { Log.logger.error("\(text)") }
+
 /// Prints a message on stderr (through swift-log): errors and notices.
 func warn(_ text: String) {
     if text.hasPrefix("warning: ") { Log.logger.warning("\(text)") }
@@ -79,7 +85,7 @@ func warn(_ text: String) {
 /// Loads a scenario for `run` and `check`, turning every problem into exit code 2.
 func loadScenario(_ reference: String, sets: [String]) throws -> (scenario: Scenario, tree: YNode) {
     do { return try ScenarioLoader.load(reference, sets: sets) } catch {
-        warn("woundsim: \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s") in \(reference):\n\(error.description)")
+        fail("woundsim: \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s") in \(reference):\n\(error.description)")
         throw ExitCode(2)
     }
 }
@@ -87,7 +93,7 @@ func loadScenario(_ reference: String, sets: [String]) throws -> (scenario: Scen
 /// Builds the world, reporting a model-level problem at its file, line and key (exit code 2).
 func buildWorld(_ scenario: Scenario, tree: YNode, reference: String) throws -> World {
     do { return try World(scenario.model) } catch {
-        warn("woundsim: 1 problem in \(reference):\n\(ScenarioLoader.issue(for: error, in: tree))")
+        fail("woundsim: 1 problem in \(reference):\n\(ScenarioLoader.issue(for: error, in: tree))")
         throw ExitCode(2)
     }
 }
@@ -125,6 +131,13 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Overwrite an existing run folder.")
     var force = false
 
+    @Option(name: .customLong("from"), help: "Start from this checkpoint (a treatment arm forked from a saved state); the scenario may change the treatment, not the lattice or factors.")
+    var from: String?
+
+    /// Testing only: poison a field value after this step (exercises the numerical guard).
+    @Option(name: .customLong("debug-inject-nan"), help: .hidden)
+    var injectNaN: Int?
+
     /// Set by `woundsim sweep` for the runs it starts: die with the sweep (Linux).
     @Option(name: .customLong("parent-pid"), help: .hidden)
     var parentPID: Int32?
@@ -145,10 +158,25 @@ struct Run: ParsableCommand {
         if let days { scenario.model.duration = days * 1440 }
         for w in scenario.warnings { warn("warning: \(w)") }
         let world = try buildWorld(scenario, tree: tree, reference: self.scenario)
+        var begin: Runner.Start? = nil
+        if let from {
+            let url = URL(fileURLWithPath: from).standardizedFileURL
+            let loaded: Checkpoint.Loaded
+            do { loaded = try Checkpoint.load(url) } catch { fail("woundsim: --from \(from): \(error)"); throw ExitCode(2) }
+            do { try world.restoreState(loaded.state) } catch { fail("woundsim: --from \(from): \(error)"); throw ExitCode(2) }
+            guard Double(loaded.step) * scenario.model.dt < scenario.model.duration else {
+                fail("woundsim: --from \(from): the checkpoint is at step \(loaded.step), at or after the scenario's end")
+                throw ExitCode(2)
+            }
+            begin = Runner.Start(timeseries: loaded.timeseries, forkedFrom: [
+                "checkpoint": .string(url.path), "sha256": .string(loaded.fileHash), "step": .number(Double(loaded.step)),
+                "time_h": .number(Double(loaded.step) * scenario.model.dt / 60), "parent_scenario_sha256": .string(loaded.scenarioHash),
+            ])
+        }
         let path = out ?? "runs/\(scenario.model.name)-seed\(scenario.model.seed)"
         let folder: RunFolder
         do { folder = try RunFolder(path: path, force: force) } catch {
-            warn("woundsim: \(error)")
+            fail("woundsim: \(error)")
             if case .exists = error { throw ExitCode(2) }
             throw ExitCode(1)
         }
@@ -159,9 +187,9 @@ struct Run: ParsableCommand {
         let result: Runner.Result
         do {
             result = try Runner.run(scenario, world: world, folder: folder,
-                                    options: .init(threads: threadOptions.resolved, command: command, progress: !quiet))
+                                    options: .init(threads: threadOptions.resolved, command: command, progress: !quiet, injectNaNAtStep: injectNaN), from: begin)
         } catch {
-            warn("woundsim: run failed: \(error)")
+            fail("woundsim: run failed: \(error)")
             throw ExitCode(1)
         }
         if profile {
@@ -180,6 +208,67 @@ struct Run: ParsableCommand {
             print("\(scenario.model.name): \(closure); wall time \(String(format: "%.1f", result.wallSeconds)) s")
             print("outputs in \(folder.url.path)")
         }
+    }
+}
+
+/// `woundsim resume`: continue a killed run from its newest valid checkpoint.
+struct Resume: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Continue a run from its newest valid checkpoint (DIR/checkpoint/); the outputs equal an uninterrupted run's.",
+        discussion: "A damaged checkpoint (truncated, corrupted, another format version, another scenario) is reported and the previous one tried; with none valid the run starts again from the beginning."
+    )
+
+    @Argument(help: "The run folder.")
+    var dir: String
+
+    @OptionGroup var threadOptions: ThreadOptions
+
+    @Flag(name: .long, help: "Print only errors.")
+    var quiet = false
+
+    func run() throws {
+        if quiet { Log.logger.logLevel = .error }
+        let url = URL(fileURLWithPath: dir).standardizedFileURL
+        let resolvedURL = url.appendingPathComponent("scenario.resolved.yaml")
+        guard let text = try? String(contentsOf: resolvedURL, encoding: .utf8) else {
+            fail("woundsim: \(url.path) is not a run folder (no scenario.resolved.yaml)")
+            throw ExitCode(2)
+        }
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent("manifest.json").path) {
+            if !quiet { print("\(url.path): the run is complete; nothing to resume") }
+            return
+        }
+        let (scenario, tree) = try loadScenario(resolvedURL.path, sets: [])
+        let world = try buildWorld(scenario, tree: tree, reference: resolvedURL.path)
+        let hash = Checkpoint.scenarioHash(text)
+        var begin: Runner.Start? = nil
+        for candidate in Checkpoint.list(url) {
+            do {
+                let loaded = try Checkpoint.load(candidate)
+                guard loaded.scenarioHash == hash else {
+                    warn("woundsim: checkpoint \(candidate.lastPathComponent) belongs to another scenario; trying the previous one")
+                    continue
+                }
+                try world.restoreState(loaded.state)
+                begin = Runner.Start(timeseries: loaded.timeseries, forkedFrom: nil)
+                warn("woundsim: resuming \(scenario.model.name) from \(candidate.lastPathComponent) (t = \(String(format: "%.1f", world.time / 60)) h)")
+                break
+            } catch {
+                warn("woundsim: checkpoint \(error); trying the previous one")
+            }
+        }
+        if begin == nil { warn("warning: no valid checkpoint in \(url.path); starting again from the beginning") }
+        let folder: RunFolder
+        do { folder = try RunFolder(existing: url.path) } catch { fail("woundsim: \(error)"); throw ExitCode(1) }
+        let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+        let result: Runner.Result
+        do {
+            result = try Runner.run(scenario, world: world, folder: folder, options: .init(threads: threadOptions.resolved, command: command, progress: !quiet), from: begin)
+        } catch {
+            fail("woundsim: run failed: \(error)")
+            throw ExitCode(1)
+        }
+        if !quiet { print("\(scenario.model.name): done; wall time \(String(format: "%.1f", result.wallSeconds)) s; outputs in \(url.path)") }
     }
 }
 
@@ -335,7 +424,7 @@ struct BenchCommand: ParsableCommand {
                   let line = text.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }),
                   let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let old = object["figures"] as? [String: Double] else {
-                warn("woundsim: cannot read a bench JSON line from \(compare)")
+                fail("woundsim: cannot read a bench JSON line from \(compare)")
                 throw ExitCode(2)
             }
             print("figure                      now          before       ratio")

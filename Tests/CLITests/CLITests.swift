@@ -122,6 +122,19 @@ enum CLI {
         return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
+    /// SHA-256 of a file, by coreutils' sha256sum.
+    static func sha256(_ url: URL) -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["sha256sum", url.path]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try? p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return String(out.prefix(64))
+    }
+
     static func temporaryFolder(_ name: String) -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("woundsim-cli-\(name)-\(getpid())")
         try? FileManager.default.removeItem(at: url)

@@ -15,6 +15,7 @@ final class SweepCLITests: XCTestCase {
           time.duration: "\(hours) h"
           time.output_every: "1 h"
           time.snapshot_every: ~
+          time.checkpoint_every: ~
         parameters:
           secretome.profile: [asc-monolayer, asc-spheroid]
           secretome.dose: \(doses)
