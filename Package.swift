@@ -44,13 +44,13 @@ let package = Package(
         .target(name: "Simulation", dependencies: ["Cells", "Fields", "SimCore"], swiftSettings: hotLoopSettings),
         .target(name: "Scenario", dependencies: ["Simulation", "Cells", "Fields", "SimCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "Output", dependencies: ["CPNG", "Scenario", "Simulation", "Cells", "Fields", "SimCore"]),
-        .systemLibrary(name: "CSystem"),
-        .target(name: "Sweep", dependencies: ["CSystem", "Output", "Scenario", "SimCore"]),
+        .systemLibrary(name: "CWoundsimOS"),
+        .target(name: "Sweep", dependencies: ["CWoundsimOS", "Output", "Scenario", "SimCore"]),
         .target(name: "Verification", dependencies: ["Fields", "SimCore", "CGSL"]),
         .executableTarget(
             name: "woundsim",
             dependencies: [
-                "Scenario", "Output", "Simulation", "Cells", "Verification", "Fields", "SimCore", "Sweep", "CSystem",
+                "Scenario", "Output", "Simulation", "Cells", "Verification", "Fields", "SimCore", "Sweep", "CWoundsimOS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CSystem
+import CWoundsimOS
 import Cells
 import Foundation
 import Logging
