@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "Scenario", dependencies: ["Simulation", "Cells", "Fields", "SimCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "Output", dependencies: ["CPNG", "Scenario", "Simulation", "Cells", "Fields", "SimCore"]),
         .systemLibrary(name: "CWoundsimOS"),
-        .target(name: "Sweep", dependencies: ["CWoundsimOS", "Output", "Scenario", "SimCore"]),
+        .target(name: "Sweep", dependencies: ["CWoundsimOS", "Output", "Scenario", "Simulation", "SimCore"]),
         .target(name: "Verification", dependencies: ["Fields", "SimCore", "CGSL"]),
         .executableTarget(
             name: "woundsim",

@@ -2,6 +2,7 @@ import Foundation
 import Output
 import Scenario
 import SimCore
+import Simulation
 
 /// A sweep laid out: design points (unit-cube coordinates and the values they become), the runs
 /// (one per point and seed, each with a stable id: the hash of its resolved scenario) and the
@@ -111,8 +112,13 @@ public enum Planner {
                 var nodes = spec.sets
                 for (p, v) in zip(spec.parameters, values) { nodes.append((p.key, YNode(.scalar(v, quoted: false), p.location))) }
                 nodes.append(("seed", YNode(.scalar(String(seed), quoted: false), spec.baseLocation)))
-                do {
-                    let (scenario, _) = try ScenarioLoader.decode(base, setting: nodes)
+                do throws(ScenarioErrors) {
+                    let (scenario, tree) = try ScenarioLoader.decode(base, setting: nodes)
+                    if let problem = modelProblem(scenario, tree: tree, buildWorld: index == 0 && seed == spec.seeds[0]) {
+                        var issue = problem
+                        issue.message += " (at point \(index): " + zip(spec.parameters, values).map { "\($0.0.key) = \($0.1)" }.joined(separator: ", ") + ")"
+                        throw ScenarioErrors(issues: [issue])
+                    }
                     let yaml = ScenarioWriter.yaml(scenario)
                     let id = String(SHA256.hex(Data(yaml.utf8)).prefix(16))
                     scenarios[id] = yaml
@@ -166,6 +172,25 @@ public enum Planner {
                              levels: spec.levels, designSeed: spec.designSeed, seeds: spec.seeds, metrics: spec.metrics,
                              parameters: parameters, points: points, runs: runs, durationHours: duration)
         return (plan, scenarios)
+    }
+}
+
+extension Planner {
+    /// A model-level problem a run would stop at, found while planning: every point's cell
+    /// parameters are checked against its dt (hop, division and death probabilities per step);
+    /// the first point's world is built in full (lattice, wound, regions). Problems only a full
+    /// build of a later point would show are recorded as that run's failure.
+    static func modelProblem(_ scenario: Scenario, tree: YNode, buildWorld: Bool) -> ScenarioIssue? {
+        let model = scenario.model
+        for setup in model.cells {
+            do { try setup.parameters.validate(dt: model.dt, factorCount: model.factors.count) } catch {
+                return ScenarioLoader.issue(for: error, in: tree)
+            }
+        }
+        if buildWorld {
+            do { _ = try World(model) } catch { return ScenarioLoader.issue(for: error, in: tree) }
+        }
+        return nil
     }
 }
 

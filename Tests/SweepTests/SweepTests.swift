@@ -97,6 +97,9 @@ final class SweepTests: XCTestCase {
         check("sweep: ../evil\nbase: scratch-assay\nparameters: { secretome.dose: [1, 2] }\n", key: "sweep", message: "plain name", line: 1)
         check(header + "parameters: { secretome.dose: [-1, 2] }\n", key: "secretome.dose", message: "")
         check(header + "parameters: { secretome.profile: [asc-monolayer, asc-monolayr] }\n", key: "secretome.profile", message: "")
+        // A value the scenario accepts but the model cannot step: reported while planning.
+        check(header + "parameters:\n  cells.keratinocyte.migration.speed: { range: [\"30 um/h\", \"120 um/h\"], steps: 2 }\n",
+              key: "cells.keratinocyte.migration", message: "cells.keratinocyte.migration.speed = 120 um/h")
         check("sweep: t\nbase: no-such-scenario\nparameters: { secretome.dose: [1, 2] }\n", key: "extends", message: "no scenario")
     }
 
