@@ -5,7 +5,7 @@ import Scenario
 /// `report.html` of a sweep folder: each headline metric against each swept parameter with 95 %
 /// CI bands, the treated arms beside the control arm, and the sensitivity indices as bars.
 public enum SweepReport {
-    /// The metrics drawn first (issue 8): closure time and closure at days 7 and 14.
+    /// The metrics drawn first: closure time and closure at days 7 and 14.
     static let headline = ["closure_time_h", "closure_pct_day7", "closure_pct_day14"]
 
     public static func write(_ plan: SweepPlan, folder: SweepFolder, statuses: [String: RunStatus]) throws(OutputError) {
@@ -22,8 +22,8 @@ public enum SweepReport {
         let stats = Results.pointStats(plan, statuses: statuses)
         let ok = statuses.values.filter { $0.status == "ok" }.count, failed = statuses.values.filter { $0.status == "failed" }.count
         let distinct = plan.uniqueRunIDs.count
-        var metrics = headline.filter(plan.metrics.contains)
-        if metrics.isEmpty { metrics = Array(plan.metrics.prefix(4)) }
+        // The headline metrics first, then the others, four at most.
+        let metrics = Array((headline.filter(plan.metrics.contains) + plan.metrics.filter { !headline.contains($0) }).prefix(4))
         let design = plan.points.filter { $0.role != "control" }
         let control = plan.points.first { $0.role == "control" }
 
@@ -41,6 +41,10 @@ public enum SweepReport {
         out += "<h2>Metrics against each parameter</h2>\n<p class=\"note\">Means over the replicate seeds with 95 % confidence intervals (Student t), drawn as bands around the lines of a grid. Lines join the points of a grid that differ only in this parameter; other designs show each point as a dot.</p>\n"
         out += "<div class=\"charts\">"
         for m in metrics {
+            if !design.contains(where: { stats[$0.index][m] != nil }) {
+                out += "<p class=\"note\">No run has a value of <code>\(Output.html(m))</code> yet (for closure time: no wound reached 95 % in the simulated time; the value is censored, not zero).</p>\n"
+                continue
+            }
             for pi in plan.parameters.indices {
                 out += parameterChart(plan, stats: stats, metric: m, parameter: pi, points: design).svg() + "\n"
             }
@@ -51,7 +55,7 @@ public enum SweepReport {
         out += "<h2>Treated versus control</h2>\n"
         if let control {
             out += "<div class=\"charts\">"
-            for m in metrics {
+            for m in metrics where ([control] + design).contains(where: { stats[$0.index][m] != nil }) {
                 let arms = [control] + design
                 let labels = arms.map { a in a.role == "control" ? "control" : zip(plan.parameters, a.values).map { "\($0.1)" }.joined(separator: ", ") }
                 let values = arms.map { stats[$0.index][m]?.mean }
@@ -70,7 +74,7 @@ public enum SweepReport {
         // Sensitivity.
         out += "<h2>Sensitivity</h2>\n"
         if plan.design == "morris" || plan.design == "sobol", let rows = try? Analysis.analyze(plan, statuses: statuses) {
-            for m in plan.metrics {
+            for m in plan.metrics where rows.contains(where: { $0.metric == m && ($0.values.values.contains { $0.isFinite }) }) {
                 let mine = rows.filter { $0.metric == m }
                 let keys = plan.design == "morris" ? [("mu_star", "mu* (mean |effect|)"), ("sigma", "sigma (interaction, non-linearity)")] : [("S1", "S1 first order"), ("ST", "ST total")]
                 let groups = keys.enumerated().map { i, k in SVGBars.Group(name: k.1, color: chartColors[i], values: mine.map { r in r.values[k.0].flatMap { $0.isFinite ? $0 : nil } }) }
