@@ -96,7 +96,7 @@ public enum Checkpoint {
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         catch { throw .notWritable(folder.path, error.localizedDescription) }
         let target = folder.appendingPathComponent(String(format: "step-%010d.wsck", step))
-        try Report.atomicWrite(target, data)
+        try AtomicFile.write(data, to: target)
         for old in list(runFolder).dropFirst(2) { try? FileManager.default.removeItem(at: old) }
     }
 }

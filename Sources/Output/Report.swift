@@ -85,10 +85,8 @@ public enum Report {
     /// Writes `report.html` into the run folder at `url` (atomically).
     public static func writeRun(_ url: URL) throws(OutputError) {
         let text = try run(url)
-        try atomicWrite(url.appendingPathComponent("report.html"), Data(text.utf8))
+        try AtomicFile.write(Data(text.utf8), to: url.appendingPathComponent("report.html"))
     }
-
-    static func atomicWrite(_ target: URL, _ data: Data) throws(OutputError) { try AtomicFile.write(data, to: target) }
 
     /// The HTML of a run folder's report.
     public static func run(_ url: URL) throws(OutputError) -> String {

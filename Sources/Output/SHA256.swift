@@ -14,19 +14,19 @@ public enum SHA256 {
 
     /// The digest of `data` as 32 bytes.
     public static func digest<Bytes: Collection>(_ data: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
-        let h = hex(data)
-        var out: [UInt8] = []
-        var i = h.startIndex
-        while i < h.endIndex {
-            let j = h.index(i, offsetBy: 2)
-            out.append(UInt8(h[i..<j], radix: 16)!)
-            i = j
-        }
-        return out
+        words(data).flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (24 - 8 * $0)) } }
     }
 
     /// The digest of `data` as 64 lowercase hex digits.
     public static func hex<Bytes: Collection>(_ data: Bytes) -> String where Bytes.Element == UInt8 {
+        words(data).map { word in
+            let s = String(word, radix: 16)
+            return String(repeating: "0", count: 8 - s.count) + s
+        }.joined()
+    }
+
+    /// The eight state words of the digest.
+    static func words<Bytes: Collection>(_ data: Bytes) -> [UInt32] where Bytes.Element == UInt8 {
         var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
         var message = Array(data)
         let bitLength = UInt64(message.count) &* 8
@@ -67,9 +67,6 @@ public enum SHA256 {
                 }
             }
         }
-        return h.map { word in
-            let s = String(word, radix: 16)
-            return String(repeating: "0", count: 8 - s.count) + s
-        }.joined()
+        return h
     }
 }

@@ -23,8 +23,6 @@ public struct BinaryReader {
     public init(_ data: Data) { self.data = data; offset = data.startIndex }
     public var atEnd: Bool { offset == data.endIndex }
 
-    struct Truncated: Error {}
-
     mutating func bytes(_ n: Int) throws -> Data {
         guard n >= 0, data.endIndex - offset >= n else { throw CheckpointStateError("the state ends early (truncated)") }
         defer { offset += n }

@@ -67,7 +67,7 @@ public enum Results {
             let s = statuses[run.id]
             let point = plan.points[run.point]
             var fields = [String(run.point), String(run.seed), run.id]
-            fields += zip(plan.parameters, point.values).map { p, v in p.unit.isEmpty ? v : String(v.dropLast(p.unit.count)).trimmingCharacters(in: .whitespaces) }
+            fields += zip(plan.parameters, point.values).map(bare)
             for m in plan.metrics { fields.append(s.flatMap { $0.metrics[m] ?? nil }.map(number) ?? "") }
             fields.append(s?.status ?? "pending")
             fields.append(s?.error ?? "")
@@ -119,7 +119,7 @@ public enum Results {
         }
         for point in plan.points {
             var fields = [String(point.index)]
-            fields += zip(plan.parameters, point.values).map { p, v in p.unit.isEmpty ? v : String(v.dropLast(p.unit.count)).trimmingCharacters(in: .whitespaces) }
+            fields += zip(plan.parameters, point.values).map(bare)
             fields += [String(runsAt[point.index]), String(failedAt[point.index])]
             for m in plan.metrics {
                 if let s = stats[point.index][m] {
@@ -131,6 +131,11 @@ public enum Results {
             out += fields.map(csv).joined(separator: ",") + "\n"
         }
         return out
+    }
+
+    /// A parameter's value without its unit (the unit is in the column title).
+    static func bare(_ p: SweepPlan.Parameter, _ v: String) -> String {
+        p.unit.isEmpty || !v.hasSuffix(p.unit) ? v : String(v.dropLast(p.unit.count)).trimmingCharacters(in: .whitespaces)
     }
 
     /// A number for a CSV (shortest round-trip form).
