@@ -36,7 +36,7 @@ test: deps
 
 ## test-outputs: a short run's folder opened with numpy and the vtk package (pip), as a user would
 test-outputs: build
-	python3 -c "import numpy, vtk" 2>/dev/null || python3 -m pip install -q numpy vtk
+	python3 -c "import numpy, vtk, yaml" 2>/dev/null || python3 -m pip install -q numpy vtk pyyaml
 	rm -rf .build/test-outputs
 	.build/release/woundsim run scratch-assay --quiet --days 0.5 --set 'time.snapshot_every="6 h"' --out .build/test-outputs
 	python3 Tests/python/check_outputs.py .build/test-outputs

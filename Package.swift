@@ -18,7 +18,10 @@ let package = Package(
         .library(name: "Fields", targets: ["Fields"]),
         .library(name: "Cells", targets: ["Cells"]),
         .library(name: "Simulation", targets: ["Simulation"]),
+        .library(name: "StrictYAML", targets: ["StrictYAML"]),
         .library(name: "Scenario", targets: ["Scenario"]),
+        .library(name: "Artifacts", targets: ["Artifacts"]),
+        .library(name: "Run", targets: ["Run"]),
         .library(name: "Verification", targets: ["Verification"]),
         .library(name: "Sweep", targets: ["Sweep"]),
     ],
@@ -27,6 +30,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
+    // The module graph (DESIGN.md "Modules"; ArchitectureTests fails on an import outside it):
+    // numerics (SimCore, Fields, Cells) -> the model (Simulation) -> its inputs (StrictYAML,
+    // Scenario) -> its outputs (Artifacts: model-free encoders; Run: the run loop and run folder)
+    // -> Sweep (many runs, as child processes: it needs the artifacts, not the run loop) -> CLI.
     targets: [
         .systemLibrary(
             name: "CGSL",
@@ -38,34 +45,42 @@ let package = Package(
             pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]
         ),
+        .systemLibrary(name: "CWoundsimOS"),
         .target(name: "SimCore", dependencies: ["CGSL"], swiftSettings: hotLoopSettings),
         .target(name: "Fields", dependencies: ["SimCore"], swiftSettings: hotLoopSettings),
         .target(name: "Cells", dependencies: ["SimCore"], swiftSettings: hotLoopSettings),
         .target(name: "Simulation", dependencies: ["Cells", "Fields", "SimCore"], swiftSettings: hotLoopSettings),
-        .target(name: "Scenario", dependencies: ["Simulation", "Cells", "Fields", "SimCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Output", dependencies: ["CPNG", "Scenario", "Simulation", "Cells", "Fields", "SimCore"]),
-        .systemLibrary(name: "CWoundsimOS"),
-        .target(name: "Sweep", dependencies: ["CWoundsimOS", "Output", "Scenario", "Simulation", "SimCore"]),
+        .target(name: "StrictYAML", dependencies: ["SimCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Scenario", dependencies: ["StrictYAML", "Simulation", "Cells", "Fields", "SimCore"]),
+        .target(name: "Artifacts", dependencies: ["CPNG"]),
+        // The version and the git revision the binary was built from (stamped by the plugin).
+        .plugin(name: "BuildStamp", capability: .buildTool()),
+        .target(name: "BuildInfo", plugins: ["BuildStamp"]),
+        .target(name: "Run", dependencies: ["Artifacts", "BuildInfo", "Scenario", "StrictYAML", "Simulation", "Cells", "Fields", "SimCore"]),
+        .target(name: "Sweep", dependencies: ["CWoundsimOS", "Artifacts", "StrictYAML", "Scenario", "Simulation", "SimCore"]),
         .target(name: "Verification", dependencies: ["Fields", "SimCore", "CGSL"]),
         .executableTarget(
             name: "woundsim",
             dependencies: [
-                "Scenario", "Output", "Simulation", "Cells", "Verification", "Fields", "SimCore", "Sweep", "CWoundsimOS",
+                "Run", "Artifacts", "BuildInfo", "Scenario", "StrictYAML", "Simulation", "Cells", "Verification", "Fields", "SimCore", "Sweep",
+                "CWoundsimOS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The scenario and sweep parsers' fuzz target: a replay tool by default; `make fuzz`
         // builds it with -sanitize=fuzzer -DWOUNDSIM_FUZZ for libFuzzer.
-        .executableTarget(name: "WoundsimFuzz", dependencies: ["Scenario", "Sweep"]),
+        .executableTarget(name: "WoundsimFuzz", dependencies: ["Scenario", "StrictYAML", "Sweep"]),
+        .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "CGSL"]),
-        .testTarget(name: "FieldsTests", dependencies: ["Fields", "SimCore"]),
+        .testTarget(name: "FieldsTests", dependencies: ["Fields", "SimCore", "Scenario"]),
         .testTarget(name: "CellsTests", dependencies: ["Cells", "Simulation", "Fields", "SimCore"]),
-        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Simulation", "Output"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "StrictYAML", "Simulation", "SimCore", "Run"]),
         .testTarget(name: "ValidationTests", dependencies: ["Scenario", "Simulation", "SimCore"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Fields", "SimCore"]),
+        .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts"]),
         .testTarget(name: "CLITests", dependencies: ["woundsim"]),
-        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Scenario", "SimCore"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Scenario", "StrictYAML", "SimCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

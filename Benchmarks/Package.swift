@@ -15,6 +15,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Fields", package: "woundsim"),
+                .product(name: "Scenario", package: "woundsim"),
                 .product(name: "SimCore", package: "woundsim"),
             ],
             path: "Benchmarks/FieldStep",

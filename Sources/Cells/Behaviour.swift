@@ -11,6 +11,7 @@ import Foundation
 /// ```
 /// so a factor at saturation multiplies the basal rate by its `maxFold`, two saturating factors
 /// add their excess folds, and with no factor the basal rate holds. `maxFold < 1` inhibits.
+/// The step evaluates it in `CompiledRate.rate`, the one implementation.
 public struct Response: Sendable, Equatable {
     /// Index of the factor in the field set.
     public var factor: Int
@@ -26,14 +27,6 @@ public struct Response: Sendable, Equatable {
     public init(factor: Int, ec50: Double, hill: Double = 1, maxFold: Double, source: String = "") {
         self.factor = factor; self.ec50 = ec50; self.hill = hill; self.maxFold = maxFold; self.source = source
     }
-
-    /// H(c) in [0, 1).
-    @inlinable public func activation(_ c: Double) -> Double {
-        if c <= 0 { return 0 }
-        if hill == 1 { return c / (ec50 + c) }
-        let x = Foundation.pow(c / ec50, hill)
-        return x / (1 + x)
-    }
 }
 
 /// The basal rate of one behaviour and the factors that modulate it.
@@ -43,14 +36,6 @@ public struct ModulatedRate: Sendable, Equatable {
     public var responses: [Response]
 
     public init(basal: Double, responses: [Response] = []) { self.basal = basal; self.responses = responses }
-
-    /// `basal * (1 + sum (maxFold - 1) H(c))` [1/min], never negative.
-    /// - Parameter concentration: the local concentration of factor i [ng/mL].
-    @inlinable public func rate(_ concentration: (Int) -> Double) -> Double {
-        var fold = 1.0
-        for r in responses { fold += (r.maxFold - 1) * r.activation(concentration(r.factor)) }
-        return basal * Swift.max(0, fold)
-    }
 
     /// The largest rate the responses allow [1/min] (every factor at saturation or absent).
     public var maximum: Double {

@@ -33,12 +33,13 @@ public struct FactorSpec: Sendable, Equatable {
     public var boundaries: [BoundaryCondition]
     /// Initial concentration everywhere [ng/mL], >= 0.
     public var initial: Double
-    /// Molar mass [g/mol], used to read molar concentrations ("1.2 nM").
-    public var molarMass: Double
+    /// Molar mass [g/mol], used to read molar concentrations ("1.2 nM"); nil when the scenario
+    /// gives none, and then a molar concentration of this factor is an error, never a guess.
+    public var molarMass: Double?
 
     public init(name: String, diffusion: Double, regionDiffusion: [UInt8: Double] = [:], decay: Double,
                 boundaries: [BoundaryCondition] = Array(repeating: .noFlux, count: 6),
-                initial: Double = 0, molarMass: Double) {
+                initial: Double = 0, molarMass: Double? = nil) {
         self.name = name; self.diffusion = diffusion; self.regionDiffusion = regionDiffusion
         self.decay = decay; self.boundaries = boundaries; self.initial = initial; self.molarMass = molarMass
     }
@@ -69,7 +70,7 @@ public struct FactorSpec: Sendable, Equatable {
         guard initial.isFinite, initial >= 0 else {
             throw FieldError.invalid(key: "\(key).initial", message: "\(initial) ng/mL must be a finite concentration >= 0")
         }
-        guard molarMass.isFinite, molarMass > 0 else {
+        if let molarMass, !(molarMass.isFinite && molarMass > 0) {
             throw FieldError.invalid(key: "\(key).molar_mass", message: "\(molarMass) g/mol must be > 0")
         }
         guard boundaries.count == 6 else {
@@ -108,26 +109,4 @@ public enum FieldError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .lattice(e): return e.description
         }
     }
-}
-
-/// The four secretome factors with the defaults of PARAMETERS.md ("Growth factors").
-///
-/// Diffusion coefficients are those in dermis and wound bed (tissue, not free solution); decay
-/// rates are mid-range values of the cited ranges.
-public enum DefaultFactors {
-    /// EGF: D = 60 um^2/s (range 30-100), decay 0.3 /h (range 0.1-0.5; buffer t1/2 6.9 h, faster in
-    /// wound fluid), 6.2 kDa. Sources: Process Biochem 2005 40:1661 [seen]; Hardwicke 2008 [seen].
-    public static let egf = FactorSpec(name: "EGF", diffusion: 60 * 60, decay: 0.3 / 60, molarMass: 6_200)
-    /// bFGF: D = 10 um^2/s (range 1-30; heparin binding), decay 0.75 /h (range 0.5-1), 17.2 kDa.
-    /// Source: Whalen 1989 Growth Factors 1:157 [seen]; Filion & Popel 2005 (binding) [seen].
-    public static let bFGF = FactorSpec(name: "bFGF", diffusion: 10 * 60, decay: 0.75 / 60, molarMass: 17_200)
-    /// VEGF165: D = 30 um^2/s (range 5-60), decay 0.92 /h (t1/2 ~45 min), 45 kDa dimer.
-    /// Source: Vempati, Popel & Mac Gabhann 2014 [seen].
-    public static let vegf = FactorSpec(name: "VEGF", diffusion: 30 * 60, decay: 0.92 / 60, molarMass: 45_000)
-    /// HGF: D = 20 um^2/s (range 5-40), decay 0.5 /h (range 0.3-1), 84 kDa.
-    /// Sources: Ishii 1995; Uematsu 1999 [seen].
-    public static let hgf = FactorSpec(name: "HGF", diffusion: 20 * 60, decay: 0.5 / 60, molarMass: 84_000)
-
-    /// EGF, bFGF, VEGF, HGF in that order.
-    public static let all: [FactorSpec] = [egf, bFGF, vegf, hgf]
 }

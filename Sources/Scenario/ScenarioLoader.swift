@@ -1,6 +1,7 @@
+import Fields
 import Foundation
 import SimCore
-import Yams
+import StrictYAML
 
 /// Finds scenario files and bundled scenarios, resolves `extends:` and applies `--set`.
 public enum ScenarioLoader {
@@ -9,6 +10,14 @@ public enum ScenarioLoader {
 
     /// The text of a bundled scenario.
     public static func bundledText(_ name: String) -> String? { BundledScenarioText.files[name] }
+
+    /// The factors of the bundled base scenario (`excisional-wound-control`: EGF, bFGF, VEGF, HGF
+    /// with the cited diffusion, decay and molar mass), for benchmarks and tests that need the
+    /// real factor table without a whole scenario. The scenario file is their one source.
+    public static var bundledFactors: [FactorSpec] {
+        do { return try load("excisional-wound-control").scenario.model.factors }
+        catch { preconditionFailure("the bundled base scenario does not load: \(error)") }
+    }
 
     /// The description line of a bundled scenario.
     public static func bundledDescription(_ name: String) -> String {
@@ -21,37 +30,37 @@ public enum ScenarioLoader {
 
     /// Loads a scenario from a file path or a bundled name, with its `extends:` chain merged and
     /// the `KEY=VALUE` overrides applied, then decodes it.
-    /// - Throws: `ScenarioErrors` with every problem found, each with file, line, key and hint.
-    public static func load(_ reference: String, sets: [String] = []) throws(ScenarioErrors) -> (scenario: Scenario, tree: YNode) {
-        var issues: [ScenarioIssue] = []
-        guard var tree = resolve(reference, from: nil, chain: [], issues: &issues) else { throw ScenarioErrors(issues: issues) }
+    /// - Throws: `InputErrors` with every problem found, each with file, line, key and hint.
+    public static func load(_ reference: String, sets: [String] = []) throws(InputErrors) -> (scenario: Scenario, tree: YNode) {
+        var issues: [InputIssue] = []
+        guard var tree = resolve(reference, from: nil, chain: [], issues: &issues) else { throw InputErrors(issues: issues) }
         for assignment in sets { apply(assignment, to: &tree, issues: &issues) }
-        if !issues.isEmpty { throw ScenarioErrors(issues: issues) }
+        if !issues.isEmpty { throw InputErrors(issues: issues) }
         return (try ScenarioDecoder.decode(tree), tree)
     }
 
     /// The merged tree of a sweep's base scenario: `reference` is a bundled name or a path,
     /// relative paths taken from the folder of the file `location` is in.
-    public static func baseTree(_ reference: String, at location: SourceLocation) throws(ScenarioErrors) -> YNode {
-        var issues: [ScenarioIssue] = []
-        guard let tree = resolve(reference, from: location, chain: [], issues: &issues) else { throw ScenarioErrors(issues: issues) }
+    public static func baseTree(_ reference: String, at location: SourceLocation) throws(InputErrors) -> YNode {
+        var issues: [InputIssue] = []
+        guard let tree = resolve(reference, from: location, chain: [], issues: &issues) else { throw InputErrors(issues: issues) }
         return tree
     }
 
     /// `tree` with values set at dotted keys (each node keeps its own location, so a problem is
     /// reported where the value was written), then decoded.
-    public static func decode(_ tree: YNode, setting values: [(key: String, node: YNode)]) throws(ScenarioErrors) -> (scenario: Scenario, tree: YNode) {
+    public static func decode(_ tree: YNode, setting values: [(key: String, node: YNode)]) throws(InputErrors) -> (scenario: Scenario, tree: YNode) {
         var tree = tree
-        var issues: [ScenarioIssue] = []
+        var issues: [InputIssue] = []
         for (key, node) in values where !tree.set(path: key.split(separator: ".").map(String.init), to: node) {
-            issues.append(ScenarioIssue(location: node.location, key: key, message: "runs through a value that is not a mapping", hint: "check the key path"))
+            issues.append(InputIssue(location: node.location, key: key, message: "runs through a value that is not a mapping", hint: "check the key path"))
         }
-        if !issues.isEmpty { throw ScenarioErrors(issues: issues) }
+        if !issues.isEmpty { throw InputErrors(issues: issues) }
         return (try ScenarioDecoder.decode(tree), tree)
     }
 
     /// Reads one file or bundled scenario and merges it over its `extends:` base.
-    static func resolve(_ reference: String, from parent: SourceLocation?, chain: [String], issues: inout [ScenarioIssue]) -> YNode? {
+    static func resolve(_ reference: String, from parent: SourceLocation?, chain: [String], issues: inout [InputIssue]) -> YNode? {
         let (text, file): (String, String)
         let looksLikePath = reference.hasSuffix(".yaml") || reference.hasSuffix(".yml") || reference.contains("/")
         if looksLikePath {
@@ -66,19 +75,19 @@ public enum ScenarioLoader {
                 let type = attributes[.type] as? FileAttributeType
                 let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
                 if type != .typeRegular || size > 4 << 20 {
-                    issues.append(ScenarioIssue(location: parent ?? .commandLine(reference), key: parent == nil ? "" : "extends",
+                    issues.append(InputIssue(location: parent ?? .commandLine(reference), key: parent == nil ? "" : "extends",
                                                 message: type != .typeRegular ? "\"\(reference)\" is not a regular file" : "\"\(reference)\" is larger than 4 MB",
                                                 hint: "give a scenario YAML file"))
                     return nil
                 }
             }
             guard let data = FileManager.default.contents(atPath: path) else {
-                issues.append(ScenarioIssue(location: parent ?? .commandLine(reference), key: parent == nil ? "" : "extends",
+                issues.append(InputIssue(location: parent ?? .commandLine(reference), key: parent == nil ? "" : "extends",
                                             message: "cannot read \"\(reference)\"", hint: "give a scenario file path or one of: \(bundledNames.joined(separator: ", "))"))
                 return nil
             }
             guard let s = String(data: data, encoding: .utf8) else {
-                issues.append(ScenarioIssue(location: SourceLocation(file: path, line: 1, column: 1), key: "", message: "is not UTF-8 text", hint: "give a YAML scenario file"))
+                issues.append(InputIssue(location: SourceLocation(file: path, line: 1, column: 1), key: "", message: "is not UTF-8 text", hint: "give a YAML scenario file"))
                 return nil
             }
             (text, file) = (s, path)
@@ -86,25 +95,25 @@ public enum ScenarioLoader {
             (text, file) = (s, "Scenarios/\(reference).yaml")
         } else {
             let close = bundledNames.min { editDistance($0, reference) < editDistance($1, reference) }
-            issues.append(ScenarioIssue(location: parent ?? .commandLine(reference), key: parent == nil ? "" : "extends",
+            issues.append(InputIssue(location: parent ?? .commandLine(reference), key: parent == nil ? "" : "extends",
                                         message: "no scenario file or bundled scenario named \"\(reference)\"",
                                         hint: close.map { "did you mean `\($0)`? Bundled: \(bundledNames.joined(separator: ", "))" } ?? ""))
             return nil
         }
         if chain.contains(file) {
-            issues.append(ScenarioIssue(location: parent ?? .commandLine(reference), key: "extends",
+            issues.append(InputIssue(location: parent ?? .commandLine(reference), key: "extends",
                                         message: "extends form a cycle: \((chain + [file]).joined(separator: " -> "))", hint: "remove one of the extends"))
             return nil
         }
         guard let node = YNode.parse(text, file: file, issues: &issues) else { return nil }
         guard case let .map(entries) = node.value else {
-            issues.append(ScenarioIssue(location: node.location, key: "", message: "must be a mapping of keys (name:, lattice:, ...), not \(node.kindName)",
+            issues.append(InputIssue(location: node.location, key: "", message: "must be a mapping of keys (name:, lattice:, ...), not \(node.kindName)",
                                         hint: "start the file with `name: my-scenario`"))
             return nil
         }
         guard let ext = entries.first(where: { $0.key == "extends" }) else { return node }
         guard case let .scalar(base, _) = ext.value.value else {
-            issues.append(ScenarioIssue(location: ext.value.location, key: "extends", message: "must name one scenario", hint: "a bundled name or a file path"))
+            issues.append(InputIssue(location: ext.value.location, key: "extends", message: "must name one scenario", hint: "a bundled name or a file path"))
             return nil
         }
         guard let baseTree = resolve(base, from: ext.value.location, chain: chain + [file], issues: &issues) else { return nil }
@@ -114,31 +123,31 @@ public enum ScenarioLoader {
     }
 
     /// Applies one `KEY=VALUE` (dotted key, YAML value).
-    static func apply(_ assignment: String, to tree: inout YNode, issues: inout [ScenarioIssue]) {
+    static func apply(_ assignment: String, to tree: inout YNode, issues: inout [InputIssue]) {
         let location = SourceLocation.commandLine("--set \(assignment)")
         guard let eq = assignment.firstIndex(of: "=") else {
-            issues.append(ScenarioIssue(location: location, key: "", message: "needs the form KEY=VALUE", hint: "for example --set factors.EGF.decay=\"0.5 /h\""))
+            issues.append(InputIssue(location: location, key: "", message: "needs the form KEY=VALUE", hint: "for example --set factors.EGF.decay=\"0.5 /h\""))
             return
         }
         let key = String(assignment[..<eq]).trimmingCharacters(in: .whitespaces)
         let valueText = String(assignment[assignment.index(after: eq)...])
         let path = key.split(separator: ".").map(String.init)
         guard !key.isEmpty, !path.contains(where: \.isEmpty) else {
-            issues.append(ScenarioIssue(location: location, key: key, message: "is not a dotted key path", hint: "for example cells.keratinocyte.density"))
+            issues.append(InputIssue(location: location, key: key, message: "is not a dotted key path", hint: "for example cells.keratinocyte.density"))
             return
         }
-        var parseIssues: [ScenarioIssue] = []
+        var parseIssues: [InputIssue] = []
         let value: YNode
         if valueText.trimmingCharacters(in: .whitespaces).isEmpty {
             value = YNode(.null, location)
         } else if let v = YNode.parse(valueText, file: location.file, issues: &parseIssues) {
             value = relocate(v, to: location)
         } else {
-            issues.append(ScenarioIssue(location: location, key: key, message: "the value is not valid YAML", hint: "quote it: --set \(key)='\"...\"'"))
+            issues.append(InputIssue(location: location, key: key, message: "the value is not valid YAML", hint: "quote it: --set \(key)='\"...\"'"))
             return
         }
         if !tree.set(path: path, to: value) {
-            issues.append(ScenarioIssue(location: location, key: key, message: "runs through a value that is not a mapping", hint: "check the key path"))
+            issues.append(InputIssue(location: location, key: key, message: "runs through a value that is not a mapping", hint: "check the key path"))
         }
     }
 
@@ -162,7 +171,7 @@ public enum ScenarioLoader {
 
     /// A model-level error (raised when the world is built) as an issue with the file, line and
     /// key of the value it concerns.
-    public static func issue(for error: Error, in tree: YNode) -> ScenarioIssue {
+    public static func issue(for error: Error, in tree: YNode) -> InputIssue {
         // Errors read "key.path: message", possibly nested ("cells: cells.fibroblast.x: ...").
         var text = "\(error)"
         var key = ""
@@ -170,7 +179,7 @@ public enum ScenarioLoader {
             key = String(text[..<colon.lowerBound])
             text = String(text[colon.upperBound...])
         }
-        return ScenarioIssue(location: locate(key, in: tree), key: key, message: text, hint: "")
+        return InputIssue(location: locate(key, in: tree), key: key, message: text, hint: "")
     }
 
     static func relocate(_ node: YNode, to location: SourceLocation) -> YNode {

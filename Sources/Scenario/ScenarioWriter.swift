@@ -3,6 +3,7 @@ import Fields
 import Foundation
 import SimCore
 import Simulation
+import StrictYAML
 
 /// Writes a decoded scenario back as YAML with every value and its unit, in internal units
 /// (um, min, ng/mL), for `scenario.resolved.yaml` and `woundsim check`. Values are written as
@@ -31,7 +32,9 @@ public enum ScenarioWriter {
         for f in m.factors {
             out += "  \(f.name):\n    diffusion: \(q(f.diffusion, "um^2/min"))\n"
             if let d = f.regionDiffusion[Tissue.woundBed] { out += "    wound_bed_diffusion: \(q(d, "um^2/min"))\n" }
-            out += "    decay: \(q(f.decay, "/min"))\n    molar_mass: \(q(f.molarMass, "g/mol"))\n    initial: \(q(f.initial, "ng/mL"))\n"
+            out += "    decay: \(q(f.decay, "/min"))\n"
+            if let m = f.molarMass { out += "    molar_mass: \(q(m, "g/mol"))\n" }
+            out += "    initial: \(q(f.initial, "ng/mL"))\n"
             out += "    boundary: {" + Face.allCases.map { face in
                 switch f.boundaries[face.rawValue] {
                 case .noFlux: return "\(face): no-flux"

@@ -26,16 +26,17 @@ public struct RandomStream: Sendable {
     ///   - seed: the run seed.
     ///   - step: the integer step clock, `< 2^32`.
     ///   - id: a cell id or site index, `< 2^32`.
-    ///   - purpose: separates independent uses within one step (for example motility and division).
+    ///   - purpose: separates independent uses within one step (`StreamPurpose`: one place for
+    ///     every key, so two uses can never share a stream by accident).
     @inlinable
-    public init(seed: UInt64, step: Int, id: Int, purpose: UInt32 = 0) {
+    public init(seed: UInt64, step: Int, id: Int, purpose: StreamPurpose = .unspecified) {
         precondition(step >= 0 && step <= Int(UInt32.max), "RandomStream: step \(step) outside 0..<2^32")
         precondition(id >= 0 && id <= Int(UInt32.max), "RandomStream: id \(id) outside 0..<2^32")
         key0 = UInt32(truncatingIfNeeded: seed)
         key1 = UInt32(truncatingIfNeeded: seed >> 32)
         self.step = UInt32(truncatingIfNeeded: step)
         self.id = UInt32(truncatingIfNeeded: id)
-        self.purpose = purpose
+        self.purpose = purpose.key
     }
 
     /// One Philox4x32-10 block: the bijection of `counter` under `key`.
@@ -128,5 +129,44 @@ public struct RandomStream: Sendable {
     /// one uniform per deviate, so the draw count per call is fixed.
     public mutating func normal() -> Double {
         GSL.normalQuantile(uniform())
+    }
+}
+
+/// Every use of a random stream, with the 32-bit key that enters the Philox counter. The keys are
+/// the values of earlier versions (outputs stay byte-identical across the change) and must stay
+/// distinct: two purposes with one key would draw correlated numbers (RandomStreamTests checks).
+public enum StreamPurpose: Sendable, Hashable {
+    /// Tests, benchmarks and other one-off uses with no other stream beside them.
+    case unspecified
+    /// A cell's die / divide / hop / stay decision and its target site, per step and cell id.
+    case cellDecision
+    /// The colour order and scan direction of the tiles, per step.
+    case tileOrder
+    /// Whether a site gets a cell of this kind at step 0 (density below one per site).
+    case initialPlacement(kind: UInt8)
+    /// A sweep's Latin-hypercube strata, per parameter.
+    case latinHypercube
+    /// A sweep's Morris trajectories, per trajectory.
+    case morrisTrajectory
+    /// The sweep parser's mutation test, per mutation.
+    case parserMutation
+
+    /// The 32-bit purpose word of the Philox counter.
+    @inlinable public var key: UInt32 {
+        switch self {
+        case .unspecified: return 0
+        case .cellDecision: return 1
+        case .tileOrder: return 0xC010_0000
+        case let .initialPlacement(kind): return 0x5EED_0000 | UInt32(kind)
+        case .latinHypercube: return 0x4C48_5300
+        case .morrisTrajectory: return 0x4D52_5300
+        case .parserMutation: return 0x4D55_5400
+        }
+    }
+
+    /// Every purpose, with every kind of `initialPlacement`.
+    public static var all: [StreamPurpose] {
+        [.unspecified, .cellDecision, .tileOrder, .latinHypercube, .morrisTrajectory, .parserMutation]
+            + (0...UInt8.max).map { .initialPlacement(kind: $0) }
     }
 }

@@ -107,7 +107,7 @@ public final class CellStepper: @unchecked Sendable {
         precondition(population.lattice == lattice)
         if let fields { precondition(fields.lattice == lattice && fields.factorCount <= Rules.maximumFactors) }
         // The order of the colours and the scan direction, drawn for this step.
-        var order = RandomStream(seed: seed, step: step, id: 0, purpose: 0xC010_0000)
+        var order = RandomStream(seed: seed, step: step, id: 0, purpose: .tileOrder)
         var colours = SIMD4<Int>(0, 1, 2, 3)
         for i in stride(from: 3, to: 0, by: -1) {
             let j = Int(order.below(UInt32(i + 1)))
@@ -246,7 +246,7 @@ public final class CellStepper: @unchecked Sendable {
                     if free == .zero && !kp.pointee.canDie { continue }
                     if !kp.pointee.canDie && kp.pointee.activationRequired && !migratory { continue }
                     // Decide and commit.
-                    var rng = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: 1)
+                    var rng = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: .cellDecision)
                     switch Rules.decide(kp, signals: signals, free: free, activated: migratory, dt: dt, rng: &rng) {
                     case .stay:
                         break

@@ -1,12 +1,14 @@
-import Fields
-
 /// The secretome profiles that scenarios name (`secretome.profile`), with their sources
-/// (PARAMETERS.md). Every other default of the wound model lives in the bundled scenario files
-/// (`Scenarios/excisional-wound-control.yaml`), next to its citation, so that there is one
-/// source of truth. Tags: [seen] read in the source, [lit] a standard literature value,
+/// (PARAMETERS.md). This table is the only place these levels are written; every other default of
+/// the wound model (the factors' diffusion, decay and molar mass included) lives in the bundled
+/// scenario files (`Scenarios/excisional-wound-control.yaml`), next to its citation, so that each
+/// value has one source. Tags: [seen] read in the source, [lit] a standard literature value,
 /// [derived] computed from others, [assumption] a modelling choice of this project.
 public enum DefaultModel {
-    /// Conditioned-medium profiles [ng/mL] in factor order EGF, bFGF, VEGF, HGF.
+    /// The factors a profile gives levels for, in the order of `profiles`.
+    public static let profileFactors = ["EGF", "bFGF", "VEGF", "HGF"]
+
+    /// Conditioned-medium profiles [ng/mL] in the order of `profileFactors`.
     public static let profiles: [String: (concentrations: [Double], note: String)] = [
         "control": ([0, 0, 0, 0], "plain medium"),
         "asc-monolayer": ([0.1, 0.1, 0.3, 1.2], "VEGF, HGF from Rehman 2004 per 1e6 cells in 10 mL [derived]; EGF, bFGF mid working range [lit]; rough"),
@@ -18,7 +20,6 @@ public enum DefaultModel {
 
     /// The profiles by factor name [ng/mL], for scenarios whose factor list differs.
     public static var profileLevels: [String: [String: Double]] {
-        let names = DefaultFactors.all.map(\.name)
-        return profiles.mapValues { Dictionary(uniqueKeysWithValues: zip(names, $0.concentrations)) }
+        profiles.mapValues { Dictionary(uniqueKeysWithValues: zip(profileFactors, $0.concentrations)) }
     }
 }

@@ -70,7 +70,7 @@ public struct CellSetup: Sendable, Equatable {
 }
 
 /// Everything a wound simulation needs, in internal units (um, min, ng/mL).
-public struct ModelConfig: Sendable {
+public struct ModelConfig: Sendable, Equatable {
     public var name: String
     public var seed: UInt64
     /// Sites along x and y (the layers add z).
@@ -106,6 +106,15 @@ public struct ModelConfig: Sendable {
         self.dt = dt; self.duration = duration; self.outputEvery = outputEvery; self.wound = wound; self.woundCentre = woundCentre
         self.factors = factors; self.secretome = secretome; self.injuryRelease = injuryRelease; self.injuryHalfLife = injuryHalfLife
         self.vesselSpacing = vesselSpacing; self.cells = cells
+    }
+
+    /// Equal when every value is equal (written out because `woundCentre` is a tuple).
+    public static func == (a: ModelConfig, b: ModelConfig) -> Bool {
+        a.name == b.name && a.seed == b.seed && a.nx == b.nx && a.ny == b.ny && a.spacing == b.spacing && a.layers == b.layers
+            && a.dt == b.dt && a.duration == b.duration && a.outputEvery == b.outputEvery && a.wound == b.wound
+            && a.woundCentre.x == b.woundCentre.x && a.woundCentre.y == b.woundCentre.y && a.factors == b.factors
+            && a.secretome == b.secretome && a.injuryRelease == b.injuryRelease && a.injuryHalfLife == b.injuryHalfLife
+            && a.vesselSpacing == b.vesselSpacing && a.cells == b.cells
     }
 
     /// The home layer of a kind: keratinocytes in the epidermis, the others in the dermis.

@@ -21,11 +21,11 @@ public enum Analysis {
         func f(_ point: Int, _ metric: String) -> Double? { stats[point][metric]?.mean }
         var rows: [Row] = []
         switch plan.design {
-        case "morris":
+        case .morris:
             let delta = Designs.morrisDelta(levels: plan.levels)
             for m in plan.metrics {
                 var effects = [[Double]](repeating: [], count: plan.parameters.count)
-                for p in plan.points where p.role == "step" {
+                for p in plan.points where p.role == .morrisStep {
                     guard let i = p.changed, p.index > 0, let a = f(p.index - 1, m), let b = f(p.index, m) else { continue }
                     effects[i].append((b - a) / delta)
                 }
@@ -35,15 +35,15 @@ public enum Analysis {
                     rows.append(Row(metric: m, parameter: plan.parameters[i].key, values: ["mu": mu, "mu_star": muStar, "sigma": sd], n: e.count))
                 }
             }
-        case "sobol":
+        case .sobol:
             let k = plan.parameters.count
-            var byGroup: [Int: [String: Int]] = [:]
+            var byGroup: [Int: [PointRole: Int]] = [:]
             for p in plan.points { byGroup[p.group, default: [:]][p.role] = p.index }
             for m in plan.metrics {
                 var fa: [Double] = [], fb: [Double] = [], fab = [[Double]](repeating: [], count: k)
                 for (_, roles) in byGroup.sorted(by: { $0.key < $1.key }) {
-                    guard let a = roles["A"].flatMap({ f($0, m) }), let b = roles["B"].flatMap({ f($0, m) }) else { continue }
-                    let ab = (0..<k).map { i in roles["AB\(i)"].flatMap { f($0, m) } }
+                    guard let a = roles[.sobolA].flatMap({ f($0, m) }), let b = roles[.sobolB].flatMap({ f($0, m) }) else { continue }
+                    let ab = (0..<k).map { i in roles[.sobolAB(i)].flatMap { f($0, m) } }
                     if ab.contains(where: { $0 == nil }) { continue }
                     fa.append(a); fb.append(b)
                     for i in 0..<k { fab[i].append(ab[i]!) }
@@ -62,14 +62,14 @@ public enum Analysis {
                 }
             }
         default:
-            throw .badInput("sweep analyze needs a `morris` or `sobol` design; \(plan.name) is a \(plan.design) design (its summary.csv has the means and CIs per point)")
+            throw .badInput("sweep analyze needs a `morris` or `sobol` design; \(plan.name) is a \(plan.design.rawValue) design (its summary.csv has the means and CIs per point)")
         }
         return rows
     }
 
     /// The rows as a text table, one block per metric.
     public static func table(_ rows: [Row], plan: SweepPlan) -> String {
-        let morris = plan.design == "morris"
+        let morris = plan.design == .morris
         let width = max(12, plan.parameters.map(\.key.count).max() ?? 0)
         var out = ""
         for m in plan.metrics {
@@ -97,7 +97,7 @@ public enum Analysis {
 
     /// The rows as CSV (`sensitivity.csv`).
     public static func csv(_ rows: [Row], plan: SweepPlan) -> String {
-        let keys = plan.design == "morris" ? ["mu", "mu_star", "sigma"] : ["S1", "ST"]
+        let keys = plan.design == .morris ? ["mu", "mu_star", "sigma"] : ["S1", "ST"]
         var out = (["metric", "parameter"] + keys + ["n"]).joined(separator: ",") + "\n"
         for r in rows {
             out += ([Results.csv(r.metric), Results.csv(r.parameter)] + keys.map { r.values[$0].map { $0.isFinite ? "\($0)" : "" } ?? "" } + [String(r.n)]).joined(separator: ",") + "\n"

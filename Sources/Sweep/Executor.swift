@@ -1,8 +1,8 @@
 import Foundation
-import Output
-import SimCore
-#if canImport(Glibc)
 import Glibc
+import SimCore
+
+#if canImport(Glibc)
 #endif
 
 /// Runs a sweep's runs on this machine: `jobs` child processes at a time (`woundsim run` on
@@ -54,7 +54,7 @@ public enum Executor {
         let start = Date()
         var pending: [String] = []
         for id in ids {
-            if let s = folder.status(id), !(options.retryFailed && s.status == "failed") { outcome.skipped += 1 } else { pending.append(id) }
+            if let s = folder.status(id), !(options.retryFailed && s.status == .failed) { outcome.skipped += 1 } else { pending.append(id) }
         }
         let total = pending.count
         for sub in ["logs", "locks", "runs", "status"] {
@@ -84,7 +84,7 @@ public enum Executor {
                 guard fd >= 0 else { throw .io("could not write \(lockPath): \(String(cString: strerror(errno)))") }
                 if flock(fd, LOCK_EX | LOCK_NB) != 0 { close(fd); outcome.busy += 1; continue }
                 // Another process may have finished it between the first look and the lock.
-                if let s = folder.status(id), !(options.retryFailed && s.status == "failed") { close(fd); outcome.skipped += 1; continue }
+                if let s = folder.status(id), !(options.retryFailed && s.status == .failed) { close(fd); outcome.skipped += 1; continue }
                 let args = [options.executable, "run", folder.scenarioURL(id).path, "--out", folder.runURL(id).path, "--force", "--quiet",
                             "--threads", String(options.threads), "--parent-pid", String(getpid())]
                 guard let pid = spawn(args, log: folder.logURL(id).path) else {
@@ -101,7 +101,7 @@ public enum Executor {
             guard let child = running.removeValue(forKey: pid) else { continue }
             let wall = Date().timeIntervalSince(child.start)
             let code: Int = (st & 0x7f) == 0 ? Int((st >> 8) & 0xff) : 128 + Int(st & 0x7f)
-            var status = RunStatus(id: child.id, status: "ok", exitCode: code, error: "", metrics: [:], wallSeconds: wall)
+            var status = RunStatus(id: child.id, status: .ok, exitCode: code, error: "", metrics: [:], wallSeconds: wall)
             if code == 0 {
                 do {
                     status.metrics = try Results.metrics(plan.metrics, runFolder: folder.runURL(child.id))
@@ -110,20 +110,20 @@ public enum Executor {
                         outcome.runWallSeconds += w
                     }
                 } catch {
-                    status.status = "failed"; status.error = error.description
+                    status.status = .failed; status.error = error.description
                 }
             } else {
-                status.status = "failed"
+                status.status = .failed
                 status.error = (st & 0x7f) == 0 ? "exit code \(code): " + tail(folder.logURL(child.id)) : "killed by signal \(st & 0x7f)"
             }
             do { try folder.record(status) } catch { close(child.lock); throw .io(error.description) }
             close(child.lock)
             outcome.ran += 1
             doneWall.append(wall)
-            if status.status != "ok" { outcome.failed += 1 }
+            if status.status != .ok { outcome.failed += 1 }
             if options.verbose && !interactive {
-                message("woundsim: run \(child.id) \(status.status == "ok" ? "done" : "failed (\(status.error))") (\(outcome.ran)/\(total), \(String(format: "%.1f", wall)) s)")
-            } else if status.status != "ok" && interactive {
+                message("woundsim: run \(child.id) \(status.status == .ok ? "done" : "failed (\(status.error))") (\(outcome.ran)/\(total), \(String(format: "%.1f", wall)) s)")
+            } else if status.status != .ok && interactive {
                 FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
                 message("woundsim: run \(child.id) failed: \(status.error)")
             }

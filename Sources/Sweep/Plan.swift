@@ -1,8 +1,9 @@
+import Artifacts
 import Foundation
-import Output
 import Scenario
 import SimCore
 import Simulation
+import StrictYAML
 
 /// A sweep laid out: design points (unit-cube coordinates and the values they become), the runs
 /// (one per point and seed, each with a stable id: the hash of its resolved scenario) and the
@@ -30,9 +31,8 @@ public struct SweepPlan: Sendable, Equatable {
         public var index: Int
         /// Sobol: base sample j; Morris: trajectory; otherwise the point itself.
         public var group: Int
-        /// Sobol: "A", "B" or "AB<i>"; Morris: "start" or "step"; the control arm: "control";
-        /// otherwise "".
-        public var role: String
+        /// What the point is for in its design (written to plan.json as its text).
+        public var role: PointRole
         /// Morris: the parameter changed from the previous point of the trajectory.
         public var changed: Int?
         /// Coordinates in the unit cube, one per parameter.
@@ -49,7 +49,7 @@ public struct SweepPlan: Sendable, Equatable {
 
     public var name: String
     public var description: String
-    public var design: String
+    public var design: SweepSpec.Design
     public var samples: Int
     public var levels: Int
     public var designSeed: UInt64
@@ -86,17 +86,17 @@ public enum Planner {
     /// Lays out `spec`: the design's points, every point's scenario at every seed (decoded, so
     /// a bad value is reported at its line in the sweep file), and the runs' ids.
     /// - Returns: the plan and the resolved scenario text of every distinct run id.
-    /// - Throws: `ScenarioErrors` (bad input: exit 2).
-    public static func plan(_ spec: SweepSpec) throws(ScenarioErrors) -> (plan: SweepPlan, scenarios: [String: String]) {
+    /// - Throws: `InputErrors` (bad input: exit 2).
+    public static func plan(_ spec: SweepSpec) throws(InputErrors) -> (plan: SweepPlan, scenarios: [String: String]) {
         let base = try ScenarioLoader.baseTree(spec.base, at: spec.baseLocation)
-        let coordinates: [(u: [Double], group: Int, role: String, changed: Int?)]
+        let coordinates: [(u: [Double], group: Int, role: PointRole, changed: Int?)]
         do { coordinates = try Designs.points(spec) } catch {
-            throw ScenarioErrors(issues: [ScenarioIssue(location: SourceLocation(file: spec.file, line: 0, column: 0), key: "design", message: "\(error)")])
+            throw InputErrors(issues: [InputIssue(location: SourceLocation(file: spec.file, line: 0, column: 0), key: "design", message: "\(error)")])
         }
         var points: [SweepPlan.Point] = []
         var runs: [SweepPlan.Run] = []
         var scenarios: [String: String] = [:]
-        var issues: [ScenarioIssue] = []
+        var issues: [InputIssue] = []
         var duration = 0.0
         // Resolved scenarios depend on the values, not on the point: resolve each combination once.
         var cache: [[String]: [UInt64: String]] = [:]
@@ -112,12 +112,12 @@ public enum Planner {
                 var nodes = spec.sets
                 for (p, v) in zip(spec.parameters, values) { nodes.append((p.key, YNode(.scalar(v, quoted: false), p.location))) }
                 nodes.append(("seed", YNode(.scalar(String(seed), quoted: false), spec.baseLocation)))
-                do throws(ScenarioErrors) {
+                do throws(InputErrors) {
                     let (scenario, tree) = try ScenarioLoader.decode(base, setting: nodes)
                     if let problem = modelProblem(scenario, tree: tree, buildWorld: index == 0 && seed == spec.seeds[0]) {
                         var issue = problem
                         issue.message += " (at point \(index): " + zip(spec.parameters, values).map { "\($0.0.key) = \($0.1)" }.joined(separator: ", ") + ")"
-                        throw ScenarioErrors(issues: [issue])
+                        throw InputErrors(issues: [issue])
                     }
                     let yaml = ScenarioWriter.yaml(scenario)
                     let id = String(SHA256.hex(Data(yaml.utf8)).prefix(16))
@@ -137,7 +137,7 @@ public enum Planner {
             let index = points.count
             let values = spec.parameters.map { p in spec.control.first { $0.key == p.key }.flatMap { c -> String? in
                 if case let .scalar(v, _) = c.node.value { return v } else { return nil } } ?? "" }
-            points.append(SweepPlan.Point(index: index, group: -1, role: "control", changed: nil, u: [Double](repeating: 0, count: spec.parameters.count), values: values))
+            points.append(SweepPlan.Point(index: index, group: -1, role: .control, changed: nil, u: [Double](repeating: 0, count: spec.parameters.count), values: values))
             for seed in spec.seeds {
                 var nodes = spec.sets + spec.control
                 nodes.append(("seed", YNode(.scalar(String(seed), quoted: false), spec.baseLocation)))
@@ -155,12 +155,12 @@ public enum Planner {
         if issues.isEmpty {
             for m in spec.metrics {
                 if let d = SweepMetrics.day(of: m), Double(d) * 24 > duration + 1e-9 {
-                    issues.append(ScenarioIssue(location: SourceLocation(file: spec.file, line: 0, column: 0), key: "metrics",
+                    issues.append(InputIssue(location: SourceLocation(file: spec.file, line: 0, column: 0), key: "metrics",
                                                 message: "\(m) is after the scenario's end (\(SweepFile.format(duration, "h")))", hint: "choose a day within the run, or lengthen time.duration in `set:`"))
                 }
             }
         }
-        if !issues.isEmpty { throw ScenarioErrors(issues: issues) }
+        if !issues.isEmpty { throw InputErrors(issues: issues) }
         let parameters = spec.parameters.map { p -> SweepPlan.Parameter in
             switch p.domain {
             case let .list(values): return .init(key: p.key, unit: "", domain: "list", scale: "linear", categories: values)
@@ -168,7 +168,7 @@ public enum Planner {
             case let .normal(_, _, unit): return .init(key: p.key, unit: unit, domain: "normal", scale: "linear", categories: [])
             }
         }
-        let plan = SweepPlan(name: spec.name, description: spec.description, design: spec.design.rawValue, samples: spec.samples,
+        let plan = SweepPlan(name: spec.name, description: spec.description, design: spec.design, samples: spec.samples,
                              levels: spec.levels, designSeed: spec.designSeed, seeds: spec.seeds, metrics: spec.metrics,
                              parameters: parameters, points: points, runs: runs, durationHours: duration)
         return (plan, scenarios)
@@ -180,7 +180,7 @@ extension Planner {
     /// parameters are checked against its dt (hop, division and death probabilities per step);
     /// the first point's world is built in full (lattice, wound, regions). Problems only a full
     /// build of a later point would show are recorded as that run's failure.
-    static func modelProblem(_ scenario: Scenario, tree: YNode, buildWorld: Bool) -> ScenarioIssue? {
+    static func modelProblem(_ scenario: Scenario, tree: YNode, buildWorld: Bool) -> InputIssue? {
         let model = scenario.model
         for setup in model.cells {
             do { try setup.parameters.validate(dt: model.dt, factorCount: model.factors.count) } catch {
@@ -191,97 +191,5 @@ extension Planner {
             do { _ = try World(model) } catch { return ScenarioLoader.issue(for: error, in: tree) }
         }
         return nil
-    }
-}
-
-/// The designs: points in the unit cube, and a coordinate's value for a parameter.
-public enum Designs {
-    struct DesignError: Error, CustomStringConvertible { let description: String }
-
-    /// Unit-cube points of the spec's design.
-    public static func points(_ spec: SweepSpec) throws -> [(u: [Double], group: Int, role: String, changed: Int?)] {
-        let k = spec.parameters.count
-        switch spec.design {
-        case .grid:
-            let sizes = spec.parameters.map { p -> Int in
-                switch p.domain {
-                case let .list(v): return v.count
-                case let .range(_, _, _, _, steps): return steps ?? 2
-                case .normal: return 1
-                }
-            }
-            let total = sizes.reduce(1, *)
-            guard total <= 1_000_000 else { throw DesignError(description: "the grid has \(total) points (over a million)") }
-            return (0..<total).map { n in
-                var rest = n
-                var u = [Double](repeating: 0, count: k)
-                for i in stride(from: k - 1, through: 0, by: -1) {
-                    let idx = rest % sizes[i]; rest /= sizes[i]
-                    u[i] = sizes[i] > 1 ? Double(idx) / Double(sizes[i] - 1) : 0
-                }
-                return (u, n, "", nil)
-            }
-        case .latinHypercube:
-            let n = spec.samples
-            var columns: [[Double]] = []
-            for j in 0..<k {
-                var stream = RandomStream(seed: spec.designSeed, step: 0, id: j, purpose: 0x4C48_5300)
-                var order = Array(0..<n)
-                for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, Int(stream.below(UInt32(i + 1)))) }
-                columns.append(order.map { (Double($0) + stream.uniform()) / Double(n) })
-            }
-            return (0..<n).map { i in (columns.map { $0[i] }, i, "", nil) }
-        case .sobol:
-            // Saltelli's scheme: matrices A and B from one 2k-dimensional Sobol sequence, and A
-            // with column i taken from B (AB_i), N (k + 2) points in all.
-            let q = try GSL.sobolPoints(dimension: 2 * k, count: spec.samples)
-            var out: [(u: [Double], group: Int, role: String, changed: Int?)] = []
-            for (j, x) in q.enumerated() {
-                let a = Array(x[0..<k]), b = Array(x[k..<(2 * k)])
-                out.append((a, j, "A", nil))
-                out.append((b, j, "B", nil))
-                for i in 0..<k {
-                    var ab = a
-                    ab[i] = b[i]
-                    out.append((ab, j, "AB\(i)", i))
-                }
-            }
-            return out
-        case .morris:
-            // Trajectories on a p-level grid, step delta = p / (2 (p - 1)) (Morris 1991;
-            // Saltelli et al. 2008, Global Sensitivity Analysis, ch. 3).
-            let p = spec.levels
-            let delta = Double(p) / Double(2 * (p - 1))
-            var out: [(u: [Double], group: Int, role: String, changed: Int?)] = []
-            for t in 0..<spec.samples {
-                var stream = RandomStream(seed: spec.designSeed, step: t, id: 0, purpose: 0x4D52_5300)
-                var x = (0..<k).map { _ in Double(stream.below(UInt32(p / 2))) / Double(p - 1) }
-                var order = Array(0..<k)
-                for i in stride(from: k - 1, to: 0, by: -1) { order.swapAt(i, Int(stream.below(UInt32(i + 1)))) }
-                out.append((x, t, "start", nil))
-                for i in order {
-                    x[i] += delta
-                    out.append((x, t, "step", i))
-                }
-            }
-            return out
-        }
-    }
-
-    /// Morris' step in the unit cube.
-    public static func morrisDelta(levels p: Int) -> Double { Double(p) / Double(2 * (p - 1)) }
-
-    /// The scenario text of parameter `p` at coordinate `u` in [0, 1].
-    public static func value(_ p: SweepSpec.Parameter, u: Double, grid: Bool) -> String {
-        switch p.domain {
-        case let .list(values):
-            let i = grid ? Int((u * Double(values.count - 1)).rounded()) : min(values.count - 1, Int(u * Double(values.count)))
-            return values[max(0, i)]
-        case let .range(lo, hi, unit, scale, _):
-            let v = scale == .log ? lo * Foundation.pow(hi / lo, u) : lo + u * (hi - lo)
-            return SweepFile.format(u >= 1 ? hi : (u <= 0 ? lo : v), unit)
-        case let .normal(mean, sd, unit):
-            return SweepFile.format(mean + sd * GSL.normalQuantile(Swift.min(0.9995, Swift.max(0.0005, u))), unit)
-        }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Output
 import Scenario
 import SimCore
 
@@ -69,7 +68,7 @@ public enum Results {
             var fields = [String(run.point), String(run.seed), run.id]
             fields += zip(plan.parameters, point.values).map(bare)
             for m in plan.metrics { fields.append(s.flatMap { $0.metrics[m] ?? nil }.map(number) ?? "") }
-            fields.append(s?.status ?? "pending")
+            fields.append(s?.status.rawValue ?? "pending")
             fields.append(s?.error ?? "")
             out += fields.map(csv).joined(separator: ",") + "\n"
         }
@@ -99,7 +98,7 @@ public enum Results {
     public static func pointStats(_ plan: SweepPlan, statuses: [String: RunStatus]) -> [[String: Stat]] {
         var values = [[String: [Double]]](repeating: [:], count: plan.points.count)
         for run in plan.runs {
-            guard let s = statuses[run.id], s.status == "ok" else { continue }
+            guard let s = statuses[run.id], s.status == .ok else { continue }
             for m in plan.metrics { if let v = s.metrics[m] ?? nil { values[run.point][m, default: []].append(v) } }
         }
         return values.map { $0.compactMapValues(stat) }
@@ -115,7 +114,7 @@ public enum Results {
         var runsAt = [Int](repeating: 0, count: plan.points.count), failedAt = runsAt
         for run in plan.runs {
             runsAt[run.point] += 1
-            if statuses[run.id]?.status == "failed" { failedAt[run.point] += 1 }
+            if statuses[run.id]?.status == .failed { failedAt[run.point] += 1 }
         }
         for point in plan.points {
             var fields = [String(point.index)]

@@ -1,5 +1,5 @@
+import Artifacts
 import Foundation
-import Output
 import Scenario
 import SimCore
 
@@ -72,9 +72,13 @@ public enum SweepError: Error, CustomStringConvertible, Sendable {
 
 /// The outcome of one run of a sweep.
 public struct RunStatus: Sendable, Equatable {
+    /// How a run ended (written to `status/ID.json` as its raw value).
+    public enum Outcome: String, Sendable {
+        case ok, failed
+    }
+
     public var id: String
-    /// "ok" or "failed".
-    public var status: String
+    public var status: Outcome
     public var exitCode: Int
     /// The error (last lines of the run's log) for a failed run.
     public var error: String
@@ -82,20 +86,20 @@ public struct RunStatus: Sendable, Equatable {
     public var metrics: [String: Double?]
     public var wallSeconds: Double
 
-    public init(id: String, status: String, exitCode: Int, error: String, metrics: [String: Double?], wallSeconds: Double) {
+    public init(id: String, status: Outcome, exitCode: Int, error: String, metrics: [String: Double?], wallSeconds: Double) {
         self.id = id; self.status = status; self.exitCode = exitCode; self.error = error; self.metrics = metrics; self.wallSeconds = wallSeconds
     }
 
     public var json: JSONValue {
         .object([
-            "id": .string(id), "status": .string(status), "exit_code": .number(Double(exitCode)), "error": .string(error),
+            "id": .string(id), "status": .string(status.rawValue), "exit_code": .number(Double(exitCode)), "error": .string(error),
             "metrics": .object(metrics.mapValues { $0.map { .number($0) } ?? .null }), "wall_time_s": .number(wallSeconds),
         ])
     }
 
     public init?(json data: Data) {
         guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let id = o["id"] as? String, let status = o["status"] as? String else { return nil }
+              let id = o["id"] as? String, let status = (o["status"] as? String).flatMap(Outcome.init(rawValue:)) else { return nil }
         self.id = id
         self.status = status
         exitCode = (o["exit_code"] as? NSNumber)?.intValue ?? 0
@@ -113,7 +117,7 @@ public enum PlanJSON {
         func nums(_ a: [Double]) -> JSONValue { .array(a.map { .number($0) }) }
         return .object([
             "format": .string(SweepPlan.format), "sweep": .string(p.name), "description": .string(p.description),
-            "design": .string(p.design), "samples": .number(Double(p.samples)), "levels": .number(Double(p.levels)),
+            "design": .string(p.design.rawValue), "samples": .number(Double(p.samples)), "levels": .number(Double(p.levels)),
             "design_seed": .number(Double(p.designSeed)), "seeds": .array(p.seeds.map { .number(Double($0)) }),
             "metrics": .array(p.metrics.map { .string($0) }), "duration_h": .number(p.durationHours), "plan_hash": .string(p.hash),
             "parameters": .array(p.parameters.map {
@@ -121,7 +125,7 @@ public enum PlanJSON {
                          "categories": .array($0.categories.map { .string($0) })])
             }),
             "points": .array(p.points.map {
-                .object(["index": .number(Double($0.index)), "group": .number(Double($0.group)), "role": .string($0.role),
+                .object(["index": .number(Double($0.index)), "group": .number(Double($0.group)), "role": .string($0.role.description),
                          "changed": $0.changed.map { .number(Double($0)) } ?? .null, "u": nums($0.u),
                          "values": .array($0.values.map { .string($0) })])
             }),
@@ -132,7 +136,7 @@ public enum PlanJSON {
     public static func decode(_ data: Data, path: String) throws(SweepError) -> SweepPlan {
         let bad = SweepError.badInput("\(path) is not a woundsim sweep plan (damaged or from another version)")
         guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any], o["format"] as? String == SweepPlan.format,
-              let name = o["sweep"] as? String, let design = o["design"] as? String,
+              let name = o["sweep"] as? String, let design = (o["design"] as? String).flatMap(SweepSpec.Design.init(rawValue:)),
               let params = o["parameters"] as? [[String: Any]], let points = o["points"] as? [[String: Any]],
               let runs = o["runs"] as? [[String: Any]], let metrics = o["metrics"] as? [String] else { throw bad }
         func int(_ x: Any?) -> Int? { (x as? NSNumber)?.intValue }
@@ -148,8 +152,9 @@ public enum PlanJSON {
         }
         for p in points {
             guard let index = int(p["index"]), let u = (p["u"] as? [NSNumber])?.map(\.doubleValue), let values = p["values"] as? [String],
+                  let role = PointRole(p["role"] as? String ?? ""),
                   u.count == plan.parameters.count, values.count == u.count else { throw bad }
-            plan.points.append(.init(index: index, group: int(p["group"]) ?? index, role: p["role"] as? String ?? "",
+            plan.points.append(.init(index: index, group: int(p["group"]) ?? index, role: role,
                                      changed: int(p["changed"]), u: u, values: values))
         }
         for r in runs {

@@ -1,5 +1,5 @@
+import Artifacts
 import Foundation
-import Output
 import Scenario
 
 /// `report.html` of a sweep folder: each headline metric against each swept parameter with 95 %
@@ -20,17 +20,17 @@ public enum SweepReport {
 
     public static func html(_ plan: SweepPlan, statuses: [String: RunStatus]) -> String {
         let stats = Results.pointStats(plan, statuses: statuses)
-        let ok = statuses.values.filter { $0.status == "ok" }.count, failed = statuses.values.filter { $0.status == "failed" }.count
+        let ok = statuses.values.filter { $0.status == .ok }.count, failed = statuses.values.filter { $0.status == .failed }.count
         let distinct = plan.uniqueRunIDs.count
         // The headline metrics first, then the others, four at most.
         let metrics = Array((headline.filter(plan.metrics.contains) + plan.metrics.filter { !headline.contains($0) }).prefix(4))
-        let design = plan.points.filter { $0.role != "control" }
-        let control = plan.points.first { $0.role == "control" }
+        let design = plan.points.filter { $0.role != .control }
+        let control = plan.points.first { $0.role == .control }
 
         var out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
-        out += "<title>woundsim sweep: \(Output.html(plan.name))</title>\n<style>\(Report.style)</style>\n<script>\(Report.selfCheckScript)</script></head><body>\n"
-        out += "<h1>Sweep \(Output.html(plan.name))</h1>\n<p class=\"sub\">\(Output.html(plan.description))</p>\n<div class=\"facts\">"
-        out += "<div class=\"fact\">design<b>\(Output.html(plan.design)), \(design.count) points</b></div>"
+        out += "<title>woundsim sweep: \(htmlEscape(plan.name))</title>\n<style>\(HTMLPage.style)</style>\n<script>\(HTMLPage.selfCheckScript)</script></head><body>\n"
+        out += "<h1>Sweep \(htmlEscape(plan.name))</h1>\n<p class=\"sub\">\(htmlEscape(plan.description))</p>\n<div class=\"facts\">"
+        out += "<div class=\"fact\">design<b>\(htmlEscape(plan.design.rawValue)), \(design.count) points</b></div>"
         out += "<div class=\"fact\">replicate seeds<b>\(plan.seeds.count)</b></div>"
         out += "<div class=\"fact\">runs done<b>\(ok) of \(distinct)</b></div>"
         out += "<div class=\"fact\">failed<b>\(failed)</b></div>"
@@ -42,7 +42,7 @@ public enum SweepReport {
         out += "<div class=\"charts\">"
         for m in metrics {
             if !design.contains(where: { stats[$0.index][m] != nil }) {
-                out += "<p class=\"note\">No run has a value of <code>\(Output.html(m))</code> yet (for closure time: no wound reached 95 % in the simulated time; the value is censored, not zero).</p>\n"
+                out += "<p class=\"note\">No run has a value of <code>\(htmlEscape(m))</code> yet (for closure time: no wound reached 95 % in the simulated time; the value is censored, not zero).</p>\n"
                 continue
             }
             for pi in plan.parameters.indices {
@@ -57,7 +57,7 @@ public enum SweepReport {
             out += "<div class=\"charts\">"
             for m in metrics where ([control] + design).contains(where: { stats[$0.index][m] != nil }) {
                 let arms = [control] + design
-                let labels = arms.map { a in a.role == "control" ? "control" : zip(plan.parameters, a.values).map { "\($0.1)" }.joined(separator: ", ") }
+                let labels = arms.map { a in a.role == .control ? "control" : zip(plan.parameters, a.values).map { "\($0.1)" }.joined(separator: ", ") }
                 let values = arms.map { stats[$0.index][m]?.mean }
                 let intervals = arms.map { stats[$0.index][m]?.ci95.map { ($0.low, $0.high) } }
                 var bars = SVGBars(title: "\(metricTitle(m)): control and each treated arm", yLabel: metricTitle(m), categories: labels,
@@ -73,24 +73,24 @@ public enum SweepReport {
 
         // Sensitivity.
         out += "<h2>Sensitivity</h2>\n"
-        if plan.design == "morris" || plan.design == "sobol", let rows = try? Analysis.analyze(plan, statuses: statuses) {
+        if plan.design == .morris || plan.design == .sobol, let rows = try? Analysis.analyze(plan, statuses: statuses) {
             for m in plan.metrics where rows.contains(where: { $0.metric == m && ($0.values.values.contains { $0.isFinite }) }) {
                 let mine = rows.filter { $0.metric == m }
-                let keys = plan.design == "morris" ? [("mu_star", "mu* (mean |effect|)"), ("sigma", "sigma (interaction, non-linearity)")] : [("S1", "S1 first order"), ("ST", "ST total")]
+                let keys = plan.design == .morris ? [("mu_star", "mu* (mean |effect|)"), ("sigma", "sigma (interaction, non-linearity)")] : [("S1", "S1 first order"), ("ST", "ST total")]
                 let groups = keys.enumerated().map { i, k in SVGBars.Group(name: k.1, color: chartColors[i], values: mine.map { r in r.values[k.0].flatMap { $0.isFinite ? $0 : nil } }) }
-                out += SVGBars(title: "\(metricTitle(m)): \(plan.design == "morris" ? "Morris elementary effects" : "Sobol indices")",
-                               yLabel: plan.design == "morris" ? "effect over the range [\(SweepMetrics.unit(m))]" : "index", categories: mine.map(\.parameter), groups: groups).svg() + "\n"
+                out += SVGBars(title: "\(metricTitle(m)): \(plan.design == .morris ? "Morris elementary effects" : "Sobol indices")",
+                               yLabel: plan.design == .morris ? "effect over the range [\(SweepMetrics.unit(m))]" : "index", categories: mine.map(\.parameter), groups: groups).svg() + "\n"
             }
             out += "<p class=\"note\">The same numbers as <code>woundsim sweep analyze</code> and <code>sensitivity.csv</code>.</p>\n"
         } else {
-            out += "<p class=\"note\">Sensitivity indices need a <code>morris</code> or <code>sobol</code> design; this is a \(Output.html(plan.design)) design.</p>\n"
+            out += "<p class=\"note\">Sensitivity indices need a <code>morris</code> or <code>sobol</code> design; this is a \(htmlEscape(plan.design.rawValue)) design.</p>\n"
         }
 
         // The summary table.
-        out += "<h2>Summary</h2>\n<table><tr><th>point</th>" + plan.parameters.map { "<th>\(Output.html($0.title))</th>" }.joined()
-        out += plan.metrics.map { "<th>\(Output.html(metricTitle($0)))<br>mean [95 % CI] (n)</th>" }.joined() + "</tr>\n"
+        out += "<h2>Summary</h2>\n<table><tr><th>point</th>" + plan.parameters.map { "<th>\(htmlEscape($0.title))</th>" }.joined()
+        out += plan.metrics.map { "<th>\(htmlEscape(metricTitle($0)))<br>mean [95 % CI] (n)</th>" }.joined() + "</tr>\n"
         for p in plan.points.prefix(200) {
-            out += "<tr><td>\(p.index)\(p.role == "control" ? " control" : "")</td>" + p.values.map { "<td>\(Output.html($0))</td>" }.joined()
+            out += "<tr><td>\(p.index)\(p.role == .control ? " control" : "")</td>" + p.values.map { "<td>\(htmlEscape($0))</td>" }.joined()
             for m in plan.metrics {
                 if let s = stats[p.index][m] {
                     out += "<td>\(String(format: "%.4g", s.mean))\(s.ci95.map { String(format: " [%.4g, %.4g]", $0.low, $0.high) } ?? "") (\(s.n))</td>"
@@ -112,7 +112,7 @@ public enum SweepReport {
         if !numeric { for pt in points where !categories.contains(pt.values[pi]) { categories.append(pt.values[pi]) } }
         func x(_ pt: SweepPlan.Point) -> Double { numeric ? Double(pt.values[pi].split(separator: " ").first!)! : Double(categories.firstIndex(of: pt.values[pi])!) }
         var series: [SVGChart.Series] = []
-        if plan.design == "grid" {
+        if plan.design == .grid {
             var groups: [[String]: [SweepPlan.Point]] = [:]
             var order: [[String]] = []
             for pt in points {

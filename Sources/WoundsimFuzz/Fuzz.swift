@@ -1,5 +1,6 @@
 import Foundation
 import Scenario
+import StrictYAML
 import Sweep
 
 /// Fuzz target for the scenario and sweep parsers (issue 7). Each input is parsed as a scenario
@@ -14,7 +15,7 @@ enum FuzzTarget {
     static func run(_ data: Data) {
         guard data.count <= 64 * 1024 else { return }
         let text = String(decoding: data, as: UTF8.self)
-        var issues: [ScenarioIssue] = []
+        var issues: [InputIssue] = []
         if let tree = YNode.parse(text, file: "fuzz.yaml", issues: &issues) {
             _ = try? ScenarioDecoder.decode(tree)
         }

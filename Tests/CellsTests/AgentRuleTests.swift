@@ -246,12 +246,32 @@ final class AgentRuleTests: XCTestCase {
         }
     }
 
-    /// rate = basal (1 + sum (maxFold - 1) H(c)), H = c^n / (EC50^n + c^n).
-    func testHillCombination() {
-        let r = ModulatedRate(basal: 0.1, responses: [Response(factor: 0, ec50: 1, maxFold: 3), Response(factor: 1, ec50: 2, hill: 2, maxFold: 0.5)])
-        XCTAssertEqual(r.rate { _ in 0 }, 0.1, accuracy: 1e-15)
-        // c0 = 1: H = 1/2, fold += 1; c1 = 2: H = 1/2, fold -= 0.25.
-        XCTAssertEqual(r.rate { $0 == 0 ? 1 : 2 }, 0.1 * (1 + 1 - 0.25), accuracy: 1e-15)
-        XCTAssertEqual(r.maximum, 0.3, accuracy: 1e-15)
+    /// The rate the step uses (`CompiledRate.rate`, the only implementation):
+    /// rate = basal (1 + sum (maxFold - 1) H(c)), H = c^n / (EC50^n + c^n), never negative.
+    /// Concentrations away from the EC50 tell the Hill coefficients apart (at c = EC50, H = 1/2
+    /// for every n).
+    func testCompiledHillRateWithCoefficientsOneAndTwo() {
+        func rate(_ responses: [Response], _ c: [Double], basal: Double = 0.1) -> Double {
+            var local = SIMD8<Double>.zero
+            for (i, v) in c.enumerated() { local[i] = v }
+            return CompiledRate(ModulatedRate(basal: basal, responses: responses)).rate(local)
+        }
+        let one = Response(factor: 0, ec50: 1, hill: 1, maxFold: 3)
+        let two = Response(factor: 0, ec50: 1, hill: 2, maxFold: 3)
+        for c in [0.0, 0.25, 1, 2, 8] {
+            let h1 = c / (1 + c), h2 = c * c / (1 + c * c)
+            XCTAssertEqual(rate([one], [c]), 0.1 * (1 + 2 * h1), accuracy: 1e-15, "n = 1, c = \(c)")
+            XCTAssertEqual(rate([two], [c]), 0.1 * (1 + 2 * h2), accuracy: 1e-15, "n = 2, c = \(c)")
+        }
+        XCTAssertEqual(rate([two], [2]), 0.1 * (1 + 2 * 0.8), accuracy: 1e-15)
+        XCTAssertEqual(rate([one], [2]), 0.1 * (1 + 2 * 2.0 / 3), accuracy: 1e-15)
+        // Two factors add their folds: c0 = 1 (H = 1/2, +1), c1 = 4 with EC50 2, n = 2 (H = 4/5, -0.4).
+        let both = [one, Response(factor: 1, ec50: 2, hill: 2, maxFold: 0.5)]
+        XCTAssertEqual(rate(both, [1, 4]), 0.1 * (1 + 1 - 0.5 * 0.8), accuracy: 1e-15)
+        // Two saturating inhibitors would push the fold below zero: the rate stops at 0.
+        let inhibitors = [Response(factor: 0, ec50: 1e-6, maxFold: 0), Response(factor: 1, ec50: 1e-6, maxFold: 0)]
+        XCTAssertEqual(rate(inhibitors, [1, 1]), 0)
+        XCTAssertEqual(rate([], [5], basal: 0), 0)
+        XCTAssertEqual(ModulatedRate(basal: 0.1, responses: both).maximum, 0.3, accuracy: 1e-15)
     }
 }

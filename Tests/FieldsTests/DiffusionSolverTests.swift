@@ -1,4 +1,5 @@
 import Fields
+import Scenario
 import SimCore
 import XCTest
 
@@ -95,12 +96,12 @@ final class DiffusionSolverTests: XCTestCase {
         let lattice = try Lattice(nx: 500, ny: 500, spacing: 20)
         var regions = RegionMap(lattice: lattice)
         for j in 200..<300 { for i in 200..<300 { regions[i, j, 0] = 1 } }
-        let specs = DefaultFactors.all + [spec(1000, regions: [1: 1000], name: "same"), spec(1000, regions: [1: 3000], name: "jump")]
+        let specs = ScenarioLoader.bundledFactors + [spec(1000, regions: [1: 1000], name: "same"), spec(1000, regions: [1: 3000], name: "jump")]
         let solver = try DiffusionSolver(lattice: lattice, factors: specs, regions: regions, dt: 2)
         XCTAssertEqual(solver.patternCounts[0], [1, 1])
         XCTAssertEqual(solver.patternCounts[4], [1, 1])
         XCTAssertEqual(solver.patternCounts[5], [2, 2])
-        let uniform = try DiffusionSolver(lattice: lattice, factors: DefaultFactors.all, dt: 2)
+        let uniform = try DiffusionSolver(lattice: lattice, factors: ScenarioLoader.bundledFactors, dt: 2)
         let bytesPerSiteFactor = (8.0 * Double(lattice.count * 4) + Double(uniform.coefficientBytes)) / Double(lattice.count * 4)
         XCTAssertLessThanOrEqual(bytesPerSiteFactor, 16)
     }
@@ -141,16 +142,18 @@ final class DiffusionSolverTests: XCTestCase {
 
     func testFieldsTooLargeForMemoryAreAnError() throws {
         let huge = try Lattice(nx: 40_000, ny: 40_000, spacing: 1)
-        XCTAssertThrowsError(try FieldSet(lattice: huge, factors: DefaultFactors.all)) { error in
+        XCTAssertThrowsError(try FieldSet(lattice: huge, factors: ScenarioLoader.bundledFactors)) { error in
             XCTAssertTrue("\(error)".contains("4 factor fields on 40000x40000 sites, h = 1.0 um needs an estimated 47.7 GiB"), "\(error)")
         }
     }
 
-    func testDefaultFactorsFollowParameters() {
-        let names = DefaultFactors.all.map(\.name)
-        XCTAssertEqual(names, ["EGF", "bFGF", "VEGF", "HGF"])
-        // PARAMETERS.md: EGF 60, bFGF 10, VEGF 30, HGF 20 um^2/s; VEGF decay 0.92 /h.
-        XCTAssertEqual(DefaultFactors.all.map(\.diffusion), [3600, 600, 1800, 1200])
-        XCTAssertEqual(DefaultFactors.vegf.decay, 0.92 / 60, accuracy: 1e-15)
+    /// The factor table comes from the bundled scenario file, its one source (PARAMETERS.md:
+    /// EGF 60, bFGF 10, VEGF 30, HGF 20 um^2/s; VEGF decay 0.92 /h; HGF 84 kDa).
+    func testBundledFactorsFollowParameters() {
+        let factors = ScenarioLoader.bundledFactors
+        XCTAssertEqual(factors.map(\.name), ["EGF", "bFGF", "VEGF", "HGF"])
+        XCTAssertEqual(factors.map(\.diffusion), [3600, 600, 1800, 1200])
+        XCTAssertEqual(factors[2].decay, 0.92 / 60, accuracy: 1e-15)
+        XCTAssertEqual(factors.map(\.molarMass), [6_200, 17_200, 45_000, 84_000])
     }
 }

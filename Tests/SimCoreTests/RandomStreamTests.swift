@@ -29,7 +29,7 @@ final class RandomStreamTests: XCTestCase {
     static let pinnedUniform: Double = 0.1696178569923869
 
     func testDifferentKeysDifferAndEqualKeysRepeat() {
-        func first(_ seed: UInt64, _ step: Int, _ id: Int, _ purpose: UInt32 = 0) -> [UInt32] {
+        func first(_ seed: UInt64, _ step: Int, _ id: Int, _ purpose: StreamPurpose = .unspecified) -> [UInt32] {
             var s = RandomStream(seed: seed, step: step, id: id, purpose: purpose)
             return (0..<8).map { _ in s.nextUInt32() }
         }
@@ -38,7 +38,7 @@ final class RandomStreamTests: XCTestCase {
         XCTAssertNotEqual(base, first(2, 2, 3))
         XCTAssertNotEqual(base, first(1, 3, 3))
         XCTAssertNotEqual(base, first(1, 2, 4))
-        XCTAssertNotEqual(base, first(1, 2, 3, 1))
+        XCTAssertNotEqual(base, first(1, 2, 3, .cellDecision))
         XCTAssertNotEqual(first(1, 2, 3), first(1, 3, 2), "step and id must not be interchangeable")
         XCTAssertNotEqual(first(1 << 32, 0, 0), first(1, 0, 0), "both seed words count")
     }
@@ -78,5 +78,18 @@ final class RandomStreamTests: XCTestCase {
         let (mean, sd) = GSL.meanAndStandardDeviation(xs)
         XCTAssertEqual(mean, 0, accuracy: 5 / 100_000.0.squareRoot())
         XCTAssertEqual(sd, 1, accuracy: 0.02)
+    }
+
+    /// Every purpose has its own key, and the keys are the values of earlier versions (so outputs
+    /// of the bundled scenarios stay byte-identical).
+    func testStreamPurposesHaveDistinctPinnedKeys() {
+        let keys = StreamPurpose.all.map(\.key)
+        XCTAssertEqual(Set(keys).count, keys.count, "two stream purposes share a key")
+        XCTAssertEqual(StreamPurpose.cellDecision.key, 1)
+        XCTAssertEqual(StreamPurpose.tileOrder.key, 0xC010_0000)
+        XCTAssertEqual(StreamPurpose.initialPlacement(kind: 2).key, 0x5EED_0002)
+        XCTAssertEqual(StreamPurpose.latinHypercube.key, 0x4C48_5300)
+        XCTAssertEqual(StreamPurpose.morrisTrajectory.key, 0x4D52_5300)
+        XCTAssertEqual(StreamPurpose.all.count, 6 + 256)
     }
 }

@@ -62,7 +62,7 @@ final class ParserMutationTests: XCTestCase {
         var parsed = 0, rejected = 0, planned = 0
         let perSeed = 250
         for (s, (name, text)) in seeds.enumerated() {
-            var r = RandomStream(seed: 2026, step: s, id: 0, purpose: 0x4D55_5400)
+            var r = RandomStream(seed: 2026, step: s, id: 0, purpose: .parserMutation)
             for _ in 0..<perSeed {
                 let mutant = Self.mutate(text, &r)
                 // As a scenario file (extends resolved from the file's folder).

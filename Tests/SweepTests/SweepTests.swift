@@ -1,6 +1,7 @@
 import Foundation
 import Scenario
 import SimCore
+import StrictYAML
 import XCTest
 import Sweep
 
@@ -13,13 +14,13 @@ final class SweepTests: XCTestCase {
     }
 
     /// Every problem of a bad sweep, each as "KEY: message" with its line.
-    func problems(_ text: String) -> [ScenarioIssue] {
+    func problems(_ text: String) -> [InputIssue] {
         do {
             let spec = try parse(text)
             _ = try Planner.plan(spec)
             XCTFail("accepted:\n\(text)")
             return []
-        } catch let e as ScenarioErrors { return e.issues } catch { XCTFail("\(error)"); return [] }
+        } catch let e as InputErrors { return e.issues } catch { XCTFail("\(error)"); return [] }
     }
 
     func testBundledSweepsParseAndPlan() throws {
@@ -45,7 +46,7 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(plan.uniqueRunIDs.count, 35)
         XCTAssertEqual(plan.points.map { $0.values }, [["asc-monolayer", "1"], ["asc-monolayer", "10"], ["asc-monolayer", "100"],
                                                         ["asc-spheroid", "1"], ["asc-spheroid", "10"], ["asc-spheroid", "100"], ["control", ""]])
-        XCTAssertEqual(plan.points.last?.role, "control")
+        XCTAssertEqual(plan.points.last?.role, .control)
         XCTAssertEqual(plan.runs.filter { $0.point == 6 }.map(\.seed), [1, 2, 3, 4, 5])
         let again = try Planner.plan(spec).plan
         XCTAssertEqual(again.hash, plan.hash)
@@ -170,7 +171,7 @@ final class SweepTests: XCTestCase {
         func outcomes(_ plan: SweepPlan, _ f: ([Double]) -> Double) -> [String: RunStatus] {
             var s: [String: RunStatus] = [:]
             for r in plan.runs {
-                s[r.id] = RunStatus(id: r.id, status: "ok", exitCode: 0, error: "", metrics: ["closure_pct_final": f(plan.points[r.point].u)], wallSeconds: 0)
+                s[r.id] = RunStatus(id: r.id, status: .ok, exitCode: 0, error: "", metrics: ["closure_pct_final": f(plan.points[r.point].u)], wallSeconds: 0)
             }
             return s
         }
@@ -188,6 +189,35 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(s[0].values["ST"]!, 0.2, accuracy: 0.03)
         XCTAssertEqual(s[1].values["ST"]!, 0.8, accuracy: 0.03)
         XCTAssertTrue(Analysis.table(s, plan: sobol).contains("S1"))
+    }
+
+    /// Sobol indices of the Ishigami function (Ishigami & Homma 1990; Saltelli et al. 2008,
+    /// Global Sensitivity Analysis, p. 179), f = sin x1 + a sin^2 x2 + b x3^4 sin x1 on
+    /// [-pi, pi]^3 with a = 7, b = 0.1: x3 acts only through its interaction with x1, so its total
+    /// index (0.244) differs from its first-order index (0), as x1's do (0.558 against 0.314). An
+    /// estimator that returned S1 for ST, or dropped the interaction, fails here; an additive
+    /// function could not tell.
+    func testSobolIndicesOfTheIshigamiFunction() throws {
+        let a = 7.0, b = 0.1, pi = Double.pi
+        let v1 = 0.5 * (1 + b * pow(pi, 4) / 5) * (1 + b * pow(pi, 4) / 5), v2 = a * a / 8, v13 = 8 * b * b * pow(pi, 8) / 225
+        let v = v1 + v2 + v13
+        let expectedS1 = [v1 / v, v2 / v, 0], expectedST = [(v1 + v13) / v, v2 / v, v13 / v]
+        XCTAssertEqual(expectedS1[0], 0.3139, accuracy: 1e-4)
+        XCTAssertEqual(expectedST[2], 0.2437, accuracy: 1e-4)
+        let plan = try Planner.plan(parse(header + "parameters:\n  secretome.dose: { range: [1, 2] }\n  wound.width: { range: [\"100 um\", \"1 mm\"] }\n  factors.EGF.decay: { range: [\"0.1 /h\", \"0.5 /h\"] }\ndesign: sobol\nsamples: 1024\nmetrics: [closure_pct_final]\n")).plan
+        var statuses: [String: RunStatus] = [:]
+        for r in plan.runs {
+            let x = plan.points[r.point].u.map { -pi + 2 * pi * $0 }
+            let f = sin(x[0]) + a * sin(x[1]) * sin(x[1]) + b * pow(x[2], 4) * sin(x[0])
+            statuses[r.id] = RunStatus(id: r.id, status: .ok, exitCode: 0, error: "", metrics: ["closure_pct_final": f], wallSeconds: 0)
+        }
+        let rows = try Analysis.analyze(plan, statuses: statuses)
+        XCTAssertEqual(rows.count, 3)
+        for i in 0..<3 {
+            XCTAssertEqual(rows[i].values["S1"]!, expectedS1[i], accuracy: 0.04, "S1 of x\(i + 1)")
+            XCTAssertEqual(rows[i].values["ST"]!, expectedST[i], accuracy: 0.04, "ST of x\(i + 1)")
+        }
+        XCTAssertGreaterThan(rows[2].values["ST"]! - rows[2].values["S1"]!, 0.15, "x3's interaction with x1")
     }
 
     /// A shell word survives any characters: sh prints back exactly what was quoted.

@@ -30,7 +30,7 @@ let benchmarks: @Sendable () -> Void = {
     func cellStep(_ name: String, chemotaxis: Bool) {
         Benchmark(name) { benchmark in
             let l = try Lattice(nx: 448, ny: 448, spacing: 20)
-            let fields = try FieldSet(lattice: l, factors: DefaultFactors.all)
+            let fields = try FieldSet(lattice: l, factors: ScenarioLoader.bundledFactors)
             for f in 0..<4 {
                 var r = RandomStream(seed: 1, step: 0, id: f)
                 let b = fields.buffer(f)

@@ -7,6 +7,7 @@
 import Benchmark
 import Dispatch
 import Fields
+import Scenario
 import SimCore
 
 /// Voxel-factor updates per second of one field step.
@@ -29,7 +30,7 @@ let benchmarks: @Sendable () -> Void = {
     func fieldStep(_ name: String, nx: Int, ny: Int, nz: Int) {
         Benchmark(name) { benchmark in
             let lattice = try Lattice(nx: nx, ny: ny, nz: nz, spacing: 20)
-            let factors = DefaultFactors.all
+            let factors = ScenarioLoader.bundledFactors
             let fields = try FieldSet(lattice: lattice, factors: factors)
             for f in 0..<factors.count {
                 var rng = RandomStream(seed: 1, step: 0, id: f)

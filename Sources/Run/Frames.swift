@@ -1,3 +1,4 @@
+import Artifacts
 import Cells
 import Foundation
 import SimCore

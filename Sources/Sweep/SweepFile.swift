@@ -1,126 +1,34 @@
 import Foundation
 import SimCore
-
-/// A parsed, validated sweep file (DESIGN.md "Sweeps"): a base scenario, the parameters to vary,
-/// a design, the replicate seeds and the metrics to collect. Strict like scenarios: every problem
-/// is reported with its file, line and key.
-public struct SweepSpec: Sendable {
-    public enum Design: String, Sendable, CaseIterable {
-        case grid
-        case latinHypercube = "latin-hypercube"
-        case sobol
-        case morris
-    }
-
-    public enum Scale: String, Sendable { case linear, log }
-
-    /// The values a parameter takes.
-    public enum Domain: Sendable, Equatable {
-        /// Explicit values (any YAML scalars: numbers, names, values with units).
-        case list([String])
-        /// From `min` to `max` in `unit` (as written; "" for a plain number); a grid takes
-        /// `steps` values, the sampling designs draw uniformly on the scale.
-        case range(min: Double, max: Double, unit: String, scale: Scale, steps: Int?)
-        /// A normal distribution in `unit` (sampling designs only; quantiles clamped to
-        /// 0.05 %...99.95 %, i.e. within 3.3 standard deviations).
-        case normal(mean: Double, sd: Double, unit: String)
-    }
-
-    public struct Parameter: Sendable {
-        /// Dotted scenario key (`secretome.dose`).
-        public var key: String
-        public var domain: Domain
-        /// Where the parameter is written in the sweep file.
-        public var location: SourceLocation
-        /// The unit the values are written in ("" for plain numbers and lists).
-        public var unit: String {
-            switch domain {
-            case .list: return ""
-            case let .range(_, _, unit, _, _), let .normal(_, _, unit): return unit
-            }
-        }
-    }
-
-    public var name: String
-    public var description: String
-    /// The sweep file's path (for messages).
-    public var file: String
-    /// The base scenario: a bundled name or a path (relative paths are relative to the sweep file).
-    public var base: String
-    public var baseLocation: SourceLocation
-    /// Values applied to every run (dotted key -> YAML node located in the sweep file).
-    public var sets: [(key: String, node: YNode)]
-    public var parameters: [Parameter]
-    public var design: Design
-    /// Latin hypercube: points; Sobol: base samples N (N (k + 2) points); Morris: trajectories.
-    public var samples: Int
-    /// Morris: grid levels p (even).
-    public var levels: Int
-    /// Seeds the random designs (latin hypercube, Morris); the quasi-random Sobol design has none.
-    public var designSeed: UInt64
-    /// Replicates: the same seeds at every design point (common random numbers).
-    public var seeds: [UInt64]
-    public var metrics: [String]
-    /// An untreated (or reference) arm run at the same seeds: dotted key -> value, applied over
-    /// the base and `set:` (e.g. `secretome.profile: control`); empty when there is none.
-    public var control: [(key: String, node: YNode)]
-}
-
-/// The metrics a sweep can collect from each run folder.
-public enum SweepMetrics {
-    /// Fixed names; `closure_pct_dayN` (N a whole number of days) is also accepted.
-    public static let fixed = [
-        "closure_time_h", "closure_pct_final", "collagen_in_wound_final", "vessel_density_in_wound_final",
-        "keratinocytes_in_wound_final", "fibroblasts_in_wound_final", "endothelial_in_wound_final",
-        "migration_onset_h.keratinocyte", "migration_onset_h.fibroblast", "migration_onset_h.endothelial",
-    ]
-    public static let defaults = ["closure_time_h", "closure_pct_final"]
-
-    /// The day of a `closure_pct_dayN` metric.
-    public static func day(of metric: String) -> Int? {
-        guard metric.hasPrefix("closure_pct_day"), let d = Int(metric.dropFirst("closure_pct_day".count)), d >= 0 else { return nil }
-        return d
-    }
-
-    public static func isKnown(_ metric: String) -> Bool { fixed.contains(metric) || day(of: metric) != nil }
-
-    /// Unit of a metric, for tables and charts.
-    public static func unit(_ metric: String) -> String {
-        if metric.hasSuffix("_h") || metric.hasPrefix("migration_onset_h") { return "h" }
-        if metric.hasPrefix("closure_pct") { return "%" }
-        if metric.hasPrefix("collagen") { return "fraction of intact dermis" }
-        if metric.hasPrefix("vessel_density") { return "fraction of sites" }
-        return "cells"
-    }
-}
+import StrictYAML
 
 public enum SweepFile {
     static let topKeys = ["sweep", "description", "base", "set", "control", "parameters", "design", "samples", "levels", "design_seed", "seeds", "replicates", "metrics"]
 
     /// Reads and validates a sweep file.
-    /// - Throws: `ScenarioErrors` with every problem (file, line, key, hint).
-    public static func load(_ path: String) throws(ScenarioErrors) -> SweepSpec {
+    /// - Throws: `InputErrors` with every problem (file, line, key, hint).
+    public static func load(_ path: String) throws(InputErrors) -> SweepSpec {
         let file = URL(fileURLWithPath: path).standardizedFileURL.path
         if let attributes = try? FileManager.default.attributesOfItem(atPath: file),
            attributes[.type] as? FileAttributeType != .typeRegular || ((attributes[.size] as? NSNumber)?.intValue ?? 0) > 4 << 20 {
-            throw ScenarioErrors(issues: [ScenarioIssue(location: .commandLine(path), key: "", message: "\"\(path)\" is not a regular file of at most 4 MB", hint: "give the path of a sweep YAML file")])
+            throw InputErrors(issues: [InputIssue(location: .commandLine(path), key: "", message: "\"\(path)\" is not a regular file of at most 4 MB", hint: "give the path of a sweep YAML file")])
         }
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw ScenarioErrors(issues: [ScenarioIssue(location: .commandLine(path), key: "", message: "cannot read the sweep file \"\(path)\"", hint: "give the path of a sweep YAML file")])
+            throw InputErrors(issues: [InputIssue(location: .commandLine(path), key: "", message: "cannot read the sweep file \"\(path)\"", hint: "give the path of a sweep YAML file")])
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ScenarioErrors(issues: [ScenarioIssue(location: SourceLocation(file: file, line: 1, column: 1), key: "", message: "is not UTF-8 text", hint: "give a YAML sweep file")])
+            throw InputErrors(issues: [InputIssue(location: SourceLocation(file: file, line: 1, column: 1), key: "", message: "is not UTF-8 text", hint: "give a YAML sweep file")])
         }
         return try parse(text, file: file)
     }
 
     /// Parses sweep YAML text (`file` names it in messages and anchors a relative `base:`).
-    public static func parse(_ text: String, file: String) throws(ScenarioErrors) -> SweepSpec {
-        var parseIssues: [ScenarioIssue] = []
-        guard let root = YNode.parse(text, file: file, issues: &parseIssues) else { throw ScenarioErrors(issues: parseIssues) }
+    public static func parse(_ text: String, file: String) throws(InputErrors) -> SweepSpec {
+        var parseIssues: [InputIssue] = []
+        guard let root = YNode.parse(text, file: file, issues: &parseIssues) else { throw InputErrors(issues: parseIssues) }
         let r = Reader()
         r.issues = parseIssues
-        guard let top = r.map(root, "", allowed: topKeys, required: ["sweep", "base", "parameters"]) else { throw ScenarioErrors(issues: r.issues) }
+        guard let top = r.map(root, "", allowed: topKeys, required: ["sweep", "base", "parameters"]) else { throw InputErrors(issues: r.issues) }
         let name = r.string(top["sweep"], "sweep") ?? "sweep"
         if !isPlainName(name) {
             r.fail(top["sweep"], "sweep", "\"\(name)\" must be a plain name (letters, digits, dots, dashes, underscores)", hint: "it names the output folder")
@@ -218,7 +126,7 @@ public enum SweepFile {
             }
             if list.isEmpty { r.fail(m, "metrics", "is empty", hint: "for example [closure_time_h, closure_pct_day7]") }
         }
-        if !r.issues.isEmpty { throw ScenarioErrors(issues: r.issues) }
+        if !r.issues.isEmpty { throw InputErrors(issues: r.issues) }
         return SweepSpec(name: name, description: description, file: file, base: base, baseLocation: baseLocation, sets: sets,
                          parameters: parameters, design: design, samples: samples, levels: levels, designSeed: designSeed,
                          seeds: seeds, metrics: metrics, control: control)
@@ -347,17 +255,5 @@ public enum SweepFile {
     public static func format(_ v: Double, _ unit: String) -> String {
         let s = String(format: "%.6g", v)
         return unit.isEmpty ? s : "\(s) \(unit)"
-    }
-}
-
-extension Reader {
-    /// A mapping's entries in file order, any keys allowed (the caller checks them).
-    func mapInOrder(_ node: YNode?, _ key: String) -> [YEntry]? {
-        guard let node else { return nil }
-        guard case let .map(entries) = node.value else {
-            fail(node, key, "must be a mapping (key: value lines), not \(node.kindName)", hint: "write each parameter as `dotted.key: [values]` on its own line")
-            return nil
-        }
-        return entries
     }
 }

@@ -1,5 +1,8 @@
+import Artifacts
+import BuildInfo
 import Foundation
 import Scenario
+import StrictYAML
 
 /// `report.html`: one self-contained page per run folder (charts as inline SVG, pictures as data
 /// URIs, no network), built only from the folder's files, so `woundsim report DIR` rebuilds the
@@ -31,37 +34,6 @@ public enum Report {
         }
         public subscript(_ name: String) -> [Double]? { columns[name] }
     }
-
-    /// The page's stylesheet and the script of the frame player (no network).
-    public static let style = """
-    body{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}
-    h1{font-size:1.6em;margin-bottom:4px}h2{font-size:1.2em;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
-    .sub{color:#555;margin-top:0}.facts{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}
-    .fact{background:#f4f6f8;border-radius:6px;padding:8px 14px}.fact b{display:block;font-size:1.3em}
-    svg.chart{max-width:100%;height:auto;background:#fff}svg .title{font-weight:600;font-size:14px}svg .tick{font-size:11px;fill:#333}
-    svg .label{font-size:12px;fill:#333}svg .grid{stroke:#e5e5e5}svg .axis{stroke:#555}svg .frame{fill:none;stroke:#999}
-    table{border-collapse:collapse;font-size:13px}td,th{border-bottom:1px solid #eee;padding:3px 8px;text-align:left;vertical-align:top}
-    th{background:#f4f6f8}.retracted{background:#fdecea}.flag{color:#b00020;font-weight:600}
-    .strip{overflow-x:auto}.strip img{width:150px;display:block}.strip td{text-align:center;font-size:12px}
-    .player img{max-width:100%;width:560px;border:1px solid #ddd}.charts{display:flex;flex-wrap:wrap;gap:8px}.note{color:#555;font-size:13px}code{background:#f4f6f8;padding:1px 4px;border-radius:3px}
-    """
-
-    /// Marks broken images and empty charts on the page itself (body data attributes) once it has
-    /// loaded, for the browser check; writes nothing to the console when all is well.
-    public static let selfCheckScript = """
-    window.addEventListener('load', function () {
-      var imgs = document.querySelectorAll('img'), broken = 0;
-      imgs.forEach(function (i) { if (!i.complete || i.naturalWidth === 0) { broken++; } });
-      var charts = document.querySelectorAll('svg.chart'), empty = 0;
-      charts.forEach(function (c) { if (c.querySelectorAll('.datum').length === 0) { empty++; } });
-      document.body.setAttribute('data-images', String(imgs.length));
-      document.body.setAttribute('data-images-broken', String(broken));
-      document.body.setAttribute('data-charts', String(charts.length));
-      document.body.setAttribute('data-charts-empty', String(empty));
-      if (broken > 0) { console.error('report: ' + broken + ' image(s) did not load'); }
-      if (empty > 0) { console.error('report: ' + empty + ' chart(s) have no data'); }
-    });
-    """
 
     static let playerScript = """
     (function () {
@@ -96,7 +68,7 @@ public enum Report {
         }
         let series = Table(csv: read("timeseries.csv") ?? "")
         let resolved = read("scenario.resolved.yaml") ?? ""
-        var issues: [ScenarioIssue] = []
+        var issues: [InputIssue] = []
         let tree = YNode.parse(resolved, file: "scenario.resolved.yaml", issues: &issues)
         let name = summary["scenario"] as? String ?? "run"
         let closure = (summary["closure_time_h"] as? NSNumber)?.doubleValue
@@ -107,8 +79,8 @@ public enum Report {
         let description = tree?["description"].flatMap { if case let .scalar(s, _) = $0.value { return s } else { return nil } } ?? ""
 
         var out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
-        out += "<title>woundsim: \(html(name))</title>\n<style>\(style)</style>\n<script>\(selfCheckScript)</script></head><body>\n"
-        out += "<h1>\(html(name))</h1>\n<p class=\"sub\">\(html(description))</p>\n<div class=\"facts\">"
+        out += "<title>woundsim: \(htmlEscape(name))</title>\n<style>\(HTMLPage.style)</style>\n<script>\(HTMLPage.selfCheckScript)</script></head><body>\n"
+        out += "<h1>\(htmlEscape(name))</h1>\n<p class=\"sub\">\(htmlEscape(description))</p>\n<div class=\"facts\">"
         out += "<div class=\"fact\">closure (95 %)<b>\(closure.map { String(format: "%.1f h (day %.1f)", $0, $0 / 24) } ?? "not closed")</b></div>"
         out += "<div class=\"fact\">closed at the end<b>\(String(format: "%.1f %%", finalPct))</b></div>"
         out += "<div class=\"fact\">simulated<b>\(String(format: "%.0f h", simulated))</b></div>"
@@ -158,7 +130,7 @@ public enum Report {
         // Parameters and profile.
         out += "<h2>Parameters</h2>\n" + parameterTable(tree)
         out += "<h2>Where the time went</h2>\n" + profileTable(summary)
-        out += "<p class=\"note\">woundsim \(html(Version.string)); files: <code>timeseries.csv</code>, <code>summary.json</code>, <code>scenario.resolved.yaml</code>, <code>fields/</code>, <code>vtk/</code> beside this page.</p>\n"
+        out += "<p class=\"note\">woundsim \(htmlEscape(BuildInfo.version)); files: <code>timeseries.csv</code>, <code>summary.json</code>, <code>scenario.resolved.yaml</code>, <code>fields/</code>, <code>vtk/</code> beside this page.</p>\n"
         out += "</body></html>\n"
         return out
     }
@@ -240,11 +212,11 @@ public enum Report {
         }
         var out = "<h2>Snapshots</h2>\n<div class=\"strip\"><table><tr><th></th>" + chosen.map { "<th>\(hours($0))</th>" }.joined() + "</tr>\n"
         for n in names {
-            out += "<tr><th>\(html(n == "cells" ? "cells by kind" : "\(n) [ng/mL]"))</th>"
+            out += "<tr><th>\(htmlEscape(n == "cells" ? "cells by kind" : "\(n) [ng/mL]"))</th>"
             for s in chosen {
                 if let f = byStamp[s]?[n] {
                     let frameAttribute = n == "cells" ? " data-frame=\"t = \(hours(s))\"" : ""
-                    out += "<td><img alt=\"\(html(n)) at \(hours(s))\" src=\"\(uri(f))\"\(frameAttribute)></td>"
+                    out += "<td><img alt=\"\(htmlEscape(n)) at \(hours(s))\" src=\"\(uri(f))\"\(frameAttribute)></td>"
                 } else { out += "<td></td>" }
             }
             out += "</tr>\n"
@@ -290,7 +262,7 @@ public enum Report {
         out += "<table><tr><th>key</th><th>value</th><th>source</th></tr>\n"
         for (k, v, s) in rows {
             let flagged = s.lowercased().contains("retracted")
-            out += "<tr\(flagged ? " class=\"retracted\"" : "")><td><code>\(html(k))</code></td><td>\(html(v))</td><td>\(flagged ? "<span class=\"flag\">retracted</span> " : "")\(html(s))</td></tr>\n"
+            out += "<tr\(flagged ? " class=\"retracted\"" : "")><td><code>\(htmlEscape(k))</code></td><td>\(htmlEscape(v))</td><td>\(flagged ? "<span class=\"flag\">retracted</span> " : "")\(htmlEscape(s))</td></tr>\n"
         }
         return out + "</table>\n"
     }
@@ -304,7 +276,7 @@ public enum Report {
         bars.height = 240
         var out = bars.svg() + "\n<table><tr><th>phase</th><th>seconds</th><th>share</th></tr>\n"
         for p in profile {
-            out += "<tr><td>\(html(p["phase"] as? String ?? ""))</td><td>\(String(format: "%.2f", (p["seconds"] as? NSNumber)?.doubleValue ?? 0))</td><td>\(String(format: "%.1f %%", 100 * ((p["share"] as? NSNumber)?.doubleValue ?? 0)))</td></tr>\n"
+            out += "<tr><td>\(htmlEscape(p["phase"] as? String ?? ""))</td><td>\(String(format: "%.2f", (p["seconds"] as? NSNumber)?.doubleValue ?? 0))</td><td>\(String(format: "%.1f %%", 100 * ((p["share"] as? NSNumber)?.doubleValue ?? 0)))</td></tr>\n"
         }
         out += "</table>\n<p class=\"note\">cells: \(String(format: "%.3g", (summary["cell_updates_per_s"] as? NSNumber)?.doubleValue ?? 0)) cell updates/s; diffusion: \(String(format: "%.3g", (summary["voxel_factor_updates_per_s"] as? NSNumber)?.doubleValue ?? 0)) voxel-factor updates/s.</p>\n"
         return out

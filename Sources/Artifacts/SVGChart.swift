@@ -62,7 +62,7 @@ public struct SVGChart {
         return out
     }
 
-    static func label(_ v: Double) -> String {
+    public static func label(_ v: Double) -> String {
         if v == v.rounded(), abs(v) < 1e6 { return String(Int(v)) }
         return String(format: "%.3g", v)
     }
@@ -92,9 +92,9 @@ public struct SVGChart {
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
         var drawn = 0
         var body = ""
-        body += "<text x=\"\(f(left))\" y=\"18\" class=\"title\">\(html(title))</text>\n"
+        body += "<text x=\"\(f(left))\" y=\"18\" class=\"title\">\(htmlEscape(title))</text>\n"
         for sh in shades {
-            body += "<rect x=\"\(f(px(sh.x0)))\" y=\"\(f(py(sh.y1)))\" width=\"\(f(px(sh.x1) - px(sh.x0)))\" height=\"\(f(py(sh.y0) - py(sh.y1)))\" fill=\"\(sh.color)\" opacity=\"0.35\"><title>\(html(sh.label))</title></rect>\n"
+            body += "<rect x=\"\(f(px(sh.x0)))\" y=\"\(f(py(sh.y1)))\" width=\"\(f(px(sh.x1) - px(sh.x0)))\" height=\"\(f(py(sh.y0) - py(sh.y1)))\" fill=\"\(sh.color)\" opacity=\"0.35\"><title>\(htmlEscape(sh.label))</title></rect>\n"
         }
         // Axes and grid.
         for t in Self.ticks(y0, y1) {
@@ -102,7 +102,7 @@ public struct SVGChart {
         }
         if let cats = xCategories {
             for (i, c) in cats.enumerated() {
-                body += "<text x=\"\(f(px(Double(i))))\" y=\"\(f(top + ph + 16))\" class=\"tick\" text-anchor=\"middle\">\(html(c))</text>\n"
+                body += "<text x=\"\(f(px(Double(i))))\" y=\"\(f(top + ph + 16))\" class=\"tick\" text-anchor=\"middle\">\(htmlEscape(c))</text>\n"
             }
         } else {
             let xticks = logX ? (Int(floor(x0))...Int(ceil(x1))).flatMap { e in [1.0, 2, 5].map { $0 * pow(10, Double(e)) } }.filter { tx($0) >= x0 && tx($0) <= x1 } : Self.ticks(x0, x1)
@@ -111,20 +111,20 @@ public struct SVGChart {
             }
         }
         body += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(pw))\" height=\"\(f(ph))\" class=\"frame\"/>\n"
-        body += "<text x=\"\(f(left + pw / 2))\" y=\"\(f(height - 8))\" class=\"label\" text-anchor=\"middle\">\(html(xLabel))</text>\n"
-        body += "<text transform=\"translate(14,\(f(top + ph / 2))) rotate(-90)\" class=\"label\" text-anchor=\"middle\">\(html(yLabel))</text>\n"
+        body += "<text x=\"\(f(left + pw / 2))\" y=\"\(f(height - 8))\" class=\"label\" text-anchor=\"middle\">\(htmlEscape(xLabel))</text>\n"
+        body += "<text transform=\"translate(14,\(f(top + ph / 2))) rotate(-90)\" class=\"label\" text-anchor=\"middle\">\(htmlEscape(yLabel))</text>\n"
         for (y, text, color) in hlines {
-            body += "<line x1=\"\(f(left))\" x2=\"\(f(left + pw))\" y1=\"\(f(py(y)))\" y2=\"\(f(py(y)))\" stroke=\"\(color)\" stroke-dasharray=\"4 3\"/><text x=\"\(f(left + pw - 4))\" y=\"\(f(py(y) - 4))\" class=\"tick\" text-anchor=\"end\" fill=\"\(color)\">\(html(text))</text>\n"
+            body += "<line x1=\"\(f(left))\" x2=\"\(f(left + pw))\" y1=\"\(f(py(y)))\" y2=\"\(f(py(y)))\" stroke=\"\(color)\" stroke-dasharray=\"4 3\"/><text x=\"\(f(left + pw - 4))\" y=\"\(f(py(y) - 4))\" class=\"tick\" text-anchor=\"end\" fill=\"\(color)\">\(htmlEscape(text))</text>\n"
         }
         for (x, text, color) in vlines {
-            body += "<line x1=\"\(f(px(x)))\" x2=\"\(f(px(x)))\" y1=\"\(f(top))\" y2=\"\(f(top + ph))\" stroke=\"\(color)\" stroke-width=\"1.5\"/><text x=\"\(f(px(x) + 4))\" y=\"\(f(top + 12))\" class=\"tick\" fill=\"\(color)\">\(html(text))</text>\n"
+            body += "<line x1=\"\(f(px(x)))\" x2=\"\(f(px(x)))\" y1=\"\(f(top))\" y2=\"\(f(top + ph))\" stroke=\"\(color)\" stroke-width=\"1.5\"/><text x=\"\(f(px(x) + 4))\" y=\"\(f(top + 12))\" class=\"tick\" fill=\"\(color)\">\(htmlEscape(text))</text>\n"
         }
         // Data.
         for s in series {
             let band = s.band.filter { $0.0.isFinite && $0.1.isFinite && $0.2.isFinite }
             if band.count > 1 {
                 let upper = band.map { "\(f(px($0.0))),\(f(py($0.2)))" }, lower = band.reversed().map { "\(f(px($0.0))),\(f(py($0.1)))" }
-                body += "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(s.color)\" opacity=\"0.18\"><title>\(html(s.name)): 95 % CI</title></polygon>\n"
+                body += "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(s.color)\" opacity=\"0.18\"><title>\(htmlEscape(s.name)): 95 % CI</title></polygon>\n"
             } else if band.count == 1 {
                 let b = band[0]
                 body += "<line x1=\"\(f(px(b.0)))\" x2=\"\(f(px(b.0)))\" y1=\"\(f(py(b.1)))\" y2=\"\(f(py(b.2)))\" stroke=\"\(s.color)\" stroke-width=\"2\" opacity=\"0.6\"/>\n"
@@ -132,24 +132,24 @@ public struct SVGChart {
             let pts = s.points.filter { $0.0.isFinite && $0.1.isFinite }
             if s.dots || pts.count == 1 {
                 for p in pts {
-                    body += "<circle class=\"datum\" cx=\"\(f(px(p.0)))\" cy=\"\(f(py(p.1)))\" r=\"3.5\" fill=\"\(s.color)\"><title>\(html(s.name)): \(Self.label(p.0)), \(String(format: "%.4g", p.1))</title></circle>\n"
+                    body += "<circle class=\"datum\" cx=\"\(f(px(p.0)))\" cy=\"\(f(py(p.1)))\" r=\"3.5\" fill=\"\(s.color)\"><title>\(htmlEscape(s.name)): \(Self.label(p.0)), \(String(format: "%.4g", p.1))</title></circle>\n"
                 }
             } else if !pts.isEmpty {
-                body += "<polyline class=\"datum\" points=\"\(pts.map { "\(f(px($0.0))),\(f(py($0.1)))" }.joined(separator: " "))\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6 4\"" : "")><title>\(html(s.name))</title></polyline>\n"
+                body += "<polyline class=\"datum\" points=\"\(pts.map { "\(f(px($0.0))),\(f(py($0.1)))" }.joined(separator: " "))\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6 4\"" : "")><title>\(htmlEscape(s.name))</title></polyline>\n"
             }
             drawn += pts.count
         }
         // Legend.
         var ly = top + 6
         for s in series {
-            body += "<line x1=\"\(f(left + pw + 12))\" x2=\"\(f(left + pw + 30))\" y1=\"\(f(ly))\" y2=\"\(f(ly))\" stroke=\"\(s.color)\" stroke-width=\"3\"\(s.dashed ? " stroke-dasharray=\"4 3\"" : "")/><text x=\"\(f(left + pw + 34))\" y=\"\(f(ly + 4))\" class=\"tick\">\(html(s.name))</text>\n"
+            body += "<line x1=\"\(f(left + pw + 12))\" x2=\"\(f(left + pw + 30))\" y1=\"\(f(ly))\" y2=\"\(f(ly))\" stroke=\"\(s.color)\" stroke-width=\"3\"\(s.dashed ? " stroke-dasharray=\"4 3\"" : "")/><text x=\"\(f(left + pw + 34))\" y=\"\(f(ly + 4))\" class=\"tick\">\(htmlEscape(s.name))</text>\n"
             ly += 16
         }
         for sh in shades where !sh.label.isEmpty && !body.contains("legend-shade-\(sh.color)") {
-            body += "<rect id=\"legend-shade-\(sh.color)\" x=\"\(f(left + pw + 12))\" y=\"\(f(ly - 6))\" width=\"18\" height=\"10\" fill=\"\(sh.color)\" opacity=\"0.35\"/><text x=\"\(f(left + pw + 34))\" y=\"\(f(ly + 4))\" class=\"tick\">\(html(sh.label))</text>\n"
+            body += "<rect id=\"legend-shade-\(sh.color)\" x=\"\(f(left + pw + 12))\" y=\"\(f(ly - 6))\" width=\"18\" height=\"10\" fill=\"\(sh.color)\" opacity=\"0.35\"/><text x=\"\(f(left + pw + 34))\" y=\"\(f(ly + 4))\" class=\"tick\">\(htmlEscape(sh.label))</text>\n"
             ly += 16
         }
-        return "<svg class=\"chart\" data-points=\"\(drawn)\" viewBox=\"0 0 \(f(width)) \(f(height))\" width=\"\(f(width))\" height=\"\(f(height))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"\(html(title))\">\n\(body)</svg>"
+        return "<svg class=\"chart\" data-points=\"\(drawn)\" viewBox=\"0 0 \(f(width)) \(f(height))\" width=\"\(f(width))\" height=\"\(f(height))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"\(htmlEscape(title))\">\n\(body)</svg>"
     }
 }
 
@@ -190,19 +190,19 @@ public struct SVGBars {
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
         let slot = pw / Double(max(1, categories.count))
         let barWidth = slot * 0.8 / Double(max(1, groups.count))
-        var body = "<text x=\"\(f(left))\" y=\"18\" class=\"title\">\(html(title))</text>\n"
+        var body = "<text x=\"\(f(left))\" y=\"18\" class=\"title\">\(htmlEscape(title))</text>\n"
         for t in SVGChart.ticks(y0, y1) {
             body += "<line x1=\"\(f(left))\" x2=\"\(f(left + pw))\" y1=\"\(f(py(t)))\" y2=\"\(f(py(t)))\" class=\"grid\"/><text x=\"\(f(left - 6))\" y=\"\(f(py(t) + 4))\" class=\"tick\" text-anchor=\"end\">\(SVGChart.label(t))</text>\n"
         }
         var drawn = 0
         for (c, name) in categories.enumerated() {
             let cx = left + slot * (Double(c) + 0.5)
-            body += "<text transform=\"translate(\(f(cx)),\(f(top + ph + 12))) rotate(20)\" class=\"tick\">\(html(name))</text>\n"
+            body += "<text transform=\"translate(\(f(cx)),\(f(top + ph + 12))) rotate(20)\" class=\"tick\">\(htmlEscape(name))</text>\n"
             for (gi, g) in groups.enumerated() {
                 guard c < g.values.count, let v = g.values[c], v.isFinite else { continue }
                 let x = cx - slot * 0.4 + barWidth * Double(gi)
                 let yTop = py(max(v, 0)), yBottom = py(min(v, 0))
-                body += "<rect class=\"datum\" x=\"\(f(x))\" y=\"\(f(yTop))\" width=\"\(f(barWidth * 0.92))\" height=\"\(f(max(0.5, yBottom - yTop)))\" fill=\"\(c < g.colors.count ? g.colors[c] : g.color)\"><title>\(html(g.name)) \(html(name)): \(String(format: "%.4g", v))</title></rect>\n"
+                body += "<rect class=\"datum\" x=\"\(f(x))\" y=\"\(f(yTop))\" width=\"\(f(barWidth * 0.92))\" height=\"\(f(max(0.5, yBottom - yTop)))\" fill=\"\(c < g.colors.count ? g.colors[c] : g.color)\"><title>\(htmlEscape(g.name)) \(htmlEscape(name)): \(String(format: "%.4g", v))</title></rect>\n"
                 if c < g.intervals.count, let (lo, hi) = g.intervals[c] {
                     let mx = x + barWidth * 0.46
                     body += "<line x1=\"\(f(mx))\" x2=\"\(f(mx))\" y1=\"\(f(py(lo)))\" y2=\"\(f(py(hi)))\" stroke=\"#222\" stroke-width=\"1.5\"/>\n"
@@ -211,31 +211,16 @@ public struct SVGBars {
             }
         }
         body += "<line x1=\"\(f(left))\" x2=\"\(f(left + pw))\" y1=\"\(f(py(0)))\" y2=\"\(f(py(0)))\" class=\"axis\"/>\n"
-        body += "<text transform=\"translate(14,\(f(top + ph / 2))) rotate(-90)\" class=\"label\" text-anchor=\"middle\">\(html(yLabel))</text>\n"
+        body += "<text transform=\"translate(14,\(f(top + ph / 2))) rotate(-90)\" class=\"label\" text-anchor=\"middle\">\(htmlEscape(yLabel))</text>\n"
         var ly = top + 6
         for g in groups {
-            body += "<rect x=\"\(f(left + pw + 12))\" y=\"\(f(ly - 6))\" width=\"18\" height=\"10\" fill=\"\(g.color)\"/><text x=\"\(f(left + pw + 34))\" y=\"\(f(ly + 4))\" class=\"tick\">\(html(g.name))</text>\n"
+            body += "<rect x=\"\(f(left + pw + 12))\" y=\"\(f(ly - 6))\" width=\"18\" height=\"10\" fill=\"\(g.color)\"/><text x=\"\(f(left + pw + 34))\" y=\"\(f(ly + 4))\" class=\"tick\">\(htmlEscape(g.name))</text>\n"
             ly += 16
         }
-        return "<svg class=\"chart\" data-points=\"\(drawn)\" viewBox=\"0 0 \(f(width)) \(f(height))\" width=\"\(f(width))\" height=\"\(f(height))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"\(html(title))\">\n\(body)</svg>"
+        return "<svg class=\"chart\" data-points=\"\(drawn)\" viewBox=\"0 0 \(f(width)) \(f(height))\" width=\"\(f(width))\" height=\"\(f(height))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"\(htmlEscape(title))\">\n\(body)</svg>"
     }
 }
 
-/// Text escaped for HTML and SVG.
-public func html(_ s: String) -> String {
-    var out = ""
-    for c in s {
-        switch c {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        default: out.append(c)
-        }
-    }
-    return out
-}
 
 /// Colours for series (colour-blind safe, Okabe-Ito).
 public let chartColors = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]

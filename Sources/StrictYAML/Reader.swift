@@ -1,19 +1,20 @@
 import Foundation
 import SimCore
 
-/// Typed reads from a `YNode` tree that collect every problem instead of stopping at the first.
-final class Reader {
-    var issues: [ScenarioIssue] = []
-    var warnings: [ScenarioIssue] = []
+/// Typed reads from a `YNode` tree (scenario and sweep files alike) that collect every problem instead of stopping at the first.
+public final class Reader {
+    public init() {}
+    public var issues: [InputIssue] = []
+    public var warnings: [InputIssue] = []
 
-    func fail(_ node: YNode?, _ key: String, _ message: String, hint: String = "", at location: SourceLocation? = nil) {
-        issues.append(ScenarioIssue(location: location ?? node?.location ?? SourceLocation(file: "?", line: 0, column: 0),
+    public func fail(_ node: YNode?, _ key: String, _ message: String, hint: String = "", at location: SourceLocation? = nil) {
+        issues.append(InputIssue(location: location ?? node?.location ?? SourceLocation(file: "?", line: 0, column: 0),
                                     key: key, message: message, hint: hint))
     }
 
     /// The entries of a mapping; unknown keys are reported with a "did you mean", missing
     /// required keys at the mapping's own position.
-    func map(_ node: YNode?, _ key: String, allowed: [String], required: [String] = [], at parent: SourceLocation? = nil) -> [String: YNode]? {
+    public func map(_ node: YNode?, _ key: String, allowed: [String], required: [String] = [], at parent: SourceLocation? = nil) -> [String: YNode]? {
         guard let node else {
             // An absent optional mapping is fine; its parent's `required` list catches absent
             // mandatory ones. Only a caller that names the parent's position asks for a report.
@@ -43,7 +44,7 @@ final class Reader {
         return result
     }
 
-    func scalar(_ node: YNode?, _ key: String) -> String? {
+    public func scalar(_ node: YNode?, _ key: String) -> String? {
         guard let node else { return nil }
         guard case let .scalar(s, _) = node.value else {
             fail(node, key, "must be a single value, not \(node.kindName)")
@@ -52,9 +53,9 @@ final class Reader {
         return s
     }
 
-    func string(_ node: YNode?, _ key: String) -> String? { scalar(node, key) }
+    public func string(_ node: YNode?, _ key: String) -> String? { scalar(node, key) }
 
-    func list(_ node: YNode?, _ key: String) -> [YNode]? {
+    public func list(_ node: YNode?, _ key: String) -> [YNode]? {
         guard let node else { return nil }
         guard case let .list(items) = node.value else {
             fail(node, key, "must be a list, not \(node.kindName)", hint: "write it as [a, b] or as lines starting with `- `")
@@ -64,7 +65,7 @@ final class Reader {
     }
 
     /// A plain number (no unit) in [min, max].
-    func number(_ node: YNode?, _ key: String, min: Double? = nil, max: Double? = nil, positive: Bool = false) -> Double? {
+    public func number(_ node: YNode?, _ key: String, min: Double? = nil, max: Double? = nil, positive: Bool = false) -> Double? {
         guard let text = scalar(node, key) else { return nil }
         guard let v = Double(text.trimmingCharacters(in: .whitespaces)) else {
             if (try? Units.parse(text, as: .length)) != nil || text.contains(" ") {
@@ -77,7 +78,7 @@ final class Reader {
         return check(v, node, key, min: min, max: max, positive: positive, shown: text)
     }
 
-    func integer(_ node: YNode?, _ key: String, min: Int? = nil, max: Int? = nil) -> Int? {
+    public func integer(_ node: YNode?, _ key: String, min: Int? = nil, max: Int? = nil) -> Int? {
         guard let text = scalar(node, key) else { return nil }
         guard let v = Int(text.trimmingCharacters(in: .whitespaces)) else {
             fail(node, key, "\"\(text)\" must be a whole number")
@@ -89,7 +90,7 @@ final class Reader {
     }
 
     /// A value with a unit of `kind`, converted to internal units.
-    func quantity(_ node: YNode?, _ key: String, _ kind: QuantityKind, molarMass: Double? = nil,
+    public func quantity(_ node: YNode?, _ key: String, _ kind: QuantityKind, molarMass: Double? = nil,
                   min: Double? = 0, max: Double? = nil, positive: Bool = false) -> Double? {
         guard let text = scalar(node, key) else { return nil }
         do {
@@ -110,7 +111,7 @@ final class Reader {
         return v
     }
 
-    func choice(_ node: YNode?, _ key: String, _ options: [String]) -> String? {
+    public func choice(_ node: YNode?, _ key: String, _ options: [String]) -> String? {
         guard let text = scalar(node, key) else { return nil }
         if options.contains(text) { return text }
         let close = options.min { editDistance($0, text) < editDistance($1, text) }
@@ -119,7 +120,7 @@ final class Reader {
         return nil
     }
 
-    func bool(_ node: YNode?, _ key: String) -> Bool? {
+    public func bool(_ node: YNode?, _ key: String) -> Bool? {
         guard let text = scalar(node, key) else { return nil }
         switch text.lowercased() {
         case "true", "yes", "on": return true
@@ -129,12 +130,22 @@ final class Reader {
     }
 
     /// A citation; a retracted one is kept and warned about (`woundsim check`).
-    func source(_ node: YNode?, _ key: String) -> String? {
+    public func source(_ node: YNode?, _ key: String) -> String? {
         guard let text = string(node, key) else { return nil }
         if text.lowercased().contains("retracted") {
-            warnings.append(ScenarioIssue(location: node!.location, key: key, message: "cites a retracted source (\(text))",
+            warnings.append(InputIssue(location: node!.location, key: key, message: "cites a retracted source (\(text))",
                                           hint: "a prior, not a fact: vary it in a sweep rather than trusting it"))
         }
         return text
+    }
+
+    /// A mapping's entries in file order, any keys allowed (the caller checks them).
+    public func mapInOrder(_ node: YNode?, _ key: String) -> [YEntry]? {
+        guard let node else { return nil }
+        guard case let .map(entries) = node.value else {
+            fail(node, key, "must be a mapping (key: value lines), not \(node.kindName)", hint: "write each parameter as `dotted.key: [values]` on its own line")
+            return nil
+        }
+        return entries
     }
 }

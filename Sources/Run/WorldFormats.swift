@@ -1,11 +1,12 @@
+import Artifacts
 import Cells
 import Fields
 import Foundation
 import SimCore
 import Simulation
 
-/// File formats of the run folder.
-public enum Formats {
+/// The run folder's encoders of the world's state (the model-free ones live in `Artifacts`).
+extension Formats {
     /// `timeseries.csv`: DESIGN.md's columns, then vessel density; factor means over the wound.
     public static func timeseriesCSV(_ rows: [Observation], factorNames: [String]) -> String {
         var header = ["time_h", "wound_area_mm2", "closure_pct", "keratinocytes", "fibroblasts", "myofibroblasts", "endothelial",
@@ -24,56 +25,11 @@ public enum Formats {
         return out
     }
 
-    /// Shortest text that reads back as the same double.
-    public static func fmt(_ x: Double) -> String {
-        if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
-        return "\(x)"
-    }
-
-    /// A NumPy `.npy` file (format 1.0): little-endian float32, C order, the given shape.
-    /// Float32 keeps snapshots half the size; concentrations need no more than 7 digits here.
-    public static func npy(_ values: UnsafeBufferPointer<Double>, shape: [Int]) -> Data {
-        precondition(shape.reduce(1, *) == values.count)
-        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
-        let unpadded = 10 + header.utf8.count + 1
-        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
-        let length = UInt16(header.utf8.count)
-        data.append(contentsOf: [UInt8(length & 0xff), UInt8(length >> 8)])
-        data.append(contentsOf: Array(header.utf8))
-        data.append(float32Bytes(values))
-        return data
-    }
-
-    /// Little-endian float32 bytes of the values.
-    static func float32Bytes(_ values: UnsafeBufferPointer<Double>) -> Data {
-        var out = Data(count: values.count * 4)
-        out.withUnsafeMutableBytes { raw in
-            for (i, v) in values.enumerated() { raw.storeBytes(of: Float(v).bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
-        }
-        return out
-    }
-
-    /// One VTK XML binary data array: base64 of a UInt32 byte count followed by the bytes.
-    static func vtkArray(_ name: String, type: String, components: Int = 1, _ bytes: Data) -> String {
-        var block = Data()
-        var n = UInt32(bytes.count).littleEndian
-        withUnsafeBytes(of: &n) { block.append(contentsOf: $0) }
-        block.append(bytes)
-        return "<DataArray type=\"\(type)\" Name=\"\(name)\" NumberOfComponents=\"\(components)\" format=\"binary\">\(block.base64EncodedString())</DataArray>\n"
-    }
-
-    /// A `.vti` (VTK XML ImageData) with one cell-data array per factor [ng/mL]: each lattice site
-    /// is a VTK cell of size h, so values sit at site centres as in the model. Loads in ParaView.
+    /// A `.vti` (VTK XML ImageData) with one cell-data array per factor [ng/mL]. Loads in ParaView.
     public static func vti(_ fields: FieldSet, names: [String]) -> Data {
-        let l = fields.lattice, h = l.spacing
-        var out = "<?xml version=\"1.0\"?>\n<VTKFile type=\"ImageData\" version=\"1.0\" byte_order=\"LittleEndian\" header_type=\"UInt32\">\n"
-        out += "<ImageData WholeExtent=\"0 \(l.nx) 0 \(l.ny) 0 \(l.nz)\" Origin=\"0 0 0\" Spacing=\"\(h) \(h) \(h)\">\n"
-        out += "<Piece Extent=\"0 \(l.nx) 0 \(l.ny) 0 \(l.nz)\">\n<CellData Scalars=\"\(names.first ?? "")\">\n"
-        for (f, name) in names.enumerated() { out += vtkArray("\(name)_ngml", type: "Float32", float32Bytes(UnsafeBufferPointer(fields.buffer(f)))) }
-        out += "</CellData>\n</Piece>\n</ImageData>\n</VTKFile>\n"
-        return Data(out.utf8)
+        let l = fields.lattice
+        let arrays = names.enumerated().map { (name: "\($0.element)_ngml", values: UnsafeBufferPointer(fields.buffer($0.offset))) }
+        return vti(nx: l.nx, ny: l.ny, nz: l.nz, spacing: l.spacing, scalars: names.first ?? "", arrays: arrays)
     }
 
     /// A `.vtp` (VTK XML PolyData) with one vertex per cell at its site centre [um], and its kind
@@ -119,10 +75,5 @@ public enum Formats {
             out += "\(f.contains(.myofibroblast) ? 1 : 0),\(fmt(Double(cells.exposure[c]))),\(fmt(time - Double(cells.cycle[c])))\n"
         }
         return out
-    }
-
-    /// Deterministic JSON (sorted keys), for `summary.json` and `manifest.json`.
-    public static func json(_ object: Any) -> Data {
-        (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
     }
 }

@@ -1,7 +1,9 @@
+import Artifacts
 import Cells
 import Fields
 import Foundation
 import SimCore
+import Simulation
 
 /// Little-endian binary encoding of raw arrays, for checkpoints.
 public struct BinaryWriter {

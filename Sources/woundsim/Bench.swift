@@ -1,10 +1,13 @@
+import Artifacts
 import Cells
 import Dispatch
 import Fields
 import Foundation
+import Run
 import Scenario
 import SimCore
 import Simulation
+import StrictYAML
 
 /// `woundsim bench`: the diffusion, cell and full-step kernels at chosen sizes and thread counts,
 /// as throughput (medians of repeated steps), with the scaling exponent of each kernel in sites
@@ -38,9 +41,9 @@ public enum Bench {
     /// One field step of the four default factors on n x n sites.
     public static func diffusion(n: Int, threads: Int) throws -> Row {
         let l = try Lattice(nx: n, ny: n, spacing: 20)
-        let fields = try FieldSet(lattice: l, factors: DefaultFactors.all)
+        let fields = try FieldSet(lattice: l, factors: ScenarioLoader.bundledFactors)
         for f in 0..<4 { let b = fields.buffer(f); for s in 0..<b.count { b[s] = Double((s &* 2654435761) % 1000) / 100 } }
-        let solver = try DiffusionSolver(lattice: l, factors: DefaultFactors.all, dt: 2)
+        let solver = try DiffusionSolver(lattice: l, factors: ScenarioLoader.bundledFactors, dt: 2)
         let t = median(9) { solver.step(fields, threads: threads) }
         return Row(kernel: "diffusion", size: n, threads: threads, throughput: Double(l.count * 4) / t, seconds: t, work: l.count)
     }
@@ -48,7 +51,7 @@ public enum Bench {
     /// The cell phase: activated fibroblasts at half the sites of n x n, sensing four factors.
     public static func cells(n: Int, threads: Int) throws -> Row {
         let l = try Lattice(nx: n, ny: n, spacing: 20)
-        let fields = try FieldSet(lattice: l, factors: DefaultFactors.all)
+        let fields = try FieldSet(lattice: l, factors: ScenarioLoader.bundledFactors)
         for f in 0..<4 { let b = fields.buffer(f); for s in 0..<b.count { b[s] = Double((s &* 2654435761 &+ f) % 1000) / 500 } }
         let p = KindParameters(kind: .fibroblast,
                                motility: .init(basal: 0.1, responses: [Response(factor: 1, ec50: 0.5, maxFold: 3)]),

@@ -24,6 +24,7 @@ public struct YEntry: Sendable, Equatable {
     public var key: String
     public var keyLocation: SourceLocation
     public var value: YNode
+    public init(key: String, keyLocation: SourceLocation, value: YNode) { self.key = key; self.keyLocation = keyLocation; self.value = value }
 }
 
 public struct YNode: Sendable, Equatable {
@@ -43,9 +44,9 @@ public struct YNode: Sendable, Equatable {
     }
 
     /// Parses YAML text. Duplicate keys are reported in `issues`, the later value wins.
-    public static func parse(_ text: String, file: String, issues: inout [ScenarioIssue]) -> YNode? {
+    public static func parse(_ text: String, file: String, issues: inout [InputIssue]) -> YNode? {
         if text.utf8.contains(0) {
-            issues.append(ScenarioIssue(location: SourceLocation(file: file, line: 1, column: 1), key: "", message: "is not YAML text (it contains NUL bytes)", hint: "give a scenario file in YAML"))
+            issues.append(InputIssue(location: SourceLocation(file: file, line: 1, column: 1), key: "", message: "is not YAML text (it contains NUL bytes)", hint: "give a scenario file in YAML"))
             return nil
         }
         let node: Node?
@@ -69,18 +70,18 @@ public struct YNode: Sendable, Equatable {
                     if trimmed.hasPrefix(key + ":") {
                         seen += 1
                         if seen == 2 {
-                            issues.append(ScenarioIssue(location: SourceLocation(file: file, line: n + 1, column: line.count - trimmed.count + 1),
+                            issues.append(InputIssue(location: SourceLocation(file: file, line: n + 1, column: line.count - trimmed.count + 1),
                                                         key: key, message: "is given twice", hint: "keep one of them"))
                             return nil
                         }
                     }
                 }
             }
-            issues.append(ScenarioIssue(location: location, key: "", message: "is not valid YAML: \(message)", hint: "check the indentation and quoting near this line"))
+            issues.append(InputIssue(location: location, key: "", message: "is not valid YAML: \(message)", hint: "check the indentation and quoting near this line"))
             return nil
         }
         guard let node else {
-            issues.append(ScenarioIssue(location: SourceLocation(file: file, line: 1, column: 1), key: "", message: "is empty", hint: "a scenario needs at least `name:`"))
+            issues.append(InputIssue(location: SourceLocation(file: file, line: 1, column: 1), key: "", message: "is empty", hint: "a scenario needs at least `name:`"))
             return nil
         }
         return convert(node, file: file, path: "", issues: &issues)
@@ -90,7 +91,7 @@ public struct YNode: Sendable, Equatable {
         SourceLocation(file: file, line: mark?.line ?? 0, column: mark?.column ?? 0)
     }
 
-    static func convert(_ node: Node, file: String, path: String, issues: inout [ScenarioIssue]) -> YNode {
+    static func convert(_ node: Node, file: String, path: String, issues: inout [InputIssue]) -> YNode {
         let loc = location(node.mark, file)
         switch node {
         case let .scalar(s):
@@ -106,7 +107,7 @@ public struct YNode: Sendable, Equatable {
                 let keyLoc = location(k.mark, file)
                 let value = convert(v, file: file, path: keyPath, issues: &issues)
                 if let i = entries.firstIndex(where: { $0.key == keyText }) {
-                    issues.append(ScenarioIssue(location: keyLoc, key: keyPath, message: "is given twice (first at line \(entries[i].keyLocation.line))", hint: "keep one of them"))
+                    issues.append(InputIssue(location: keyLoc, key: keyPath, message: "is given twice (first at line \(entries[i].keyLocation.line))", hint: "keep one of them"))
                     entries[i] = YEntry(key: keyText, keyLocation: keyLoc, value: value)
                 } else {
                     entries.append(YEntry(key: keyText, keyLocation: keyLoc, value: value))
@@ -163,7 +164,7 @@ public struct YNode: Sendable, Equatable {
 }
 
 /// One problem with a scenario: where, which key, what is wrong, and how to fix it.
-public struct ScenarioIssue: Error, Sendable, Equatable, CustomStringConvertible {
+public struct InputIssue: Error, Sendable, Equatable, CustomStringConvertible {
     public var location: SourceLocation
     /// Dotted key path (`factors.EGF.decay`); empty for the file as a whole.
     public var key: String
@@ -181,8 +182,8 @@ public struct ScenarioIssue: Error, Sendable, Equatable, CustomStringConvertible
 }
 
 /// Every problem found in a scenario, reported together.
-public struct ScenarioErrors: Error, Sendable, CustomStringConvertible {
-    public var issues: [ScenarioIssue]
-    public init(issues: [ScenarioIssue]) { self.issues = issues }
+public struct InputErrors: Error, Sendable, CustomStringConvertible {
+    public var issues: [InputIssue]
+    public init(issues: [InputIssue]) { self.issues = issues }
     public var description: String { issues.map(\.description).joined(separator: "\n") }
 }

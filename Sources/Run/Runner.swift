@@ -1,3 +1,5 @@
+import Artifacts
+import BuildInfo
 import Cells
 import Dispatch
 import Foundation
@@ -97,10 +99,10 @@ public enum Runner {
         try folder.write("timeseries.csv", text: timeseries())
 
         let wall = Date().timeIntervalSince(start)
-        let profile = Array(zip(World.phases, world.phaseTimes))
+        let profile = StepPhase.allCases.map { (phase: $0.description, seconds: world.seconds(in: $0)) }
         let voxelUpdates = Double(world.lattice.count * model.factors.count * (steps - first + 1))
-        let cellRate = Double(world.cellUpdates) / max(world.phaseSeconds["cells"] ?? 0, 1e-9)
-        let fieldRate = voxelUpdates / max(world.phaseSeconds["diffuse"] ?? 0, 1e-9)
+        let cellRate = Double(world.cellUpdates) / max(world.seconds(in: .cells), 1e-9)
+        let fieldRate = voxelUpdates / max(world.seconds(in: .diffuse), 1e-9)
         let final = world.observation()
         var onset: [String: JSONValue] = [:]
         for kind in CellKind.allCases { onset[kind.description] = world.migrationOnsetMinutes[kind].map { .number($0 / 60) } ?? .null }
@@ -133,8 +135,9 @@ public enum Runner {
         try folder.write("summary.json", JSONValue.object(summary).data)
         try folder.write("report.html", text: Report.run(folder.url))
         var manifest: [String: JSONValue] = [
-            "woundsim_version": .string(Version.string),
-            "git_revision": .string(Version.gitRevision),
+            "woundsim_version": .string(BuildInfo.version),
+            "git_revision": .string(BuildInfo.gitRevision),
+            "git_dirty": .bool(BuildInfo.dirty),
             "command": .string(options.command),
             "threads": .number(Double(options.threads)),
             "wall_time_s": .number(Date().timeIntervalSince(start)),
@@ -171,61 +174,5 @@ public enum Runner {
         guard seconds.isFinite else { return "?" }
         let s = Int(seconds)
         return s >= 60 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s)s"
-    }
-}
-
-/// The build's version and git revision (the revision is read at run time from the checkout the
-/// binary was built in, when there is one).
-public enum Version {
-    public static let string = "0.1.0"
-    public static var gitRevision: String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", URL(fileURLWithPath: #filePath).deletingLastPathComponent().path, "rev-parse", "HEAD"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return "unknown" }
-        process.waitUntilExit()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return process.terminationStatus == 0 && !text.isEmpty ? text : "unknown"
-    }
-}
-
-/// A JSON value with deterministic output (sorted keys, shortest round-trip numbers).
-public indirect enum JSONValue: Sendable, Equatable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
-
-    public var data: Data { Data((render(indent: 0) + "\n").utf8) }
-    /// On one line (for history files).
-    public var compactData: Data { Data(render(indent: 0).replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "  ", with: "").utf8) }
-
-    func render(indent: Int) -> String {
-        let pad = String(repeating: "  ", count: indent + 1), close = String(repeating: "  ", count: indent)
-        switch self {
-        case .null: return "null"
-        case let .bool(b): return b ? "true" : "false"
-        case let .number(x):
-            guard x.isFinite else { return "null" }
-            return x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)"
-        case let .string(s):
-            var out = "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\t": out += "\\t"
-                default: out += u.value < 0x20 ? String(format: "\\u%04x", u.value) : String(u)
-                }
-            }
-            return out + "\""
-        case let .array(items):
-            if items.isEmpty { return "[]" }
-            return "[\n" + items.map { pad + $0.render(indent: indent + 1) }.joined(separator: ",\n") + "\n\(close)]"
-        case let .object(map):
-            if map.isEmpty { return "{}" }
-            return "{\n" + map.keys.sorted().map { pad + JSONValue.string($0).render(indent: 0) + ": " + map[$0]!.render(indent: indent + 1) }.joined(separator: ",\n") + "\n\(close)}"
-        }
     }
 }

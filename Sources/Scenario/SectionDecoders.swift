@@ -1,0 +1,152 @@
+import Cells
+import Fields
+import Foundation
+import SimCore
+import Simulation
+import StrictYAML
+
+/// The decoders of the scenario's repeated sections: one factor of `factors:`, one kind of `cells:`.
+extension ScenarioDecoder {
+    static func decodeFactor(_ e: YEntry, _ r: Reader, _ sources: inout [String: String]) -> FactorSpec {
+        let key = "factors.\(e.key)"
+        var spec = FactorSpec(name: e.key, diffusion: 0, decay: 0)
+        guard let m = r.map(e.value, key, allowed: ["diffusion", "wound_bed_diffusion", "decay", "molar_mass", "initial", "boundary", "source"],
+                            required: ["diffusion", "decay"]) else { return spec }
+        spec.molarMass = r.quantity(m["molar_mass"], "\(key).molar_mass", .molarMass, positive: true)
+        spec.diffusion = r.quantity(m["diffusion"], "\(key).diffusion", .diffusivity) ?? 0
+        if let d = r.quantity(m["wound_bed_diffusion"], "\(key).wound_bed_diffusion", .diffusivity) {
+            spec.regionDiffusion[Tissue.woundBed] = d
+        }
+        spec.decay = r.quantity(m["decay"], "\(key).decay", .rate) ?? 0
+        spec.initial = r.quantity(m["initial"], "\(key).initial", .concentration, molarMass: spec.molarMass) ?? 0
+        if let src = r.source(m["source"], "\(key).source") { sources[key] = src }
+        if let b = m["boundary"] {
+            let options = ["no-flux", "periodic"]
+            func condition(_ n: YNode?, _ k: String) -> BoundaryCondition? {
+                guard let n else { return nil }
+                if case .map = n.value {
+                    guard let f = r.map(n, k, allowed: ["fixed"], required: ["fixed"]),
+                          let v = r.quantity(f["fixed"], "\(k).fixed", .concentration, molarMass: spec.molarMass) else { return nil }
+                    return .fixed(v)
+                }
+                switch r.choice(n, k, options) { case "periodic": return .periodic; case "no-flux": return .noFlux; default: return nil }
+            }
+            if case .map = b.value, b["fixed"] == nil {
+                let faces = Face.allCases.map(\.description)
+                if let fm = r.map(b, "\(key).boundary", allowed: faces) {
+                    for face in Face.allCases { if let c = condition(fm[face.description], "\(key).boundary.\(face)") { spec.boundaries[face.rawValue] = c } }
+                }
+            } else if let c = condition(b, "\(key).boundary") {
+                spec.boundaries = FactorSpec.uniform(c)
+            }
+        }
+        return spec
+    }
+
+    static func decodeCell(_ kind: CellKind, _ node: YNode, _ r: Reader, _ factorIndex: (YNode?, String) -> Int?,
+                           _ sources: inout [String: String], spacing: Double) -> CellSetup? {
+        let key = "cells.\(kind)"
+        guard let m = r.map(node, key, allowed: ["density", "migration", "proliferation", "apoptosis", "responses", "chemotaxis",
+                                                  "secretion", "uptake", "collagen", "differentiation", "vessel_trail", "source"],
+                            required: ["density"]) else { return nil }
+        var p = KindParameters(kind: kind)
+        let density = r.number(m["density"], "\(key).density", min: 0, max: 1)
+        if let d = m["density"], density == nil, case let .scalar(text, _) = d.value, let v = Double(text), v > 1 {
+            _ = v  // already reported as "at most 1"
+        }
+        if let mig = r.map(m["migration"], "\(key).migration", allowed: ["speed", "persistence", "hop_rate", "lag", "lag_source", "threshold", "activated_by",
+                                                                          "requires_activation", "reverts"]) {
+            if let q = r.quantity(mig["hop_rate"], "\(key).migration.hop_rate", .rate) { p.motility.basal = q }
+            if let speed = r.quantity(mig["speed"], "\(key).migration.speed", .speed) {
+                // A persistent walker has D = S^2 P / 2 in 2-D; a lattice walk hopping at rate q
+                // has D = q h^2 / 4, so q = 2 S^2 P / h^2 (PARAMETERS.md, "Cells").
+                if mig["persistence"] == nil {
+                    r.fail(m["migration"], "\(key).migration.persistence", "is missing", hint: "a speed needs its persistence time, e.g. \"1 h\", to give a hop rate")
+                } else if let persistence = r.quantity(mig["persistence"], "\(key).migration.persistence", .time, positive: true) {
+                    p.motility.basal = 2 * speed * speed * persistence / (spacing * spacing)
+                }
+            } else if mig["speed"] == nil && mig["persistence"] != nil {
+                r.fail(m["migration"], "\(key).migration.speed", "is missing", hint: "persistence needs a speed, e.g. \"60 um/h\"")
+            }
+            var rule = ActivationRule(factors: [], threshold: 0, lag: 0)
+            var hasRule = false
+            if let lag = r.quantity(mig["lag"], "\(key).migration.lag", .time) { rule.lag = lag; hasRule = true }
+            if let t = r.quantity(mig["threshold"], "\(key).migration.threshold", .concentration) { rule.threshold = t; hasRule = true }
+            if let src = r.source(mig["lag_source"], "\(key).migration.lag_source") { rule.source = src; sources["\(key).migration.lag"] = src }
+            if let list = r.list(mig["activated_by"], "\(key).migration.activated_by") {
+                rule.factors = list.enumerated().compactMap { factorIndex($1, "\(key).migration.activated_by[\($0)]") }
+                hasRule = true
+            }
+            if hasRule {
+                if rule.factors.isEmpty { r.fail(m["migration"], "\(key).migration.activated_by", "is missing", hint: "name the factors whose exposure counts toward the lag") }
+                p.activation = rule
+            }
+            p.activationRequired = r.bool(mig["requires_activation"], "\(key).migration.requires_activation") ?? hasRule
+            p.revertsWhenUnstimulated = r.bool(mig["reverts"], "\(key).migration.reverts") ?? false
+        }
+        if let pr = r.map(m["proliferation"], "\(key).proliferation", allowed: ["doubling", "rate"]) {
+            if let d = r.quantity(pr["doubling"], "\(key).proliferation.doubling", .time, positive: true) { p.proliferation.basal = log(2) / d }
+            if let rate = r.quantity(pr["rate"], "\(key).proliferation.rate", .rate) { p.proliferation.basal = rate }
+        }
+        if let ap = r.map(m["apoptosis"], "\(key).apoptosis", allowed: ["rate"]) {
+            p.apoptosis.basal = r.quantity(ap["rate"], "\(key).apoptosis.rate", .rate) ?? 0
+        }
+        if let col = r.map(m["collagen"], "\(key).collagen", allowed: ["rate"]) {
+            p.collagenDeposition.basal = r.quantity(col["rate"], "\(key).collagen.rate", .rate) ?? 0
+        }
+        if let dif = r.map(m["differentiation"], "\(key).differentiation", allowed: ["residence"]) {
+            p.differentiationResidence = r.quantity(dif["residence"], "\(key).differentiation.residence", .time)
+        }
+        p.leavesVesselTrail = r.bool(m["vessel_trail"], "\(key).vessel_trail") ?? false
+        if let list = r.list(m["responses"], "\(key).responses") {
+            for (i, n) in list.enumerated() {
+                let k = "\(key).responses[\(i)]"
+                guard let e = r.map(n, k, allowed: ["behaviour", "factor", "ec50", "hill", "max_fold", "source"], required: ["behaviour", "factor", "ec50", "max_fold"]) else { continue }
+                let behaviour = r.choice(e["behaviour"], "\(k).behaviour", behaviours)
+                let f = factorIndex(e["factor"], "\(k).factor")
+                let ec50 = r.quantity(e["ec50"], "\(k).ec50", .concentration, positive: true)
+                let hill = r.number(e["hill"], "\(k).hill", positive: true) ?? 1
+                let fold = r.number(e["max_fold"], "\(k).max_fold", min: 0)
+                let src = r.source(e["source"], "\(k).source") ?? ""
+                guard let behaviour, let f, let ec50, let fold else { continue }
+                let resp = Response(factor: f, ec50: ec50, hill: hill, maxFold: fold, source: src)
+                if !src.isEmpty { sources[k] = src }
+                switch behaviour {
+                case "migration": p.motility.responses.append(resp)
+                case "proliferation": p.proliferation.responses.append(resp)
+                case "apoptosis": p.apoptosis.responses.append(resp)
+                default: p.collagenDeposition.responses.append(resp)
+                }
+            }
+        }
+        if let list = r.list(m["chemotaxis"], "\(key).chemotaxis") {
+            for (i, n) in list.enumerated() {
+                let k = "\(key).chemotaxis[\(i)]"
+                guard let e = r.map(n, k, allowed: ["factor", "sensitivity"], required: ["factor", "sensitivity"]) else { continue }
+                if let f = factorIndex(e["factor"], "\(k).factor"), let chi = r.quantity(e["sensitivity"], "\(k).sensitivity", .sensitivity) {
+                    p.chemotaxis.append((f, chi))
+                }
+            }
+        }
+        if let list = r.list(m["secretion"], "\(key).secretion") {
+            for (i, n) in list.enumerated() {
+                let k = "\(key).secretion[\(i)]"
+                guard let e = r.map(n, k, allowed: ["factor", "rate", "only_when_migratory"], required: ["factor", "rate"]) else { continue }
+                if let f = factorIndex(e["factor"], "\(k).factor"), let rate = r.quantity(e["rate"], "\(k).rate", .concentrationRate) {
+                    p.secretion.append((f, ModulatedRate(basal: rate)))
+                }
+                if let only = r.bool(e["only_when_migratory"], "\(k).only_when_migratory") { p.secretesOnlyWhenMigratory = only }
+            }
+        }
+        if let list = r.list(m["uptake"], "\(key).uptake") {
+            for (i, n) in list.enumerated() {
+                let k = "\(key).uptake[\(i)]"
+                guard let e = r.map(n, k, allowed: ["factor", "rate"], required: ["factor", "rate"]) else { continue }
+                if let f = factorIndex(e["factor"], "\(k).factor"), let rate = r.quantity(e["rate"], "\(k).rate", .rate) { p.uptake.append((f, rate)) }
+            }
+        }
+        if let src = r.source(m["source"], "\(key).source") { sources[key] = src }
+        guard let density else { return nil }
+        return CellSetup(parameters: p, density: density)
+    }
+}

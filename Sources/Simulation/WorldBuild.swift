@@ -1,0 +1,154 @@
+import Cells
+import Fields
+import Foundation
+import SimCore
+
+/// Everything a new `World` is built from: the lattice, the wound's geometry and regions, the
+/// solver, the vessels, the collagen of intact dermis and the initial cells, with every value of
+/// the configuration checked (a bad one names its scenario key).
+struct WorldLayout {
+    var lattice: Lattice
+    var fields: FieldSet
+    var solver: DiffusionSolver
+    var stepper: CellStepper
+    var cells: CellPopulation
+    var regions: RegionMap
+    var collagen: [Float]
+    var vessel: UnsafeMutableBufferPointer<UInt8>
+    var edgeDistance: [Float]
+    var woundSites: [Int32], surfaceSites: [Int32], bedSites: [Int32]
+
+    init(_ config: ModelConfig) throws(ModelError) {
+        guard config.layers.count >= 1, Set(config.layers).count == config.layers.count else {
+            throw .invalid(key: "lattice.layers", message: "give each of dermis and epidermis at most once, bottom first")
+        }
+        let lattice: Lattice
+        do { lattice = try Lattice(nx: config.nx, ny: config.ny, nz: config.layers.count, spacing: config.spacing) }
+        catch { throw .invalid(key: "lattice", message: error.description) }
+        self.lattice = lattice
+        guard config.dt.isFinite, config.dt > 0 else { throw .invalid(key: "time.dt", message: "\(config.dt) min must be > 0") }
+        guard config.duration.isFinite, config.duration > 0 else { throw .invalid(key: "time.duration", message: "\(config.duration) min must be > 0") }
+        guard config.outputEvery.isFinite, config.outputEvery >= config.dt else {
+            throw .invalid(key: "time.output_every", message: "\(config.outputEvery) min must be at least dt = \(config.dt) min")
+        }
+        guard config.secretome.concentrations.count == config.factors.count, config.injuryRelease.count == config.factors.count else {
+            throw .invalid(key: "secretome", message: "needs one concentration per factor (\(config.factors.count))")
+        }
+        guard config.secretome.dose.isFinite, config.secretome.dose >= 0 else {
+            throw .invalid(key: "secretome.dose", message: "\(config.secretome.dose) must be >= 0")
+        }
+        for (f, c) in config.secretome.concentrations.enumerated() where !(c.isFinite && c >= 0) {
+            throw .invalid(key: "secretome.concentrations.\(config.factors[f].name)", message: "\(c) ng/mL must be >= 0")
+        }
+
+        // Wound geometry in the plane.
+        let nx = lattice.nx, ny = lattice.ny, h = lattice.spacing
+        let cx = config.woundCentre.x * Double(nx) * h, cy = config.woundCentre.y * Double(ny) * h
+        var inWound = [Bool](repeating: false, count: nx * ny)
+        var edge = [Float](repeating: 0, count: nx * ny)
+        for j in 0..<ny {
+            for i in 0..<nx {
+                let x = lattice.centre(i), y = lattice.centre(j)
+                let (inside, distance): (Bool, Double)
+                switch config.wound {
+                case let .circle(d):
+                    let r = ((x - cx) * (x - cx) + (y - cy) * (y - cy)).squareRoot()
+                    (inside, distance) = (r <= d / 2, abs(r - d / 2))
+                case let .scratch(w):
+                    (inside, distance) = (abs(x - cx) <= w / 2, abs(abs(x - cx) - w / 2))
+                case let .rectangle(w, hh):
+                    let dx = abs(x - cx) - w / 2, dy = abs(y - cy) - hh / 2
+                    let isIn = dx <= 0 && dy <= 0
+                    let outside = (max(dx, 0) * max(dx, 0) + max(dy, 0) * max(dy, 0)).squareRoot()
+                    (inside, distance) = (isIn, isIn ? -max(dx, dy) : outside)
+                }
+                inWound[j * nx + i] = inside
+                edge[j * nx + i] = Float(distance)
+            }
+        }
+        let woundCount = inWound.filter { $0 }.count
+        let (ex, ey) = (Double(nx) * h, Double(ny) * h)
+        switch config.wound {
+        case let .circle(d):
+            if d <= 0 || cx - d / 2 < 0 || cy - d / 2 < 0 || cx + d / 2 > ex || cy + d / 2 > ey {
+                throw .invalid(key: "wound.diameter", message: "a \(d) um wound at (\(cx), \(cy)) um does not fit the \(ex) x \(ey) um lattice")
+            }
+        case let .scratch(w):
+            if w <= 0 || cx - w / 2 < 0 || cx + w / 2 > ex { throw .invalid(key: "wound.width", message: "a \(w) um scratch does not fit the \(ex) um lattice") }
+        case let .rectangle(w, hh):
+            if w <= 0 || hh <= 0 || cx - w / 2 < 0 || cx + w / 2 > ex || cy - hh / 2 < 0 || cy + hh / 2 > ey {
+                throw .invalid(key: "wound.size", message: "a \(w) x \(hh) um wound does not fit the \(ex) x \(ey) um lattice")
+            }
+        }
+        guard woundCount > 0 else { throw .invalid(key: "wound", message: "the wound covers no site; make it larger than the spacing \(h) um") }
+        edgeDistance = edge
+
+        // Regions, wound site lists.
+        var regionMap = RegionMap(lattice: lattice)
+        var wound: [Int32] = [], surface: [Int32] = [], bed: [Int32] = []
+        for (k, layer) in config.layers.enumerated() {
+            for p in 0..<(nx * ny) {
+                let s = k * nx * ny + p
+                switch layer {
+                case .dermis: regionMap.ids[s] = inWound[p] ? Tissue.woundBed : Tissue.dermis
+                case .epidermis: regionMap.ids[s] = inWound[p] ? Tissue.woundSurface : Tissue.epidermis
+                }
+                if inWound[p] {
+                    wound.append(Int32(s))
+                    if layer == .epidermis { surface.append(Int32(s)) } else { bed.append(Int32(s)) }
+                }
+            }
+        }
+        regions = regionMap
+        woundSites = wound; surfaceSites = surface; bedSites = bed
+
+        do {
+            fields = try FieldSet(lattice: lattice, factors: config.factors)
+            solver = try DiffusionSolver(lattice: lattice, factors: config.factors, regions: regionMap, dt: config.dt)
+        } catch { throw .invalid(key: "factors", message: error.description) }
+
+        // Vessels: lines in intact dermis.
+        vessel = .allocate(capacity: lattice.count)
+        vessel.initialize(repeating: 0)
+        let every = max(1, Int((config.vesselSpacing / h).rounded()))
+        if let k = config.layers.firstIndex(of: .dermis), config.vesselSpacing > 0 {
+            for j in 0..<ny { for i in 0..<nx where !inWound[j * nx + i] && (i % every == every / 2 || j % every == every / 2) {
+                vessel[k * nx * ny + j * nx + i] = 1
+            } }
+        }
+        collagen = [Float](repeating: 0, count: lattice.count)
+        if let k = config.layers.firstIndex(of: .dermis) {
+            for p in 0..<(nx * ny) where !inWound[p] { collagen[k * nx * ny + p] = 1 }
+        }
+
+        // Cells.
+        do {
+            stepper = try CellStepper(lattice: lattice, parameters: config.cells.map(\.parameters), dt: config.dt, seed: config.seed,
+                                      factorCount: config.factors.count)
+        } catch { throw .invalid(key: "cells", message: error.description) }
+        stepper.setRegions(regionMap.ids)
+        stepper.vessel = vessel.baseAddress
+        var population = CellPopulation(lattice: lattice)
+        for setup in config.cells {
+            let kind = setup.parameters.kind
+            let key = "cells.\(kind).density"
+            guard setup.density.isFinite, setup.density >= 0, setup.density <= 1 else {
+                throw .invalid(key: key, message: "\(setup.density) per site must be between 0 and 1 (one cell per site at most)")
+            }
+            if setup.density == 0 { continue }
+            guard let k = config.layers.firstIndex(of: ModelConfig.homeLayer(of: kind)) else {
+                throw .invalid(key: key, message: "\(kind)s live in the \(ModelConfig.homeLayer(of: kind).rawValue), which lattice.layers does not have")
+            }
+            for p in 0..<(nx * ny) where !inWound[p] {
+                let s = k * nx * ny + p
+                if population.cellAt[s] >= 0 { continue }
+                if kind == .endothelial {
+                    if vessel[s] == 0 { continue }
+                } else if kind == .fibroblast, vessel[s] != 0 { continue }
+                var rng = RandomStream(seed: config.seed, step: 0, id: s, purpose: .initialPlacement(kind: kind.rawValue))
+                if setup.density >= 1 || rng.uniform() < setup.density { population.add(kind, at: s) }
+            }
+        }
+        cells = population
+    }
+}

@@ -1,0 +1,115 @@
+import Cells
+import Fields
+import Foundation
+import SimCore
+
+/// What is measured on the world: closure, migration onset, the timeseries row, and the health
+/// check of the numerical guard.
+extension World {
+    /// The first broken value or invariant, if any: a non-finite or negative factor value (with
+    /// the factor and site), a cell off the lattice, two cells claiming a site, a site index that
+    /// points at the wrong cell, or collagen outside [0, 1]. Cost: one pass over the fields and cells.
+    public func healthProblem() -> String? {
+        let n = lattice.count
+        for f in 0..<fields.names.count {
+            let b = fields.buffer(f)
+            var bad = -1
+            for i in 0..<n where !(b[i] >= 0 && b[i] < .infinity) { bad = i; break }
+            if bad >= 0 {
+                let k = bad / (lattice.nx * lattice.ny), j = (bad / lattice.nx) % lattice.ny, i = bad % lattice.nx
+                return "factor \(fields.names[f]) is \(b[bad]) ng/mL at site \(bad) (x \(i), y \(j), layer \(k))"
+            }
+        }
+        for c in 0..<cells.count {
+            let s = Int(cells.site[c])
+            guard s >= 0, s < n else { return "cell \(c) (\(CellKind(rawValue: cells.kind[c]).map { "\($0)" } ?? "unknown kind")) is at site \(s), off the lattice" }
+            guard cells.cellAt[s] == Int32(c) else {
+                return "cell \(c) (\(CellKind(rawValue: cells.kind[c]).map { "\($0)" } ?? "unknown kind")) at site \(s), but the site records cell \(cells.cellAt[s])"
+            }
+        }
+        if let bad = collagen.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) { return "collagen is \(collagen[bad]) at site \(bad)" }
+        return nil
+    }
+
+    /// Wound-surface sites not yet covered by a keratinocyte.
+    public var uncoveredSurface: Int {
+        var open = 0
+        for s in surfaceSites where cells.cellAt[Int(s)] < 0 { open += 1 }
+        return open
+    }
+
+    /// Re-epithelialised fraction of the wound surface [%].
+    public var closurePercent: Double {
+        initialSurface == 0 ? 100 : 100 * (1 - Double(uncoveredSurface) / Double(initialSurface))
+    }
+
+    /// First time the closure reached 95 % [min], nil while it has not (censored).
+    public var closureTimeMinutes: Double? { closureTime }
+    /// First time 10 % of a kind's cells within 500 um of the wound edge were migratory [min].
+    public var migrationOnsetMinutes: [CellKind: Double] { onset }
+
+    func observeEvents() {
+        if closureTime == nil, closurePercent >= 95 { closureTime = time }
+        guard onset.count < 3 else { return }
+        var near = SIMD4<Int>.zero, migrating = SIMD4<Int>.zero
+        let plane = lattice.nx * lattice.ny
+        for c in 0..<cells.count {
+            let s = Int(cells.site[c])
+            if edgeDistance[s % plane] > 500 { continue }
+            let k = Int(cells.kind[c])
+            near[k] += 1
+            if cells.flags[c] & CellFlags.migratory.rawValue != 0 { migrating[k] += 1 }
+        }
+        for kind in CellKind.allCases where onset[kind] == nil {
+            let k = Int(kind.rawValue)
+            if near[k] > 0, Double(migrating[k]) >= 0.1 * Double(near[k]) { onset[kind] = time }
+        }
+    }
+
+    /// The metrics of DESIGN.md's timeseries, at the current time.
+    public func observation() -> Observation {
+        var counts = [0, 0, 0], inWound = [0, 0, 0], myo = 0
+        for c in 0..<cells.count {
+            let k = Int(cells.kind[c])
+            counts[k] += 1
+            if cells.flags[c] & CellFlags.myofibroblast.rawValue != 0 { myo += 1 }
+            let r = regions.ids[Int(cells.site[c])]
+            if r == Tissue.woundBed || r == Tissue.woundSurface { inWound[k] += 1 }
+        }
+        var collagenSum = 0.0, vessels = 0
+        for s in bedSites { collagenSum += Double(collagen[Int(s)]); vessels += Int(vessel[Int(s)]) }
+        let bed = max(1, bedSites.count)
+        var means: [Double] = []
+        for f in 0..<fields.factorCount {
+            let b = fields.buffer(f)
+            var sum = 0.0
+            for s in woundSites { sum += b[Int(s)] }
+            means.append(sum / Double(max(1, woundSites.count)))
+        }
+        let h = lattice.spacing
+        return Observation(
+            timeHours: time / 60,
+            woundAreaMM2: Double(uncoveredSurface) * h * h / 1e6,
+            closurePercent: closurePercent,
+            keratinocytes: counts[0], fibroblasts: counts[1] - myo, myofibroblasts: myo, endothelial: counts[2],
+            keratinocytesInWound: inWound[0], fibroblastsInWound: inWound[1], endothelialInWound: inWound[2],
+            collagenInWound: collagenSum / Double(bed), vesselDensity: Double(vessels) / Double(bed),
+            factorMeans: means)
+    }
+}
+
+/// One row of the timeseries.
+public struct Observation: Sendable, Equatable {
+    public var timeHours: Double
+    /// Open (not re-epithelialised) wound area [mm^2].
+    public var woundAreaMM2: Double
+    public var closurePercent: Double
+    public var keratinocytes: Int, fibroblasts: Int, myofibroblasts: Int, endothelial: Int
+    public var keratinocytesInWound: Int, fibroblastsInWound: Int, endothelialInWound: Int
+    /// Mean collagen over the wound bed, as a fraction of intact dermis.
+    public var collagenInWound: Double
+    /// Fraction of wound-bed sites that are vessel.
+    public var vesselDensity: Double
+    /// Mean concentration of each factor over the wound sites [ng/mL].
+    public var factorMeans: [Double]
+}

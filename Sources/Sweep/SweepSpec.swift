@@ -1,0 +1,96 @@
+import Foundation
+import SimCore
+import StrictYAML
+
+/// A parsed, validated sweep file (DESIGN.md "Sweeps"): a base scenario, the parameters to vary,
+/// a design, the replicate seeds and the metrics to collect. Strict like scenarios: every problem
+/// is reported with its file, line and key.
+public struct SweepSpec: Sendable {
+    public enum Design: String, Sendable, CaseIterable {
+        case grid
+        case latinHypercube = "latin-hypercube"
+        case sobol
+        case morris
+    }
+
+    public enum Scale: String, Sendable { case linear, log }
+
+    /// The values a parameter takes.
+    public enum Domain: Sendable, Equatable {
+        /// Explicit values (any YAML scalars: numbers, names, values with units).
+        case list([String])
+        /// From `min` to `max` in `unit` (as written; "" for a plain number); a grid takes
+        /// `steps` values, the sampling designs draw uniformly on the scale.
+        case range(min: Double, max: Double, unit: String, scale: Scale, steps: Int?)
+        /// A normal distribution in `unit` (sampling designs only; quantiles clamped to
+        /// 0.05 %...99.95 %, i.e. within 3.3 standard deviations).
+        case normal(mean: Double, sd: Double, unit: String)
+    }
+
+    public struct Parameter: Sendable {
+        /// Dotted scenario key (`secretome.dose`).
+        public var key: String
+        public var domain: Domain
+        /// Where the parameter is written in the sweep file.
+        public var location: SourceLocation
+        /// The unit the values are written in ("" for plain numbers and lists).
+        public var unit: String {
+            switch domain {
+            case .list: return ""
+            case let .range(_, _, unit, _, _), let .normal(_, _, unit): return unit
+            }
+        }
+    }
+
+    public var name: String
+    public var description: String
+    /// The sweep file's path (for messages).
+    public var file: String
+    /// The base scenario: a bundled name or a path (relative paths are relative to the sweep file).
+    public var base: String
+    public var baseLocation: SourceLocation
+    /// Values applied to every run (dotted key -> YAML node located in the sweep file).
+    public var sets: [(key: String, node: YNode)]
+    public var parameters: [Parameter]
+    public var design: Design
+    /// Latin hypercube: points; Sobol: base samples N (N (k + 2) points); Morris: trajectories.
+    public var samples: Int
+    /// Morris: grid levels p (even).
+    public var levels: Int
+    /// Seeds the random designs (latin hypercube, Morris); the quasi-random Sobol design has none.
+    public var designSeed: UInt64
+    /// Replicates: the same seeds at every design point (common random numbers).
+    public var seeds: [UInt64]
+    public var metrics: [String]
+    /// An untreated (or reference) arm run at the same seeds: dotted key -> value, applied over
+    /// the base and `set:` (e.g. `secretome.profile: control`); empty when there is none.
+    public var control: [(key: String, node: YNode)]
+}
+
+/// The metrics a sweep can collect from each run folder.
+public enum SweepMetrics {
+    /// Fixed names; `closure_pct_dayN` (N a whole number of days) is also accepted.
+    public static let fixed = [
+        "closure_time_h", "closure_pct_final", "collagen_in_wound_final", "vessel_density_in_wound_final",
+        "keratinocytes_in_wound_final", "fibroblasts_in_wound_final", "endothelial_in_wound_final",
+        "migration_onset_h.keratinocyte", "migration_onset_h.fibroblast", "migration_onset_h.endothelial",
+    ]
+    public static let defaults = ["closure_time_h", "closure_pct_final"]
+
+    /// The day of a `closure_pct_dayN` metric.
+    public static func day(of metric: String) -> Int? {
+        guard metric.hasPrefix("closure_pct_day"), let d = Int(metric.dropFirst("closure_pct_day".count)), d >= 0 else { return nil }
+        return d
+    }
+
+    public static func isKnown(_ metric: String) -> Bool { fixed.contains(metric) || day(of: metric) != nil }
+
+    /// Unit of a metric, for tables and charts.
+    public static func unit(_ metric: String) -> String {
+        if metric.hasSuffix("_h") || metric.hasPrefix("migration_onset_h") { return "h" }
+        if metric.hasPrefix("closure_pct") { return "%" }
+        if metric.hasPrefix("collagen") { return "fraction of intact dermis" }
+        if metric.hasPrefix("vessel_density") { return "fraction of sites" }
+        return "cells"
+    }
+}

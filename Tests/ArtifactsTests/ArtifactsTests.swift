@@ -1,0 +1,87 @@
+import Artifacts
+import Foundation
+import XCTest
+
+/// The model-free encoders: SHA-256 against the NIST test vectors (FIPS 180-2 appendix B and the
+/// padding boundaries), `.npy` headers as NumPy reads them, deterministic JSON, atomic writes.
+final class ArtifactsTests: XCTestCase {
+    func testSHA256NISTVectors() {
+        let vectors: [(String, String)] = [
+            ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+            ("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+             "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"),
+        ]
+        for (message, digest) in vectors {
+            XCTAssertEqual(SHA256.hex(Data(message.utf8)), digest, "\"\(message)\"")
+        }
+        XCTAssertEqual(SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000)),
+                       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0", "one million 'a'")
+    }
+
+    /// Lengths around the 56- and 64-byte block boundaries, where padding takes one or two blocks.
+    func testSHA256PaddingBoundaries() {
+        let expected: [Int: String] = [
+            55: "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318",
+            56: "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a",
+            63: "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34",
+            64: "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb",
+            65: "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0",
+            119: "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb",
+            120: "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c",
+        ]
+        for (n, digest) in expected {
+            let bytes = [UInt8](repeating: 0x61, count: n)
+            XCTAssertEqual(SHA256.hex(bytes), digest, "\(n) bytes")
+            XCTAssertEqual(SHA256.digest(bytes).map { String(format: "%02x", $0) }.joined(), digest, "\(n) bytes as raw digest")
+        }
+    }
+
+    /// NumPy format 1.0: magic, version, a header padded so the data starts at a multiple of 64,
+    /// then little-endian float32 values in C order.
+    func testNpyLayout() {
+        let values: [Double] = [0, 1.5, -2, 3.25, 1e-3, 7]
+        let data = values.withUnsafeBufferPointer { Formats.npy($0, shape: [1, 2, 3]) }
+        let bytes = [UInt8](data)
+        XCTAssertEqual(Array(bytes[0..<8]), [0x93] + Array("NUMPY".utf8) + [1, 0])
+        let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+        XCTAssertEqual((10 + headerLength) % 64, 0)
+        let header = String(decoding: bytes[10..<(10 + headerLength)], as: UTF8.self)
+        XCTAssertTrue(header.hasPrefix("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 3), }"))
+        XCTAssertTrue(header.hasSuffix("\n"))
+        XCTAssertEqual(bytes.count, 10 + headerLength + 4 * values.count)
+        for (i, v) in values.enumerated() {
+            let o = 10 + headerLength + 4 * i
+            let bits = UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
+            XCTAssertEqual(Float(bitPattern: bits), Float(v))
+        }
+        let vector = [2.0].withUnsafeBufferPointer { Formats.npy($0, shape: [1]) }
+        XCTAssertTrue(String(decoding: vector.prefix(80), as: UTF8.self).contains("'shape': (1,)"))
+    }
+
+    func testJSONIsDeterministic() {
+        let value = JSONValue.object(["b": .array([.number(1), .number(0.5), .null, .bool(true)]), "a": .string("q\"\n\u{1}")])
+        let text = String(decoding: value.data, as: UTF8.self)
+        XCTAssertEqual(text, "{\n  \"a\": \"q\\\"\\n\\u0001\",\n  \"b\": [\n    1,\n    0.5,\n    null,\n    true\n  ]\n}\n")
+        XCTAssertEqual(String(decoding: JSONValue.number(.nan).data, as: UTF8.self), "null\n")
+        let parsed = try? JSONSerialization.jsonObject(with: value.data) as? [String: Any]
+        XCTAssertEqual(parsed?["a"] as? String, "q\"\n\u{1}")
+    }
+
+    func testAtomicWriteLeavesNoTemporary() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("woundsim-atomic-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let target = folder.appendingPathComponent("deep/file.txt")
+        try AtomicFile.write(Data("one".utf8), to: target)
+        try AtomicFile.write(Data("two".utf8), to: target)
+        XCTAssertEqual(try String(contentsOf: target, encoding: .utf8), "two")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: target.deletingLastPathComponent().path), ["file.txt"])
+        XCTAssertThrowsError(try AtomicFile.write(Data(), to: target.appendingPathComponent("under-a-file")))
+    }
+
+    func testHTMLEscape() {
+        XCTAssertEqual(htmlEscape("<a href=\"x\">&'</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;")
+    }
+}
