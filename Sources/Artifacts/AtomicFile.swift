@@ -2,12 +2,16 @@ import Foundation
 
 public enum OutputError: Error, CustomStringConvertible, Sendable {
     case exists(String)
+    /// `--force` on a non-empty folder that woundsim did not write (path, number of entries).
+    case notARunFolder(String, Int)
     case notWritable(String, String)
     /// The numerical guard stopped the run (step, factor or kind, site).
     case stopped(String)
     public var description: String {
         switch self {
         case let .exists(p): return "the run folder \(p) exists; give another --out or add --force to overwrite it"
+        case let .notARunFolder(p, n):
+            return "\(p) holds \(n) file\(n == 1 ? "" : "s") or folder\(n == 1 ? "" : "s") that woundsim did not write; --force replaces only an empty folder or a run folder. Nothing was touched: give another --out"
         case let .notWritable(p, why): return "could not write \(p): \(why)"
         case let .stopped(why): return "stopped by the numerical guard at \(why); the outputs written so far are valid"
         }

@@ -9,7 +9,15 @@ public final class RunFolder {
     /// Relative path -> SHA-256 of what was written.
     public private(set) var checksums: [String: String] = [:]
 
-    /// Creates the folder. An existing folder is an error unless `force` (then it is emptied).
+    /// The file a run writes first into its folder: it marks the folder as woundsim's, so that
+    /// `--force` may replace it (a killed run's folder has it too). Not an output: not in the
+    /// manifest.
+    public static let marker = ".woundsim-run"
+
+    /// Creates the folder. An existing folder is an error unless `force`; even then only an
+    /// empty folder or one that woundsim wrote (it holds `marker`) is emptied and reused.
+    /// Anything else, such as a folder of the user's notes or `--out .` in a project folder, is
+    /// refused with nothing touched.
     public init(path: String, force: Bool) throws(OutputError) {
         url = URL(fileURLWithPath: path).standardizedFileURL
         let fm = FileManager.default
@@ -17,12 +25,27 @@ public final class RunFolder {
         if fm.fileExists(atPath: url.path, isDirectory: &isDirectory) {
             guard force else { throw .exists(url.path) }
             guard isDirectory.boolValue else { throw .notWritable(url.path, "it is a file, not a folder") }
-            do {
-                for item in try fm.contentsOfDirectory(atPath: url.path) { try fm.removeItem(at: url.appendingPathComponent(item)) }
-            } catch { throw .notWritable(url.path, "\(error.localizedDescription)") }
+            let items: [String]
+            do { items = try fm.contentsOfDirectory(atPath: url.path) }
+            catch { throw .notWritable(url.path, "\(error.localizedDescription)") }
+            if !items.isEmpty {
+                guard items.contains(Self.marker) || Self.hasWoundsimManifest(url) else { throw .notARunFolder(url.path, items.count) }
+                do {
+                    for item in items { try fm.removeItem(at: url.appendingPathComponent(item)) }
+                } catch { throw .notWritable(url.path, "\(error.localizedDescription)") }
+            }
         }
         do { try fm.createDirectory(at: url, withIntermediateDirectories: true) }
         catch { throw .notWritable(url.path, error.localizedDescription) }
+        try AtomicFile.write(Data("woundsim run folder: `woundsim run --force` may replace this folder\n".utf8),
+                             to: url.appendingPathComponent(Self.marker))
+    }
+
+    /// A finished run folder of a woundsim older than the marker: its manifest names the version.
+    static func hasWoundsimManifest(_ url: URL) -> Bool {
+        guard let data = FileManager.default.contents(atPath: url.appendingPathComponent("manifest.json").path),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
+        return object["woundsim_version"] is String
     }
 
     /// Opens an existing run folder to continue it (`woundsim resume`): nothing is removed, and the

@@ -52,8 +52,15 @@ public enum ScenarioLoader {
     public static func decode(_ tree: YNode, setting values: [(key: String, node: YNode)]) throws(InputErrors) -> (scenario: Scenario, tree: YNode) {
         var tree = tree
         var issues: [InputIssue] = []
-        for (key, node) in values where !tree.set(path: key.split(separator: ".").map(String.init), to: node) {
-            issues.append(InputIssue(location: node.location, key: key, message: "runs through a value that is not a mapping", hint: "check the key path"))
+        for (key, node) in values {
+            switch KeyPath.parse(key) {
+            case let .failure(error):
+                issues.append(InputIssue(location: node.location, key: key, message: error.reason, hint: keyPathHint))
+            case let .success(path):
+                if let error = tree.set(path, to: node) {
+                    issues.append(InputIssue(location: node.location, key: key, message: error.reason, hint: keyPathHint))
+                }
+            }
         }
         if !issues.isEmpty { throw InputErrors(issues: issues) }
         return (try ScenarioDecoder.decode(tree), tree)
@@ -125,15 +132,29 @@ public enum ScenarioLoader {
     /// Applies one `KEY=VALUE` (dotted key, YAML value).
     static func apply(_ assignment: String, to tree: inout YNode, issues: inout [InputIssue]) {
         let location = SourceLocation.commandLine("--set \(assignment)")
-        guard let eq = assignment.firstIndex(of: "=") else {
+        // The first `=` outside brackets: a list-entry selector (`responses[factor=EGF]`) has its own.
+        var depth = 0
+        let eqIndex = assignment.indices.first { i in
+            switch assignment[i] {
+            case "[": depth += 1
+            case "]": depth -= 1
+            case "=": return depth == 0
+            default: break
+            }
+            return false
+        }
+        guard let eq = eqIndex else {
             issues.append(InputIssue(location: location, key: "", message: "needs the form KEY=VALUE", hint: "for example --set factors.EGF.decay=\"0.5 /h\""))
             return
         }
         let key = String(assignment[..<eq]).trimmingCharacters(in: .whitespaces)
         let valueText = String(assignment[assignment.index(after: eq)...])
-        let path = key.split(separator: ".").map(String.init)
-        guard !key.isEmpty, !path.contains(where: \.isEmpty) else {
-            issues.append(InputIssue(location: location, key: key, message: "is not a dotted key path", hint: "for example cells.keratinocyte.density"))
+        let path: KeyPath
+        switch KeyPath.parse(key) {
+        case let .success(p): path = p
+        case let .failure(error):
+            issues.append(InputIssue(location: location, key: key, message: key.isEmpty ? "is not a dotted key path" : error.reason,
+                                     hint: keyPathHint))
             return
         }
         var parseIssues: [InputIssue] = []
@@ -146,25 +167,25 @@ public enum ScenarioLoader {
             issues.append(InputIssue(location: location, key: key, message: "the value is not valid YAML", hint: "quote it: --set \(key)='\"...\"'"))
             return
         }
-        if !tree.set(path: path, to: value) {
-            issues.append(InputIssue(location: location, key: key, message: "runs through a value that is not a mapping", hint: "check the key path"))
+        if let error = tree.set(path, to: value) {
+            issues.append(InputIssue(location: location, key: key, message: error.reason, hint: keyPathHint))
         }
     }
+
+    static let keyPathHint = "a dotted key such as cells.keratinocyte.density; list entries as responses[0] or responses[behaviour=migration,factor=EGF]"
 
     /// Where the value at a dotted key path (`cells.keratinocyte.migration.lag`, list indices as
     /// `responses[0]`) came from; the nearest existing ancestor when the key itself is absent.
     public static func locate(_ key: String, in tree: YNode) -> SourceLocation {
+        guard case let .success(path) = KeyPath.parse(key) else { return tree.location }
         var node = tree
-        for part in key.split(separator: ".") {
-            var name = String(part)
-            var index: Int? = nil
-            if let open = name.firstIndex(of: "["), let close = name.firstIndex(of: "]"), open < close {
-                index = Int(name[name.index(after: open)..<close])
-                name = String(name[..<open])
-            }
-            guard let child = node[name] else { break }
+        for c in path.components {
+            guard let child = node[c.key] else { break }
             node = child
-            if let index, case let .list(items) = node.value, index < items.count { node = items[index] }
+            if let selector = c.selector {
+                guard case let .success(k) = node.entryIndex(selector, key: c.key), case let .list(items) = node.value else { break }
+                node = items[k]
+            }
         }
         return node.location
     }

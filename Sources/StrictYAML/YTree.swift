@@ -142,25 +142,6 @@ public struct YNode: Sendable, Equatable {
         }
         return YNode(.map(theirs), location)
     }
-
-    /// Sets the value at a dotted path (`cells.keratinocyte.density`), creating mappings on the
-    /// way. Returns false when the path runs through a value that is not a mapping.
-    public mutating func set(path: [String], to newValue: YNode) -> Bool {
-        guard let first = path.first else { self = newValue; return true }
-        if case .null = value { value = .map([]) }
-        guard case var .map(entries) = value else { return false }
-        if let i = entries.firstIndex(where: { $0.key == first }) {
-            var child = entries[i].value
-            guard child.set(path: Array(path.dropFirst()), to: newValue) else { return false }
-            entries[i].value = child
-        } else {
-            var child = YNode(.null, newValue.location)
-            guard child.set(path: Array(path.dropFirst()), to: newValue) else { return false }
-            entries.append(YEntry(key: first, keyLocation: newValue.location, value: child))
-        }
-        value = .map(entries)
-        return true
-    }
 }
 
 /// One problem with a scenario: where, which key, what is wrong, and how to fix it.

@@ -139,9 +139,10 @@ public enum SweepFile {
     }
 
     static func keyProblem(_ key: String) -> String? {
-        let parts = key.split(separator: ".", omittingEmptySubsequences: false)
-        if key.isEmpty || parts.contains(where: \.isEmpty) { return "is not a dotted scenario key (such as secretome.dose)" }
-        if ["name", "seed", "extends"].contains(String(parts[0])) { return "cannot be swept (the sweep sets the seed and the run's name itself)" }
+        guard case let .success(path) = KeyPath.parse(key) else {
+            return "is not a dotted scenario key (such as secretome.dose, or cells.keratinocyte.responses[factor=EGF,behaviour=migration].ec50)"
+        }
+        if ["name", "seed", "extends"].contains(path.components[0].key) { return "cannot be swept (the sweep sets the seed and the run's name itself)" }
         return nil
     }
 

@@ -92,8 +92,10 @@ struct RunCommand: ParsableCommand {
         let folder: RunFolder
         do { folder = try RunFolder(path: path, force: force) } catch {
             fail("woundsim: \(error)")
-            if case .exists = error { throw ExitCode(2) }
-            throw ExitCode(1)
+            switch error {
+            case .exists, .notARunFolder: throw ExitCode(2)
+            default: throw ExitCode(1)
+            }
         }
         do {
             warn("woundsim: \(scenario.model.name): \(world.lattice), \(world.cells.count) cells, \(Int(scenario.model.duration / 60)) h in steps of \(scenario.model.dt) min, \(threadOptions.resolved) threads")

@@ -70,6 +70,51 @@ final class CLITests: XCTestCase {
         try? FileManager.default.removeItem(at: out)
     }
 
+    /// `--force` replaces only an empty folder or one woundsim wrote (its marker, or a manifest of
+    /// an older woundsim). A folder with a file of the user's, or `--out .`, is refused with exit 2
+    /// and left byte for byte as it was; a killed run's folder (marker only) is replaced.
+    func testForceRefusesAFolderWoundsimDidNotWrite() throws {
+        let fm = FileManager.default
+        let mine = temporaryFolder("force-foreign")
+        try fm.createDirectory(at: mine.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try "my notes\n".write(to: mine.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        try Data([0, 1, 2, 255]).write(to: mine.appendingPathComponent("sub/data.bin"))
+        defer { try? fm.removeItem(at: mine) }
+        func listing(_ url: URL) throws -> [String: Data] {
+            var out: [String: Data] = [:]
+            for case let relative as String in fm.enumerator(atPath: url.path)! {
+                var isDirectory: ObjCBool = false
+                _ = fm.fileExists(atPath: url.appendingPathComponent(relative).path, isDirectory: &isDirectory)
+                out[relative] = isDirectory.boolValue ? Data() : try Data(contentsOf: url.appendingPathComponent(relative))
+            }
+            return out
+        }
+        let before = try listing(mine)
+        let r = try run(["run", "scratch-assay", "--days", "0.05", "--quiet", "--out", mine.path, "--force"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("that woundsim did not write") && r.stderr.contains("Nothing was touched"), r.stderr)
+        XCTAssertEqual(try listing(mine), before, "the foreign folder must be left as it was")
+
+        // A run folder (with its marker) is replaced; so is one a killed run left (marker only).
+        let runFolder = temporaryFolder("force-run")
+        defer { try? fm.removeItem(at: runFolder) }
+        XCTAssertEqual(try run(["run", "scratch-assay", "--days", "0.05", "--quiet", "--out", runFolder.path]).status, 0)
+        XCTAssertTrue(fm.fileExists(atPath: runFolder.appendingPathComponent(".woundsim-run").path))
+        XCTAssertEqual(try run(["run", "scratch-assay", "--days", "0.05", "--quiet", "--out", runFolder.path, "--force"]).status, 0)
+        let killed = temporaryFolder("force-killed")
+        defer { try? fm.removeItem(at: killed) }
+        try fm.createDirectory(at: killed.appendingPathComponent("fields"), withIntermediateDirectories: true)
+        try Data().write(to: killed.appendingPathComponent(".woundsim-run"))
+        try Data("half".utf8).write(to: killed.appendingPathComponent("fields/EGF_t00000min.npy"))
+        XCTAssertEqual(try run(["run", "scratch-assay", "--days", "0.05", "--quiet", "--out", killed.path, "--force"]).status, 0)
+        XCTAssertNotEqual(try Data(contentsOf: killed.appendingPathComponent("fields/EGF_t00000min.npy")), Data("half".utf8))
+        // An empty folder is fine with --force.
+        let empty = temporaryFolder("force-empty")
+        defer { try? fm.removeItem(at: empty) }
+        try fm.createDirectory(at: empty, withIntermediateDirectories: true)
+        XCTAssertEqual(try run(["run", "scratch-assay", "--days", "0.05", "--quiet", "--out", empty.path, "--force"]).status, 0)
+    }
+
     /// Bad input exits 2, names the file, line and key, and leaves no run folder behind.
     func testBadScenarioExitsTwoWithoutAFolder() throws {
         let folder = temporaryFolder("bad")

@@ -124,9 +124,10 @@ final class SweepCLITests: XCTestCase {
         XCTAssertEqual(ids.count, 20)
         for id in ids {
             XCTAssertTrue(FileManager.default.fileExists(atPath: killed.appendingPathComponent("runs/\(id)/manifest.json").path), id)
-            // The run folder holds exactly one run's files (no temporaries, no second copy).
+            // The run folder holds exactly one run's files (no temporaries, no second copy) and
+            // the marker that lets `--force` replace it.
             let files = try FileManager.default.contentsOfDirectory(atPath: killed.appendingPathComponent("runs/\(id)").path).sorted()
-            XCTAssertEqual(files, ["manifest.json", "report.html", "scenario.resolved.yaml", "summary.json", "timeseries.csv"], id)
+            XCTAssertEqual(files, [".woundsim-run", "manifest.json", "report.html", "scenario.resolved.yaml", "summary.json", "timeseries.csv"], id)
         }
         let statuses = try FileManager.default.contentsOfDirectory(atPath: killed.appendingPathComponent("status").path)
         XCTAssertEqual(statuses.filter { $0.hasSuffix(".json") }.count, 20)

@@ -106,4 +106,35 @@ final class ScenarioTests: XCTestCase {
         XCTAssertThrowsError(try ScenarioLoader.load("scratch-assay", sets: ["nonsense"]))
     }
 
+    /// List entries are addressable by `--set` (and so by sweeps and calibration): by position,
+    /// or by the values of their keys, which survives reordering. A selector that matches no entry
+    /// or several, an index past the end, and a malformed path are errors naming the list.
+    func testSetReachesListEntries() throws {
+        let base = try ScenarioLoader.load("excisional-wound-control").scenario
+        let kerat = { (s: Scenario) in s.model.cells.first { $0.parameters.kind == .keratinocyte }!.parameters }
+        XCTAssertEqual(kerat(base).proliferation.responses[0].ec50, 0.5, accuracy: 1e-12)
+        let byIndex = try ScenarioLoader.load("excisional-wound-control", sets: ["cells.keratinocyte.responses[2].ec50=\"2 ng/mL\""]).scenario
+        XCTAssertEqual(kerat(byIndex).proliferation.responses[0].ec50, 2, accuracy: 1e-12, "entry 2 is the EGF proliferation response")
+        XCTAssertEqual(kerat(byIndex).motility.responses[0].ec50, 0.5, accuracy: 1e-12, "entry 0 untouched")
+        let byMatch = try ScenarioLoader.load("excisional-wound-control", sets: [
+            "cells.keratinocyte.responses[behaviour=proliferation,factor=EGF].max_fold=5",
+            "cells.fibroblast.uptake[factor=bFGF].rate=\"0.12 /h\"",
+        ]).scenario
+        XCTAssertEqual(kerat(byMatch).proliferation.responses[0].maxFold, 5)
+        XCTAssertEqual(kerat(byMatch).motility.responses.map(\.maxFold), kerat(base).motility.responses.map(\.maxFold))
+        let fibroblast = byMatch.model.cells.first { $0.parameters.kind == .fibroblast }!.parameters
+        XCTAssertEqual(fibroblast.uptake.first?.rate ?? 0, 0.12 / 60, accuracy: 1e-12)
+        for (set, fragment) in [
+            ("cells.keratinocyte.responses[7].ec50=\"1 ng/mL\"", "has 3 entries, so [7] is past its end"),
+            ("cells.keratinocyte.responses[factor=EGF].ec50=\"1 ng/mL\"", "2 entries of `responses` have factor=EGF"),
+            ("cells.keratinocyte.responses[factor=TNF].ec50=\"1 ng/mL\"", "no entry of `responses` has factor=TNF"),
+            ("cells.keratinocyte.density[0]=1", "not a list"),
+            ("cells.keratinocyte.responses[factor].ec50=1", "write an index such as [0]"),
+            ("cells..density=1", "has an empty part"),
+        ] {
+            XCTAssertThrowsError(try ScenarioLoader.load("excisional-wound-control", sets: [set]), set) { error in
+                XCTAssertTrue("\(error)".contains(fragment), "\(set): \(error)")
+            }
+        }
+    }
 }

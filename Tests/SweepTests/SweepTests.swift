@@ -62,6 +62,25 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(shards.map(\.count), [9, 9, 9, 8])
     }
 
+    /// A sweep varies a list entry (here the EC50 of EGF on keratinocyte proliferation, chosen
+    /// by its keys): each point's resolved scenario carries its value, the other entries keep
+    /// theirs, and a selector that matches nothing is reported at its line.
+    func testSweepOverAListEntry() throws {
+        let key = "cells.keratinocyte.responses[behaviour=proliferation,factor=EGF].ec50"
+        let spec = try parse(header + "parameters:\n  \(key): [\"0.25 ng/mL\", \"4 ng/mL\"]\nseeds: [1]\n")
+        let (plan, scenarios) = try Planner.plan(spec)
+        XCTAssertEqual(plan.points.map(\.values), [["0.25 ng/mL"], ["4 ng/mL"]])
+        let texts = plan.runs.map { scenarios[$0.id]! }
+        XCTAssertEqual(Set(plan.runs.map(\.id)).count, 2)
+        XCTAssertTrue(texts[0].contains("ec50: \"0.25 ng/mL\"") || texts[0].contains("0.25 ng/mL"), texts[0])
+        XCTAssertTrue(texts[1].contains("4 ng/mL"), texts[1])
+        let bad = try parse(header + "parameters:\n  cells.keratinocyte.responses[factor=TNF].ec50: [\"1 ng/mL\", \"2 ng/mL\"]\n")
+        XCTAssertThrowsError(try Planner.plan(bad)) { error in
+            XCTAssertTrue("\(error)".contains("no entry of `responses` has factor=TNF"), "\(error)")
+            XCTAssertTrue("\(error)".contains(":4:"), "reported at the parameter's line: \(error)")
+        }
+    }
+
     func testPlanJSONRoundTrips() throws {
         let spec = try SweepFile.load(Self.repoRoot.appendingPathComponent("Scenarios/sweeps/lags-morris.yaml").path)
         let plan = try Planner.plan(spec).plan
