@@ -14,10 +14,11 @@ public enum ScenarioLoader {
     /// The factors of the bundled base scenario (`excisional-wound-control`: EGF, bFGF, VEGF, HGF
     /// with the cited diffusion, decay and molar mass), for benchmarks and tests that need the
     /// real factor table without a whole scenario. The scenario file is their one source.
-    public static var bundledFactors: [FactorSpec] {
+    /// Decoded once, on first use.
+    public static let bundledFactors: [FactorSpec] = {
         do { return try load("excisional-wound-control").scenario.model.factors }
         catch { preconditionFailure("the bundled base scenario does not load: \(error)") }
-    }
+    }()
 
     /// The description line of a bundled scenario.
     public static func bundledDescription(_ name: String) -> String {
