@@ -9,7 +9,7 @@ RELEASE := -c release
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT_PACKAGES := libgsl-dev libpng-dev pkg-config
 
-.PHONY: all deps build test test-outputs test-tsan test-slurm test-browser fuzz run verify scenarios bench bench-check bench-update clean
+.PHONY: all deps build build-static test test-outputs test-python test-tsan test-slurm test-browser fuzz run verify scenarios bench bench-check bench-update clean
 
 ## run: the main job; RUN_ARGS passes options (e.g. RUN_ARGS="scratch-assay --days 1")
 RUN_ARGS ?=
@@ -30,6 +30,23 @@ deps:
 build: deps
 	$(SWIFT) build $(RELEASE) --product woundsim
 
+## build-static: a woundsim that needs no Swift runtime, GSL or libpng on the machine that runs it
+## (for cluster nodes; `woundsim sweep slurm --binary .build-static/release/woundsim`). The Swift
+## runtime and Foundation are linked statically (--static-swift-stdlib); GSL, libpng and zlib from
+## their static archives (Debian's -dev packages ship them), named by pkg-config files of our own that
+## point to a folder holding only those; glibc stays shared (any Linux of the same or a newer glibc runs it).
+STATIC_LIBS := .build-static/lib
+MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+build-static: deps
+	mkdir -p $(STATIC_LIBS)
+	ln -sf /usr/lib/$(MULTIARCH)/libgsl.a $(STATIC_LIBS)/libgsl.a
+	ln -sf /usr/lib/$(MULTIARCH)/libgslcblas.a $(STATIC_LIBS)/libgslcblas.a
+	printf 'INPUT(/usr/lib/$(MULTIARCH)/libpng16.a /usr/lib/$(MULTIARCH)/libz.a)\n' > $(STATIC_LIBS)/libpng16.a
+	printf 'Name: gsl\nDescription: GSL, static\nVersion: 2\nCflags: %s\nLibs: -L$(CURDIR)/$(STATIC_LIBS) -lgsl -lgslcblas -lm\n' "$$(pkg-config --cflags gsl)" > $(STATIC_LIBS)/gsl.pc
+	printf 'Name: libpng\nDescription: libpng, static\nVersion: 1\nCflags: %s\nLibs: -L$(CURDIR)/$(STATIC_LIBS) -lpng16\n' "$$(pkg-config --cflags libpng)" > $(STATIC_LIBS)/libpng.pc
+	PKG_CONFIG_PATH=$(CURDIR)/$(STATIC_LIBS) $(SWIFT) build $(RELEASE) --product woundsim --scratch-path .build-static --static-swift-stdlib
+	@echo "shared libraries it needs (glibc only):"; ldd .build-static/release/woundsim
+
 ## test: every test (unit, verification, end-to-end CLI), release build
 test: deps
 	$(SWIFT) test $(RELEASE) --disable-swift-testing
@@ -41,9 +58,16 @@ test-outputs: build
 	.build/release/woundsim run scratch-assay --quiet --days 0.5 --set 'time.snapshot_every="6 h"' --out .build/test-outputs
 	python3 Tests/python/check_outputs.py .build/test-outputs
 
+## test-python: the Python loader (python/, numpy and pandas) installed with pip from the repository
+## and tested against folders the built binary writes
+test-python: build
+	python3 -m pip install -q ./python
+	WOUNDSIM_BIN=$(CURDIR)/.build/release/woundsim python3 -m unittest discover -s python/tests -v
+
 ## test-slurm: a sweep through a real Slurm (daemons started by hand on this machine, root; installs
-## slurm-wlm and munge when missing) must give the same runs.csv and summary.csv as a local run
-test-slurm: build
+## slurm-wlm and munge when missing), run by the static build staged in the sweep folder, must give
+## the same runs.csv and summary.csv as a local run; a failing shard must make the merge say so
+test-slurm: build build-static
 	bash Tests/slurm/run-sweep-on-slurm.sh
 
 ## test-browser: the HTML reports of the main job (after `make run`; a short wound otherwise) and of

@@ -18,9 +18,12 @@ public final class RunFolder {
     /// empty folder or one that woundsim wrote (it holds `marker`) is emptied and reused.
     /// Anything else, such as a folder of the user's notes or `--out .` in a project folder, is
     /// refused with nothing touched.
-    public init(path: String, force: Bool) throws(OutputError) {
+    /// Without `createParents` (an `--out` the user typed) only the last folder of the path is
+    /// made: a typo in a parent is reported, not silently created.
+    public init(path: String, force: Bool, createParents: Bool = true) throws(OutputError) {
         url = URL(fileURLWithPath: path).standardizedFileURL
         let fm = FileManager.default
+        try checkOutputFolder(url, createParents: createParents)
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: url.path, isDirectory: &isDirectory) {
             guard force else { throw .exists(url.path) }

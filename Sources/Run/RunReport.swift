@@ -128,7 +128,7 @@ public enum Report {
         out += snapshots(url)
 
         // Parameters and profile.
-        out += "<h2>Parameters</h2>\n" + parameterTable(tree)
+        out += "<h2>Parameters</h2>\n" + parameterTable(tree, text: resolved)
         out += "<h2>Where the time went</h2>\n" + profileTable(summary)
         out += "<p class=\"note\">woundsim \(htmlEscape(BuildInfo.version)); files: <code>timeseries.csv</code>, <code>summary.json</code>, <code>scenario.resolved.yaml</code>, <code>fields/</code>, <code>vtk/</code> beside this page.</p>\n"
         out += "</body></html>\n"
@@ -234,9 +234,18 @@ public enum Report {
 
     /// Every value of the resolved scenario with its unit and, where given, its source; rows
     /// citing a retracted source are flagged.
-    static func parameterTable(_ tree: YNode?) -> String {
+    static func parameterTable(_ tree: YNode?, text: String) -> String {
         guard let tree else { return "<p class=\"note\">scenario.resolved.yaml is missing or unreadable.</p>\n" }
         var rows: [(String, String, String)] = []
+        // A value the user set (`# set by --set`, `# set in FILE` on its line) is credited to
+        // them, not to the source of the value it replaced.
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        func mark(_ node: YNode) -> String? {
+            let line = node.location.line
+            guard line > 0, line <= lines.count, let r = lines[line - 1].range(of: "  # set ") else { return nil }
+            return String(lines[line - 1][r.upperBound...])
+        }
+        var overridden = 0
         func walk(_ node: YNode, _ path: String) {
             switch node.value {
             case let .map(entries):
@@ -244,7 +253,14 @@ public enum Report {
                 let lagSource = entries.first { $0.key == "lag_source" }.flatMap { scalarText($0.value) }
                 for e in entries where e.key != "source" && e.key != "lag_source" {
                     let p = path.isEmpty ? e.key : "\(path).\(e.key)"
-                    let source = e.key == "lag" ? (lagSource ?? common) : common
+                    var source = e.key == "lag" ? (lagSource ?? common) : common
+                    var leaf = false
+                    if case .scalar = e.value.value { leaf = true }
+                    if case let .list(items) = e.value.value, items.allSatisfy({ if case .scalar = $0.value { return true } else { return false } }) { leaf = true }
+                    if leaf, let m = mark(e.value) {
+                        overridden += 1
+                        source = "set \(m)" + (source.isEmpty ? "" : " (replacing a value cited to: \(source))")
+                    }
                     if case .scalar = e.value.value { rows.append((p, scalarText(e.value) ?? "", source)) }
                     else if case let .list(items) = e.value.value, items.allSatisfy({ if case .scalar = $0.value { return true } else { return false } }) {
                         rows.append((p, "[" + items.compactMap(scalarText).joined(separator: ", ") + "]", source))
@@ -257,11 +273,11 @@ public enum Report {
             }
         }
         walk(tree, "")
-        let retracted = rows.filter { $0.2.lowercased().contains("retracted") }.count
-        var out = "<p class=\"note\">\(rows.count) values in internal units (um, min, ng/mL) as the run used them; \(retracted) rest on a retracted source (flagged: priors to vary in a sweep, not facts).</p>\n"
+        let retracted = rows.filter { !$0.2.hasPrefix("set ") && $0.2.lowercased().contains("retracted") }.count
+        var out = "<p class=\"note\">\(rows.count) values in internal units (um, min, ng/mL) as the run used them; \(overridden) set by the user (--set or their own file); \(retracted) rest on a retracted source (flagged: priors to vary in a sweep, not facts).</p>\n"
         out += "<table><tr><th>key</th><th>value</th><th>source</th></tr>\n"
         for (k, v, s) in rows {
-            let flagged = s.lowercased().contains("retracted")
+            let flagged = !s.hasPrefix("set ") && s.lowercased().contains("retracted")
             out += "<tr\(flagged ? " class=\"retracted\"" : "")><td><code>\(htmlEscape(k))</code></td><td>\(htmlEscape(v))</td><td>\(flagged ? "<span class=\"flag\">retracted</span> " : "")\(htmlEscape(s))</td></tr>\n"
         }
         return out + "</table>\n"

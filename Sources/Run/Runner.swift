@@ -17,8 +17,12 @@ public enum Runner {
         public var progress: Bool
         /// Testing only: poison factor 0 at one site after this step, to exercise the guard.
         public var injectNaNAtStep: Int?
-        public init(threads: Int, command: String, progress: Bool, injectNaNAtStep: Int? = nil) {
+        /// The text of `scenario.resolved.yaml` when the run folder already has it (a resume):
+        /// kept as it is, marks included, since its checkpoints are tied to it.
+        public var resolvedText: String?
+        public init(threads: Int, command: String, progress: Bool, injectNaNAtStep: Int? = nil, resolvedText: String? = nil) {
             self.threads = threads; self.command = command; self.progress = progress; self.injectNaNAtStep = injectNaNAtStep
+            self.resolvedText = resolvedText
         }
     }
 
@@ -48,8 +52,10 @@ public enum Runner {
     public static func run(_ scenario: Scenario, world: World, folder: RunFolder, options: Options, from begin: Start? = nil) throws(OutputError) -> Result {
         let start = Date()
         let model = scenario.model
-        let resolved = ScenarioWriter.yaml(scenario)
-        if begin == nil || begin?.forkedFrom != nil { try folder.write("scenario.resolved.yaml", text: resolved) }
+        // The resolved scenario, with the values the user set marked in comments; a resumed run
+        // keeps its folder's file (its checkpoints are tied to that text).
+        let resolved = options.resolvedText ?? Overrides.annotate(ScenarioWriter.yaml(scenario), marks: scenario.marks)
+        if options.resolvedText == nil { try folder.write("scenario.resolved.yaml", text: resolved) }
         let steps = Int((model.duration / model.dt).rounded())
         let outputEvery = max(1, Int((model.outputEvery / model.dt).rounded()))
         let snapshotEvery = scenario.snapshotEvery.map { max(1, Int(($0 / model.dt).rounded())) }
@@ -70,6 +76,15 @@ public enum Runner {
         var lastProgress = Date.distantPast
         let first = world.step + 1
         for s in first...max(first, steps) where s <= steps {
+            if StopSignal.received != 0 {
+                // Stopped between steps: the state is whole. Save it and the series so far.
+                let signal = StopSignal.received
+                if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                try folder.write("timeseries.csv", text: timeseries())
+                try Checkpoint.write(folder.url, step: s - 1, data: Checkpoint.encode(step: s - 1, scenarioText: resolved, timeseries: timeseries(), state: world.encodeState()))
+                throw .interrupted(signal, String(format: "stopped by %@ at t = %.1f h (step %d of %d); a checkpoint is saved: continue with `woundsim resume %@`",
+                                                  StopSignal.name(signal) as NSString, world.time / 60, s - 1, steps, folder.url.path as NSString))
+            }
             world.advance(threads: options.threads)
             if s == options.injectNaNAtStep { world.fields.buffer(0)[world.lattice.count / 2] = .nan }
             let output = s % outputEvery == 0 || s == steps
@@ -97,6 +112,10 @@ public enum Runner {
         }
         if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         try folder.write("timeseries.csv", text: timeseries())
+        if checkpointEvery != nil, world.step == steps, first <= steps {
+            // The final state, so that `woundsim resume DIR --days D` can extend the run.
+            try Checkpoint.write(folder.url, step: steps, data: Checkpoint.encode(step: steps, scenarioText: resolved, timeseries: timeseries(), state: world.encodeState()))
+        }
 
         let wall = Date().timeIntervalSince(start)
         let profile = StepPhase.allCases.map { (phase: $0.description, seconds: world.seconds(in: $0)) }

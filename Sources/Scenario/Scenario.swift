@@ -17,4 +17,9 @@ public struct Scenario: Sendable {
     public var sources: [String: String]
     /// Non-fatal findings (retracted sources).
     public var warnings: [InputIssue]
+    /// Notices of how the file was read (which file or bundled scenario each `extends:` used).
+    public var notes: [String] = []
+    /// Values the user set (dotted key -> "--set" or a file name), marked in the run folder's
+    /// `scenario.resolved.yaml` and report; not part of the run's identity.
+    public var marks: [String: String] = [:]
 }

@@ -10,9 +10,10 @@ public enum ScenarioDecoder {
     static let topKeys = ["name", "description", "seed", "extends", "lattice", "time", "wound", "factors", "secretome", "injury", "vessels", "cells"]
     static let behaviours = ["migration", "proliferation", "apoptosis", "collagen"]
 
-    /// Decodes a merged tree (after `extends:` and `--set`).
-    public static func decode(_ root: YNode) throws(InputErrors) -> Scenario {
+    /// Decodes a merged tree (after `extends:` and `--set`); `schema` hears of every key read.
+    public static func decode(_ root: YNode, schema: ((String, String) -> Void)? = nil) throws(InputErrors) -> Scenario {
         let r = Reader()
+        r.schema = schema
         var sources: [String: String] = [:]
         guard let top = r.map(root, "", allowed: topKeys, required: ["name", "lattice", "time", "wound", "factors", "cells"]) else {
             throw InputErrors(issues: r.issues)

@@ -34,17 +34,37 @@ public enum ScenarioLoader {
     /// - Throws: `InputErrors` with every problem found, each with file, line, key and hint.
     public static func load(_ reference: String, sets: [String] = []) throws(InputErrors) -> (scenario: Scenario, tree: YNode) {
         var issues: [InputIssue] = []
-        guard var tree = resolve(reference, from: nil, chain: [], issues: &issues) else { throw InputErrors(issues: issues) }
+        var notes: [String] = []
+        guard var tree = resolve(reference, from: nil, chain: [], issues: &issues, notes: &notes) else { throw InputErrors(issues: issues) }
         for assignment in sets { apply(assignment, to: &tree, issues: &issues) }
         if !issues.isEmpty { throw InputErrors(issues: issues) }
-        return (try ScenarioDecoder.decode(tree), tree)
+        // Two forms of one quantity in the --set list is an error, like two in one file.
+        var setKeys: [String: [String]] = [:]
+        for assignment in sets {
+            let key = String(assignment.prefix { $0 != "=" })
+            let parts = key.split(separator: ".").map(String.init)
+            if parts.count >= 2 { setKeys[parts.dropLast().joined(separator: "."), default: []].append(parts.last!) }
+        }
+        for (parent, keys) in setKeys.sorted(by: { $0.key < $1.key }) {
+            if let forms = Overrides.mixedForms(String(parent.split(separator: ".").last ?? ""), keys) {
+                issues.append(InputIssue(location: .commandLine("--set"), key: parent,
+                                         message: "two forms of one quantity: \(forms.map { $0.filter(keys.contains).joined(separator: " and ") }.joined(separator: ", and "))",
+                                         hint: "give one form; a later form replaces an inherited one"))
+            }
+        }
+        if !issues.isEmpty { throw InputErrors(issues: issues) }
+        var scenario = try ScenarioDecoder.decode(tree)
+        scenario.notes = notes
+        scenario.marks = Overrides.marks(tree)
+        return (scenario, tree)
     }
 
     /// The merged tree of a sweep's base scenario: `reference` is a bundled name or a path,
     /// relative paths taken from the folder of the file `location` is in.
     public static func baseTree(_ reference: String, at location: SourceLocation) throws(InputErrors) -> YNode {
         var issues: [InputIssue] = []
-        guard let tree = resolve(reference, from: location, chain: [], issues: &issues) else { throw InputErrors(issues: issues) }
+        var notes: [String] = []
+        guard let tree = resolve(reference, from: location, chain: [], issues: &issues, notes: &notes) else { throw InputErrors(issues: issues) }
         return tree
     }
 
@@ -67,10 +87,26 @@ public enum ScenarioLoader {
         return (try ScenarioDecoder.decode(tree), tree)
     }
 
-    /// Reads one file or bundled scenario and merges it over its `extends:` base.
-    static func resolve(_ reference: String, from parent: SourceLocation?, chain: [String], issues: inout [InputIssue]) -> YNode? {
+    /// The label bundled scenarios carry in messages: not a path, since they live in the binary.
+    public static func bundledLabel(_ name: String) -> String { "[bundled] \(name).yaml" }
+
+    /// Reads one file or bundled scenario and merges it over its `extends:` base. A bare name in
+    /// `extends:` is a file `NAME.yaml` (or `.yml`) next to the extending file when there is one,
+    /// the bundled scenario otherwise; `notes` says which was used.
+    static func resolve(_ reference: String, from parent: SourceLocation?, chain: [String], issues: inout [InputIssue], notes: inout [String]) -> YNode? {
         let (text, file): (String, String)
         let looksLikePath = reference.hasSuffix(".yaml") || reference.hasSuffix(".yml") || reference.contains("/")
+        if !looksLikePath, let parent, parent.line > 0, !parent.file.hasPrefix("[bundled]"), !reference.isEmpty {
+            let folder = URL(fileURLWithPath: parent.file).deletingLastPathComponent()
+            for ext in ["yaml", "yml"] {
+                let local = folder.appendingPathComponent("\(reference).\(ext)").standardizedFileURL
+                if FileManager.default.fileExists(atPath: local.path), !chain.contains(local.path) {
+                    notes.append("extends: \(reference): using \(local.path), the file next to \(parent.file)\(bundledText(reference) != nil ? ", not the bundled scenario of that name" : "")")
+                    return resolve(local.path, from: parent, chain: chain, issues: &issues, notes: &notes)
+                }
+            }
+            if bundledText(reference) != nil { notes.append("extends: \(reference): using the bundled scenario (`woundsim show \(reference)` prints it)") }
+        }
         if looksLikePath {
             var path = reference
             if let parent, !reference.hasPrefix("/"), parent.line > 0 {
@@ -100,7 +136,7 @@ public enum ScenarioLoader {
             }
             (text, file) = (s, path)
         } else if let s = bundledText(reference) {
-            (text, file) = (s, "Scenarios/\(reference).yaml")
+            (text, file) = (s, bundledLabel(reference))
         } else {
             let close = bundledNames.min { editDistance($0, reference) < editDistance($1, reference) }
             issues.append(InputIssue(location: parent ?? .commandLine(reference), key: parent == nil ? "" : "extends",
@@ -124,10 +160,10 @@ public enum ScenarioLoader {
             issues.append(InputIssue(location: ext.value.location, key: "extends", message: "must name one scenario", hint: "a bundled name or a file path"))
             return nil
         }
-        guard let baseTree = resolve(base, from: ext.value.location, chain: chain + [file], issues: &issues) else { return nil }
+        guard let baseTree = resolve(base, from: ext.value.location, chain: chain + [file], issues: &issues, notes: &notes) else { return nil }
         var mine = node
         mine.value = .map(entries.filter { $0.key != "extends" })
-        return mine.merged(over: baseTree)
+        return mine.merged(over: Overrides.droppingReplacedForms(baseTree, by: mine))
     }
 
     /// Applies one `KEY=VALUE` (dotted key, YAML value).
@@ -168,6 +204,7 @@ public enum ScenarioLoader {
             issues.append(InputIssue(location: location, key: key, message: "the value is not valid YAML", hint: "quote it: --set \(key)='\"...\"'"))
             return
         }
+        tree = Overrides.droppingForms(replacedBy: path, in: tree)
         if let error = tree.set(path, to: value) {
             issues.append(InputIssue(location: location, key: key, message: error.reason, hint: keyPathHint))
         }

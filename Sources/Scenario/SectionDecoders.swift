@@ -56,6 +56,10 @@ extension ScenarioDecoder {
         }
         if let mig = r.map(m["migration"], "\(key).migration", allowed: ["speed", "persistence", "hop_rate", "lag", "lag_source", "threshold", "activated_by",
                                                                           "requires_activation", "reverts"]) {
+            if let forms = Overrides.mixedForms("migration", Array(mig.keys)) {
+                r.fail(m["migration"], "\(key).migration", "gives two forms of the hop rate: \(forms.map { $0.filter(mig.keys.contains).joined(separator: " and ") }.joined(separator: ", and "))",
+                       hint: "give either speed with persistence or hop_rate in one file; a later file or --set replaces the inherited form")
+            }
             if let q = r.quantity(mig["hop_rate"], "\(key).migration.hop_rate", .rate) { p.motility.basal = q }
             if let speed = r.quantity(mig["speed"], "\(key).migration.speed", .speed) {
                 // A persistent walker has D = S^2 P / 2 in 2-D; a lattice walk hopping at rate q
@@ -85,6 +89,10 @@ extension ScenarioDecoder {
             p.revertsWhenUnstimulated = r.bool(mig["reverts"], "\(key).migration.reverts") ?? false
         }
         if let pr = r.map(m["proliferation"], "\(key).proliferation", allowed: ["doubling", "rate"]) {
+            if Overrides.mixedForms("proliferation", Array(pr.keys)) != nil {
+                r.fail(m["proliferation"], "\(key).proliferation", "gives two forms of the division rate: doubling and rate",
+                       hint: "give one of them in one file; a later file or --set replaces the inherited form")
+            }
             if let d = r.quantity(pr["doubling"], "\(key).proliferation.doubling", .time, positive: true) { p.proliferation.basal = log(2) / d }
             if let rate = r.quantity(pr["rate"], "\(key).proliferation.rate", .rate) { p.proliferation.basal = rate }
         }

@@ -286,11 +286,15 @@ public enum Units {
     }
 }
 
-/// Levenshtein distance between two strings, for "did you mean" hints.
+/// Edit distance between two strings (insertions, deletions, substitutions and swaps of
+/// neighbouring letters), for "did you mean" hints.
 public func editDistance(_ a: String, _ b: String) -> Int {
+    // Optimal string alignment (Damerau-Levenshtein without repeated edits of one substring):
+    // a swap of two neighbouring letters costs 1, so "HFG" is nearer "HGF" than "bFGF".
     let x = Array(a), y = Array(b)
     if x.isEmpty { return y.count }
     if y.isEmpty { return x.count }
+    var before = [Int](repeating: 0, count: y.count + 1)
     var previous = Array(0...y.count)
     var current = [Int](repeating: 0, count: y.count + 1)
     for i in 1...x.count {
@@ -298,8 +302,9 @@ public func editDistance(_ a: String, _ b: String) -> Int {
         for j in 1...y.count {
             let cost = x[i - 1] == y[j - 1] ? 0 : 1
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] { current[j] = min(current[j], before[j - 2] + 1) }
         }
-        swap(&previous, &current)
+        (before, previous, current) = (previous, current, before)
     }
     return previous[y.count]
 }

@@ -6,6 +6,9 @@ public final class Reader {
     public init() {}
     public var issues: [InputIssue] = []
     public var warnings: [InputIssue] = []
+    /// When set, every typed read (present or not) is reported as (dotted key, what it takes):
+    /// `woundsim keys` learns the schema from the decoder itself.
+    public var schema: ((_ key: String, _ type: String) -> Void)? = nil
 
     public func fail(_ node: YNode?, _ key: String, _ message: String, hint: String = "", at location: SourceLocation? = nil) {
         issues.append(InputIssue(location: location ?? node?.location ?? SourceLocation(file: "?", line: 0, column: 0),
@@ -53,9 +56,10 @@ public final class Reader {
         return s
     }
 
-    public func string(_ node: YNode?, _ key: String) -> String? { scalar(node, key) }
+    public func string(_ node: YNode?, _ key: String) -> String? { schema?(key, "text"); return scalar(node, key) }
 
     public func list(_ node: YNode?, _ key: String) -> [YNode]? {
+        schema?(key, "list")
         guard let node else { return nil }
         guard case let .list(items) = node.value else {
             fail(node, key, "must be a list, not \(node.kindName)", hint: "write it as [a, b] or as lines starting with `- `")
@@ -66,6 +70,7 @@ public final class Reader {
 
     /// A plain number (no unit) in [min, max].
     public func number(_ node: YNode?, _ key: String, min: Double? = nil, max: Double? = nil, positive: Bool = false) -> Double? {
+        schema?(key, "number" + (min != nil || max != nil ? " (\(min.map { "\($0)" } ?? "") to \(max.map { "\($0)" } ?? ""))" : ""))
         guard let text = scalar(node, key) else { return nil }
         guard let v = Double(text.trimmingCharacters(in: .whitespaces)) else {
             if (try? Units.parse(text, as: .length)) != nil || text.contains(" ") {
@@ -79,6 +84,7 @@ public final class Reader {
     }
 
     public func integer(_ node: YNode?, _ key: String, min: Int? = nil, max: Int? = nil) -> Int? {
+        schema?(key, "whole number")
         guard let text = scalar(node, key) else { return nil }
         guard let v = Int(text.trimmingCharacters(in: .whitespaces)) else {
             fail(node, key, "\"\(text)\" must be a whole number")
@@ -92,9 +98,15 @@ public final class Reader {
     /// A value with a unit of `kind`, converted to internal units.
     public func quantity(_ node: YNode?, _ key: String, _ kind: QuantityKind, molarMass: Double? = nil,
                   min: Double? = 0, max: Double? = nil, positive: Bool = false) -> Double? {
+        schema?(key, "\(kind.rawValue), e.g. \(kind.example)")
         guard let text = scalar(node, key) else { return nil }
         do {
             let v = try Units.parse(text, as: kind, molarMass: molarMass)
+            if let range = kind.plausible, v != 0, v.isFinite, !range.contains(abs(v)), let node {
+                warnings.append(InputIssue(location: node.location, key: key,
+                                           message: "\"\(text)\" is far outside the plausible range of a \(kind.rawValue) (\(kind.plausibleText))",
+                                           hint: "check the number and its unit"))
+            }
             return check(v, node, key, min: min, max: max, positive: positive, shown: "\"\(text)\"")
         } catch {
             fail(node, key, error.message.hasPrefix("\"") ? error.message : "\"\(text)\" \(error.message)",
@@ -112,6 +124,7 @@ public final class Reader {
     }
 
     public func choice(_ node: YNode?, _ key: String, _ options: [String]) -> String? {
+        schema?(key, "one of: " + options.joined(separator: ", "))
         guard let text = scalar(node, key) else { return nil }
         if options.contains(text) { return text }
         let close = options.min { editDistance($0, text) < editDistance($1, text) }
@@ -121,6 +134,7 @@ public final class Reader {
     }
 
     public func bool(_ node: YNode?, _ key: String) -> Bool? {
+        schema?(key, "true or false")
         guard let text = scalar(node, key) else { return nil }
         switch text.lowercased() {
         case "true", "yes", "on": return true

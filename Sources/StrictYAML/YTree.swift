@@ -44,6 +44,24 @@ public struct YNode: Sendable, Equatable {
     }
 
     /// Parses YAML text. Duplicate keys are reported in `issues`, the later value wins.
+    /// Whether a parse error at `line` may come from a tab: any line up to it indents with one.
+    static func mark(_ line: Int, in lines: [Substring]) -> Bool {
+        firstIndentTab(lines).map { $0.line <= max(line, 1) } ?? false
+    }
+
+    /// The first line (1-based) whose leading whitespace holds a tab, and the tab's column.
+    static func firstIndentTab(_ lines: [Substring]) -> (line: Int, column: Int)? {
+        for (n, line) in lines.enumerated() {
+            var column = 1
+            for c in line {
+                if c == "\t" { return (n + 1, column) }
+                if c != " " { break }
+                column += 1
+            }
+        }
+        return nil
+    }
+
     public static func parse(_ text: String, file: String, issues: inout [InputIssue]) -> YNode? {
         if text.utf8.contains(0) {
             issues.append(InputIssue(location: SourceLocation(file: file, line: 1, column: 1), key: "", message: "is not YAML text (it contains NUL bytes)", hint: "give a scenario file in YAML"))
@@ -60,6 +78,14 @@ public struct YNode: Sendable, Equatable {
                     message = problem
                 default: break
                 }
+            }
+            // YAML indents with spaces only; say so rather than Yams's "cannot start any token".
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            if mark(location.line, in: lines), let (n, column) = firstIndentTab(lines) {
+                issues.append(InputIssue(location: SourceLocation(file: file, line: n, column: column), key: "",
+                                         message: "a tab in the indentation: YAML indents with spaces only",
+                                         hint: "replace the tab with spaces (most editors: \"convert indentation to spaces\")"))
+                return nil
             }
             if let range = message.range(of: "duplicated key(s): '"), let end = message[range.upperBound...].firstIndex(of: "'") {
                 // Yams reports duplicates without a position: find the key's second occurrence.

@@ -22,9 +22,15 @@ public enum Executor {
         public var retryFailed: Bool
         /// Print a line per finished run (when stderr is not a terminal).
         public var verbose: Bool
-        public init(jobs: Int, threads: Int, executable: String, retryFailed: Bool, verbose: Bool) {
+        /// The build that runs (recorded in each status); a status of another build is rerun.
+        public var woundsim: String
+        public init(jobs: Int, threads: Int, executable: String, retryFailed: Bool, verbose: Bool, woundsim: String = "") {
             self.jobs = jobs; self.threads = threads; self.executable = executable; self.retryFailed = retryFailed; self.verbose = verbose
+            self.woundsim = woundsim
         }
+
+        /// Whether a recorded outcome still stands (else the run is run again).
+        func keeps(_ s: RunStatus) -> Bool { !(retryFailed && s.status == .failed) && (woundsim.isEmpty || s.woundsim == woundsim) }
     }
 
     public struct Outcome: Sendable {
@@ -32,6 +38,8 @@ public enum Executor {
         public var ran = 0, failed = 0
         /// Runs skipped: already recorded, or being run by another sweep process.
         public var skipped = 0, busy = 0
+        /// Runs stopped by SIGINT or SIGTERM (left without a status, to be rerun).
+        public var interrupted = 0
         public var wallSeconds = 0.0
         /// CPU seconds (user + system) of the runs started here.
         public var childCPUSeconds = 0.0
@@ -54,7 +62,7 @@ public enum Executor {
         let start = Date()
         var pending: [String] = []
         for id in ids {
-            if let s = folder.status(id), !(options.retryFailed && s.status == .failed) { outcome.skipped += 1 } else { pending.append(id) }
+            if let s = folder.status(id), options.keeps(s) { outcome.skipped += 1 } else { pending.append(id) }
         }
         let total = pending.count
         for sub in ["logs", "locks", "runs", "status"] {
@@ -76,15 +84,29 @@ public enum Executor {
                               plan.name as NSString, done, total, outcome.failed, running.count, eta(left) as NSString)
             FileHandle.standardError.write(Data(line.utf8))
         }
+        var forwarded = false
         while true {
+            if StopSignal.received != 0 && !forwarded {
+                // Ctrl-C or Slurm's SIGTERM: start nothing more, let the runs save a checkpoint
+                // and stop; what they did not finish stays without a status, to be rerun.
+                forwarded = true
+                for pid in running.keys { kill(pid, SIGTERM) }
+                next = pending.count
+            }
             while running.count < options.jobs, next < pending.count {
                 let id = pending[next]; next += 1
                 let lockPath = folder.url.appendingPathComponent("locks/\(id).lock").path
                 let fd = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
                 guard fd >= 0 else { throw .io("could not write \(lockPath): \(String(cString: strerror(errno)))") }
-                if flock(fd, LOCK_EX | LOCK_NB) != 0 { close(fd); outcome.busy += 1; continue }
+                if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+                    let error = errno
+                    close(fd)
+                    if let problem = lockProblem(error, path: lockPath) { throw problem }
+                    outcome.busy += 1
+                    continue
+                }
                 // Another process may have finished it between the first look and the lock.
-                if let s = folder.status(id), !(options.retryFailed && s.status == .failed) { close(fd); outcome.skipped += 1; continue }
+                if let s = folder.status(id), options.keeps(s) { close(fd); outcome.skipped += 1; continue }
                 let args = [options.executable, "run", folder.scenarioURL(id).path, "--out", folder.runURL(id).path, "--force", "--quiet",
                             "--threads", String(options.threads), "--parent-pid", String(getpid())]
                 guard let pid = spawn(args, log: folder.logURL(id).path) else {
@@ -97,11 +119,19 @@ public enum Executor {
             if running.isEmpty { break }
             var st: Int32 = 0
             let pid = waitpid(-1, &st, 0)
-            if pid < 0 { if errno == EINTR { continue }; break }
+            if pid < 0 { if errno == EINTR { continue }; break }  // a signal: look at StopSignal again
             guard let child = running.removeValue(forKey: pid) else { continue }
             let wall = Date().timeIntervalSince(child.start)
             let code: Int = (st & 0x7f) == 0 ? Int((st >> 8) & 0xff) : 128 + Int(st & 0x7f)
-            var status = RunStatus(id: child.id, status: .ok, exitCode: code, error: "", metrics: [:], wallSeconds: wall)
+            if StopSignal.isStop(exitCode: code) || ((st & 0x7f) == SIGKILL && StopSignal.received != 0) {
+                // Stopped, not failed (a signal to it, to the sweep, or a Slurm time limit): no
+                // status, so a rerun of the sweep runs it again.
+                close(child.lock)
+                outcome.interrupted += 1
+                if !interactive || options.verbose { message("woundsim: run \(child.id) was stopped (\(StopSignal.name(Int32(code - 128)))); it stays pending") }
+                continue
+            }
+            var status = RunStatus(id: child.id, status: .ok, exitCode: code, error: "", metrics: [:], wallSeconds: wall, woundsim: options.woundsim)
             if code == 0 {
                 do {
                     status.metrics = try Results.metrics(plan.metrics, runFolder: folder.runURL(child.id))
@@ -133,6 +163,14 @@ public enum Executor {
         outcome.wallSeconds = Date().timeIntervalSince(start)
         outcome.childCPUSeconds = childUsage() - usageBefore
         return outcome
+    }
+
+    /// What a failed `flock` means: nil when another process holds the lock (the run is busy
+    /// elsewhere), an error otherwise. Only "would block" means busy: ENOLCK, ENOSYS or EINVAL
+    /// on a file system without locks would otherwise make every task skip every run and exit 0.
+    public static func lockProblem(_ error: Int32, path: String) -> SweepError? {
+        if error == EWOULDBLOCK || error == EAGAIN || error == EINTR { return nil }
+        return .io("could not lock \(path): \(String(cString: strerror(error))); the sweep folder must be on a file system with flock locks (most local and cluster file systems; NFS needs its lock service)")
     }
 
     /// Starts `args` with stdout and stderr to `log`, stdin from /dev/null.

@@ -23,6 +23,9 @@ public struct SweepPlan: Sendable, Equatable {
         public var scale: String
         /// The values of a list parameter.
         public var categories: [String]
+        public init(key: String, unit: String, domain: String, scale: String, categories: [String]) {
+            self.key = key; self.unit = unit; self.domain = domain; self.scale = scale; self.categories = categories
+        }
         /// Column title with the unit, e.g. `factors.EGF.decay [/h]`.
         public var title: String { unit.isEmpty ? key : "\(key) [\(unit)]" }
     }
@@ -39,12 +42,20 @@ public struct SweepPlan: Sendable, Equatable {
         public var u: [Double]
         /// The values set in the scenario, as written.
         public var values: [String]
+        /// The control point this point is compared with (grid designs: the control matched to
+        /// this point's other settings; other designs: the one control arm); nil without control.
+        public var control: Int? = nil
+
+        public init(index: Int, group: Int, role: PointRole, changed: Int?, u: [Double], values: [String], control: Int? = nil) {
+            self.index = index; self.group = group; self.role = role; self.changed = changed; self.u = u; self.values = values; self.control = control
+        }
     }
 
     public struct Run: Sendable, Equatable {
         public var id: String
         public var point: Int
         public var seed: UInt64
+        public init(id: String, point: Int, seed: UInt64) { self.id = id; self.point = point; self.seed = seed }
     }
 
     public var name: String
@@ -60,6 +71,13 @@ public struct SweepPlan: Sendable, Equatable {
     public var runs: [Run]
     /// Scenario duration [h] (metrics at later days are refused).
     public var durationHours: Double
+
+    public init(name: String, description: String, design: SweepSpec.Design, samples: Int, levels: Int, designSeed: UInt64, seeds: [UInt64],
+                metrics: [String], parameters: [Parameter], points: [Point], runs: [Run], durationHours: Double) {
+        self.name = name; self.description = description; self.design = design; self.samples = samples; self.levels = levels
+        self.designSeed = designSeed; self.seeds = seeds; self.metrics = metrics; self.parameters = parameters; self.points = points
+        self.runs = runs; self.durationHours = durationHours
+    }
 
     /// Identifies the sweep: the hash of its runs, metrics and parameters.
     public var hash: String {
@@ -133,28 +151,45 @@ public enum Planner {
             cache[values] = ids
         }
         if issues.isEmpty, !spec.control.isEmpty {
-            // The control arm: one more point, after the design's (so trajectories stay whole).
-            let index = points.count
-            let values = spec.parameters.map { p in spec.control.first { $0.key == p.key }.flatMap { c -> String? in
-                if case let .scalar(v, _) = c.node.value { return v } else { return nil } } ?? "" }
-            points.append(SweepPlan.Point(index: index, group: -1, role: .control, changed: nil, u: [Double](repeating: 0, count: spec.parameters.count), values: values))
-            for seed in spec.seeds {
-                var nodes = spec.sets + spec.control
-                nodes.append(("seed", YNode(.scalar(String(seed), quoted: false), spec.baseLocation)))
-                do {
-                    let (scenario, _) = try ScenarioLoader.decode(base, setting: nodes)
-                    let yaml = ScenarioWriter.yaml(scenario)
-                    let id = String(SHA256.hex(Data(yaml.utf8)).prefix(16))
-                    scenarios[id] = yaml
-                    runs.append(SweepPlan.Run(id: id, point: index, seed: seed))
-                } catch {
-                    for issue in error.issues where !issues.contains(issue) { issues.append(issue) }
+            // The control arm, after the design's points (so trajectories stay whole). A grid
+            // gets one control per setting of the parameters the control does not fix, so each
+            // treated point is compared with the control that shares its other settings
+            // (`dose: 10` against the untreated arm at `dose: 10` when the control fixes only the
+            // profile); other designs get one control arm at the base values.
+            let fixed = spec.parameters.map { p in spec.control.first { $0.key == p.key }.flatMap { c -> String? in
+                if case let .scalar(v, _) = c.node.value { return v } else { return nil } } }
+            var controlOf: [[String]: Int] = [:]
+            let design = points
+            for point in design {
+                let values = spec.parameters.indices.map { i in fixed[i] ?? (spec.design == .grid ? point.values[i] : "") }
+                if let c = controlOf[values] { points[point.index].control = c; continue }
+                let index = points.count
+                controlOf[values] = index
+                points[point.index].control = index
+                points.append(SweepPlan.Point(index: index, group: -1, role: .control, changed: nil, u: [Double](repeating: 0, count: spec.parameters.count), values: values))
+                var nodes = spec.sets
+                if spec.design == .grid {
+                    for (i, p) in spec.parameters.enumerated() where fixed[i] == nil { nodes.append((p.key, YNode(.scalar(values[i], quoted: false), p.location))) }
                 }
+                nodes += spec.control
+                for seed in spec.seeds {
+                    let seeded = nodes + [("seed", YNode(.scalar(String(seed), quoted: false), spec.baseLocation))]
+                    do {
+                        let (scenario, _) = try ScenarioLoader.decode(base, setting: seeded)
+                        let yaml = ScenarioWriter.yaml(scenario)
+                        let id = String(SHA256.hex(Data(yaml.utf8)).prefix(16))
+                        scenarios[id] = yaml
+                        runs.append(SweepPlan.Run(id: id, point: index, seed: seed))
+                    } catch {
+                        for issue in error.issues where !issues.contains(issue) { issues.append(issue) }
+                    }
+                }
+                if !issues.isEmpty { break }
             }
         }
         if issues.isEmpty {
             for m in spec.metrics {
-                if let d = SweepMetrics.day(of: m), Double(d) * 24 > duration + 1e-9 {
+                if let h = SweepMetrics.readingHours(m), h > duration + 1e-9 {
                     issues.append(InputIssue(location: SourceLocation(file: spec.file, line: 0, column: 0), key: "metrics",
                                                 message: "\(m) is after the scenario's end (\(SweepFile.format(duration, "h")))", hint: "choose a day within the run, or lengthen time.duration in `set:`"))
                 }

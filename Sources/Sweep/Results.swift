@@ -15,9 +15,9 @@ public enum Results {
         var series: (time: [Double], closure: [Double])? = nil
         var out: [String: Double?] = [:]
         for name in names {
-            if let day = SweepMetrics.day(of: name) {
+            if let hours = SweepMetrics.readingHours(name) {
                 if series == nil { series = try closureSeries(runFolder) }
-                out[name] = interpolate(series!.time, series!.closure, at: Double(day) * 24)
+                out[name] = interpolate(series!.time, series!.closure, at: hours)
                 continue
             }
             let value: Any?

@@ -114,13 +114,25 @@ public enum SweepFile {
         if let m = top["metrics"], let list = r.list(m, "metrics") {
             metrics = []
             for (i, n) in list.enumerated() {
-                guard let name = r.string(n, "metrics[\(i)]") else { continue }
+                var metricName: String? = nil
+                if case let .map(entries) = n.value {
+                    // `{closure_pct_at: "12 h"}`: the closure at any time of the run.
+                    if entries.count == 1, entries[0].key == "closure_pct_at" {
+                        if let minutes = r.quantity(entries[0].value, "metrics[\(i)].closure_pct_at", .time) {
+                            metricName = SweepMetrics.closureAt(hours: minutes / 60)
+                        }
+                    } else {
+                        r.fail(n, "metrics[\(i)]", "a metric with a value is written as {closure_pct_at: \"12 h\"}", hint: "the only metric with a value is closure_pct_at")
+                    }
+                    guard metricName != nil else { continue }
+                }
+                guard let name = metricName ?? r.string(n, "metrics[\(i)]") else { continue }
                 if SweepMetrics.isKnown(name) {
                     if metrics.contains(name) { r.fail(n, "metrics[\(i)]", "\"\(name)\" is listed twice") } else { metrics.append(name) }
                 } else {
                     let all = SweepMetrics.fixed + ["closure_pct_day7"]
                     let close = all.min { editDistance($0, name) < editDistance($1, name) }
-                    let hint = close.flatMap { editDistance($0, name) <= 4 ? "did you mean `\($0)`?" : nil } ?? "the metrics are: \(SweepMetrics.fixed.joined(separator: ", ")), closure_pct_dayN"
+                    let hint = close.flatMap { editDistance($0, name) <= 4 ? "did you mean `\($0)`?" : nil } ?? "the metrics are: \(SweepMetrics.fixed.joined(separator: ", ")), closure_pct_dayN, {closure_pct_at: \"12 h\"}"
                     r.fail(n, "metrics[\(i)]", "\"\(name)\" is not a metric", hint: hint)
                 }
             }

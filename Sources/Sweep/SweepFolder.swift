@@ -22,10 +22,13 @@ public struct SweepFolder: Sendable {
         try AtomicFile.write(data, to: url.appendingPathComponent(relative))
     }
 
-    /// Saves the plan and the runs' scenarios. An existing plan must be the same sweep.
-    public func save(_ plan: SweepPlan, scenarios: [String: String]) throws(SweepError) {
+    /// Saves the plan and the runs' scenarios. An existing plan must be the same sweep, or
+    /// (`extending`) an earlier plan of a sweep of the same name, which this one replaces: its
+    /// finished runs count wherever the new plan has the same run id (the hash of the run's
+    /// resolved scenario).
+    public func save(_ plan: SweepPlan, scenarios: [String: String], extending: Bool = false) throws(SweepError) {
         if let existing = try loadPlanIfPresent() {
-            guard existing.hash == plan.hash else {
+            guard existing.hash == plan.hash || (extending && existing.name == plan.name) else {
                 throw .badInput("\(url.path) holds another sweep (\(existing.name), plan \(existing.hash)); this one is \(plan.name), plan \(plan.hash). Give another --out, or --force to start over")
             }
         }
@@ -85,15 +88,20 @@ public struct RunStatus: Sendable, Equatable {
     /// Metric name -> value (nil: not reached, e.g. a wound that did not close).
     public var metrics: [String: Double?]
     public var wallSeconds: Double
+    /// The woundsim that ran it (version and build revision): a finished run is reused only by
+    /// the same build, since another may compute it differently.
+    public var woundsim: String
 
-    public init(id: String, status: Outcome, exitCode: Int, error: String, metrics: [String: Double?], wallSeconds: Double) {
+    public init(id: String, status: Outcome, exitCode: Int, error: String, metrics: [String: Double?], wallSeconds: Double, woundsim: String = "") {
         self.id = id; self.status = status; self.exitCode = exitCode; self.error = error; self.metrics = metrics; self.wallSeconds = wallSeconds
+        self.woundsim = woundsim
     }
 
     public var json: JSONValue {
         .object([
             "id": .string(id), "status": .string(status.rawValue), "exit_code": .number(Double(exitCode)), "error": .string(error),
             "metrics": .object(metrics.mapValues { $0.map { .number($0) } ?? .null }), "wall_time_s": .number(wallSeconds),
+            "woundsim": .string(woundsim),
         ])
     }
 
@@ -108,6 +116,7 @@ public struct RunStatus: Sendable, Equatable {
         for (k, v) in (o["metrics"] as? [String: Any]) ?? [:] { m[k] = (v as? NSNumber)?.doubleValue }
         metrics = m
         wallSeconds = (o["wall_time_s"] as? NSNumber)?.doubleValue ?? 0
+        woundsim = o["woundsim"] as? String ?? ""
     }
 }
 
@@ -127,7 +136,7 @@ public enum PlanJSON {
             "points": .array(p.points.map {
                 .object(["index": .number(Double($0.index)), "group": .number(Double($0.group)), "role": .string($0.role.description),
                          "changed": $0.changed.map { .number(Double($0)) } ?? .null, "u": nums($0.u),
-                         "values": .array($0.values.map { .string($0) })])
+                         "values": .array($0.values.map { .string($0) }), "control": $0.control.map { .number(Double($0)) } ?? .null])
             }),
             "runs": .array(p.runs.map { .object(["id": .string($0.id), "point": .number(Double($0.point)), "seed": .number(Double($0.seed))]) }),
         ])
@@ -155,13 +164,14 @@ public enum PlanJSON {
                   let role = PointRole(p["role"] as? String ?? ""),
                   u.count == plan.parameters.count, values.count == u.count else { throw bad }
             plan.points.append(.init(index: index, group: int(p["group"]) ?? index, role: role,
-                                     changed: int(p["changed"]), u: u, values: values))
+                                     changed: int(p["changed"]), u: u, values: values, control: int(p["control"])))
         }
         for r in runs {
             guard let id = r["id"] as? String, let point = int(r["point"]), point >= 0, point < plan.points.count,
                   let seed = (r["seed"] as? NSNumber)?.uint64Value, id.count == 16, id.allSatisfy(\.isHexDigit) else { throw bad }
             plan.runs.append(.init(id: id, point: point, seed: seed))
         }
+        if plan.points.contains(where: { p in p.control.map { $0 < 0 || $0 >= plan.points.count } ?? false }) { throw bad }
         if let h = o["plan_hash"] as? String, h != plan.hash { throw bad }
         return plan
     }

@@ -9,16 +9,47 @@ public enum SweepReport {
     static let headline = ["closure_time_h", "closure_pct_day7", "closure_pct_day14"]
 
     public static func write(_ plan: SweepPlan, folder: SweepFolder, statuses: [String: RunStatus]) throws(OutputError) {
-        try folder.write("report.html", Data(html(plan, statuses: statuses).utf8))
+        try folder.write("report.html", Data(html(plan, statuses: statuses, curves: closureCurves(plan, folder: folder, statuses: statuses)).utf8))
+    }
+
+    /// A point's mean closure curve over its finished seeds: (time [h], mean, 95 % CI low, high).
+    public typealias Curve = [(time: Double, mean: Double, low: Double, high: Double)]
+
+    /// The mean closure curve of each arm (the control arms and at most 7 treated points, in
+    /// plan order), read from the runs' timeseries.csv at the times every run has.
+    static func closureCurves(_ plan: SweepPlan, folder: SweepFolder, statuses: [String: RunStatus]) -> [Int: Curve] {
+        let controls = plan.points.filter { $0.role == .control }.map(\.index)
+        let treated = plan.points.filter { $0.role != .control }.prefix(max(0, 8 - controls.count)).map(\.index)
+        var curves: [Int: Curve] = [:]
+        for point in (controls + treated).prefix(8) {
+            var series: [(time: [Double], closure: [Double])] = []
+            for run in plan.runs where run.point == point && statuses[run.id]?.status == .ok {
+                if let s = try? Results.closureSeries(folder.runURL(run.id)) { series.append(s) }
+            }
+            guard let first = series.first, !first.time.isEmpty else { continue }
+            var curve: Curve = []
+            for (k, t) in first.time.enumerated() where series.allSatisfy({ $0.time.count > k && abs($0.time[k] - t) < 1e-9 }) {
+                guard let s = Results.stat(series.map { $0.closure[k] }) else { continue }
+                curve.append((t, s.mean, s.ci95?.low ?? s.mean, s.ci95?.high ?? s.mean))
+            }
+            curves[point] = curve
+        }
+        return curves
+    }
+
+    static func armLabel(_ plan: SweepPlan, _ p: SweepPlan.Point) -> String {
+        let values = zip(plan.parameters, p.values).filter { !$0.1.isEmpty }.map { "\($0.0.key.split(separator: ".").last!)=\($0.1)" }.joined(separator: ", ")
+        return p.role == .control ? "control" + (values.isEmpty ? "" : " (\(values))") : values
     }
 
     static func metricTitle(_ m: String) -> String {
         if m == "closure_time_h" { return "closure time [h]" }
         if let d = SweepMetrics.day(of: m) { return "closure at day \(d) [%]" }
+        if let h = SweepMetrics.hours(of: m) { return "closure at \(String(format: "%g", h)) h [%]" }
         return "\(m) [\(SweepMetrics.unit(m))]"
     }
 
-    public static func html(_ plan: SweepPlan, statuses: [String: RunStatus]) -> String {
+    public static func html(_ plan: SweepPlan, statuses: [String: RunStatus], curves: [Int: Curve] = [:]) -> String {
         let stats = Results.pointStats(plan, statuses: statuses)
         let ok = statuses.values.filter { $0.status == .ok }.count, failed = statuses.values.filter { $0.status == .failed }.count
         let distinct = plan.uniqueRunIDs.count
@@ -56,19 +87,48 @@ public enum SweepReport {
         if let control {
             out += "<div class=\"charts\">"
             for m in metrics where ([control] + design).contains(where: { stats[$0.index][m] != nil }) {
-                let arms = [control] + design
-                let labels = arms.map { a in a.role == .control ? "control" : zip(plan.parameters, a.values).map { "\($0.1)" }.joined(separator: ", ") }
+                let controls = plan.points.filter { $0.role == .control }
+                let arms = controls + design
+                let labels = arms.map { a in controls.count == 1 && a.role == .control ? "control" : armLabel(plan, a) }
                 let values = arms.map { stats[$0.index][m]?.mean }
                 let intervals = arms.map { stats[$0.index][m]?.ci95.map { ($0.low, $0.high) } }
                 var bars = SVGBars(title: "\(metricTitle(m)): control and each treated arm", yLabel: metricTitle(m), categories: labels,
                                    groups: [.init(name: "mean, 95 % CI", color: chartColors[0], values: values, intervals: intervals,
-                                                  colors: ["#999999"] + [String](repeating: chartColors[0], count: design.count))])
+                                                  colors: [String](repeating: "#999999", count: controls.count) + [String](repeating: chartColors[0], count: design.count))])
                 bars.height = 320
                 out += bars.svg() + "\n"
             }
-            out += "</div>\n<p class=\"note\">Grey: the control arm (\(control.values.enumerated().filter { !$0.element.isEmpty }.map { "\(plan.parameters[$0.offset].key) = \($0.element)" }.joined(separator: ", ")), same seeds); blue: each treated design point; whiskers: 95 % CI of the mean.</p>\n"
+            let controlCount = plan.points.filter { $0.role == .control }.count
+            out += "</div>\n<p class=\"note\">Grey: the control arm\(controlCount > 1 ? "s, one per setting of the parameters the control does not fix" : " (\(control.values.enumerated().filter { !$0.element.isEmpty }.map { "\(plan.parameters[$0.offset].key) = \($0.element)" }.joined(separator: ", ")))") (same seeds); blue: each treated design point; whiskers: 95 % CI of the mean.</p>\n"
         } else {
             out += "<p class=\"note\">This sweep has no control arm. Add <code>control: { secretome.profile: control }</code> to the sweep file to run an untreated arm with the same seeds and see it here beside the treated ones.</p>\n"
+        }
+
+        // Closure over time, and the paired effects.
+        if !curves.isEmpty {
+            out += "<h2>Closure over time</h2>\n<div class=\"charts\">"
+            var series: [SVGChart.Series] = []
+            for (i, (point, curve)) in curves.sorted(by: { $0.key < $1.key }).enumerated() {
+                let p = plan.points[point]
+                series.append(.init(name: armLabel(plan, p), color: p.role == .control ? "#777777" : chartColors[i % chartColors.count],
+                                    points: curve.map { ($0.time, $0.mean) }, dashed: p.role == .control, band: curve.map { ($0.time, $0.low, $0.high) }))
+            }
+            var chart = SVGChart(title: "Mean wound closure per arm", xLabel: "time [h]", yLabel: "closure [%]", series: series)
+            chart.yMin = 0; chart.yMax = 100
+            out += chart.svg() + "\n</div>\n<p class=\"note\">Means over each arm's replicate seeds with 95 % CI bands (Student t); dashed grey: control\(plan.points.count - curves.count > 0 ? "; \(curves.count) of \(plan.points.count) arms drawn" : "").</p>\n"
+        }
+        let effects = Effects.rows(plan, statuses: statuses)
+        if !effects.isEmpty {
+            out += "<h2>Effects: treated minus control</h2>\n<p class=\"note\">For each treated point and metric: the differences treated minus its matched control over the seeds both reached (common random numbers make them paired), their mean and 95 % CI, and the mean as a share of the control's. For closure time, Kaplan-Meier medians: wounds that did not close count as censored at the end of the run, not as missing. Also in <code>effects.csv</code>.</p>\n"
+            out += "<table><tr><th>point</th>" + plan.parameters.map { "<th>\(htmlEscape($0.title))</th>" }.joined()
+            out += "<th>metric</th><th>treated &minus; control [95 % CI] (pairs)</th><th>% of control</th><th>KM median closure [h], treated / control</th></tr>\n"
+            for r in effects.prefix(400) {
+                out += "<tr><td>\(r.point)</td>" + plan.points[r.point].values.map { "<td>\(htmlEscape($0))</td>" }.joined()
+                out += "<td>\(htmlEscape(metricTitle(r.metric)))</td><td>\(htmlEscape(Effects.interval(r.mean, r.ci95))) (\(r.n))</td>"
+                out += "<td>\(r.relativePercent.map { String(format: "%+.1f %%", $0) } ?? "-")</td>"
+                out += "<td>\(r.treatedSurvival.map { htmlEscape(Effects.median($0)) + " / " + htmlEscape(r.controlSurvival.map(Effects.median) ?? "") } ?? "")</td></tr>\n"
+            }
+            out += "</table>\n"
         }
 
         // Sensitivity.
@@ -94,7 +154,7 @@ public enum SweepReport {
             for m in plan.metrics {
                 if let s = stats[p.index][m] {
                     out += "<td>\(String(format: "%.4g", s.mean))\(s.ci95.map { String(format: " [%.4g, %.4g]", $0.low, $0.high) } ?? "") (\(s.n))</td>"
-                } else { out += "<td>-</td>" }
+                } else { out += "<td>not reached</td>" }
             }
             out += "</tr>\n"
         }

@@ -83,7 +83,20 @@ public enum SweepMetrics {
         return d
     }
 
-    public static func isKnown(_ metric: String) -> Bool { fixed.contains(metric) || day(of: metric) != nil }
+    /// The name of the closure at `hours` into the run: `closure_pct_at_12h` (`{closure_pct_at: "12 h"}` in a sweep file).
+    public static func closureAt(hours: Double) -> String { "closure_pct_at_" + String(format: "%g", hours) + "h" }
+
+    /// The time [h] of a `closure_pct_at_Xh` metric.
+    public static func hours(of metric: String) -> Double? {
+        guard metric.hasPrefix("closure_pct_at_"), metric.hasSuffix("h"),
+              let h = Double(metric.dropFirst("closure_pct_at_".count).dropLast()), h >= 0, h.isFinite else { return nil }
+        return h
+    }
+
+    /// The time [h] at which a closure metric is read (`closure_pct_dayN`, `closure_pct_at_Xh`).
+    public static func readingHours(_ metric: String) -> Double? { day(of: metric).map { Double($0) * 24 } ?? hours(of: metric) }
+
+    public static func isKnown(_ metric: String) -> Bool { fixed.contains(metric) || day(of: metric) != nil || hours(of: metric) != nil }
 
     /// Unit of a metric, for tables and charts.
     public static func unit(_ metric: String) -> String {

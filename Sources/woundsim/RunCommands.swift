@@ -26,8 +26,11 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Run folder (default: runs/NAME-seedN). An existing folder needs --force.")
     var out: String?
 
-    @Option(name: .long, help: "Random seed (overrides the scenario's).")
-    var seed: UInt64?
+    @Option(name: .customLong("seed"), parsing: .unconditional, help: "Random seed, a whole number from 0 to 2^64 - 1 (overrides the scenario's).")
+    var seedText: String?
+
+    /// The seed given with --seed (validated).
+    var seed: UInt64? { seedText.flatMap { UInt64($0) } }
 
     @OptionGroup var threadOptions: ThreadOptions
 
@@ -46,7 +49,7 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Overwrite an existing run folder.")
     var force = false
 
-    @Option(name: .customLong("from"), help: "Start from this checkpoint (a treatment arm forked from a saved state); the scenario may change the treatment, not the lattice or factors.")
+    @Option(name: .customLong("from"), help: "Start from this checkpoint, or from the newest valid checkpoint of this run folder (a treatment arm forked from a saved state); the scenario may change the treatment, not the lattice or factors.")
     var from: String?
 
     /// Testing only: poison a field value after this step (exercises the numerical guard).
@@ -58,6 +61,9 @@ struct RunCommand: ParsableCommand {
     var parentPID: Int32?
 
     func validate() throws {
+        if let s = seedText, UInt64(s) == nil {
+            throw ValidationError("--seed \(s): give a whole number from 0 to 18446744073709551615 (seeds are not negative)")
+        }
         if let d = days, !(d > 0 && d.isFinite) { throw ValidationError("--days \(d): give a positive number of days") }
     }
 
@@ -71,13 +77,14 @@ struct RunCommand: ParsableCommand {
         var (scenario, tree) = try loadScenario(self.scenario, sets: sets)
         if let seed { scenario.model.seed = seed }
         if let days { scenario.model.duration = days * 1440 }
+        for n in scenario.notes { warn("woundsim: \(n)") }
         for w in scenario.warnings { warn("warning: \(w)") }
         let world = try buildWorld(scenario, tree: tree, reference: self.scenario)
         var begin: Runner.Start? = nil
         if let from {
-            let url = URL(fileURLWithPath: from).standardizedFileURL
             let loaded: Checkpoint.Loaded
-            do { loaded = try Checkpoint.load(url) } catch { fail("woundsim: --from \(from): \(error)"); throw ExitCode(2) }
+            do { loaded = try newestCheckpoint(from) } catch { fail("woundsim: --from \(from): \(error)"); throw ExitCode(2) }
+            let url = loaded.url
             do { try world.restoreState(loaded.state) } catch { fail("woundsim: --from \(from): \(error)"); throw ExitCode(2) }
             guard Double(loaded.step) * scenario.model.dt < scenario.model.duration else {
                 fail("woundsim: --from \(from): the checkpoint is at step \(loaded.step), at or after the scenario's end")
@@ -90,10 +97,10 @@ struct RunCommand: ParsableCommand {
         }
         let path = out ?? "runs/\(scenario.model.name)-seed\(scenario.model.seed)"
         let folder: RunFolder
-        do { folder = try RunFolder(path: path, force: force) } catch {
+        do { folder = try RunFolder(path: path, force: force, createParents: out == nil) } catch {
             fail("woundsim: \(error)")
             switch error {
-            case .exists, .notARunFolder: throw ExitCode(2)
+            case .exists, .notARunFolder, .badOutputFolder: throw ExitCode(2)
             default: throw ExitCode(1)
             }
         }
@@ -102,10 +109,12 @@ struct RunCommand: ParsableCommand {
         }
         let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
         let result: Runner.Result
+        StopSignal.install()
         do {
             result = try Runner.run(scenario, world: world, folder: folder,
                                     options: .init(threads: threadOptions.resolved, command: command, progress: !quiet, injectNaNAtStep: injectNaN), from: begin)
         } catch {
+            if case let .interrupted(signal, _) = error { fail("woundsim: \(error)"); throw ExitCode(StopSignal.exitCode(signal)) }
             fail("woundsim: run failed: \(error)")
             throw ExitCode(1)
         }
@@ -138,10 +147,17 @@ struct Resume: ParsableCommand {
     @Argument(help: "The run folder.")
     var dir: String
 
+    @Option(name: .long, help: "Extend a finished run to this many simulated days in all (from its final checkpoint).")
+    var days: Double?
+
     @OptionGroup var threadOptions: ThreadOptions
 
     @Flag(name: .long, help: "Print only errors.")
     var quiet = false
+
+    func validate() throws {
+        if let d = days, !(d > 0 && d.isFinite) { throw ValidationError("--days \(d): give a positive number of days") }
+    }
 
     func run() throws {
         if quiet { Log.logger.logLevel = .error }
@@ -151,11 +167,26 @@ struct Resume: ParsableCommand {
             fail("woundsim: \(url.path) is not a run folder (no scenario.resolved.yaml)")
             throw ExitCode(2)
         }
-        if FileManager.default.fileExists(atPath: url.appendingPathComponent("manifest.json").path) {
-            if !quiet { print("\(url.path): the run is complete; nothing to resume") }
-            return
+        let manifestURL = url.appendingPathComponent("manifest.json")
+        let complete = FileManager.default.fileExists(atPath: manifestURL.path)
+        var (scenario, tree) = try loadScenario(resolvedURL.path, sets: [])
+        if complete {
+            guard let days else {
+                if !quiet { print("\(url.path): the run is complete; nothing to resume (--days D extends it to D days)") }
+                return
+            }
+            guard days * 1440 > scenario.model.duration + 1e-9 else {
+                fail("woundsim: --days \(days): the run already covers \(String(format: "%g", scenario.model.duration / 1440)) days; give more to extend it")
+                throw ExitCode(2)
+            }
+            guard let newest = Checkpoint.list(url).first, (try? Checkpoint.load(newest))?.step == Int((scenario.model.duration / scenario.model.dt).rounded()) else {
+                fail("woundsim: \(url.path) has no checkpoint at its end (runs with time.checkpoint_every write one); rerun it with checkpoints to extend it")
+                throw ExitCode(2)
+            }
+        } else if days != nil {
+            fail("woundsim: \(url.path): the run is not finished; resume it first, then extend it with --days")
+            throw ExitCode(2)
         }
-        let (scenario, tree) = try loadScenario(resolvedURL.path, sets: [])
         let world = try buildWorld(scenario, tree: tree, reference: resolvedURL.path)
         let hash = Checkpoint.scenarioHash(text)
         var begin: Runner.Start? = nil
@@ -168,23 +199,64 @@ struct Resume: ParsableCommand {
                 }
                 try world.restoreState(loaded.state)
                 begin = Runner.Start(timeseries: loaded.timeseries, forkedFrom: nil)
-                warn("woundsim: resuming \(scenario.model.name) from \(candidate.lastPathComponent) (t = \(String(format: "%.1f", world.time / 60)) h)")
+                warn("woundsim: \(days == nil ? "resuming" : "extending") \(scenario.model.name) from \(candidate.lastPathComponent) (t = \(String(format: "%.1f", world.time / 60)) h)")
                 break
             } catch {
                 warn("woundsim: checkpoint \(error); trying the previous one")
             }
         }
-        if begin == nil { warn("warning: no valid checkpoint in \(url.path); starting again from the beginning") }
+        if begin == nil {
+            if days != nil { fail("woundsim: \(url.path): its final checkpoint is damaged; cannot extend"); throw ExitCode(1) }
+            warn("warning: no valid checkpoint in \(url.path); starting again from the beginning")
+        }
         let folder: RunFolder
         do { folder = try RunFolder(existing: url.path) } catch { fail("woundsim: \(error)"); throw ExitCode(1) }
+        if let days {
+            // The extended run is a new scenario (a longer duration): its resolved file says so,
+            // and the run is incomplete (no manifest) until the extension ends.
+            scenario.model.duration = days * 1440
+            // The same text with the new duration (its marks of user-set values kept).
+            let fresh = ScenarioWriter.yaml(scenario).split(separator: "\n", omittingEmptySubsequences: false)
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            guard let newLine = fresh.first(where: { $0.hasPrefix("  duration: ") }),
+                  let i = lines.firstIndex(where: { $0.hasPrefix("  duration: ") }) else {
+                fail("woundsim: \(resolvedURL.path) has no time.duration line to extend"); throw ExitCode(1)
+            }
+            let comment = lines[i].range(of: "  # ").map { String(lines[i][$0.lowerBound...]) } ?? ""
+            lines[i] = String(newLine) + comment
+            do {
+                try FileManager.default.removeItem(at: manifestURL)
+                try folder.write("scenario.resolved.yaml", text: lines.joined(separator: "\n"))
+            } catch { fail("woundsim: could not update \(url.path): \(error)"); throw ExitCode(1) }
+        }
+        guard let resolvedText = try? String(contentsOf: resolvedURL, encoding: .utf8) else {
+            fail("woundsim: cannot read \(resolvedURL.path)"); throw ExitCode(1)
+        }
+        StopSignal.install()
         let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
         let result: Runner.Result
         do {
-            result = try Runner.run(scenario, world: world, folder: folder, options: .init(threads: threadOptions.resolved, command: command, progress: !quiet), from: begin)
+            result = try Runner.run(scenario, world: world, folder: folder,
+                                    options: .init(threads: threadOptions.resolved, command: command, progress: !quiet, resolvedText: resolvedText), from: begin)
         } catch {
+            if case let .interrupted(signal, _) = error { fail("woundsim: \(error)"); throw ExitCode(StopSignal.exitCode(signal)) }
             fail("woundsim: run failed: \(error)")
             throw ExitCode(1)
         }
         if !quiet { print("\(scenario.model.name): done; wall time \(String(format: "%.1f", result.wallSeconds)) s; outputs in \(url.path)") }
     }
+}
+
+/// A checkpoint file, or the newest valid checkpoint of a run folder.
+func newestCheckpoint(_ path: String) throws -> Checkpoint.Loaded {
+    let url = URL(fileURLWithPath: path).standardizedFileURL
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { throw BadInput(description: "no such file or folder") }
+    guard isDirectory.boolValue else { return try Checkpoint.load(url) }
+    var problems: [String] = []
+    for candidate in Checkpoint.list(url) {
+        do { return try Checkpoint.load(candidate) } catch { problems.append(error.description) }
+    }
+    throw BadInput(description: problems.isEmpty ? "\(url.path) holds no checkpoint (checkpoint/step-*.wsck); runs with time.checkpoint_every write them"
+                                                 : "no valid checkpoint in \(url.path): \(problems.joined(separator: "; "))")
 }

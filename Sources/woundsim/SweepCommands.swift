@@ -1,5 +1,6 @@
 import ArgumentParser
 import Artifacts
+import BuildInfo
 import Foundation
 import Run
 import Scenario
@@ -13,7 +14,7 @@ struct SweepCommand: ParsableCommand {
         commandName: "sweep",
         abstract: "Run a parameter sweep locally or on a Slurm cluster, merge shards, analyse sensitivity.",
         discussion: "`woundsim sweep SWEEP.yaml --out DIR` is `woundsim sweep run`. Rerunning the same command skips finished runs.",
-        subcommands: [SweepRun.self, SweepMerge.self, SweepAnalyze.self, SweepSlurm.self],
+        subcommands: [SweepRun.self, SweepMerge.self, SweepAnalyze.self, SweepSlurm.self, SweepCheck.self],
         defaultSubcommand: SweepRun.self
     )
 }
@@ -23,7 +24,7 @@ struct SweepPlanOptions: ParsableArguments {
     @Option(name: .long, help: "Sweep folder (default: sweeps/NAME).")
     var out: String?
 
-    @Flag(name: .long, help: "Empty an existing sweep folder that holds another sweep and start over.")
+    @Flag(name: .long, help: "Empty an existing sweep folder that holds another plan and start over (without it, a changed plan of the same sweep extends the folder, reusing its finished runs).")
     var force = false
 
     /// Reads the sweep file (or, without one, the plan saved in --out) and saves the plan.
@@ -46,17 +47,29 @@ struct SweepPlanOptions: ParsableArguments {
         }
         let folder = SweepFolder(path: out ?? "sweeps/\(spec.name)")
         let fm = FileManager.default
+        var extending = false
+        do { try checkOutputFolder(folder.url, createParents: out == nil) } catch { fail("woundsim: \(error)"); throw ExitCode(2) }
         if let items = try? fm.contentsOfDirectory(atPath: folder.url.path), !items.isEmpty {
             guard fm.fileExists(atPath: folder.planURL.path) else {
                 fail("woundsim: \(folder.url.path) exists and is not a sweep folder; give another --out")
                 throw ExitCode(2)
             }
-            if force, let existing = try? folder.loadPlanIfPresent(), existing.hash != plan.hash {
-                for item in items { try? fm.removeItem(at: folder.url.appendingPathComponent(item)) }
+            if let existing = try? folder.loadPlanIfPresent(), existing.hash != plan.hash {
+                if force {
+                    for item in items { try? fm.removeItem(at: folder.url.appendingPathComponent(item)) }
+                } else if existing.name == plan.name {
+                    // The same sweep with more seeds, points or parameters: runs are named by the
+                    // hash of their resolved scenario, so every finished run the new plan still
+                    // holds is kept (when this build ran it) and only the new ones run.
+                    let old = Set(existing.uniqueRunIDs)
+                    let kept = plan.uniqueRunIDs.filter { old.contains($0) && folder.status($0)?.woundsim == buildIdentity }.count
+                    warn("woundsim: extending sweep \(plan.name) in \(folder.url.path): \(kept) of its \(plan.uniqueRunIDs.count) runs are done already (plan \(existing.hash) -> \(plan.hash))")
+                    extending = true
+                }
             }
         }
         do {
-            try folder.save(plan, scenarios: scenarios)
+            try folder.save(plan, scenarios: scenarios, extending: extending)
             if let text = fm.contents(atPath: spec.file) { try folder.write("sweep.yaml", text) }
         } catch let e as SweepError {
             fail("woundsim: \(e)")
@@ -71,6 +84,10 @@ struct SweepPlanOptions: ParsableArguments {
         return (plan, folder)
     }
 }
+
+/// The build that runs a sweep's runs, recorded in each run's status: a finished run is reused
+/// only by the same build.
+let buildIdentity = "\(BuildInfo.version) \(BuildInfo.gitRevision)\(BuildInfo.dirty ? "+dirty" : "")"
 
 /// Every recorded outcome of a plan's runs.
 func statuses(_ plan: SweepPlan, _ folder: SweepFolder) -> [String: RunStatus] {
@@ -91,6 +108,9 @@ func writeResults(_ plan: SweepPlan, _ folder: SweepFolder, quiet: Bool) throws 
         if pending == 0, plan.design == .morris || plan.design == .sobol {
             try folder.write("sensitivity.csv", Data(Analysis.csv(try Analysis.analyze(plan, statuses: s), plan: plan).utf8))
         }
+        if plan.points.contains(where: { $0.control != nil }) {
+            try folder.write("effects.csv", Data(Effects.csv(Effects.rows(plan, statuses: s), plan: plan).utf8))
+        }
         try SweepReport.write(plan, folder: folder, statuses: s)
     } catch {
         fail("woundsim: \(error)")
@@ -103,15 +123,30 @@ func writeResults(_ plan: SweepPlan, _ folder: SweepFolder, quiet: Bool) throws 
 /// The summary as a text table: each point's values, then each metric's mean and 95 % CI.
 func summaryTable(_ plan: SweepPlan, statuses: [String: RunStatus]) -> String {
     let stats = Results.pointStats(plan, statuses: statuses)
+    var doneAt = [Int](repeating: 0, count: plan.points.count)
+    for run in plan.runs where statuses[run.id]?.status == .ok { doneAt[run.point] += 1 }
+    func survival(_ point: Int) -> Survival.Estimate {
+        Survival.kaplanMeier(plan.runs.filter { $0.point == point }.compactMap { run in
+            guard let s = statuses[run.id], s.status == .ok else { return nil }
+            let t = s.metrics["closure_time_h"] ?? nil
+            return (t ?? plan.durationHours, t != nil)
+        })
+    }
     var header = ["point"] + plan.parameters.map(\.title) + plan.metrics.map { "\($0) mean [95% CI] (n)" }
     var rows: [[String]] = []
     for p in plan.points {
         var row = [p.role == .control ? "\(p.index) control" : String(p.index)] + p.values
         for m in plan.metrics {
-            if let s = stats[p.index][m] {
+            let done = doneAt[p.index]
+            if m == "closure_time_h", done > 0, (stats[p.index][m]?.n ?? 0) < done {
+                // Some wounds did not close: a mean of the others would flatter the point.
+                row.append("KM " + Effects.median(survival(p.index)))
+            } else if let s = stats[p.index][m] {
                 let ci = s.ci95.map { String(format: " [%.4g, %.4g]", $0.low, $0.high) } ?? ""
                 row.append(String(format: "%.4g", s.mean) + ci + " (\(s.n))")
-            } else { row.append("- (0)") }
+            } else {
+                row.append(done == 0 ? "no run done" : "not reached (0 of \(done))")
+            }
         }
         rows.append(row)
     }

@@ -59,9 +59,11 @@ struct SweepRun: ParsableCommand {
         var ids = plan.uniqueRunIDs
         if let (i, n) = try parsedShard() { ids = plan.shard(i, of: n) }
         let outcome: Executor.Outcome
+        StopSignal.install()
         do {
             outcome = try Executor.run(ids, plan: plan, folder: folder,
-                                       options: .init(jobs: jobs, threads: threads, executable: Executor.currentExecutable, retryFailed: retryFailed, verbose: !quiet),
+                                       options: .init(jobs: jobs, threads: threads, executable: Executor.currentExecutable, retryFailed: retryFailed, verbose: !quiet,
+                                                      woundsim: buildIdentity),
                                        message: { warn($0) })
         } catch {
             fail("woundsim: \(error)")
@@ -70,6 +72,10 @@ struct SweepRun: ParsableCommand {
         let busyCores = outcome.wallSeconds > 0 ? outcome.childCPUSeconds / outcome.wallSeconds : 0
         let overhead = outcome.runWallSeconds > 0 ? (outcome.wallSeconds * Double(min(jobs, max(1, outcome.ran))) - outcome.runWallSeconds) / outcome.runWallSeconds : 0
         warn("woundsim: ran \(outcome.ran) (\(outcome.failed) failed), skipped \(outcome.skipped) finished\(outcome.busy > 0 ? ", \(outcome.busy) being run elsewhere" : "") in \(String(format: "%.1f", outcome.wallSeconds)) s with \(jobs) jobs x \(threads) threads; \(String(format: "%.2f", busyCores)) cores busy on average; overhead \(String(format: "%.1f", 100 * overhead)) % over the runs' own time")
+        if StopSignal.received != 0 {
+            fail("woundsim: sweep stopped by \(StopSignal.name(StopSignal.received)); \(outcome.interrupted) run\(outcome.interrupted == 1 ? " was" : "s were") stopped and stay pending. Rerun the same command to continue")
+            throw ExitCode(StopSignal.exitCode(StopSignal.received))
+        }
         if outcome.failed > 0 { warn("warning: \(outcome.failed) run\(outcome.failed == 1 ? "" : "s") failed; their errors are in \(folder.url.path)/runs.csv once the sweep is complete, and in status/ID.json") }
         let pending = try writeResults(plan, folder, quiet: quiet)
         if pending > 0 {
@@ -93,6 +99,9 @@ struct SweepMerge: ParsableCommand {
 
     @Argument(help: "Further folders holding shards of the same sweep.")
     var others: [String] = []
+
+    @Option(name: .long, help: "The number of shards the sweep ran in (as the Slurm merge job passes): name the shards that left runs without a result or with a failure.")
+    var shards: Int?
 
     @Flag(name: .long, help: "Print only errors.")
     var quiet = false
@@ -130,6 +139,16 @@ struct SweepMerge: ParsableCommand {
             warn("woundsim: \(copied) runs joined from \(source.url.path)")
         }
         let pending = try writeResults(plan, folder, quiet: quiet)
+        if let shards {
+            let incomplete = Slurm.incompleteShards(plan, count: shards, statuses: statuses(plan, folder))
+            for (i, p, f) in incomplete {
+                fail("woundsim: shard \(i)/\(shards): \(p.count) run\(p.count == 1 ? "" : "s") without a result, \(f.count) failed (its log: \(folder.url.appendingPathComponent("slurm/shard-\(i).log").path))")
+            }
+            if !incomplete.isEmpty {
+                fail("woundsim: \(incomplete.count) of \(shards) shards did not complete; `woundsim sweep run --out \(folder.url.path)` runs what is missing (add --retry-failed for the failures), then merge again")
+                throw ExitCode(1)
+            }
+        }
         if pending > 0 {
             fail("woundsim: \(pending) of \(plan.uniqueRunIDs.count) runs of \(plan.name) have no result yet; runs.csv lists them as pending")
             throw ExitCode(1)
@@ -142,7 +161,8 @@ struct SweepMerge: ParsableCommand {
 struct SweepAnalyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Print Morris elementary effects or Sobol indices of each metric (and write DIR/sensitivity.csv)."
+        abstract: "Print treated-against-control effects (effects.csv) and, for Morris or Sobol designs, sensitivity indices (sensitivity.csv).",
+        discussion: "Effects: for each treated point and metric, the paired differences treated minus control over the shared seeds (mean, 95 % CI, % of control), and for closure time the Kaplan-Meier medians with the unclosed runs censored."
     )
 
     @Argument(help: "The sweep folder.")
@@ -153,80 +173,25 @@ struct SweepAnalyze: ParsableCommand {
         let plan: SweepPlan
         do { plan = try folder.loadPlan() } catch { fail("woundsim: \(error)"); throw ExitCode(2) }
         let s = statuses(plan, folder)
-        let rows: [Analysis.Row]
-        do { rows = try Analysis.analyze(plan, statuses: s) } catch { fail("woundsim: \(error)"); throw ExitCode(2) }
+        let sensitivity = plan.design == .morris || plan.design == .sobol
+        let hasControl = plan.points.contains { $0.control != nil }
+        guard sensitivity || hasControl else {
+            fail("woundsim: \(plan.name) is a \(plan.design.rawValue) design without a control arm: nothing to analyse beyond summary.csv (means and CIs per point). Add `control: { secretome.profile: control }` to the sweep file for treated-against-control effects, or use a morris or sobol design for sensitivity")
+            throw ExitCode(2)
+        }
         let missing = plan.uniqueRunIDs.count - s.values.filter { $0.status == .ok }.count
         if missing > 0 { warn("warning: \(missing) of \(plan.uniqueRunIDs.count) runs have no result (pending or failed); the estimates leave out the points they touch") }
-        print(Analysis.table(rows, plan: plan), terminator: "")
-        do { try folder.write("sensitivity.csv", Data(Analysis.csv(rows, plan: plan).utf8)) } catch { fail("woundsim: \(error)"); throw ExitCode(1) }
-    }
-}
-
-/// `woundsim sweep slurm`.
-struct SweepSlurm: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "slurm",
-        abstract: "Plan a sweep and write Slurm scripts: a job array (one shard per task) and a dependent merge job.",
-        discussion: "Writes DIR/slurm/array.sbatch, merge.sbatch and submit.sh; `sh DIR/slurm/submit.sh` (or --submit) submits both. The sweep folder must be on a file system every node sees."
-    )
-
-    @Argument(help: "Sweep file (YAML).")
-    var sweep: String
-
-    @OptionGroup var planOptions: SweepPlanOptions
-
-    @Option(name: .long, help: "Array tasks (shards); default: one per run, at most 100.")
-    var arraySize: Int?
-
-    @Option(name: .long, help: "CPUs (threads) per array task (default 1).")
-    var cpusPerTask: Int = 1
-
-    @Option(name: .long, help: "Slurm partition.")
-    var partition: String?
-
-    @Option(name: .long, help: "Time limit per array task (Slurm's format, e.g. 2:00:00).")
-    var time: String?
-
-    @Flag(name: .long, help: "Submit with sbatch right away and print the job ids.")
-    var submit = false
-
-    func validate() throws {
-        if let n = arraySize, n < 1 || n > 100_000 { throw ValidationError("--array-size \(n): give 1 to 100000 tasks") }
-        if cpusPerTask < 1 || cpusPerTask > 1024 { throw ValidationError("--cpus-per-task \(cpusPerTask): give at least 1") }
-        if let p = partition, p.isEmpty || !p.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.,".contains($0)) }) {
-            throw ValidationError("--partition \(p): give a partition name (letters, digits, - _ . ,)")
+        if hasControl {
+            let rows = Effects.rows(plan, statuses: s)
+            print("Treated against control (paired over the shared seeds):")
+            print(Effects.table(rows, plan: plan))
+            do { try folder.write("effects.csv", Data(Effects.csv(rows, plan: plan).utf8)) } catch { fail("woundsim: \(error)"); throw ExitCode(1) }
         }
-        if let t = time, t.isEmpty || !t.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ":" || $0 == "-") }) {
-            throw ValidationError("--time \(t): give a Slurm time such as 2:00:00 or 1-12:00:00")
+        if sensitivity {
+            let rows: [Analysis.Row]
+            do { rows = try Analysis.analyze(plan, statuses: s) } catch { fail("woundsim: \(error)"); throw ExitCode(2) }
+            print(Analysis.table(rows, plan: plan), terminator: "")
+            do { try folder.write("sensitivity.csv", Data(Analysis.csv(rows, plan: plan).utf8)) } catch { fail("woundsim: \(error)"); throw ExitCode(1) }
         }
-    }
-
-    func run() throws {
-        let (plan, folder) = try planOptions.prepare(sweep)
-        let size = min(arraySize ?? min(plan.uniqueRunIDs.count, 100), plan.uniqueRunIDs.count)
-        let scripts = Slurm.scripts(plan: plan, folder: folder, options: .init(arraySize: size, cpusPerTask: cpusPerTask, partition: partition,
-                                                                               timeLimit: time, executable: Executor.currentExecutable))
-        do {
-            for (name, text) in scripts {
-                try folder.write("slurm/\(name)", Data(text.utf8))
-                chmod(folder.url.appendingPathComponent("slurm/\(name)").path, 0o755)
-            }
-        } catch { fail("woundsim: \(error)"); throw ExitCode(1) }
-        let submitPath = folder.url.appendingPathComponent("slurm/submit.sh").path
-        guard submit else {
-            print("wrote \(folder.url.appendingPathComponent("slurm").path)/{array.sbatch,merge.sbatch,submit.sh}: \(size) array tasks for \(plan.uniqueRunIDs.count) runs")
-            print("submit with: sh \(Slurm.quote(submitPath))")
-            return
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [submitPath]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        do { try process.run() } catch { fail("woundsim: could not run \(submitPath): \(error)"); throw ExitCode(1) }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { fail("woundsim: sbatch failed (exit \(process.terminationStatus))"); throw ExitCode(1) }
-        print("submitted: array job and merge job \(output)")
     }
 }

@@ -186,6 +186,14 @@ enum CLI {
         return url
     }
 
+    /// A new empty folder to hold a test's files and output folders (`--out` makes only the
+    /// last folder of its path).
+    static func temporaryRoot(_ name: String) -> URL {
+        let url = temporaryFolder(name)
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
 }
 
 final class BenchCommandTests: XCTestCase {

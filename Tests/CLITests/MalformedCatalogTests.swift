@@ -66,7 +66,40 @@ final class MalformedCatalogTests: XCTestCase {
         Case(name: "--set of an unknown key", yaml: nil, sets: ["cells.keratinocyte.speed=\"1 um/h\""], expect: ["--set cells.keratinocyte.speed", "unknown key"]),
         Case(name: "--set of a bad value", yaml: nil, sets: ["secretome.dose=-1"], expect: ["--set secretome.dose=-1", "must not be negative"]),
         Case(name: "--set without =", yaml: nil, sets: ["seed"], expect: ["--set seed", "KEY=VALUE"]),
+        // Issue 17's messages.
+        Case(name: "a tab in the indentation", yaml: base + "time:\n\tdt: \"2 min\"\n", expect: ["@4", "a tab in the indentation", "spaces only"]),
+        Case(name: "two forms of one quantity in a file", yaml: base + "cells:\n  keratinocyte:\n    proliferation: { rate: \"0.02 /h\", doubling: \"30 h\" }\n",
+             expect: ["@5", "cells.keratinocyte.proliferation", "two forms of the division rate"]),
+        Case(name: "two forms of one quantity in --set", yaml: nil, sets: ["cells.keratinocyte.migration.hop_rate=\"0.1 /min\"", "cells.keratinocyte.migration.persistence=\"1 h\""],
+             expect: ["--set", "cells.keratinocyte.migration", "two forms of one quantity"]),
+        Case(name: "a swapped factor name", yaml: nil, sets: ["secretome.deplete=[HFG]"], expect: ["secretome.deplete[0]", "did you mean `HGF`?"]),
     ]
+
+    /// Command lines that are bad input: exit 2, a message in woundsim's words, no folder left.
+    func testBadCommandLinesExitTwo() throws {
+        let folder = CLI.temporaryRoot("catalogue-commands")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("a-file")
+        try "x".write(to: file, atomically: true, encoding: .utf8)
+        let sweep = folder.appendingPathComponent("s.yaml")
+        try "sweep: s\nbase: scratch-assay\nparameters: { secretome.dose: [1] }\n".write(to: sweep, atomically: true, encoding: .utf8)
+        let deep = folder.appendingPathComponent("no/such/dir")
+        let cases: [(String, [String], [String])] = [
+            ("a negative seed", ["run", "scratch-assay", "--seed", "-1", "--out", folder.appendingPathComponent("o").path], ["--seed -1", "whole number", "not negative"]),
+            ("a value split at a space", ["run", "scratch-assay", "--set", "time.duration=2", "h", "--out", folder.appendingPathComponent("o").path],
+             ["split by the shell at a space", "--set 'time.duration=2 h'"]),
+            ("--out under missing folders", ["run", "scratch-assay", "--out", deep.path], ["cannot make the output folder", "\(folder.path)/no does not exist"]),
+            ("--out under a file", ["run", "scratch-assay", "--out", file.appendingPathComponent("x").path], ["is a file, not a folder"]),
+            ("a sweep's --out under missing folders", ["sweep", sweep.path, "--out", deep.path], ["does not exist"]),
+        ]
+        for (name, arguments, expect) in cases {
+            let r = try CLI.run(arguments)
+            XCTAssertEqual(r.status, 2, "\(name): exit \(r.status)\n\(r.stderr)")
+            for piece in expect { XCTAssertTrue(r.stderr.contains(piece), "\(name): expected \"\(piece)\" in\n\(r.stderr)") }
+            XCTAssertFalse(r.stderr.contains("Missing value") || r.stderr.contains("The operation could not be completed"), "\(name): \(r.stderr)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(), ["a-file", "s.yaml"], "nothing was created")
+    }
 
     func testEveryMalformedScenarioExitsTwoWithFileLineAndKey() throws {
         XCTAssertGreaterThanOrEqual(Self.cases.count, 30)

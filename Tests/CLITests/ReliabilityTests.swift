@@ -49,7 +49,7 @@ final class ReliabilityTests: XCTestCase {
     /// Kill a run (and then its resumes) with SIGKILL at random moments; the resumed outputs
     /// equal the uninterrupted run's byte for byte.
     func testKilledRunsResumeToIdenticalOutputs() throws {
-        let root = CLI.temporaryFolder("resume")
+        let root = CLI.temporaryRoot("resume")
         let reference = root.appendingPathComponent("reference")
         XCTAssertEqual(try CLI.run(Self.runArgs + ["--out", reference.path]).status, 0)
         var generator = SystemRandomNumberGenerator()
@@ -83,7 +83,7 @@ final class ReliabilityTests: XCTestCase {
     /// Damaged newest checkpoints: each is reported and the previous one used; the result is
     /// still identical. With no valid checkpoint the run starts again.
     func testDamagedCheckpointsFallBackToThePreviousOne() throws {
-        let root = CLI.temporaryFolder("damaged")
+        let root = CLI.temporaryRoot("damaged")
         let reference = root.appendingPathComponent("reference")
         XCTAssertEqual(try CLI.run(Self.runArgs + ["--out", reference.path]).status, 0)
         let checkpoints = try FileManager.default.contentsOfDirectory(atPath: reference.appendingPathComponent("checkpoint").path).sorted()
@@ -137,10 +137,10 @@ final class ReliabilityTests: XCTestCase {
 
     /// Treatment arms forked from one saved state share the pre-treatment wound exactly.
     func testArmsForkedFromOneCheckpoint() throws {
-        let root = CLI.temporaryFolder("arms")
+        let root = CLI.temporaryRoot("arms")
         let parent = root.appendingPathComponent("control")
         let common = ["run", "excisional-wound-control", "--quiet", "--days", "2", "--set", "lattice.size=[100, 100]", "--set", "wound.diameter=\"1 mm\"",
-                      "--set", "time.snapshot_every=~", "--set", "time.output_every=\"2 h\"", "--set", "time.checkpoint_every=\"12 h\""]
+                      "--set", "time.snapshot_every=~", "--set", "time.output_every=\"2 h\"", "--set", "time.checkpoint_every=\"24 h\""]
         XCTAssertEqual(try CLI.run(common + ["--out", parent.path]).status, 0)
         let checkpoint = parent.appendingPathComponent("checkpoint/step-0000000720.wsck")  // 24 h
         XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoint.path))
@@ -192,7 +192,7 @@ final class ReliabilityTests: XCTestCase {
     /// A file-size limit (a full disk, a quota) and an unwritable folder: exit 1 naming the file;
     /// what was written before is intact, and the run resumes from its checkpoint once there is room.
     func testFullDiskAndUnwritableFolders() throws {
-        let root = CLI.temporaryFolder("disk")
+        let root = CLI.temporaryRoot("disk")
         let reference = root.appendingPathComponent("reference")
         XCTAssertEqual(try CLI.run(Self.runArgs + ["--out", reference.path]).status, 0)
         let out = root.appendingPathComponent("limited")
@@ -223,10 +223,11 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         try assertSameRun(reference, out)
 
+        // An --out that cannot be made is bad input (exit 2), said in woundsim's words.
         for bad in ["/dev/null/run", reference.appendingPathComponent("timeseries.csv").appendingPathComponent("sub").path] {
             let r = try CLI.run(Self.runArgs + ["--out", bad])
-            XCTAssertEqual(r.status, 1, bad)
-            XCTAssertTrue(r.stderr.contains("could not write"), r.stderr)
+            XCTAssertEqual(r.status, 2, bad)
+            XCTAssertTrue(r.stderr.contains("cannot make the output folder") && r.stderr.contains("is a file, not a folder"), r.stderr)
         }
         try? FileManager.default.removeItem(at: root)
     }
@@ -234,7 +235,7 @@ final class ReliabilityTests: XCTestCase {
     /// Scenario and sweep names cannot make woundsim write outside the output folder or run a
     /// command; each hostile name is refused or kept inside runs/.
     func testHostileNames() throws {
-        let root = CLI.temporaryFolder("names")
+        let root = CLI.temporaryRoot("names")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let marker = root.appendingPathComponent("pwned")
         let names = ["../escape", "../../escape", "/abs/olute", ".hidden", "a/b", "..", "$(touch \(marker.path))", "`touch \(marker.path)`",

@@ -46,7 +46,7 @@ final class ReportTests: XCTestCase {
     }
 
     func testSweepReport() throws {
-        let root = CLI.temporaryFolder("report-sweep")
+        let root = CLI.temporaryRoot("report-sweep")
         let file = try SweepCLITests.sweepFile(root, name: "rep")
         var text = try String(contentsOf: file, encoding: .utf8)
         text = text.replacingOccurrences(of: "parameters:\n", with: "control: { secretome.profile: control }\nparameters:\n")

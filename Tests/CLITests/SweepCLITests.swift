@@ -30,7 +30,7 @@ final class SweepCLITests: XCTestCase {
     func read(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
 
     func testLocalRunResumeShardsAndMerge() throws {
-        let root = CLI.temporaryFolder("sweep")
+        let root = CLI.temporaryRoot("sweep")
         let file = try Self.sweepFile(root)
         let a = root.appendingPathComponent("local")
         var r = try CLI.run(["sweep", file.path, "--out", a.path, "--jobs", "2"])
@@ -91,7 +91,7 @@ final class SweepCLITests: XCTestCase {
     /// Kill the sweep with SIGKILL at random moments, rerun each time: the final tables equal the
     /// uninterrupted sweep's, every run has one folder and one result, no run outlives a kill.
     func testKilledSweepLosesAndDuplicatesNothing() throws {
-        let root = CLI.temporaryFolder("sweep-kill")
+        let root = CLI.temporaryRoot("sweep-kill")
         let file = try Self.sweepFile(root, name: "kill", seeds: 5, hours: 24)
         let reference = root.appendingPathComponent("reference")
         XCTAssertEqual(try CLI.run(["sweep", file.path, "--out", reference.path, "--jobs", "2"]).status, 0)
@@ -148,13 +148,15 @@ final class SweepCLITests: XCTestCase {
     /// The Slurm scripts for a sweep folder with a hostile name, run the way Slurm runs them
     /// (array tasks with SLURM_ARRAY_TASK_ID, then the merge job), from the sweep folder.
     func testSlurmScriptsQuoteHostilePaths() throws {
-        let root = CLI.temporaryFolder("sweep-slurm")
+        let root = CLI.temporaryRoot("sweep-slurm")
         let file = try Self.sweepFile(root, name: "slurmish")
         let reference = root.appendingPathComponent("reference")
         XCTAssertEqual(try CLI.run(["sweep", file.path, "--out", reference.path]).status, 0)
         let marker = root.appendingPathComponent("pwned")
         let hostile = root.appendingPathComponent("it's a \"sweep\" $(touch \(marker.path)) `touch \(marker.path)`; dir")
-        var r = try CLI.run(["sweep", "slurm", file.path, "--out", hostile.path, "--array-size", "3", "--cpus-per-task", "1"])
+        // The marker's path has slashes, so the hostile name spans folders: --out makes only the last.
+        try FileManager.default.createDirectory(at: hostile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var r = try CLI.run(["sweep", "slurm", file.path, "--out", hostile.path, "--array-size", "3", "--cpus-per-task", "1", "--allow-node-local"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("3 array tasks for 8 runs"), r.stdout)
         let slurm = hostile.appendingPathComponent("slurm")
@@ -170,7 +172,7 @@ final class SweepCLITests: XCTestCase {
         XCTAssertEqual(try Self.shell([slurm.appendingPathComponent("merge.sbatch").path], cwd: hostile, env: [:]), 0)
         XCTAssertEqual(try read(hostile.appendingPathComponent("runs.csv")), try read(reference.appendingPathComponent("runs.csv")))
         XCTAssertFalse(FileManager.default.fileExists(atPath: marker.path), "a path was run as a command")
-        r = try CLI.run(["sweep", "slurm", file.path, "--out", hostile.path, "--partition", "debug\n#SBATCH --x"])
+        r = try CLI.run(["sweep", "slurm", file.path, "--out", hostile.path, "--partition", "debug\n#SBATCH --x", "--allow-node-local"])
         XCTAssertEqual(r.status, 2)
         try? FileManager.default.removeItem(at: root)
     }
@@ -190,7 +192,7 @@ final class SweepCLITests: XCTestCase {
 
     /// Bad input: exit 2 with a message naming the problem.
     func testBadSweepInputExitsTwo() throws {
-        let root = CLI.temporaryFolder("sweep-bad")
+        let root = CLI.temporaryRoot("sweep-bad")
         let file = try Self.sweepFile(root)
         let cases: [([String], String)] = [
             (["sweep", file.path, "--out", root.appendingPathComponent("x").path, "--shard", "0/3"], "--shard 0/3"),

@@ -36,7 +36,7 @@ final class SweepTests: XCTestCase {
     }
 
     /// Two profiles x three doses x five seeds: 30 runs, each a distinct scenario, plus the control
-    /// arm at the same seeds; the same file planned twice gives the same ids (the resume and
+    /// arm (profile control, dose 1) at the same seeds; the same file planned twice gives the same ids (the resume and
     /// shard contract).
     func testGridPlanAndStableIDs() throws {
         let spec = try SweepFile.load(Self.repoRoot.appendingPathComponent("Scenarios/sweeps/cm-dose-scratch.yaml").path)
@@ -45,7 +45,9 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(plan.runs.count, 35)
         XCTAssertEqual(plan.uniqueRunIDs.count, 35)
         XCTAssertEqual(plan.points.map { $0.values }, [["asc-monolayer", "1"], ["asc-monolayer", "10"], ["asc-monolayer", "100"],
-                                                        ["asc-spheroid", "1"], ["asc-spheroid", "10"], ["asc-spheroid", "100"], ["control", ""]])
+                                                        ["asc-spheroid", "1"], ["asc-spheroid", "10"], ["asc-spheroid", "100"], ["control", "1"]])
+        // The control fixes profile and dose: one control arm, matched to every treated point.
+        XCTAssertEqual(plan.points.dropLast().map(\.control), [Int?](repeating: 6, count: 6))
         XCTAssertEqual(plan.points.last?.role, .control)
         XCTAssertEqual(plan.runs.filter { $0.point == 6 }.map(\.seed), [1, 2, 3, 4, 5])
         let again = try Planner.plan(spec).plan

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Runs the bundled 2 media x 3 doses x 5 seeds sweep through a real Slurm on this machine and
-# checks that its runs.csv and summary.csv equal those of the same sweep run locally.
+# Runs the bundled 2 media x 3 doses x 5 seeds sweep (and its control arm) through a real Slurm
+# on this machine, with the static build staged in the sweep folder and a set-up script, and
+# checks that its runs.csv and summary.csv equal those of the same sweep run locally with the
+# ordinary build; then a sweep whose task 2 fails: the merge must still run, name shard 2 and
+# exit 1, and nothing may hang. A node-local --out (/tmp) must be refused.
 #
 # Slurm is started by hand (no systemd): munged as the munge user, then slurmctld and slurmd
 # with a private slurm.conf (SLURM_CONF) whose state lives in a scratch folder; the daemons are
@@ -9,6 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN="$PWD/.build/release/woundsim"
+# The nodes run the static build (make build-static): no Swift runtime, GSL or libpng needed there.
+STATIC="$PWD/.build-static/release/woundsim"
 SWEEP="$PWD/Scenarios/sweeps/cm-dose-scratch.yaml"
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
@@ -17,7 +22,10 @@ if ! command -v sbatch >/dev/null || ! command -v slurmctld >/dev/null || ! comm
     $SUDO apt-get install -y -q slurm-wlm munge >/dev/null
 fi
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/woundsim-slurm.XXXXXX")
+# The sweep folders live under the repository's .build, as they would on a shared file system:
+# `woundsim sweep slurm` refuses node-local folders such as /tmp (checked below).
+mkdir -p .build
+WORK=$(mktemp -d "$PWD/.build/slurm-test.XXXXXX")
 HOST=$(hostname -s)
 export SLURM_CONF="$WORK/slurm.conf"
 mkdir -p "$WORK/state" "$WORK/spool" "$WORK/log"
@@ -93,22 +101,62 @@ sinfo
 echo "slurm test: the sweep locally"
 "$BIN" sweep "$SWEEP" --out "$WORK/local" --jobs 2 --quiet
 
-echo "slurm test: the sweep as a Slurm job array and a dependent merge job"
-start=$(date +%s)
-submitted=$("$BIN" sweep slurm "$SWEEP" --out "$WORK/slurm" --array-size 6 --submit)
+echo "slurm test: a node-local sweep folder is refused"
+set +e
+"$BIN" sweep slurm "$SWEEP" --out /tmp/woundsim-node-local-$$ 2> "$WORK/refused.txt"
+refused=$?
+set -e
+[ "$refused" -eq 2 ] && grep -q "private to each node" "$WORK/refused.txt" || { echo "slurm test: /tmp accepted (exit $refused)"; cat "$WORK/refused.txt"; exit 1; }
+[ ! -e /tmp/woundsim-node-local-$$ ] || { echo "slurm test: the refused folder was created"; exit 1; }
+
+# Waits for a submission's jobs (array, merge) to leave the queue; prints the seconds taken.
+wait_jobs() {
+    local jobs=$1 start
+    start=$(date +%s)
+    for _ in $(seq 1 600); do
+        [ -z "$(squeue -h -j "$jobs" 2>/dev/null)" ] && break
+        sleep 1
+    done
+    [ -z "$(squeue -h -j "$jobs" 2>/dev/null)" ] || { echo "slurm test: jobs still queued after 600 s"; squeue; exit 1; }
+    echo "slurm test: jobs $jobs left the queue $(( $(date +%s) - start )) s after submission"
+}
+
+# The set-up script every task sources first (as `module load ...` would be): it leaves a mark,
+# so the test sees it ran on the node.
+cat > "$WORK/setup.sh" <<'SETUP'
+echo "setup ran for task ${SLURM_ARRAY_TASK_ID:-merge}" >> "$(pwd)/slurm/setup-ran.txt"
+SETUP
+
+echo "slurm test: the sweep as a Slurm job array and a merge job, with a staged binary and a set-up script"
+if ldd "$STATIC" | grep -qE 'libgsl|libpng|libswift|libFoundation'; then echo "slurm test: the static build links shared GSL, libpng or Swift libraries"; ldd "$STATIC"; exit 1; fi
+submitted=$("$BIN" sweep slurm "$SWEEP" --out "$WORK/slurm" --array-size 6 --binary "$STATIC" --setup "$WORK/setup.sh" --mem 500M --sbatch-arg=--comment=woundsim-test --submit)
 echo "$submitted"
-jobs=$(echo "$submitted" | awk '{print $(NF-1) "," $NF}')
-for _ in $(seq 1 600); do
-    [ -z "$(squeue -h -j "$jobs" 2>/dev/null)" ] && break
-    sleep 1
-done
-[ -z "$(squeue -h -j "$jobs" 2>/dev/null)" ] || { echo "slurm test: jobs still queued after 600 s"; squeue; exit 1; }
-echo "slurm test: array and merge finished $(( $(date +%s) - start )) s after submission"
+wait_jobs "$(echo "$submitted" | awk '{print $(NF-1) "," $NF}')"
 ls "$WORK/slurm/slurm"
 cat "$WORK/slurm/slurm/merge.log"
+grep -q "exec '$WORK/slurm/slurm/woundsim' sweep run" "$WORK/slurm/slurm/array.sbatch" || { echo "slurm test: the array does not run the staged binary"; exit 1; }
+cmp "$STATIC" "$WORK/slurm/slurm/woundsim"
+[ "$(grep -c 'setup ran for task [0-9]' "$WORK/slurm/slurm/setup-ran.txt")" -eq 6 ] || { echo "slurm test: the set-up script did not run in every task"; cat "$WORK/slurm/slurm/setup-ran.txt"; exit 1; }
+grep -q '^#SBATCH --mem=500M' "$WORK/slurm/slurm/array.sbatch" && grep -q '^#SBATCH --comment=woundsim-test' "$WORK/slurm/slurm/array.sbatch"
 
 cmp "$WORK/local/runs.csv" "$WORK/slurm/runs.csv"
 cmp "$WORK/local/summary.csv" "$WORK/slurm/summary.csv"
 rows=$(($(wc -l < "$WORK/slurm/runs.csv") - 1))
 ok=$(grep -c ',ok,' "$WORK/slurm/runs.csv")
-echo "slurm test: passed: $rows runs ($ok ok) through 6 array tasks; runs.csv and summary.csv equal the local sweep's"
+echo "slurm test: $rows runs ($ok ok) through 6 array tasks; runs.csv and summary.csv equal the local sweep's"
+
+echo "slurm test: a shard that fails (its set-up exits 1 in task 2): the merge still runs, names it and fails"
+cat > "$WORK/failing-setup.sh" <<'SETUP'
+if [ "${SLURM_ARRAY_TASK_ID:-}" = 2 ]; then echo "set-up failed on purpose in task 2" >&2; exit 1; fi
+SETUP
+submitted=$("$BIN" sweep slurm "$SWEEP" --out "$WORK/failing" --array-size 6 --setup "$WORK/failing-setup.sh" --submit)
+echo "$submitted"
+merge_job=$(echo "$submitted" | awk '{print $NF}')
+wait_jobs "$(echo "$submitted" | awk '{print $(NF-1) "," $NF}')"
+cat "$WORK/failing/slurm/merge.log"
+grep -q "shard 2/6: [0-9]* runs* without a result" "$WORK/failing/slurm/merge.log" || { echo "slurm test: the merge did not name shard 2"; exit 1; }
+if grep -qE "shard [13456]/6" "$WORK/failing/slurm/merge.log"; then echo "slurm test: the merge named a shard that completed"; exit 1; fi
+merge_exit=$(scontrol show job "$merge_job" 2>/dev/null | grep -o 'ExitCode=[0-9]*:[0-9]*' | head -1)
+echo "slurm test: merge job $merge_job: $merge_exit"
+[ "$merge_exit" = "ExitCode=1:0" ] || { echo "slurm test: the merge job should exit 1"; exit 1; }
+echo "slurm test: passed"

@@ -1,0 +1,207 @@
+import Foundation
+import StrictYAML
+
+/// The reference of every key a scenario may set (`woundsim keys`): what it takes, what it
+/// means, its default (the value in the bundled base scenario) and that value's source. The
+/// keys and their types come from the decoder itself (every read it makes, over the bundled
+/// scenarios and a few variants that reach the optional branches), so the list cannot drift
+/// from what a scenario file accepts; only the meanings are written here, and
+/// `ScenarioTests.testEveryKeyHasAMeaning` fails when a key lacks one.
+public enum KeyReference {
+    public struct Entry: Sendable {
+        /// As `--set` takes it; list entries as `[i]` (`cells.keratinocyte.responses[i].ec50`).
+        public var key: String
+        /// What it takes: a quantity kind with an example, a number, a choice.
+        public var type: String
+        public var meaning: String
+        /// The value in the bundled base scenario (list entries: each entry's value with its
+        /// selector), or "" when the base does not set it.
+        public var defaults: [String]
+        /// The default's source (its `source:` or the comment on its line).
+        public var source: String
+    }
+
+    /// The base scenario the defaults come from.
+    public static let base = "excisional-wound-control"
+
+    /// Every key, sorted; those starting with `prefix` when one is given.
+    public static func entries(prefix: String = "") -> [Entry] {
+        var types: [String: String] = [:]
+        func hear(_ key: String, _ type: String) {
+            let k = key.replacingOccurrences(of: #"\[[0-9]+\]"#, with: "[i]", options: .regularExpression)
+            if types[k] == nil { types[k] = type }
+        }
+        for tree in probeTrees() { _ = try? ScenarioDecoder.decode(tree, schema: hear) }
+        let baseTree = (try? ScenarioLoader.load(base).tree)
+        let baseText = ScenarioLoader.bundledText(base) ?? ""
+        // A list of plain values is one key (`lattice.size`), not one per element.
+        let elements = Set(types.keys.filter { $0.hasSuffix("[i]") && types[String($0.dropLast(3))] == "list" })
+        return types.keys.sorted().filter { $0.hasPrefix(prefix) && !$0.hasSuffix(".source") && !$0.hasSuffix(".lag_source") && $0 != "name" && $0 != "description"
+            && !elements.contains($0) }.map { key in
+            let (values, source) = baseTree.map { defaults(key, in: $0, text: baseText) } ?? ([], "")
+            return Entry(key: key, type: types[key]!, meaning: meaning(key) ?? "", defaults: values, source: source)
+        }
+    }
+
+    /// The bundled scenarios, and variants of the base that reach the branches none of them
+    /// takes (other wound shapes and deliveries, the optional cell behaviours).
+    static func probeTrees() -> [YNode] {
+        var trees: [YNode] = []
+        for name in ScenarioLoader.bundledNames { if let t = try? ScenarioLoader.load(name).tree { trees.append(t) } }
+        let variants: [[String]] = [
+            ["wound={shape: rectangle, width: \"1 mm\", height: \"1 mm\", center: [0.5, 0.5]}"],
+            ["wound={shape: scratch, width: \"1 mm\"}"],
+            ["secretome.delivery={kind: sustained, half_life: \"1 d\"}", "secretome.concentrations={EGF: \"1 ng/mL\"}", "secretome.deplete=[EGF]"],
+            ["secretome.delivery={kind: bolus}"],
+            ["cells.fibroblast.proliferation={rate: \"0.01 /h\"}", "cells.fibroblast.migration={hop_rate: \"0.1 /min\", requires_activation: false}",
+             "cells.fibroblast.chemotaxis=[{factor: EGF, sensitivity: \"1 mL/ng\"}]", "cells.fibroblast.differentiation={residence: \"1 d\"}",
+             "cells.fibroblast.collagen={rate: \"0.01 /h\"}", "cells.fibroblast.vessel_trail=false", "cells.fibroblast.apoptosis={rate: \"0.001 /h\"}",
+             "cells.fibroblast.secretion=[{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: true}]", "cells.fibroblast.uptake=[{factor: EGF, rate: \"0.01 /h\"}]",
+             "factors.EGF.wound_bed_diffusion=\"10 um^2/s\"", "factors.EGF.initial=\"0 ng/mL\"",
+             "factors.EGF.boundary={x_low: no-flux, x_high: {fixed: \"0 ng/mL\"}, y_low: no-flux, y_high: no-flux}"],
+        ]
+        for sets in variants { if let t = try? ScenarioLoader.load(base, sets: sets).tree { trees.append(t) } }
+        return trees
+    }
+
+    /// The base scenario's values at `key` and their source.
+    static func defaults(_ key: String, in tree: YNode, text: String) -> ([String], String) {
+        let parts = key.split(separator: ".").map(String.init)
+        var nodes: [(YNode, String)] = [(tree, "")]
+        var parents: [YNode] = []
+        for part in parts {
+            let isList = part.hasSuffix("[i]")
+            let name = isList ? String(part.dropLast(3)) : part
+            parents = nodes.map(\.0)
+            nodes = nodes.flatMap { node, label -> [(YNode, String)] in
+                guard let child = node[name] else { return [] }
+                guard isList, case let .list(items) = child.value else { return [(child, label)] }
+                return items.map { item in
+                    // A list entry's value is shown with its selector and its own source.
+                    var text = selector(item)
+                    if case let .scalar(src, _)? = item["source"]?.value { text += " (\(src))" }
+                    return (item, text)
+                }
+            }
+        }
+        let values = nodes.compactMap { node, label -> String? in
+            switch node.value {
+            case let .scalar(v, _): return label.isEmpty ? v : "\(v) \(label)"
+            case let .list(items):
+                let scalars = items.compactMap { if case let .scalar(v, _) = $0.value { return v } else { return nil } }
+                return scalars.count == items.count ? "[" + scalars.joined(separator: ", ") + "]" : "\(items.count) entries"
+            default: return nil
+            }
+        }
+        if parts.contains(where: { $0.hasSuffix("[i]") }) { return (values, "") }
+        // The source: the comment on the value's line, else the mapping's `source:` (or `lag_source:` for a lag).
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var source = ""
+        if let first = nodes.first?.0, first.location.file.hasPrefix("[bundled] \(base)"), first.location.line > 0, first.location.line <= lines.count {
+            source = comment(String(lines[first.location.line - 1]))
+        }
+        if source.isEmpty, let parent = parents.first {
+            let own = parts.last == "lag" ? parent["lag_source"] ?? parent["source"] : parent["source"]
+            if case let .scalar(v, _)? = own?.value { source = v }
+        }
+        return (values, source)
+    }
+
+    /// `[behaviour=migration,factor=EGF]` for a list entry that names them.
+    static func selector(_ item: YNode) -> String {
+        var parts: [String] = []
+        for k in ["behaviour", "factor"] { if case let .scalar(v, _)? = item[k]?.value { parts.append("\(k)=\(v)") } }
+        return parts.isEmpty ? "" : "[" + parts.joined(separator: ",") + "]"
+    }
+
+    /// The comment of a YAML line (after a `#` outside quotes).
+    static func comment(_ line: String) -> String {
+        var quoted = false
+        var previous: Character = " "
+        for (i, c) in line.enumerated() {
+            if c == "\"" { quoted.toggle() }
+            if c == "#", !quoted, previous == " " { return String(line.dropFirst(i + 1)).trimmingCharacters(in: .whitespaces) }
+            previous = c
+        }
+        return ""
+    }
+
+    /// The meaning of a key, by its pattern (a factor's name as FACTOR, a cell kind as KIND).
+    public static func meaning(_ key: String) -> String? {
+        var parts = key.split(separator: ".").map(String.init)
+        if parts.count >= 2, ["factors", "cells"].contains(parts[0]) { parts[1] = parts[0] == "factors" ? "FACTOR" : "KIND" }
+        if parts.count >= 3, ["concentrations", "levels"].contains(parts[1]) { parts[2] = "FACTOR" }
+        return meanings[parts.joined(separator: ".")]
+    }
+
+    static let meanings: [String: String] = [
+        "seed": "random seed of the run (replicates differ only in it)",
+        "lattice.size": "sites along x and y [nx, ny]",
+        "lattice.spacing": "distance between neighbouring sites (one site holds at most one cell)",
+        "lattice.layers": "the tissue layers stacked in z, bottom first",
+        "time.dt": "time step of cells and fields",
+        "time.duration": "simulated time",
+        "time.output_every": "interval of the rows of timeseries.csv",
+        "time.snapshot_every": "interval of field, cell, frame and VTK snapshots (~ for none)",
+        "time.checkpoint_every": "interval of checkpoints for `woundsim resume` (~ for none)",
+        "wound.shape": "shape of the wound: circle (excisional), scratch (in vitro) or rectangle",
+        "wound.diameter": "diameter of a circular wound",
+        "wound.width": "width of a scratch or rectangular wound",
+        "wound.height": "height of a rectangular wound",
+        "wound.center": "centre of the wound as fractions of the lattice [x, y]",
+        "factors.FACTOR.diffusion": "diffusion coefficient in tissue",
+        "factors.FACTOR.wound_bed_diffusion": "diffusion coefficient in the open wound bed (default: as in tissue)",
+        "factors.FACTOR.decay": "first-order decay rate (ln 2 / half-life)",
+        "factors.FACTOR.molar_mass": "molar mass, to convert molar concentrations (nM) to ng/mL",
+        "factors.FACTOR.initial": "concentration everywhere at the start",
+        "factors.FACTOR.boundary": "condition on every face: no-flux, periodic or {fixed: C}",
+        "factors.FACTOR.boundary.x_low": "condition at the x = 0 face", "factors.FACTOR.boundary.x_high": "condition at the x = max face",
+        "factors.FACTOR.boundary.y_low": "condition at the y = 0 face", "factors.FACTOR.boundary.y_high": "condition at the y = max face",
+        "factors.FACTOR.boundary.x_low.fixed": "fixed concentration at the x = 0 face", "factors.FACTOR.boundary.x_high.fixed": "fixed concentration at the x = max face",
+        "factors.FACTOR.boundary.y_low.fixed": "fixed concentration at the y = 0 face", "factors.FACTOR.boundary.y_high.fixed": "fixed concentration at the y = max face",
+        "secretome.profile": "the conditioned medium applied: a bundled secretome profile (control: plain medium)",
+        "secretome.dose": "concentration factor of the medium (1: as collected; 10: ten-fold concentrated)",
+        "secretome.deplete": "factors removed from the medium (e.g. by antibody depletion)",
+        "secretome.concentrations.FACTOR": "the medium's concentration of a factor, replacing the profile's",
+        "secretome.delivery.kind": "how the medium is given: bolus (once), repeated, or sustained (a release with a half-life)",
+        "secretome.delivery.every": "interval of repeated applications",
+        "secretome.delivery.until": "last repeated application",
+        "secretome.delivery.half_life": "half-life of a sustained release (e.g. from a hydrogel)",
+        "secretome.everywhere": "apply the medium to the whole lattice, not only the wound",
+        "injury.levels.FACTOR": "level of a factor the fresh wound releases (platelets, macrophages)",
+        "injury.half_life": "half-life of the injury release",
+        "vessels.spacing": "distance between vessel lines in intact dermis",
+        "cells.KIND.density": "cells per site of the kind's layer in intact tissue (0 to 1)",
+        "cells.KIND.migration.speed": "crawling speed of a migrating cell (with persistence, sets the hop rate)",
+        "cells.KIND.migration.persistence": "persistence time of a migrating cell's direction",
+        "cells.KIND.migration.hop_rate": "rate of hops to a neighbouring site (instead of speed and persistence)",
+        "cells.KIND.migration.activated_by": "factors whose sum above the threshold activates migration",
+        "cells.KIND.migration.threshold": "summed factor level that activates migration",
+        "cells.KIND.migration.lag": "delay between activation and migration (timed migration)",
+        "cells.KIND.migration.requires_activation": "only activated cells migrate",
+        "cells.KIND.migration.reverts": "cells stop migrating again when the factors fade",
+        "cells.KIND.proliferation.doubling": "doubling time of a dividing cell",
+        "cells.KIND.proliferation.rate": "division rate (instead of a doubling time)",
+        "cells.KIND.apoptosis.rate": "rate of cell death",
+        "cells.KIND.collagen.rate": "rate of collagen deposition at the cell's site",
+        "cells.KIND.differentiation.residence": "time in the wound after which a fibroblast becomes a myofibroblast",
+        "cells.KIND.vessel_trail": "the cell leaves a vessel behind as it moves (sprouting endothelium)",
+        "cells.KIND.responses": "factor effects on a behaviour, one entry each",
+        "cells.KIND.responses[i].behaviour": "the behaviour a factor changes: migration, proliferation, apoptosis or collagen",
+        "cells.KIND.responses[i].factor": "the factor",
+        "cells.KIND.responses[i].ec50": "concentration of half the maximal effect",
+        "cells.KIND.responses[i].hill": "Hill coefficient of the response (default 1)",
+        "cells.KIND.responses[i].max_fold": "rate at saturation as a multiple of the basal rate",
+        "cells.KIND.chemotaxis": "gradients the cell climbs, one entry each",
+        "cells.KIND.chemotaxis[i].factor": "the factor whose gradient biases the hops",
+        "cells.KIND.chemotaxis[i].sensitivity": "bias of the hop direction per unit of gradient",
+        "cells.KIND.secretion": "factors the cell secretes, one entry each",
+        "cells.KIND.secretion[i].factor": "the factor secreted",
+        "cells.KIND.secretion[i].rate": "secretion rate, as concentration per time at the cell's site",
+        "cells.KIND.secretion[i].only_when_migratory": "secrete only while activated",
+        "cells.KIND.uptake": "factors the cell takes up, one entry each",
+        "cells.KIND.uptake[i].factor": "the factor taken up",
+        "cells.KIND.uptake[i].rate": "first-order uptake rate at the cell's site",
+        "factors": "the diffusing factors by name", "cells": "the cell kinds", "secretome.delivery": "the schedule of the medium",
+    ]
+}

@@ -1,0 +1,39 @@
+/// The plausible range of each kind of quantity, for warnings about values that are most often a
+/// wrong unit.
+extension QuantityKind {
+    /// Values of this kind that a wound model can plausibly hold, in internal units; nil for
+    /// kinds without a natural scale. A value outside is accepted with a warning (it is most
+    /// often a wrong unit, `60 m^2/s` for `60 um^2/s`). [assumption] Each range spans the cited
+    /// values of PARAMETERS.md and of the measurements they come from by about 100x either way:
+    /// lengths from a sub-micrometre mesh to a 10 cm wound; times from 1 s to a year; cell
+    /// speeds up to 1 mm/h (keratinocytes crawl at 20-60 um/h); diffusivities from 0.01 um^2/s
+    /// (matrix-bound proteins) to 1e5 um^2/s (oxygen in water is 3e3 um^2/s); rates up to 10 /s;
+    /// concentrations up to 100 mg/mL (plasma albumin, 40 mg/mL); molar masses from 10 Da to
+    /// 10 MDa. A zero is always plausible (no decay, no uptake).
+    public var plausible: ClosedRange<Double>? {
+        switch self {
+        case .length: return 0.1...1e5                 // um
+        case .time: return (1.0 / 60)...(525_600)      // min
+        case .speed: return 1e-4...(1000.0 / 60)       // um/min: 0.006 um/h to 1 mm/h
+        case .diffusivity: return 0.6...6e6            // um^2/min: 0.01 to 1e5 um^2/s
+        case .rate: return 1e-8...600                  // 1/min: once in 190 years to 10 /s
+        case .concentration: return 1e-6...1e8         // ng/mL: 1 fg/mL to 100 mg/mL
+        case .molarMass: return 10...1e7               // g/mol
+        case .concentrationRate, .sensitivity, .dimensionless: return nil
+        }
+    }
+
+    /// `plausible` as a reader would write it.
+    public var plausibleText: String {
+        switch self {
+        case .length: return "0.1 um to 10 cm"
+        case .time: return "1 s to 1 year"
+        case .speed: return "0.006 um/h to 1 mm/h"
+        case .diffusivity: return "0.01 to 1e5 um^2/s"
+        case .rate: return "1 per 190 years to 10 /s"
+        case .concentration: return "1 fg/mL to 100 mg/mL"
+        case .molarMass: return "10 Da to 10 MDa"
+        case .concentrationRate, .sensitivity, .dimensionless: return "any"
+        }
+    }
+}
