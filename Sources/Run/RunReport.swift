@@ -240,10 +240,17 @@ public enum Report {
         // A value the user set (`# set by --set`, `# set in FILE` on its line) is credited to
         // them, not to the source of the value it replaced.
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        func mark(_ node: YNode) -> String? {
+        /// The mark of a value on its line: "by --set" or "in FILE"; a line holding several
+        /// values names those that were set (`# set by --set: ec50`).
+        func mark(_ node: YNode, key: String) -> String? {
             let line = node.location.line
             guard line > 0, line <= lines.count, let r = lines[line - 1].range(of: "  # set ") else { return nil }
-            return String(lines[line - 1][r.upperBound...])
+            for part in lines[line - 1][r.upperBound...].components(separatedBy: "; ") {
+                let text = part.hasPrefix("set ") ? String(part.dropFirst(4)) : part
+                guard let colon = text.range(of: ": ") else { return text }
+                if text[colon.upperBound...].components(separatedBy: ", ").contains(key) { return String(text[..<colon.lowerBound]) }
+            }
+            return nil
         }
         var overridden = 0
         func walk(_ node: YNode, _ path: String) {
@@ -257,7 +264,7 @@ public enum Report {
                     var leaf = false
                     if case .scalar = e.value.value { leaf = true }
                     if case let .list(items) = e.value.value, items.allSatisfy({ if case .scalar = $0.value { return true } else { return false } }) { leaf = true }
-                    if leaf, let m = mark(e.value) {
+                    if leaf, let m = mark(e.value, key: e.key) {
                         overridden += 1
                         source = "set \(m)" + (source.isEmpty ? "" : " (replacing a value cited to: \(source))")
                     }

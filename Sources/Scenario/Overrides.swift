@@ -60,9 +60,18 @@ public enum Overrides {
         return walk(tree, keys[...])
     }
 
-    /// The values a user set, by dotted key path (list entries as `[i]`): "--set" for a value
-    /// from the command line, the file's name for a value from a file that extends another.
-    /// Values of the bundled scenarios, and of a scenario that is one file only, are not marked.
+    /// `[behaviour=migration,factor=EGF]` for a list entry that names them, else `[i]`: the
+    /// same selector the resolved scenario's entry lines give, so a mark finds its line.
+    static func selector(_ item: YNode, index: Int) -> String {
+        var parts: [String] = []
+        for k in ["behaviour", "factor"] { if case let .scalar(v, _)? = item[k]?.value { parts.append("\(k)=\(v)") } }
+        return parts.isEmpty ? "[\(index)]" : "[" + parts.joined(separator: ",") + "]"
+    }
+
+    /// The values a user set, by dotted key path (list entries by their selector, e.g.
+    /// `responses[behaviour=migration,factor=EGF].ec50`): "--set" for a value from the command
+    /// line, the file's name for a value from a file that extends another. Values of the bundled
+    /// scenarios, and of a scenario that is one file only, are not marked.
     public static func marks(_ tree: YNode) -> [String: String] {
         var leaves: [(String, SourceLocation)] = []
         func walk(_ node: YNode, _ path: String) {
@@ -71,7 +80,7 @@ public enum Overrides {
                 for e in entries { walk(e.value, path.isEmpty ? e.key : "\(path).\(e.key)") }
             case let .list(items):
                 if items.allSatisfy({ if case .scalar = $0.value { return true } else { return false } }) { leaves.append((path, node.location)) }
-                else { for (i, item) in items.enumerated() { walk(item, "\(path)[\(i)]") } }
+                else { for (i, item) in items.enumerated() { walk(item, path + selector(item, index: i)) } }
             case .scalar, .null:
                 leaves.append((path, node.location))
             }
@@ -97,34 +106,58 @@ public enum Overrides {
     }
 
     /// `yaml` (a resolved scenario) with `# set by --set` or `# set in FILE` after each line
-    /// that holds a marked value (the line of its mapping for a value inside a flow mapping or
-    /// a list entry). Comments only: the values, and so the run ids, are unchanged.
+    /// that holds a marked value. A line that holds several values (a flow mapping, a list
+    /// entry) names the keys that were set: `# set by --set: ec50`. Comments only: the values,
+    /// and so the run ids, are unchanged.
     public static func annotate(_ yaml: String, marks: [String: String]) -> String {
         guard !marks.isEmpty else { return yaml }
         var lines = yaml.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        // The block path of every line: indentation of two spaces per level.
+        // The path of every line: block keys by indentation (two spaces a level), a list entry
+        // line (`- {behaviour: migration, factor: EGF, ...}`) by its selector.
         var stack: [(indent: Int, key: String)] = []
         var paths: [String?] = []
         for line in lines {
             let indent = line.prefix { $0 == " " }.count
             let body = line.dropFirst(indent)
+            if body.hasPrefix("- {") {
+                let parent = stack.filter { $0.indent < indent }.map(\.key).joined(separator: ".")
+                var parts: [String] = []
+                for k in ["behaviour", "factor"] {
+                    if let r = body.range(of: "\(k): ") {
+                        parts.append("\(k)=" + body[r.upperBound...].prefix { $0 != "," && $0 != "}" })
+                    }
+                }
+                paths.append(parts.isEmpty ? nil : parent + "[" + parts.joined(separator: ",") + "]")
+                continue
+            }
             guard !body.hasPrefix("#"), !body.hasPrefix("- "), let colon = body.firstIndex(of: ":") else { paths.append(nil); continue }
             while let last = stack.last, last.indent >= indent { stack.removeLast() }
-            let key = String(body[..<colon])
-            stack.append((indent, key))
+            stack.append((indent, String(body[..<colon])))
             paths.append(stack.map(\.key).joined(separator: "."))
         }
-        var labels = [Set<String>](repeating: [], count: lines.count)
+        // Per line: label -> the keys set inside it ("" for the line's own value).
+        var labels = [[String: Set<String>]](repeating: [:], count: lines.count)
         for (key, label) in marks {
-            let target = resolvedKey(key).replacingOccurrences(of: #"\[[^\]]*\]"#, with: "", options: .regularExpression)
-            var best: (Int, Int)? = nil
+            let target = resolvedKey(key)
+            let bare = target.replacingOccurrences(of: #"\[[0-9]+\]"#, with: "", options: .regularExpression)
+            var best: (line: Int, length: Int, target: String)? = nil
             for (i, p) in paths.enumerated() {
-                guard let p, target == p || target.hasPrefix(p + ".") else { continue }
-                if best == nil || p.count > best!.1 { best = (i, p.count) }
+                guard let p else { continue }
+                for t in [target, bare] where t == p || t.hasPrefix(p + ".") || t.hasPrefix(p + "[") {
+                    if best == nil || p.count > best!.length { best = (i, p.count, t) }
+                }
             }
-            if let (i, _) = best { labels[i].insert(label == "--set" ? "set by --set" : "set in \(label)") }
+            guard let (i, length, t) = best else { continue }
+            let inner = t.count > length ? String(t.dropFirst(length + 1)).split(separator: ".").last.map(String.init) ?? "" : ""
+            labels[i][label == "--set" ? "set by --set" : "set in \(label)", default: []].insert(inner)
         }
-        for i in lines.indices where !labels[i].isEmpty { lines[i] += "  # " + labels[i].sorted().joined(separator: "; ") }
+        for i in lines.indices where !labels[i].isEmpty {
+            let parts = labels[i].sorted { $0.key < $1.key }.map { label, keys -> String in
+                let named = keys.filter { !$0.isEmpty }.sorted()
+                return named.isEmpty || keys.contains("") ? label : label + ": " + named.joined(separator: ", ")
+            }
+            lines[i] += "  # " + parts.joined(separator: "; ")
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -62,8 +62,14 @@ public enum ScenarioLoader {
     /// The merged tree of a sweep's base scenario: `reference` is a bundled name or a path,
     /// relative paths taken from the folder of the file `location` is in.
     public static func baseTree(_ reference: String, at location: SourceLocation) throws(InputErrors) -> YNode {
-        var issues: [InputIssue] = []
         var notes: [String] = []
+        return try baseTree(reference, at: location, notes: &notes)
+    }
+
+    /// The same, saying in `notes` which file or bundled scenario each `extends:` (and a bare
+    /// `base:` name) used.
+    public static func baseTree(_ reference: String, at location: SourceLocation, notes: inout [String]) throws(InputErrors) -> YNode {
+        var issues: [InputIssue] = []
         guard let tree = resolve(reference, from: location, chain: [], issues: &issues, notes: &notes) else { throw InputErrors(issues: issues) }
         return tree
     }
@@ -78,6 +84,7 @@ public enum ScenarioLoader {
             case let .failure(error):
                 issues.append(InputIssue(location: node.location, key: key, message: error.reason, hint: keyPathHint))
             case let .success(path):
+                tree = Overrides.droppingForms(replacedBy: path, in: tree)
                 if let error = tree.set(path, to: node) {
                     issues.append(InputIssue(location: node.location, key: key, message: error.reason, hint: keyPathHint))
                 }

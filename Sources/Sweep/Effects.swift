@@ -65,6 +65,16 @@ public enum Effects {
         return rows
     }
 
+    /// The Kaplan-Meier estimate of a point's closure time over its finished runs: a run that did
+    /// not close is censored at the end of the simulated time.
+    public static func closureSurvival(_ plan: SweepPlan, statuses: [String: RunStatus], point: Int) -> Survival.Estimate {
+        Survival.kaplanMeier(plan.runs.filter { $0.point == point }.compactMap { run in
+            guard let s = statuses[run.id], s.status == .ok else { return nil }
+            let t = s.metrics["closure_time_h"] ?? nil
+            return (t ?? plan.durationHours, t != nil)
+        })
+    }
+
     /// `effects.csv`: one row per treated point and metric.
     public static func csv(_ rows: [Row], plan: SweepPlan) -> String {
         var header = ["point", "control_point"] + plan.parameters.map(\.title)

@@ -62,7 +62,19 @@ public enum Executor {
         let start = Date()
         var pending: [String] = []
         for id in ids {
-            if let s = folder.status(id), options.keeps(s) { outcome.skipped += 1 } else { pending.append(id) }
+            guard let s = folder.status(id), options.keeps(s) else { pending.append(id); continue }
+            outcome.skipped += 1
+            // A metric added to the sweep since the run finished: read it from the run's folder.
+            if s.status == .ok, !plan.metrics.allSatisfy(s.metrics.keys.contains) {
+                var updated = s
+                do {
+                    updated.metrics = try Results.metrics(plan.metrics, runFolder: folder.runURL(id))
+                    try folder.record(updated)
+                } catch {
+                    outcome.skipped -= 1
+                    pending.append(id)   // its folder cannot give them: run it again
+                }
+            }
         }
         let total = pending.count
         for sub in ["logs", "locks", "runs", "status"] {
@@ -107,8 +119,16 @@ public enum Executor {
                 }
                 // Another process may have finished it between the first look and the lock.
                 if let s = folder.status(id), options.keeps(s) { close(fd); outcome.skipped += 1; continue }
-                let args = [options.executable, "run", folder.scenarioURL(id).path, "--out", folder.runURL(id).path, "--force", "--quiet",
-                            "--threads", String(options.threads), "--parent-pid", String(getpid())]
+                // A run stopped by a signal (its folder has a checkpoint and no manifest) continues
+                // from that checkpoint; any other starts afresh (`--force` empties a killed run's folder).
+                let runDir = folder.runURL(id)
+                let fm = FileManager.default
+                let stopped = hasCheckpoint(runDir) && !fm.fileExists(atPath: runDir.appendingPathComponent("manifest.json").path)
+                    && fm.fileExists(atPath: runDir.appendingPathComponent("scenario.resolved.yaml").path)
+                let args = stopped
+                    ? [options.executable, "resume", runDir.path, "--quiet", "--threads", String(options.threads), "--parent-pid", String(getpid())]
+                    : [options.executable, "run", folder.scenarioURL(id).path, "--out", runDir.path, "--force", "--quiet",
+                       "--threads", String(options.threads), "--parent-pid", String(getpid())]
                 guard let pid = spawn(args, log: folder.logURL(id).path) else {
                     close(fd)
                     throw .io("could not start \(options.executable): \(String(cString: strerror(errno)))")
@@ -171,6 +191,12 @@ public enum Executor {
     public static func lockProblem(_ error: Int32, path: String) -> SweepError? {
         if error == EWOULDBLOCK || error == EAGAIN || error == EINTR { return nil }
         return .io("could not lock \(path): \(String(cString: strerror(error))); the sweep folder must be on a file system with flock locks (most local and cluster file systems; NFS needs its lock service)")
+    }
+
+    /// Whether a run folder holds a checkpoint (`checkpoint/step-*.wsck`, the run folder's contract).
+    static func hasCheckpoint(_ runDir: URL) -> Bool {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: runDir.appendingPathComponent("checkpoint").path)) ?? []
+        return names.contains { $0.hasPrefix("step-") && $0.hasSuffix(".wsck") }
     }
 
     /// Starts `args` with stdout and stderr to `log`, stdin from /dev/null.

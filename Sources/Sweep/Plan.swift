@@ -106,7 +106,18 @@ public enum Planner {
     /// - Returns: the plan and the resolved scenario text of every distinct run id.
     /// - Throws: `InputErrors` (bad input: exit 2).
     public static func plan(_ spec: SweepSpec) throws(InputErrors) -> (plan: SweepPlan, scenarios: [String: String]) {
-        let base = try ScenarioLoader.baseTree(spec.base, at: spec.baseLocation)
+        var notes: [String] = []
+        return try plan(spec, notes: &notes)
+    }
+
+    /// The same, with `notes`: which file each `base:`/`extends:` name used, and the warnings
+    /// (retracted sources, implausible values) of the runs' scenarios, each once.
+    public static func plan(_ spec: SweepSpec, notes: inout [String]) throws(InputErrors) -> (plan: SweepPlan, scenarios: [String: String]) {
+        let base = try ScenarioLoader.baseTree(spec.base, at: spec.baseLocation, notes: &notes)
+        var warned = Set<String>()
+        func note(_ scenario: Scenario) {
+            for w in scenario.warnings where warned.insert(w.description).inserted && !w.message.contains("retracted") { notes.append("warning: \(w)") }
+        }
         let coordinates: [(u: [Double], group: Int, role: PointRole, changed: Int?)]
         do { coordinates = try Designs.points(spec) } catch {
             throw InputErrors(issues: [InputIssue(location: SourceLocation(file: spec.file, line: 0, column: 0), key: "design", message: "\(error)")])
@@ -132,6 +143,7 @@ public enum Planner {
                 nodes.append(("seed", YNode(.scalar(String(seed), quoted: false), spec.baseLocation)))
                 do throws(InputErrors) {
                     let (scenario, tree) = try ScenarioLoader.decode(base, setting: nodes)
+                    note(scenario)
                     if let problem = modelProblem(scenario, tree: tree, buildWorld: index == 0 && seed == spec.seeds[0]) {
                         var issue = problem
                         issue.message += " (at point \(index): " + zip(spec.parameters, values).map { "\($0.0.key) = \($0.1)" }.joined(separator: ", ") + ")"
@@ -162,6 +174,9 @@ public enum Planner {
             let design = points
             for point in design {
                 let values = spec.parameters.indices.map { i in fixed[i] ?? (spec.design == .grid ? point.values[i] : "") }
+                // A grid point that already has the control's settings is a control itself:
+                // no effect against itself.
+                if spec.design == .grid && values == point.values { continue }
                 if let c = controlOf[values] { points[point.index].control = c; continue }
                 let index = points.count
                 controlOf[values] = index

@@ -108,7 +108,12 @@ public enum Results {
     /// mean, sd and the 95 % CI of the mean.
     public static func summaryCSV(_ plan: SweepPlan, statuses: [String: RunStatus]) -> String {
         var header = ["point"] + plan.parameters.map(\.title) + ["runs", "failed"]
-        for m in plan.metrics { header += ["\(m)_n", "\(m)_mean", "\(m)_sd", "\(m)_ci95_low", "\(m)_ci95_high"] }
+        for m in plan.metrics {
+            header += ["\(m)_n", "\(m)_mean", "\(m)_sd", "\(m)_ci95_low", "\(m)_ci95_high"]
+            // Closure time is censored: the mean is over the runs that closed; the Kaplan-Meier
+            // median counts the others too.
+            if m == "closure_time_h" { header += ["closure_time_h_closed", "closure_time_h_runs", "closure_time_h_km_median", "closure_time_h_km_ci95_low", "closure_time_h_km_ci95_high"] }
+        }
         var out = header.map(csv).joined(separator: ",") + "\n"
         let stats = pointStats(plan, statuses: statuses)
         var runsAt = [Int](repeating: 0, count: plan.points.count), failedAt = runsAt
@@ -125,6 +130,10 @@ public enum Results {
                     fields += [String(s.n), number(s.mean), s.n > 1 ? number(s.sd) : "", s.ci95.map { number($0.low) } ?? "", s.ci95.map { number($0.high) } ?? ""]
                 } else {
                     fields += ["0", "", "", "", ""]
+                }
+                if m == "closure_time_h" {
+                    let km = Effects.closureSurvival(plan, statuses: statuses, point: point.index)
+                    fields += [String(km.events), String(km.n), km.median.map(number) ?? "", km.low.map(number) ?? "", km.high.map(number) ?? ""]
                 }
             }
             out += fields.map(csv).joined(separator: ",") + "\n"

@@ -61,6 +61,7 @@ public enum Slurm {
         if let t = o.timeLimit { common += "#SBATCH --time=\(t)\n" }
         if let a = o.account { common += "#SBATCH --account=\(a)\n" }
         for e in o.extra { common += "#SBATCH \(e)\n" }
+        // Sourced before `set -eu`: module and conda set-up scripts use unset variables.
         let setup = o.setup.map { "# The set-up script (module loads, environments), sourced before the work.\n. \(quote($0))\n" } ?? ""
         let memory = o.memory.map { "#SBATCH --mem=\($0)\n" } ?? ""
         let array = """
@@ -72,8 +73,8 @@ public enum Slurm {
         #SBATCH --cpus-per-task=\(o.cpusPerTask)
         #SBATCH --ntasks=1
         #SBATCH --output=slurm/shard-%a.log
-        \(memory)\(common)set -eu
-        \(setup)exec \(exe) sweep run --out \(dir) --shard "${SLURM_ARRAY_TASK_ID}/\(o.arraySize)" --jobs 1 --threads "${SLURM_CPUS_PER_TASK:-\(o.cpusPerTask)}"
+        \(memory)\(common)\(setup)set -eu
+        exec \(exe) sweep run --out \(dir) --shard "${SLURM_ARRAY_TASK_ID}/\(o.arraySize)" --jobs 1 --threads "${SLURM_CPUS_PER_TASK:-\(o.cpusPerTask)}"
 
         """
         let merge = """
@@ -85,8 +86,8 @@ public enum Slurm {
         #SBATCH --ntasks=1
         #SBATCH --cpus-per-task=1
         #SBATCH --output=slurm/merge.log
-        \(common)set -eu
-        \(setup)exec \(exe) sweep merge \(dir) --shards \(o.arraySize)
+        \(common)\(setup)set -eu
+        exec \(exe) sweep merge \(dir) --shards \(o.arraySize)
 
         """
         let submit = """

@@ -26,6 +26,7 @@ public enum Survival {
         var atRisk = sorted.count
         var s = 1.0, greenwood = 0.0
         var median: Double? = nil, low: Double? = nil, high: Double? = nil
+        var flatAtHalf: Double? = nil   // the curve sits at exactly 1/2 from this time on
         var i = 0
         let z = 1.959963984540054
         while i < sorted.count {
@@ -41,7 +42,12 @@ public enum Survival {
                 greenwood += atRisk > events ? Double(events) / (Double(atRisk) * Double(atRisk - events)) : .infinity
                 let spread = exp(z * greenwood.squareRoot())
                 let lower = s == 0 ? 0 : s / spread
-                if median == nil && s <= 0.5 + 1e-12 { median = t }
+                if let start = flatAtHalf, median == nil { median = (start + t) / 2 }
+                if median == nil && flatAtHalf == nil && s <= 0.5 + 1e-12 {
+                    // Exactly one half: the median is the middle of the flat stretch (R's
+                    // convention, and the sample median without censoring).
+                    if abs(s - 0.5) < 1e-12 { flatAtHalf = t } else { median = t }
+                }
                 if low == nil && lower <= 0.5 { low = t }
                 // When the last at risk all reach the event the band is undefined (R gives NA):
                 // the upper curve does not cross there.
@@ -49,6 +55,8 @@ public enum Survival {
             }
             atRisk -= leaving
         }
+        // Flat at one half to the last observation: the stretch has no end; its start is the median.
+        if median == nil, let start = flatAtHalf { median = start }
         return Estimate(n: observations.count, events: observations.filter(\.event).count, median: median, low: low, high: high)
     }
 }

@@ -172,6 +172,10 @@ public enum PlanJSON {
             plan.runs.append(.init(id: id, point: point, seed: seed))
         }
         if plan.points.contains(where: { p in p.control.map { $0 < 0 || $0 >= plan.points.count } ?? false }) { throw bad }
+        // Plans written before points named their control had one control arm for all.
+        if !points.contains(where: { $0["control"] != nil }), let c = plan.points.first(where: { $0.role == .control })?.index {
+            for i in plan.points.indices where plan.points[i].role != .control { plan.points[i].control = c }
+        }
         if let h = o["plan_hash"] as? String, h != plan.hash { throw bad }
         return plan
     }

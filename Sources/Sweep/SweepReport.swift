@@ -152,9 +152,13 @@ public enum SweepReport {
         for p in plan.points.prefix(200) {
             out += "<tr><td>\(p.index)\(p.role == .control ? " control" : "")</td>" + p.values.map { "<td>\(htmlEscape($0))</td>" }.joined()
             for m in plan.metrics {
-                if let s = stats[p.index][m] {
+                let done = plan.runs.filter { $0.point == p.index && statuses[$0.id]?.status == .ok }.count
+                if m == "closure_time_h", done > 0, (stats[p.index][m]?.n ?? 0) < done {
+                    // Some wounds did not close: the Kaplan-Meier median, not the mean of the closed.
+                    out += "<td>KM median \(htmlEscape(Effects.median(Effects.closureSurvival(plan, statuses: statuses, point: p.index))))</td>"
+                } else if let s = stats[p.index][m] {
                     out += "<td>\(String(format: "%.4g", s.mean))\(s.ci95.map { String(format: " [%.4g, %.4g]", $0.low, $0.high) } ?? "") (\(s.n))</td>"
-                } else { out += "<td>not reached</td>" }
+                } else { out += "<td>\(done == 0 ? "no run done" : "not reached (0 of \(done))")</td>" }
             }
             out += "</tr>\n"
         }

@@ -155,11 +155,19 @@ struct Resume: ParsableCommand {
     @Flag(name: .long, help: "Print only errors.")
     var quiet = false
 
+    /// Set by `woundsim sweep` when it continues a stopped run: die with the sweep (Linux).
+    @Option(name: .customLong("parent-pid"), help: .hidden)
+    var parentPID: Int32?
+
     func validate() throws {
         if let d = days, !(d > 0 && d.isFinite) { throw ValidationError("--days \(d): give a positive number of days") }
     }
 
     func run() throws {
+        if let parentPID {
+            _ = woundsim_die_with_parent()
+            if getppid() != parentPID { throw ExitCode(1) }
+        }
         if quiet { Log.logger.logLevel = .error }
         let url = URL(fileURLWithPath: dir).standardizedFileURL
         let resolvedURL = url.appendingPathComponent("scenario.resolved.yaml")
@@ -190,6 +198,7 @@ struct Resume: ParsableCommand {
         let world = try buildWorld(scenario, tree: tree, reference: resolvedURL.path)
         let hash = Checkpoint.scenarioHash(text)
         var begin: Runner.Start? = nil
+        var from: Checkpoint.Loaded? = nil
         for candidate in Checkpoint.list(url) {
             do {
                 let loaded = try Checkpoint.load(candidate)
@@ -199,6 +208,7 @@ struct Resume: ParsableCommand {
                 }
                 try world.restoreState(loaded.state)
                 begin = Runner.Start(timeseries: loaded.timeseries, forkedFrom: nil)
+                from = loaded
                 warn("woundsim: \(days == nil ? "resuming" : "extending") \(scenario.model.name) from \(candidate.lastPathComponent) (t = \(String(format: "%.1f", world.time / 60)) h)")
                 break
             } catch {
@@ -224,9 +234,23 @@ struct Resume: ParsableCommand {
             }
             let comment = lines[i].range(of: "  # ").map { String(lines[i][$0.lowerBound...]) } ?? ""
             lines[i] = String(newLine) + comment
+            let newText = lines.joined(separator: "\n")
+            guard let final = from else { fail("woundsim: \(url.path): no final checkpoint"); throw ExitCode(1) }
+            // The old end's output row and snapshot were written because it was the end; a run
+            // that long from the start has them only at multiples of the intervals.
+            let model = scenario.model
+            let outputEvery = max(1, Int((model.outputEvery / model.dt).rounded()))
+            let snapshotEvery = loadedSnapshotEvery(text, dt: model.dt)
+            if final.step % outputEvery != 0 || (snapshotEvery.map { final.step % $0 != 0 } ?? false) {
+                warn("warning: the run ended at \(String(format: "%g", Double(final.step) * model.dt / 60)) h, not a multiple of time.output_every or time.snapshot_every: its row and snapshot at that time stay, which a run this long from the start would not have")
+            }
+            // The final state again, under the new scenario text, so that a resume after a stop
+            // of the extension starts from it; then the run is incomplete until the extension ends.
+            let data = Checkpoint.encode(step: final.step, scenarioText: newText, timeseries: final.timeseries, state: final.state)
             do {
+                try folder.write("scenario.resolved.yaml", text: newText)
+                try Checkpoint.write(url, step: final.step, data: data)
                 try FileManager.default.removeItem(at: manifestURL)
-                try folder.write("scenario.resolved.yaml", text: lines.joined(separator: "\n"))
             } catch { fail("woundsim: could not update \(url.path): \(error)"); throw ExitCode(1) }
         }
         guard let resolvedText = try? String(contentsOf: resolvedURL, encoding: .utf8) else {
@@ -259,4 +283,13 @@ func newestCheckpoint(_ path: String) throws -> Checkpoint.Loaded {
     }
     throw BadInput(description: problems.isEmpty ? "\(url.path) holds no checkpoint (checkpoint/step-*.wsck); runs with time.checkpoint_every write them"
                                                  : "no valid checkpoint in \(url.path): \(problems.joined(separator: "; "))")
+}
+
+/// `time.snapshot_every` of a resolved scenario in steps, if it has one.
+func loadedSnapshotEvery(_ resolved: String, dt: Double) -> Int? {
+    for line in resolved.split(separator: "\n") where line.hasPrefix("  snapshot_every: ") {
+        let value = line.dropFirst("  snapshot_every: ".count).split(separator: "#")[0].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+        if let minutes = try? Units.parse(value, as: .time) { return max(1, Int((minutes / dt).rounded())) }
+    }
+    return nil
 }

@@ -73,15 +73,13 @@ struct SweepSlurm: ParsableCommand {
         if let setup, !fm.isReadableFile(atPath: setup) { fail("woundsim: --setup \(setup): cannot read it"); throw ExitCode(2) }
         let source = binary ?? Executor.currentExecutable
         guard fm.isExecutableFile(atPath: source) else { fail("woundsim: --binary \(source): not an executable file"); throw ExitCode(2) }
-        if let out = planOptions.out, !allowNodeLocal, let prefix = Slurm.nodeLocalPrefix(of: out) {
+        // The folder the sweep would use (its default is sweeps/NAME under the current folder).
+        let target = planOptions.out ?? (try? SweepFile.load(sweep)).map { "sweeps/\($0.name)" }
+        if let out = target, !allowNodeLocal, let prefix = Slurm.nodeLocalPrefix(of: out) {
             fail("woundsim: --out \(out) is under \(prefix), which is usually private to each node: tasks on other nodes would write their runs where the merge cannot see them. Give a folder on a shared file system (home, project or scratch), or --allow-node-local when every task runs on this machine")
             throw ExitCode(2)
         }
         let (plan, folder) = try planOptions.prepare(sweep)
-        if planOptions.out == nil, !allowNodeLocal, let prefix = Slurm.nodeLocalPrefix(of: folder.url.path) {
-            fail("woundsim: the sweep folder \(folder.url.path) is under \(prefix), which is usually private to each node; give --out on a shared file system")
-            throw ExitCode(2)
-        }
         let size = min(arraySize ?? min(plan.uniqueRunIDs.count, 100), plan.uniqueRunIDs.count)
         let staged = folder.url.appendingPathComponent("slurm/woundsim")
         let setupCopy = folder.url.appendingPathComponent("slurm/setup.sh")
@@ -149,7 +147,9 @@ func checkSweepFile(_ file: String) throws {
         throw ExitCode(2)
     }
     let plan: SweepPlan
-    do { (plan, _) = try Planner.plan(spec) } catch {
+    var notes: [String] = []
+    defer { for n in notes { warn(n.hasPrefix("warning: ") ? n : "woundsim: \(n)") } }
+    do { (plan, _) = try Planner.plan(spec, notes: &notes) } catch {
         fail("woundsim: \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s") in \(file):\n\(error.description)")
         throw ExitCode(2)
     }

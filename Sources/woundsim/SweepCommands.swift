@@ -41,7 +41,9 @@ struct SweepPlanOptions: ParsableArguments {
         }
         let started = Date()
         let plan: SweepPlan, scenarios: [String: String]
-        do { (plan, scenarios) = try Planner.plan(spec) } catch {
+        var notes: [String] = []
+        defer { for n in notes { warn(n.hasPrefix("warning: ") ? n : "woundsim: \(n)") } }
+        do { (plan, scenarios) = try Planner.plan(spec, notes: &notes) } catch {
             fail("woundsim: \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s") in \(file):\n\(error.description)")
             throw ExitCode(2)
         }
@@ -125,13 +127,7 @@ func summaryTable(_ plan: SweepPlan, statuses: [String: RunStatus]) -> String {
     let stats = Results.pointStats(plan, statuses: statuses)
     var doneAt = [Int](repeating: 0, count: plan.points.count)
     for run in plan.runs where statuses[run.id]?.status == .ok { doneAt[run.point] += 1 }
-    func survival(_ point: Int) -> Survival.Estimate {
-        Survival.kaplanMeier(plan.runs.filter { $0.point == point }.compactMap { run in
-            guard let s = statuses[run.id], s.status == .ok else { return nil }
-            let t = s.metrics["closure_time_h"] ?? nil
-            return (t ?? plan.durationHours, t != nil)
-        })
-    }
+    func survival(_ point: Int) -> Survival.Estimate { Effects.closureSurvival(plan, statuses: statuses, point: point) }
     var header = ["point"] + plan.parameters.map(\.title) + plan.metrics.map { "\($0) mean [95% CI] (n)" }
     var rows: [[String]] = []
     for p in plan.points {

@@ -108,11 +108,90 @@ final class SweepAnswersTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("extending sweep answers") && r.stderr.contains("8 of its 12 runs are done already"), r.stderr)
         XCTAssertTrue(r.stderr.contains("ran 4 (0 failed), skipped 8 finished"), r.stderr)
         XCTAssertEqual(try read(out.appendingPathComponent("runs.csv")).split(separator: "\n").count, 1 + 12)
+        // A metric added later is read from the finished runs' folders, not by running them again.
+        let withMetric = root.appendingPathComponent("answers.yaml")
+        try (try read(more)).replacingOccurrences(of: "keratinocytes_in_wound_final]", with: "keratinocytes_in_wound_final, fibroblasts_in_wound_final]")
+            .write(to: withMetric, atomically: true, encoding: .utf8)
+        r = try CLI.run(["sweep", withMetric.path, "--out", out.path, "--jobs", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("ran 0 (0 failed), skipped 12 finished"), r.stderr)
+        let extended = try read(out.appendingPathComponent("runs.csv")).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let fi = extended[0].firstIndex(of: "fibroblasts_in_wound_final")!
+        XCTAssertTrue(extended.dropFirst().allSatisfy { !$0[fi].isEmpty }, "every run has the new metric")
         // Another sweep's file into the same folder is still refused.
         let other = try Self.sweepFile(root, seeds: [1], name: "other")
         r = try CLI.run(["sweep", other.path, "--out", out.path])
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("holds another sweep"), r.stderr)
+    }
+
+    /// Closure times: a narrow scratch closes in every seed, a wide one in none within the day;
+    /// summary.csv counts the closed runs and gives the Kaplan-Meier median (the sample median
+    /// when all closed; none when fewer than half did).
+    func testCensoredClosureTimesInTheTables() throws {
+        let root = CLI.temporaryRoot("censored")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let file = root.appendingPathComponent("closing.yaml")
+        try """
+        sweep: closing
+        base: scratch-assay
+        set: { time.duration: "1 d", time.snapshot_every: ~, time.checkpoint_every: ~, cells.keratinocyte.migration.lag: "0 h" }
+        parameters:
+          wound.width: ["40 um", "300 um"]
+        seeds: [1, 2, 3]
+        metrics: [closure_time_h]
+
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let out = root.appendingPathComponent("sweep")
+        let r = try CLI.run(["sweep", file.path, "--out", out.path, "--jobs", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try read(out.appendingPathComponent("summary.csv")).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let h = rows[0]
+        func cell(_ row: Int, _ name: String) -> String { rows[row][h.firstIndex(of: name)!] }
+        let times = try read(out.appendingPathComponent("runs.csv")).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false) }.filter { $0[0] == "0" }.map { Double($0[4])! }.sorted()
+        XCTAssertEqual(times.count, 3)
+        XCTAssertEqual(cell(1, "closure_time_h_closed"), "3")
+        XCTAssertEqual(Double(cell(1, "closure_time_h_km_median"))!, times[1], accuracy: 1e-9)
+        XCTAssertEqual(cell(2, "closure_time_h_closed"), "0")
+        XCTAssertEqual(cell(2, "closure_time_h_runs"), "3")
+        XCTAssertEqual(cell(2, "closure_time_h_km_median"), "")
+        XCTAssertTrue(r.stdout.contains("KM not reached (0/3 closed)"), r.stdout)
+        XCTAssertTrue(try read(out.appendingPathComponent("report.html")).contains("KM median not reached (0/3 closed)"))
+    }
+
+    /// A sweep may vary the other form of a quantity than the base scenario uses (the base gives
+    /// speed and doubling; the sweep varies hop_rate and rate): the swept form replaces it.
+    func testSweepOverTheOtherFormOfAQuantity() throws {
+        let root = CLI.temporaryRoot("forms")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let file = root.appendingPathComponent("forms.yaml")
+        try """
+        sweep: forms
+        base: scratch-assay
+        parameters:
+          cells.keratinocyte.migration.hop_rate: ["0.05 /min", "0.1 /min"]
+          cells.fibroblast.proliferation.rate: ["0.01 /h"]
+        seeds: [1]
+
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["sweep", "check", file.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("2 points"), r.stdout)
+    }
+
+    /// A file system without flock: the sweep stops with the error instead of calling every run
+    /// busy and exiting 0 (flock made to fail with ENOLCK by an LD_PRELOAD library built here).
+    func testLockErrorsStopTheSweep() throws {
+        let root = CLI.temporaryRoot("nolock")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let source = root.appendingPathComponent("nolock.c"), library = root.appendingPathComponent("nolock.so")
+        try "#include <errno.h>\nint flock(int fd, int op) { (void)fd; (void)op; errno = ENOLCK; return -1; }\n".write(to: source, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try SweepCLITests.shell(["-c", "cc -shared -fPIC -o '\(library.path)' '\(source.path)'"], cwd: root, env: [:]), 0, "cc")
+        let file = try Self.sweepFile(root, seeds: [1])
+        let r = try CLI.run(["sweep", file.path, "--out", root.appendingPathComponent("sweep").path], environment: ["LD_PRELOAD": library.path])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("could not lock") && r.stderr.contains("No locks available"), r.stderr)
     }
 
     /// SIGTERM to a sweep (Ctrl-C, a Slurm time limit): the runs stop, none is recorded as failed,
@@ -141,9 +220,20 @@ final class SweepAnswersTests: XCTestCase {
         let statuses = (try? FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("status").path)) ?? []
         XCTAssertLessThan(statuses.count, 8)
         for s in statuses { XCTAssertFalse(try read(out.appendingPathComponent("status/\(s)")).contains("\"failed\""), s) }
+        // The runs stopped part way hold the checkpoint they saved.
+        let stopped = ((try? FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("runs").path)) ?? []).filter { id in
+            FileManager.default.fileExists(atPath: out.appendingPathComponent("runs/\(id)/checkpoint").path)
+                && !FileManager.default.fileExists(atPath: out.appendingPathComponent("runs/\(id)/manifest.json").path)
+        }
+        XCTAssertFalse(stopped.isEmpty, "a run stopped part way with a checkpoint")
         let r = try CLI.run(["sweep", file.path, "--out", out.path, "--jobs", "2", "--quiet"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(try read(out.appendingPathComponent("runs.csv")), try read(reference.appendingPathComponent("runs.csv")))
+        // ... and continued from it rather than starting again.
+        for id in stopped {
+            let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("runs/\(id)/manifest.json"))) as! [String: Any]
+            XCTAssertNotNil(manifest["resumed_at_step"], id)
+        }
     }
 
     /// The Slurm scripts: the binary staged, --setup sourced, --account/--mem/--sbatch-arg on

@@ -70,7 +70,7 @@ final class TrustTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let mineLines = try read(root.appendingPathComponent("mine/scenario.resolved.yaml")).split(separator: "\n")
         let mineKerat = mineLines.firstIndex { $0.hasPrefix("  keratinocyte:") }!
-        XCTAssertTrue(mineLines[mineKerat...].first { $0.contains("proliferation:") }!.hasSuffix("  # set in mine.yaml"), mineLines.joined(separator: "\n"))
+        XCTAssertTrue(mineLines[mineKerat...].first { $0.contains("proliferation:") }!.hasSuffix("  # set in mine.yaml: rate"), mineLines.joined(separator: "\n"))
         XCTAssertEqual(mineLines.filter { $0.contains("# set") }.count, 1)
 
         // Two forms in one layer: refused, in a file or on the command line.

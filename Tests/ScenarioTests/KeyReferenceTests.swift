@@ -34,12 +34,16 @@ final class KeyReferenceTests: XCTestCase {
         let (scenario, _) = try ScenarioLoader.load("scratch-assay", sets: ["secretome.dose=3", "cells.fibroblast.proliferation.rate=\"0.01 /h\"",
                                                                             "cells.keratinocyte.responses[0].ec50=\"2 ng/mL\""])
         XCTAssertEqual(scenario.marks["secretome.dose"], "--set")
-        XCTAssertEqual(scenario.marks["cells.keratinocyte.responses[0].ec50"], "--set")
+        XCTAssertEqual(scenario.marks["cells.keratinocyte.responses[behaviour=migration,factor=EGF].ec50"], "--set")
         XCTAssertNil(scenario.marks["lattice.spacing"], "bundled values are not marked")
         let plain = ScenarioWriter.yaml(scenario)
         let marked = Overrides.annotate(plain, marks: scenario.marks)
         XCTAssertNotEqual(plain, marked)
-        XCTAssertEqual(marked.split(separator: "\n").filter { $0.contains("# set by --set") }.count, 3)
+        let markedLines = marked.split(separator: "\n").filter { $0.contains("# set by --set") }
+        XCTAssertEqual(markedLines.count, 3, marked)
+        // A list entry's line names the key set in it.
+        XCTAssertTrue(markedLines.contains { $0.hasPrefix("      - {behaviour: migration, factor: EGF,") && $0.hasSuffix("# set by --set: ec50") }, marked)
+        XCTAssertTrue(markedLines.contains { $0.contains("proliferation: {rate:") && $0.hasSuffix("# set by --set: rate") }, marked)
         var issues: [InputIssue] = []
         let a = try ScenarioDecoder.decode(YNode.parse(plain, file: "a", issues: &issues)!)
         let b = try ScenarioDecoder.decode(YNode.parse(marked, file: "b", issues: &issues)!)

@@ -35,6 +35,12 @@ final class SurvivalAndEffectsTests: XCTestCase {
         XCTAssertEqual(Effects.median(few), "not reached (1/4 closed)")
     }
 
+    /// A curve exactly at one half: the middle of the flat stretch, as R (and the sample median).
+    func testKaplanMeierMedianAtExactlyOneHalf() {
+        XCTAssertEqual(Survival.kaplanMeier([(1, true), (2, true), (3, true), (4, true)]).median, 2.5)
+        XCTAssertEqual(Survival.kaplanMeier([(10, true), (12, true), (20, false), (20, false)]).median, 12, "flat at 1/2 to the end")
+    }
+
     /// Effects pair each treated point with its control seed by seed: a plan with known values.
     func testPairedEffectsAgainstTheMatchedControl() {
         var plan = SweepPlan(name: "t", description: "", design: .grid, samples: 0, levels: 4, designSeed: 1, seeds: [1, 2, 3],
@@ -65,6 +71,17 @@ final class SurvivalAndEffectsTests: XCTestCase {
         XCTAssertEqual(c.treatedSurvival?.events, 2)
         XCTAssertEqual(c.treatedSurvival?.median, 14, "12, 14 and one censored at 100 h")
         XCTAssertEqual(c.controlSurvival?.median, 11)
+    }
+
+    /// A plan.json written before points named their control: every design point gets the one
+    /// control arm, so `sweep analyze` still finds it.
+    func testPlansWithoutControlIndicesStillPairWithTheirControl() throws {
+        let spec = try SweepFile.load(SweepTests.repoRoot.appendingPathComponent("Scenarios/sweeps/cm-dose-scratch.yaml").path)
+        let plan = try Planner.plan(spec).plan
+        var json = try JSONSerialization.jsonObject(with: PlanJSON.encode(plan).data) as! [String: Any]
+        json["points"] = (json["points"] as! [[String: Any]]).map { var p = $0; p["control"] = nil; return p }
+        let old = try PlanJSON.decode(JSONSerialization.data(withJSONObject: json), path: "plan.json")
+        XCTAssertEqual(old.points.map(\.control), plan.points.map(\.control))
     }
 
     /// Only "held by another process" is busy; other flock errors stop the sweep.
