@@ -171,12 +171,14 @@ public enum Planner {
             let fixed = spec.parameters.map { p in spec.control.first { $0.key == p.key }.flatMap { c -> String? in
                 if case let .scalar(v, _) = c.node.value { return v } else { return nil } } }
             var controlOf: [[String]: Int] = [:]
+            let controlIsSwept = spec.control.allSatisfy { c in spec.parameters.contains { $0.key == c.key } }
             let design = points
             for point in design {
                 let values = spec.parameters.indices.map { i in fixed[i] ?? (spec.design == .grid ? point.values[i] : "") }
-                // A grid point that already has the control's settings is a control itself:
-                // no effect against itself.
-                if spec.design == .grid && values == point.values { continue }
+                // A grid point that already has the control's settings (every key the control
+                // sets is a swept parameter, at the control's value) is a control itself: no
+                // effect against itself.
+                if spec.design == .grid && controlIsSwept && values == point.values { continue }
                 if let c = controlOf[values] { points[point.index].control = c; continue }
                 let index = points.count
                 controlOf[values] = index

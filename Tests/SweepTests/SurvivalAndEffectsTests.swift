@@ -84,6 +84,24 @@ final class SurvivalAndEffectsTests: XCTestCase {
         XCTAssertEqual(old.points.map(\.control), plan.points.map(\.control))
     }
 
+    /// Matched controls: a control fixing a key that is not swept gives every grid point a
+    /// control with its own settings; a control fixing a swept key at one of its values makes
+    /// that point a control itself (no effect against itself).
+    func testControlsAreMatchedToEachPointsOtherSettings() throws {
+        let file = SweepTests.repoRoot.appendingPathComponent("Scenarios/sweeps/t.yaml").path
+        var spec = try SweepFile.parse("sweep: t\nbase: scratch-assay\ncontrol: { secretome.profile: control }\nparameters:\n  secretome.dose: [1, 10]\nseeds: [1, 2]\n", file: file)
+        var plan = try Planner.plan(spec).plan
+        XCTAssertEqual(plan.points.map(\.role.description), ["", "", "control", "control"])
+        XCTAssertEqual(plan.points.map(\.control), [2, 3, nil, nil])
+        XCTAssertEqual(plan.points[2].values, ["1"])
+        XCTAssertEqual(plan.runs.count, 8)
+        spec = try SweepFile.parse("sweep: t\nbase: scratch-assay\ncontrol: { secretome.profile: control }\nparameters:\n  secretome.profile: [control, asc-monolayer]\n  secretome.dose: [1, 10]\nseeds: [1]\n", file: file)
+        plan = try Planner.plan(spec).plan
+        let treated = plan.points.filter { $0.role != .control }
+        XCTAssertEqual(treated.filter { $0.values[0] == "control" }.map(\.control), [nil, nil])
+        XCTAssertEqual(treated.filter { $0.values[0] == "asc-monolayer" }.compactMap(\.control).map { plan.points[$0].values }, [["control", "1"], ["control", "10"]])
+    }
+
     /// Only "held by another process" is busy; other flock errors stop the sweep.
     func testLockErrorsOtherThanBusyAreErrors() {
         XCTAssertNil(Executor.lockProblem(EWOULDBLOCK, path: "l"))

@@ -28,6 +28,11 @@ _TIMESERIES_UNITS = {
 _QUANTITY = re.compile(r"^\s*([-+0-9.eE]+)\s*(.*)$")
 
 
+def _json(path: str):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
 def _number(text: str) -> float:
     """The number of a resolved value such as "20 um" (resolved scenarios use internal units)."""
     m = _QUANTITY.match(str(text))
@@ -71,7 +76,7 @@ class Run:
             else:
                 self.units[column] = "cells"
         summary = os.path.join(self.path, "summary.json")
-        self.summary: dict = json.load(open(summary, encoding="utf-8")) if os.path.isfile(summary) else {}
+        self.summary: dict = _json(summary) if os.path.isfile(summary) else {}
         self.complete: bool = os.path.isfile(os.path.join(self.path, "manifest.json"))
 
     def __repr__(self) -> str:
@@ -113,7 +118,7 @@ class Sweep:
         plan = os.path.join(self.path, "plan.json")
         if not os.path.isfile(plan):
             raise FileNotFoundError(f"{self.path} is not a woundsim sweep folder (no plan.json)")
-        self.plan: dict = json.load(open(plan, encoding="utf-8"))
+        self.plan: dict = _json(plan)
         runs = os.path.join(self.path, "runs.csv")
         if not os.path.isfile(runs):
             raise FileNotFoundError(f"{self.path} has no runs.csv yet: run `woundsim sweep merge {self.path}`")
