@@ -22,8 +22,9 @@ if ! command -v sbatch >/dev/null || ! command -v slurmctld >/dev/null || ! comm
     $SUDO apt-get install -y -q slurm-wlm munge >/dev/null
 fi
 
-# The sweep folders live under the repository's .build, as they would on a shared file system:
-# `woundsim sweep slurm` refuses node-local folders such as /tmp (checked below).
+# The sweep folders live under the repository's .build. The repository itself may be cloned
+# under /tmp, which `woundsim sweep slurm` refuses as node-local (checked below with a folder of
+# its own): this one-node cluster runs every task here, so the submissions say --allow-node-local.
 mkdir -p .build
 WORK=$(mktemp -d "$PWD/.build/slurm-test.XXXXXX")
 HOST=$(hostname -s)
@@ -129,7 +130,7 @@ SETUP
 
 echo "slurm test: the sweep as a Slurm job array and a merge job, with a staged binary and a set-up script"
 if ldd "$STATIC" | grep -qE 'libgsl|libpng|libswift|libFoundation'; then echo "slurm test: the static build links shared GSL, libpng or Swift libraries"; ldd "$STATIC"; exit 1; fi
-submitted=$("$BIN" sweep slurm "$SWEEP" --out "$WORK/slurm" --array-size 6 --binary "$STATIC" --setup "$WORK/setup.sh" --mem 500M --sbatch-arg=--comment=woundsim-test --submit)
+submitted=$("$BIN" sweep slurm "$SWEEP" --out "$WORK/slurm" --array-size 6 --binary "$STATIC" --setup "$WORK/setup.sh" --mem 500M --sbatch-arg=--comment=woundsim-test --allow-node-local --submit)
 echo "$submitted"
 wait_jobs "$(echo "$submitted" | awk '{print $(NF-1) "," $NF}')"
 ls "$WORK/slurm/slurm"
@@ -149,7 +150,7 @@ echo "slurm test: a shard that fails (its set-up exits 1 in task 2): the merge s
 cat > "$WORK/failing-setup.sh" <<'SETUP'
 if [ "${SLURM_ARRAY_TASK_ID:-}" = 2 ]; then echo "set-up failed on purpose in task 2" >&2; exit 1; fi
 SETUP
-submitted=$("$BIN" sweep slurm "$SWEEP" --out "$WORK/failing" --array-size 6 --setup "$WORK/failing-setup.sh" --submit)
+submitted=$("$BIN" sweep slurm "$SWEEP" --out "$WORK/failing" --array-size 6 --setup "$WORK/failing-setup.sh" --allow-node-local --submit)
 echo "$submitted"
 merge_job=$(echo "$submitted" | awk '{print $NF}')
 wait_jobs "$(echo "$submitted" | awk '{print $(NF-1) "," $NF}')"
