@@ -15,6 +15,7 @@ APT_PACKAGES := libgsl-dev libpng-dev pkg-config
 RUN_ARGS ?=
 RUN_OUT ?= runs/make-run
 run: build
+	mkdir -p $(dir $(RUN_OUT))
 	.build/release/woundsim run --out $(RUN_OUT) --force $(RUN_ARGS)
 
 all: build
