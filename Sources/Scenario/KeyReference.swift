@@ -78,7 +78,7 @@ public enum KeyReference {
                 guard isList, case let .list(items) = child.value else { return [(child, label)] }
                 return items.map { item in
                     // A list entry's value is shown with its selector and its own source.
-                    var text = selector(item)
+                    var text = Overrides.selector(item, index: nil)
                     if case let .scalar(src, _)? = item["source"]?.value { text += " (\(src))" }
                     return (item, text)
                 }
@@ -105,13 +105,6 @@ public enum KeyReference {
             if case let .scalar(v, _)? = own?.value { source = v }
         }
         return (values, source)
-    }
-
-    /// `[behaviour=migration,factor=EGF]` for a list entry that names them.
-    static func selector(_ item: YNode) -> String {
-        var parts: [String] = []
-        for k in ["behaviour", "factor"] { if case let .scalar(v, _)? = item[k]?.value { parts.append("\(k)=\(v)") } }
-        return parts.isEmpty ? "" : "[" + parts.joined(separator: ",") + "]"
     }
 
     /// The comment of a YAML line (after a `#` outside quotes).

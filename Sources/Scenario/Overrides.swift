@@ -61,11 +61,12 @@ public enum Overrides {
     }
 
     /// `[behaviour=migration,factor=EGF]` for a list entry that names them, else `[i]`: the
-    /// same selector the resolved scenario's entry lines give, so a mark finds its line.
-    static func selector(_ item: YNode, index: Int) -> String {
+    /// same selector the resolved scenario's entry lines give, so a mark finds its line. Without
+    /// an index, an entry that names neither gets "".
+    static func selector(_ item: YNode, index: Int?) -> String {
         var parts: [String] = []
         for k in ["behaviour", "factor"] { if case let .scalar(v, _)? = item[k]?.value { parts.append("\(k)=\(v)") } }
-        return parts.isEmpty ? "[\(index)]" : "[" + parts.joined(separator: ",") + "]"
+        return parts.isEmpty ? index.map { "[\($0)]" } ?? "" : "[" + parts.joined(separator: ",") + "]"
     }
 
     /// The values a user set, by dotted key path (list entries by their selector, e.g.

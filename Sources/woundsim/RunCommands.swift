@@ -240,7 +240,7 @@ struct Resume: ParsableCommand {
             // that long from the start has them only at multiples of the intervals.
             let model = scenario.model
             let outputEvery = max(1, Int((model.outputEvery / model.dt).rounded()))
-            let snapshotEvery = loadedSnapshotEvery(text, dt: model.dt)
+            let snapshotEvery = scenario.snapshotEvery.map { max(1, Int(($0 / model.dt).rounded())) }
             if final.step % outputEvery != 0 || (snapshotEvery.map { final.step % $0 != 0 } ?? false) {
                 warn("warning: the run ended at \(String(format: "%g", Double(final.step) * model.dt / 60)) h, not a multiple of time.output_every or time.snapshot_every: its row and snapshot at that time stay, which a run this long from the start would not have")
             }
@@ -285,11 +285,3 @@ func newestCheckpoint(_ path: String) throws -> Checkpoint.Loaded {
                                                  : "no valid checkpoint in \(url.path): \(problems.joined(separator: "; "))")
 }
 
-/// `time.snapshot_every` of a resolved scenario in steps, if it has one.
-func loadedSnapshotEvery(_ resolved: String, dt: Double) -> Int? {
-    for line in resolved.split(separator: "\n") where line.hasPrefix("  snapshot_every: ") {
-        let value = line.dropFirst("  snapshot_every: ".count).split(separator: "#")[0].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
-        if let minutes = try? Units.parse(value, as: .time) { return max(1, Int((minutes / dt).rounded())) }
-    }
-    return nil
-}
