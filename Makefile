@@ -9,7 +9,7 @@ RELEASE := -c release
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT_PACKAGES := libgsl-dev libpng-dev pkg-config
 
-.PHONY: all deps build build-static test test-outputs test-python test-tsan test-slurm test-browser fuzz run verify scenarios bench bench-check bench-update clean
+.PHONY: all deps build build-static test test-outputs test-python test-tsan test-slurm test-browser fuzz run verify scenarios bench bench-check bench-record bench-history bench-update clean
 
 ## run: the main job; RUN_ARGS passes options (e.g. RUN_ARGS="scratch-assay --days 1")
 RUN_ARGS ?=
@@ -71,17 +71,19 @@ test-python: build
 test-slurm: build build-static
 	bash Tests/slurm/run-sweep-on-slurm.sh
 
-## test-browser: the HTML reports of the main job (after `make run`; a short wound otherwise) and of
-## a sweep, opened in headless Chromium (installed with apt-get when missing): no console message,
+## test-browser: the HTML reports of the main job (after `make run`; a short wound otherwise), of
+## a sweep and the benchmark history chart, opened in headless Chromium (installed with apt-get when missing): no console message,
 ## every image loaded, every chart drawn; screenshots in .build/browser/
 test-browser: build
 	@if [ ! -f $(RUN_OUT)/report.html ]; then \
 		.build/release/woundsim run --quiet --days 2 --set 'time.snapshot_every="12 h"' --out .build/browser-run --force; fi
 	rm -rf .build/browser-sweep
 	.build/release/woundsim sweep Scenarios/sweeps/cm-dose-scratch.yaml --out .build/browser-sweep --quiet
+	mkdir -p .build/bench-history
+	.build/release/woundsim bench --history Benchmarks/history.jsonl --out .build/bench-history/history.html
 	python3 Tests/browser/check_reports.py .build/browser \
 		$$( [ -f $(RUN_OUT)/report.html ] && echo $(RUN_OUT)/report.html || echo .build/browser-run/report.html ) \
-		.build/browser-sweep/report.html
+		.build/browser-sweep/report.html .build/bench-history/history.html
 
 ## fuzz: libFuzzer on the scenario and sweep parsers (Swift's -sanitize=fuzzer, linked with lld),
 ## seeded from Scenarios/, FUZZ_RUNS inputs; fails on a crash, a leak of time (10 s) or memory
@@ -112,9 +114,22 @@ bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
 
 ## bench-check: run the benchmarks and check allocations against the committed thresholds (a
-## count, which does not wobble; wall time on a shared machine does, so it is reported, not gated)
-bench-check: deps
+## count, which does not wobble), then compare the throughput figures, normalised by a reference
+## kernel measured in the same process, with the last line of Benchmarks/history.jsonl: fails only
+## when one falls more than 25 % below it (in each of 3 measurements)
+bench-check: deps build
 	cd Benchmarks && $(SWIFT) package benchmark thresholds check --path Thresholds --metric mallocCountTotal --no-progress
+	.build/release/woundsim bench --check Benchmarks/history.jsonl
+
+## bench-record: append this commit's line to Benchmarks/history.jsonl (commit it); OLD=path/to/woundsim
+## records an older build instead (COMMIT=its revision), its reference kernel measured by this build
+bench-record: build
+	.build/release/woundsim bench --record Benchmarks/history.jsonl $(if $(OLD),--of-binary $(OLD)) $(if $(COMMIT),--commit $(COMMIT))
+
+## bench-history: the chart of Benchmarks/history.jsonl over commits (.build/bench-history/history.html)
+bench-history: build
+	mkdir -p .build/bench-history
+	.build/release/woundsim bench --history Benchmarks/history.jsonl --out .build/bench-history/history.html
 
 ## bench-update: record new thresholds after a deliberate change (commit Benchmarks/Thresholds)
 bench-update: deps

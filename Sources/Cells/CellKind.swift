@@ -24,7 +24,8 @@ public struct CellFlags: OptionSet, Sendable, Hashable {
     public static let migratory = CellFlags(rawValue: 1 << 0)
     /// A fibroblast that has differentiated after its residence time in the wound.
     public static let myofibroblast = CellFlags(rawValue: 1 << 1)
-    /// Set when the cell has been updated in a step of the given parity (bit 7 = step & 1), so a
-    /// cell that moved into a tile processed later in the same step is not updated twice.
-    public static let updatedOdd = CellFlags(rawValue: 1 << 7)
+    /// Set while a step runs on a cell that has moved in it, so that a cell that moved into a
+    /// tile processed later in the same step is not updated twice; cleared at the end of the step
+    /// (a checkpoint never holds it; older checkpoints' bit 7 is cleared on restore).
+    public static let moved = CellFlags(rawValue: 1 << 7)
 }

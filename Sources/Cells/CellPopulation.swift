@@ -46,7 +46,8 @@ public struct CellPopulation: Sendable {
             guard k[index] < UInt8(CellKind.allCases.count) else { return "cell \(index) of unknown kind \(k[index])" }
             at[Int(site)] = Int32(index)
         }
-        kind = k; flags = f; site = s; exposure = e; cycle = c; residence = r; id = i; nextID = n; cellAt = at
+        // Bit 7 marks a cell moved within a running step (older builds kept a parity there).
+        kind = k; flags = f.map { $0 & ~CellFlags.moved.rawValue }; site = s; exposure = e; cycle = c; residence = r; id = i; nextID = n; cellAt = at
         return nil
     }
 

@@ -38,6 +38,8 @@ public final class DiffusionSolver: @unchecked Sendable {
     /// runs[f][a][group]: runs of neighbouring lines with one pattern, for the y and z axes.
     /// Groups: y-lines per plane k; z-lines one group. Empty for x.
     let runs: [[[[Run]]]]
+    /// Tile-layer maxima recorded at each step, once `trackMaxima` has been called.
+    public internal(set) var tileMaxima: TileMaxima?
     /// Pass-1 work: (factor, first site in the slab, sites).
     let blocks: [(factor: Int, start: Int, count: Int)]
 
@@ -143,26 +145,31 @@ public final class DiffusionSolver: @unchecked Sendable {
     /// - Parameters:
     ///   - fields: fields on the same lattice with the same factors, in the same order.
     ///   - threads: workers (>= 1); the result does not depend on it.
-    public func step(_ fields: FieldSet, threads: Int = 1) {
+    ///   - terms: per-site sinks and sources applied to each value right before its first
+    ///     sweep (uptake, secretion, wound sources); nil: none.
+    public func step(_ fields: FieldSet, threads: Int = 1, terms: SiteTerms? = nil) {
         precondition(fields.lattice == lattice && fields.factorCount == factors.count, "fields do not match the solver")
-        let context = UncheckedSendable((self, fields))
+        if let terms { precondition(terms.lattice == lattice && terms.factorCount == factors.count, "site terms do not match the solver") }
+        let context = UncheckedSendable((self, fields, terms))
         let slowest = lattice.dimension - 1
-        // Pass 1: forward elimination along the slowest axis, streaming slab after slab.
+        // Pass 1: the site terms, then forward elimination along the slowest axis, streaming slab after slab.
         parallelFor(chunks: blocks.count, threads: threads) { b in
-            let (solver, fields) = context.value
+            let (solver, fields, terms) = context.value
             let block = solver.blocks[b]
             let plan = solver.plans[block.factor][slowest]
             let x = fields.storage + block.factor &* solver.lattice.count
             let runs = solver.runs[block.factor][slowest][0]
             let range = block.start..<(block.start &+ block.count)
             for t in 0..<plan.n {
+                let first = t &* plan.stride &+ block.start
+                terms?.apply(factor: block.factor, values: x + first, first: first, count: block.count)
                 solver.forward(plan, runs: runs, slab: x + t &* plan.stride, slabStride: plan.stride, t: t, range: range)
             }
         }
         // Pass 2: back substitution along the slowest axis, slab after slab downwards, each slab
         // solved along the faster axes while it is still in cache.
         parallelFor(chunks: factors.count, threads: threads) { f in
-            let (solver, fields) = context.value
+            let (solver, fields, _) = context.value
             solver.backwardPass(factor: f, fields: fields)
         }
     }
@@ -175,6 +182,7 @@ public final class DiffusionSolver: @unchecked Sendable {
             if py.periodic {
                 backward(py, runs: runs[f][1][0], base: x, range: 0..<lattice.nx)
                 solveRowsX(factor: f, x: x, firstLine: 0)
+                recordPlane(factor: f, x: x, plane: 0)
             } else {
                 backwardWithLines(factor: f, x: x, plane: 0)
             }
@@ -210,6 +218,7 @@ public final class DiffusionSolver: @unchecked Sendable {
         if py.periodic {
             backward(py, runs: yr, base: base, range: 0..<nx)
             solveRowsX(factor: f, x: x, firstLine: k &* ny)
+            recordPlane(factor: f, x: x, plane: k)
         } else {
             backwardWithLines(factor: f, x: x, plane: k)
         }
@@ -223,6 +232,8 @@ public final class DiffusionSolver: @unchecked Sendable {
         let firstLine = k &* ny
         let base = x + firstLine &* nx
         let yr = runs[f][1][k]
+        let maxima = tileMaxima
+        maxima?.clear(factor: f, layer: k)
         var done = ny  // rows >= done have their x-solve
         var j = ny &- 2
         while j >= 0 {
@@ -230,6 +241,7 @@ public final class DiffusionSolver: @unchecked Sendable {
             backwardStep(py, runs: yr, slab: row, next: row + nx, t: j, range: 0..<nx)
             if done &- (j &+ 1) >= 8 {
                 sweepX(px, x: x, firstLine: firstLine &+ done &- 8, lines: 8)
+                maxima?.record(factor: f, rows: base + (done &- 8) &* nx, firstRow: done &- 8, count: 8, layer: k)
                 done &-= 8
             }
             j &-= 1
@@ -237,6 +249,7 @@ public final class DiffusionSolver: @unchecked Sendable {
         while done > 0 {
             let c = min(8, done)
             sweepX(px, x: x, firstLine: firstLine &+ done &- c, lines: c)
+            maxima?.record(factor: f, rows: base + (done &- c) &* nx, firstRow: done &- c, count: c, layer: k)
             done &-= c
         }
     }

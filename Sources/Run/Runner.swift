@@ -45,6 +45,8 @@ public enum Runner {
         public var profile: [(phase: String, seconds: Double)]
         public var cellUpdatesPerSecond: Double
         public var voxelFactorUpdatesPerSecond: Double
+        /// Fraction of tile visits the cell step skipped as quiet (the active set).
+        public var skippedTileShare: Double
     }
 
     /// Steps the world to the scenario's end, writing outputs as it goes.
@@ -118,7 +120,11 @@ public enum Runner {
         }
 
         let wall = Date().timeIntervalSince(start)
-        let profile = StepPhase.allCases.map { (phase: $0.description, seconds: world.seconds(in: $0)) }
+        var profile = StepPhase.allCases.map { (phase: $0.description, seconds: world.seconds(in: $0)) }
+        // Everything outside the step's phases: outputs, checkpoints, the guard (on the stepping thread).
+        profile.append((phase: "outside", seconds: max(0, wall - profile.reduce(0) { $0 + $1.seconds })))
+        let tileVisits = Double(world.stepper.tiles.count * world.lattice.nz * max(1, steps - first + 1))
+        let skippedShare = Double(world.stepper.skippedTiles) / tileVisits
         let voxelUpdates = Double(world.lattice.count * model.factors.count * (steps - first + 1))
         let cellRate = Double(world.cellUpdates) / max(world.seconds(in: .cells), 1e-9)
         let fieldRate = voxelUpdates / max(world.seconds(in: .diffuse), 1e-9)
@@ -166,7 +172,8 @@ public enum Runner {
         if let f = begin?.forkedFrom { manifest["forked_from"] = .object(f) }
         if begin != nil, begin?.forkedFrom == nil { manifest["resumed_at_step"] = .number(Double(first - 1)) }
         try folder.write("manifest.json", JSONValue.object(manifest).data)
-        return Result(summary: summary, wallSeconds: wall, profile: profile, cellUpdatesPerSecond: cellRate, voxelFactorUpdatesPerSecond: fieldRate)
+        return Result(summary: summary, wallSeconds: wall, profile: profile, cellUpdatesPerSecond: cellRate, voxelFactorUpdatesPerSecond: fieldRate,
+                      skippedTileShare: skippedShare)
     }
 
     /// Fields as `.npy` (shape nz, ny, nx) and cells as CSV at the current time.

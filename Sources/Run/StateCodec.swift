@@ -65,7 +65,7 @@ extension World {
         for n in fields.names { w.string(n) }
         w.u64(UInt64(step)); w.u64(UInt64(cellUpdates))
         for f in 0..<fields.names.count { w.buffer(UnsafeBufferPointer(fields.buffer(f))) }
-        w.array(collagen)
+        w.array(Array(collagen))
         w.buffer(UnsafeBufferPointer(vessel))
         w.array(cells.kind); w.array(cells.flags); w.array(cells.site); w.array(cells.exposure)
         w.array(cells.cycle); w.array(cells.residence); w.array(cells.id); w.u32(cells.nextID)

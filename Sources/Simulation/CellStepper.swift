@@ -18,6 +18,16 @@ import SimCore
 /// once) and appended after the last colour, in tile order, so new ids do not depend on the
 /// thread count. Deaths free their site at once; the dead are compacted out at the end.
 /// Newborn cells act from the next step on.
+///
+/// Active set: a tile whose every cell did nothing at its last visit (no draw, no change of
+/// state) is *quiet*. It is skipped while it
+/// stays so for sure: no site in it or in the eight tiles around it changed occupancy since (each
+/// tile records the phase of its last change; a birth counts for the daughter's tile at the end of
+/// the step), and, where a quiet cell waits for its activation factors, every such factor stays
+/// below the kind's threshold over the whole tile. A skipped visit would have changed nothing, so
+/// results are byte-identical to visiting every tile (`activeSet = false`), which the tests check.
+/// Uptake, secretion and deposition are not part of the visit (`World.secrete` does them for every
+/// cell), so quiet cells keep taking up and secreting.
 public final class CellStepper: @unchecked Sendable {
     public let lattice: Lattice
     public let tiles: TileGrid
@@ -28,36 +38,58 @@ public final class CellStepper: @unchecked Sendable {
     public let seed: UInt64
     /// Vessel flag per site, set where a trail-leaving cell (endothelial sprout) moves away.
     public var vessel: UnsafeMutablePointer<UInt8>?
+    /// The solver's tile-layer maxima of the fields the cells sense (tiles of this stepper's size),
+    /// read by the active set instead of scanning the tile; nil: scan.
+    public var fieldMaxima: TileMaxima?
+    /// Whether quiet tiles are skipped (see the type's description). Off: every tile is visited,
+    /// with the same results.
+    public var activeSet = true
     /// allowed[kind * 256 + region]: whether the kind may enter the region.
-    private let allowed: UnsafeMutablePointer<Bool>
+    let allowed: UnsafeMutablePointer<Bool>
     /// The parameters compiled for dt, per kind (plain values for the hot loop).
     public let compiled: UnsafeMutablePointer<CompiledKind>
     /// Tissue region id per site (owned copy), checked against each kind's `allowedRegions`.
-    private var regionBase: UnsafeMutablePointer<UInt8>?
+    var regionBase: UnsafeMutablePointer<UInt8>?
 
     /// Sets the tissue region of every site; kinds with `allowedRegions` enter only those.
     public func setRegions(_ ids: [UInt8]) {
         precondition(ids.count == lattice.count)
         if regionBase == nil { regionBase = .allocate(capacity: lattice.count) }
         for (s, r) in ids.enumerated() { regionBase![s] = r }
+        invalidateQuiet()
     }
 
-    /// Changes the region of one site (for example when a wound-epidermis site is covered).
-    public func setRegion(_ r: UInt8, at s: Int) { regionBase?[s] = r }
+    deinit {
+        regionBase?.deallocate(); compiled.deallocate(); allowed.deallocate()
+        quietSince.deallocate(); lastChange.deallocate(); watching.deallocate(); tileNeighbours.deallocate()
+    }
 
-    deinit { regionBase?.deallocate(); compiled.deallocate(); allowed.deallocate() }
-
-    /// Births of this step: per tile, up to `birthCapacity` (parent site, daughter site).
-    private var birthParent: [Int32]
-    private var birthSite: [Int32]
-    private var birthCount: [Int32]
-    private let birthCapacity: Int
+    /// Births of this step: per tile, up to `tileCapacity` (parent site, daughter site).
+    var birthParent: [Int32]
+    var birthSite: [Int32]
+    var birthCount: [Int32]
+    /// Cells that moved in this step, per tile (their `moved` bit is cleared at the end).
+    var movedCell: [Int32]
+    var movedCount: [Int32]
+    let tileCapacity: Int
     /// Tiles of each colour, in tile order.
     private let colourTiles: [[Int32]]
+    /// Per tile and layer (index tile * nz + layer): the phase of its last full visit when every
+    /// cell in it was quiet, else -1.
+    let quietSince: UnsafeMutablePointer<Int>
+    /// Per tile and layer: the phase of the last change of occupancy made by its cells (-1: none).
+    let lastChange: UnsafeMutablePointer<Int>
+    /// Per tile and layer: bit k set when a quiet cell of kind k waits for its activation factors.
+    let watching: UnsafeMutablePointer<UInt8>
+    /// Per tile: the tile and its (up to) eight neighbours, padded with the tile itself.
+    let tileNeighbours: UnsafeMutablePointer<Int32>
 
     /// Counts of the last step.
     public private(set) var lastBirths = 0
     public private(set) var lastDeaths = 0
+    /// Tile layers skipped as quiet in the last step, and in all steps so far.
+    public private(set) var lastSkippedTiles = 0
+    public private(set) var skippedTiles = 0
 
     static let deadFlag: UInt8 = 1 << 6
     static let newbornMarker: Int32 = -2
@@ -78,10 +110,12 @@ public final class CellStepper: @unchecked Sendable {
         self.dt = dt
         self.seed = seed
         tiles = TileGrid(lattice: lattice, tileSize: max(2, tileSize))
-        birthCapacity = tiles.tileSize * tiles.tileSize * lattice.nz
-        birthParent = [Int32](repeating: 0, count: tiles.count * birthCapacity)
+        tileCapacity = tiles.tileSize * tiles.tileSize * lattice.nz
+        birthParent = [Int32](repeating: 0, count: tiles.count * tileCapacity)
         birthSite = birthParent
+        movedCell = birthParent
         birthCount = [Int32](repeating: 0, count: tiles.count)
+        movedCount = birthCount
         var colours: [[Int32]] = [[], [], [], []]
         for t in 0..<tiles.count {
             let tx = t % tiles.tilesX, ty = t / tiles.tilesX
@@ -96,6 +130,29 @@ public final class CellStepper: @unchecked Sendable {
         self.allowed.initialize(from: allowed, count: allowed.count)
         compiled = .allocate(capacity: table.count)
         for (i, p) in table.enumerated() { (compiled + i).initialize(to: CompiledKind(p, dt: dt)) }
+        let slabs = tiles.count * lattice.nz
+        quietSince = .allocate(capacity: slabs)
+        quietSince.initialize(repeating: -1, count: slabs)
+        lastChange = .allocate(capacity: slabs)
+        lastChange.initialize(repeating: -1, count: slabs)
+        watching = .allocate(capacity: slabs)
+        watching.initialize(repeating: 0, count: slabs)
+        tileNeighbours = .allocate(capacity: tiles.count * 9)
+        for t in 0..<tiles.count {
+            let tx = t % tiles.tilesX, ty = t / tiles.tilesX
+            var list: [Int32] = []
+            for dy in -1...1 { for dx in -1...1 {
+                let x = tx + dx, y = ty + dy
+                if x >= 0, x < tiles.tilesX, y >= 0, y < tiles.tilesY { list.append(Int32(y * tiles.tilesX + x)) }
+            } }
+            while list.count < 9 { list.append(Int32(t)) }
+            for (i, n) in list.enumerated() { tileNeighbours[t * 9 + i] = n }
+        }
+    }
+
+    /// Forgets which tiles are quiet (every tile is visited in the next step).
+    public func invalidateQuiet() {
+        quietSince.update(repeating: -1, count: tiles.count * lattice.nz)
     }
 
     /// Advances every cell by one step.
@@ -114,22 +171,36 @@ public final class CellStepper: @unchecked Sendable {
             let t = colours[i]; colours[i] = colours[j]; colours[j] = t
         }
         let flip = order.below(4)
-        let parity: UInt8 = step & 1 == 1 ? CellFlags.updatedOdd.rawValue : 0
+        // Phases order the tile visits of all steps: 8 per step, colour ci at 8 step + ci, births at 8 step + 5.
+        let endPhase = 8 &* step &+ 5
 
-        for t in 0..<tiles.count { birthCount[t] = 0 }
+        for t in 0..<tiles.count { birthCount[t] = 0; movedCount[t] = 0 }
+        var skipped = 0
         population.withPointers { cells in
             birthParent.withUnsafeMutableBufferPointer { bp in
                 birthSite.withUnsafeMutableBufferPointer { bs in
                     birthCount.withUnsafeMutableBufferPointer { bc in
-                        let buffers = UncheckedSendable((cells, bp, bs, bc, self, fields))
-                        for ci in 0..<4 {
-                            let list = colourTiles[colours[ci]]
-                            list.withUnsafeBufferPointer { tileList in
-                                let tl = UncheckedSendable(tileList)
-                                parallelFor(chunks: tileList.count, threads: threads) { c in
-                                    let (cells, bp, bs, bc, stepper, fields) = buffers.value
-                                    stepper.runTile(Int(tl.value[c]), cells: cells, fields: fields, step: step, flip: flip, parity: parity,
-                                                    birthParent: bp, birthSite: bs, birthCount: bc)
+                        movedCell.withUnsafeMutableBufferPointer { mc in
+                            movedCount.withUnsafeMutableBufferPointer { mn in
+                                let buffers = TileBuffers(birthParent: bp, birthSite: bs, birthCount: bc, movedCell: mc, movedCount: mn)
+                                let context = UncheckedSendable((cells, buffers, self, fields))
+                                for ci in 0..<4 {
+                                    let list = colourTiles[colours[ci]]
+                                    let phase = 8 &* step &+ ci
+                                    list.withUnsafeBufferPointer { tileList in
+                                        let tl = UncheckedSendable(tileList)
+                                        parallelFor(chunks: tileList.count, threads: threads) { c in
+                                            let (cells, buffers, stepper, fields) = context.value
+                                            stepper.runTile(Int(tl.value[c]), cells: cells, fields: fields, step: step, flip: flip, phase: phase,
+                                                            buffers: buffers)
+                                        }
+                                    }
+                                }
+                                // Tile layers skipped: their quiet phase is older than this step.
+                                for u in 0..<(tiles.count * lattice.nz) where quietSince[u] >= 0 && quietSince[u] < 8 &* step { skipped &+= 1 }
+                                // Moved cells lose their mark.
+                                for t in 0..<tiles.count {
+                                    for m in 0..<Int(mn[t]) { cells.flags[Int(mc[t &* tileCapacity &+ m])] &= ~CellFlags.moved.rawValue }
                                 }
                             }
                         }
@@ -142,137 +213,27 @@ public final class CellStepper: @unchecked Sendable {
         for i in 0..<population.count where population.flags[i] & Self.deadFlag != 0 { deaths += 1 }
         if deaths > 0 { population.compact(removingFlagged: Self.deadFlag) }
         var births = 0
+        let nx = lattice.nx, plane = nx * lattice.ny
         for t in 0..<tiles.count {
             for b in 0..<Int(birthCount[t]) {
-                let slot = t * birthCapacity + b
+                let slot = t * tileCapacity + b
                 let site = Int(birthSite[slot])
                 population.cellAt[site] = -1
                 // The parent stayed on its site this step; compaction may have moved its index.
                 let p = Int(population.cellAt[Int(birthParent[slot])])
-                population.add(CellKind(rawValue: population.kind[p])!, at: site,
-                               flags: CellFlags(rawValue: (population.flags[p] & ~CellFlags.updatedOdd.rawValue) | parity),
+                let flags = population.flags[p]
+                population.add(CellKind(rawValue: population.kind[p])!, at: site, flags: CellFlags(rawValue: flags),
                                exposure: population.exposure[p], bornAt: Float(Double(step + 1) * dt))
+                // The daughter's tile (in its layer) has a cell it has not seen.
+                let q = site % plane
+                lastChange[tiles.tile(ofX: q % nx, y: q / nx) * lattice.nz + site / plane] = endPhase
                 births += 1
             }
         }
         lastBirths = births
         lastDeaths = deaths
-    }
-
-    /// One tile: visit its sites in scan order and update each cell found.
-    private func runTile(_ t: Int, cells: PopulationPointers, fields: FieldSet?, step: Int, flip: UInt32, parity: UInt8,
-                         birthParent: UnsafeMutableBufferPointer<Int32>, birthSite: UnsafeMutableBufferPointer<Int32>,
-                         birthCount: UnsafeMutableBufferPointer<Int32>) {
-        // Flag bits as plain constants: a static property costs an accessor call per use.
-        let updatedBit: UInt8 = 1 << 7, migratoryBit: UInt8 = 1 << 0, myofibroblastBit: UInt8 = 1 << 1
-        let deadBit: UInt8 = 1 << 6, newborn: Int32 = -2
-        assert(updatedBit == CellFlags.updatedOdd.rawValue && migratoryBit == CellFlags.migratory.rawValue
-               && myofibroblastBit == CellFlags.myofibroblast.rawValue && deadBit == Self.deadFlag && newborn == Self.newbornMarker)
-        let (xr, yr) = tiles.bounds(of: t)
-        let nx = lattice.nx, ny = lattice.ny
-        let plane = nx &* ny
-        let reverseX = flip & 1 != 0, reverseY = flip & 2 != 0
-        let factorCount = fields?.factorCount ?? 0
-        let fieldBase = fields.map { $0.buffer(0).baseAddress! }
-        let siteCount = lattice.count
-        let regionPointer = regionBase
-        for k in 0..<lattice.nz {
-            for jj in 0..<yr.count {
-                let j = reverseY ? yr.upperBound &- 1 &- jj : yr.lowerBound &+ jj
-                for ii in 0..<xr.count {
-                    let i = reverseX ? xr.upperBound &- 1 &- ii : xr.lowerBound &+ ii
-                    let s = k &* plane &+ j &* nx &+ i
-                    let c = Int(cells.cellAt[s])
-                    if c < 0 { continue }
-                    let f = cells.flags[c]
-                    if f & updatedBit == parity { continue }
-                    let kindIndex = Int(cells.kind[c])
-                    let kp = compiled + kindIndex
-                    // Sense.
-                    var signals = LocalSignals()
-                    if let base = fieldBase {
-                        if factorCount == 4 {
-                            signals.here = SIMD8(base[s], base[siteCount &+ s], base[2 &* siteCount &+ s], base[3 &* siteCount &+ s], 0, 0, 0, 0)
-                        } else {
-                            for q in 0..<factorCount { signals.here[q] = base[q &* siteCount &+ s] }
-                        }
-                        let chemotaxisCount = kp.pointee.chemotaxisCount
-                        if chemotaxisCount > 0 {
-                            // Off the lattice counts as "no gradient"; a hop there is blocked anyway.
-                            var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
-                            for q in 0..<chemotaxisCount {
-                                let field = base + Int(kp.pointee.chemotaxisFactor[q]) &* siteCount
-                                let chi = kp.pointee.chemotaxisChi[q]
-                                let here = field[s]
-                                if i > 0 { a0 += chi * (field[s &- 1] - here) }
-                                if i < nx &- 1 { a1 += chi * (field[s &+ 1] - here) }
-                                if j > 0 { a2 += chi * (field[s &- nx] - here) }
-                                if j < ny &- 1 { a3 += chi * (field[s &+ nx] - here) }
-                            }
-                            signals.attraction = SIMD4(a0, a1, a2, a3)
-                        }
-                    }
-                    var free = SIMD4<UInt8>(repeating: 0)
-                    if i > 0, cells.cellAt[s &- 1] == -1 { free[0] = 1 }
-                    if i < nx &- 1, cells.cellAt[s &+ 1] == -1 { free[1] = 1 }
-                    if j > 0, cells.cellAt[s &- nx] == -1 { free[2] = 1 }
-                    if j < ny &- 1, cells.cellAt[s &+ nx] == -1 { free[3] = 1 }
-                    if let regionIDs = regionPointer, free != .zero {
-                        let row = kindIndex &* 256
-                        if free[0] != 0, !allowed[row &+ Int(regionIDs[s &- 1])] { free[0] = 0 }
-                        if free[1] != 0, !allowed[row &+ Int(regionIDs[s &+ 1])] { free[1] = 0 }
-                        if free[2] != 0, !allowed[row &+ Int(regionIDs[s &- nx])] { free[2] = 0 }
-                        if free[3] != 0, !allowed[row &+ Int(regionIDs[s &+ nx])] { free[3] = 0 }
-                    }
-                    // Activation and clocks.
-                    var flags = f
-                    var migratory = f & migratoryBit != 0
-                    if kp.pointee.hasActivation, !migratory || kp.pointee.revertsWhenUnstimulated {
-                        let before = cells.exposure[c]
-                        let (e, m) = Rules.activate(exposure: before, signals: signals, kind: kp.pointee, dt: dt)
-                        if e != before { cells.exposure[c] = e }
-                        migratory = m
-                        flags = m ? flags | migratoryBit : flags & ~migratoryBit
-                    }
-                    if let regionIDs = regionPointer, regionIDs[s] == Tissue.woundBed {
-                        cells.residence[c] += Float(dt)
-                        if Double(cells.residence[c]) >= kp.pointee.differentiationResidence {
-                            flags |= myofibroblastBit
-                        }
-                    }
-                    flags = (flags & ~updatedBit) | parity
-                    cells.flags[c] = flags
-                    // A cell that can neither move nor divide nor die stays without a draw.
-                    if free == .zero && !kp.pointee.canDie { continue }
-                    if !kp.pointee.canDie && kp.pointee.activationRequired && !migratory { continue }
-                    // Decide and commit.
-                    var rng = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: .cellDecision)
-                    switch Rules.decide(kp, signals: signals, free: free, activated: migratory, dt: dt, rng: &rng) {
-                    case .stay:
-                        break
-                    case let .move(d):
-                        let target = Self.neighbour(s, d, nx)
-                        if kp.pointee.leavesVesselTrail, let vessel { vessel[s] = 1 }
-                        cells.cellAt[s] = -1
-                        cells.cellAt[target] = Int32(c)
-                        cells.site[c] = Int32(target)
-                    case let .divide(d):
-                        let target = Self.neighbour(s, d, nx)
-                        let n = Int(birthCount[t])
-                        guard n < birthCapacity else { break }
-                        let slot = t &* birthCapacity &+ n
-                        birthParent[slot] = Int32(s)
-                        birthSite[slot] = Int32(target)
-                        birthCount[t] = Int32(n &+ 1)
-                        cells.cellAt[target] = newborn
-                        cells.cycle[c] = Float(Double(step &+ 1) * dt)
-                    case .die:
-                        cells.cellAt[s] = -1
-                        cells.flags[c] = flags | deadBit
-                    }
-                }
-            }
-        }
+        lastSkippedTiles = skipped
+        skippedTiles += skipped
     }
 
     @inline(__always) static func neighbour(_ s: Int, _ d: Int, _ nx: Int) -> Int {
@@ -280,3 +241,11 @@ public final class CellStepper: @unchecked Sendable {
     }
 }
 
+/// The per-tile buffers of one step, as unsafe views (each tile writes only its own slots).
+struct TileBuffers: @unchecked Sendable {
+    let birthParent: UnsafeMutableBufferPointer<Int32>
+    let birthSite: UnsafeMutableBufferPointer<Int32>
+    let birthCount: UnsafeMutableBufferPointer<Int32>
+    let movedCell: UnsafeMutableBufferPointer<Int32>
+    let movedCount: UnsafeMutableBufferPointer<Int32>
+}

@@ -7,11 +7,14 @@ import SimCore
 /// The state of one wound simulation and its step pipeline.
 ///
 /// One step (integer clock; time = step x dt):
-/// 1. `cells`: sense, decide, commit (`CellStepper`, tile by tile);
+/// 1. `cells`: sense, decide, commit (`CellStepper`, tile by tile, quiet tiles skipped);
 /// 2. `secrete`: each cell takes up (exact exponential) and secretes at its own site; fibroblasts
 ///    in the wound bed deposit collagen;
-/// 3. `therapy`: conditioned medium and the endogenous injury release enter the wound sites;
-/// 4. `diffuse`: decay and diffusion of every factor (`DiffusionSolver`);
+/// 3. `therapy`: the amounts of conditioned medium and injury release entering the wound sites in
+///    this step (the medium everywhere at step 0 in vitro);
+/// 4. `diffuse`: the therapy's amounts added in the solver's first sweep (`SiteTerms`), then decay
+///    and diffusion of every factor (`DiffusionSolver`), recording the tile maxima the next
+///    cell step's active set reads;
 /// then metrics are observed. Each phase is timed for the profile.
 public final class World: @unchecked Sendable {
     public let config: ModelConfig
@@ -19,11 +22,13 @@ public final class World: @unchecked Sendable {
     public let fields: FieldSet
     public let solver: DiffusionSolver
     public let stepper: CellStepper
+    /// The wound's sources, applied by the solver in its first sweep.
+    public let terms: SiteTerms
     public var cells: CellPopulation
     /// Region id per site (`Tissue`).
     public let regions: RegionMap
     /// Collagen per site, as a fraction of a fully collagenous site, in [0, 1].
-    public internal(set) var collagen: [Float]
+    public let collagen: UnsafeMutableBufferPointer<Float>
     /// Vessel flag per site (dermis).
     public let vessel: UnsafeMutableBufferPointer<UInt8>
     /// Distance of each x-y position from the wound edge [um].
@@ -51,6 +56,7 @@ public final class World: @unchecked Sendable {
         fields = layout.fields
         solver = layout.solver
         stepper = layout.stepper
+        terms = layout.terms
         cells = layout.cells
         regions = layout.regions
         collagen = layout.collagen
@@ -62,16 +68,18 @@ public final class World: @unchecked Sendable {
         initialSurface = layout.surfaceSites.count
     }
 
-    deinit { vessel.deallocate() }
+    deinit { vessel.deallocate(); collagen.deallocate() }
 
     /// Sets the state read from a checkpoint (`restoreState`).
     package func setRestored(step: Int, cellUpdates: Int, collagen: [Float], cells: CellPopulation, onset: [CellKind: Double], closureTime: Double?) {
         self.step = step
         self.cellUpdates = cellUpdates
-        self.collagen = collagen
+        _ = collagen.withUnsafeBufferPointer { self.collagen.update(fromContentsOf: $0) }
         self.cells = cells
         self.onset = onset
         self.closureTime = closureTime
+        stepper.invalidateQuiet()
+        solver.tileMaxima?.invalidate()
     }
 
     let initialSurface: Int
@@ -89,7 +97,7 @@ public final class World: @unchecked Sendable {
         t0 = lap(.secrete, since: t0)
         therapy()
         t0 = lap(.therapy, since: t0)
-        solver.step(fields, threads: threads)
+        solver.step(fields, threads: threads, terms: terms)
         t0 = lap(.diffuse, since: t0)
         step += 1
         // Keep the cell arrays in site order (about once every simulated 6 hours).
@@ -111,9 +119,9 @@ public enum StepPhase: Int, CaseIterable, Sendable, CustomStringConvertible {
     case cells
     /// Uptake, secretion and collagen deposition at each cell's site.
     case secrete
-    /// Conditioned medium and the injury release entering the wound sites.
+    /// The amounts of conditioned medium and injury release for this step.
     case therapy
-    /// Decay and diffusion of every factor (`DiffusionSolver`).
+    /// The wound's sources added, then decay and diffusion of every factor (`DiffusionSolver`).
     case diffuse
     /// Closure time, migration onsets and the periodic re-sort of the cell arrays.
     case observe

@@ -13,7 +13,8 @@ struct WorldLayout {
     var stepper: CellStepper
     var cells: CellPopulation
     var regions: RegionMap
-    var collagen: [Float]
+    var collagen: UnsafeMutableBufferPointer<Float>
+    var terms: SiteTerms
     var vessel: UnsafeMutableBufferPointer<UInt8>
     var edgeDistance: [Float]
     var woundSites: [Int32], surfaceSites: [Int32], bedSites: [Int32]
@@ -116,7 +117,8 @@ struct WorldLayout {
                 vessel[k * nx * ny + j * nx + i] = 1
             } }
         }
-        collagen = [Float](repeating: 0, count: lattice.count)
+        collagen = .allocate(capacity: lattice.count)
+        collagen.initialize(repeating: 0)
         if let k = config.layers.firstIndex(of: .dermis) {
             for p in 0..<(nx * ny) where !inWound[p] { collagen[k * nx * ny + p] = 1 }
         }
@@ -128,6 +130,13 @@ struct WorldLayout {
         } catch { throw .invalid(key: "cells", message: error.description) }
         stepper.setRegions(regionMap.ids)
         stepper.vessel = vessel.baseAddress
+        // The wound's sources are added by the solver in its first sweep.
+        var woundMask = [Bool](repeating: false, count: lattice.count)
+        for s in wound { woundMask[Int(s)] = true }
+        terms = SiteTerms(lattice: lattice, factorCount: config.factors.count, wound: woundMask)
+        // The active set of the cell step reads the solver's tile maxima.
+        solver.trackMaxima(tileSize: stepper.tiles.tileSize)
+        stepper.fieldMaxima = solver.tileMaxima
         var population = CellPopulation(lattice: lattice)
         for setup in config.cells {
             let kind = setup.parameters.kind

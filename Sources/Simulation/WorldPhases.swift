@@ -4,8 +4,8 @@ import Foundation
 import SimCore
 
 /// The phases of a step that belong to the world rather than to a solver or the cell stepper:
-/// `secrete` (uptake, secretion, collagen deposition) and `therapy` (the conditioned medium and
-/// the injury release entering the wound).
+/// `secrete` (uptake, secretion, collagen deposition) and `therapy` (the amounts of conditioned
+/// medium and injury release entering the wound, which the solver adds in its first sweep).
 extension World {
     /// Uptake (exact) then secretion at each cell's site; collagen deposition in the wound bed.
     /// Each cell writes only its own site, so chunks of the cell array run in parallel.
@@ -18,7 +18,7 @@ extension World {
         let compiled = stepper.compiled
         let chunk = 4096
         cells.withPointers { cp in
-            collagen.withUnsafeMutableBufferPointer { col in
+            do { let col = collagen
                 regions.ids.withUnsafeBufferPointer { regionIDs in
                     let context = UncheckedSendable((cp, col, regionIDs))
                     parallelFor(chunks: (count + chunk - 1) / chunk, threads: threads) { ch in
@@ -46,7 +46,8 @@ extension World {
         }
     }
 
-    /// Conditioned medium and the endogenous release into the wound sites.
+    /// Conditioned medium and the endogenous release into the wound sites: sets the amounts the
+    /// solver adds at every wound site in this step (`SiteTerms.amount`).
     func therapy() {
         let t = time, dt = config.dt
         let s = config.secretome
@@ -74,15 +75,9 @@ extension World {
             // In vitro: the medium reaches every site; the injury release still enters the wound.
             var medium = SIMD8<Double>.zero
             if case .bolus = s.delivery, step == 0 { for f in 0..<config.factors.count { medium[f] = s.dose * s.concentrations[f] } }
-            for f in 0..<config.factors.count where medium[f] > 0 {
-                let b = fields.buffer(f)
-                for i in 0..<b.count { b[i] += medium[f] }
-                amount[f] -= medium[f]
-            }
+            for f in 0..<config.factors.count where medium[f] > 0 { amount[f] -= medium[f] }
+            for f in 0..<config.factors.count { terms.everywhere[f] = medium[f] }
         }
-        for f in 0..<config.factors.count where amount[f] > 0 {
-            let b = fields.buffer(f)
-            for site in woundSites { b[Int(site)] += amount[f] }
-        }
+        for f in 0..<config.factors.count { terms.amount[f] = amount[f] }
     }
 }

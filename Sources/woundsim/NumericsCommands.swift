@@ -50,8 +50,14 @@ struct Verify: ParsableCommand {
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the diffusion, cell and full-step kernels; print a table or one JSON line.",
-        discussion: "Each figure is the median of 9 steps after a warm-up. --compare OLD.json prints each figure's ratio to the last line of OLD.json."
+        abstract: "Measure the diffusion, cell and full-step kernels; print a table or one JSON line; keep a history.",
+        discussion: """
+        Each figure is the median of repeated steps after a warm-up. --compare OLD.json prints each figure's ratio to the \
+        last line of OLD.json. History (see DESIGN.md, "Benchmark history"): --record FILE appends a line with the figures \
+        and a reference kernel (streaming triad) measured in the same process; --of-binary OLD measures an older build \
+        between two reference measurements by this one; --check FILE compares the normalised figures with FILE's last \
+        line and exits 1 when one falls more than 25 % below; --history FILE --out PAGE.html charts them over commits.
+        """
     )
 
     @Option(name: .long, help: "Largest lattice, NxN sites (default 500x500); the scaling fit also runs at about 1/4 and 1/2 of its sites.")
@@ -65,6 +71,30 @@ struct BenchCommand: ParsableCommand {
 
     @Option(name: .long, help: "An earlier JSON line (file) to compare with.")
     var compare: String?
+
+    @Option(name: .long, help: "Append a history line (figures, reference kernel, normalised figures) to this file.")
+    var record: String?
+
+    @Option(name: .customLong("of-binary"), help: "With --record or --check: measure this (older) woundsim binary instead, as a child process; the reference kernel is measured by this binary right before and after.")
+    var ofBinary: String?
+
+    @Option(name: .long, help: "The commit to record (default: the one this binary was built from; required with --of-binary when that build does not know its own).")
+    var commit: String?
+
+    @Option(name: .long, help: "Compare the normalised figures with the last line of this history file; exit 1 when one falls more than --tolerance below it.")
+    var check: String?
+
+    @Option(name: .long, help: "With --check: the largest allowed fall, as a fraction (default 0.25).")
+    var tolerance: Double = 0.25
+
+    @Option(name: .long, help: "With --check: measurements to try before a fall counts (the best of each figure is kept; default 3).")
+    var attempts: Int = 3
+
+    @Option(name: .long, help: "Chart this history file as an HTML page (no measurement); see --out.")
+    var history: String?
+
+    @Option(name: .long, help: "With --history: the HTML page to write (default bench-history.html).")
+    var out: String = "bench-history.html"
 
     func parsedSize() throws -> Int {
         let parts = size.lowercased().split(separator: "x")
@@ -81,13 +111,18 @@ struct BenchCommand: ParsableCommand {
         return list
     }
 
-    func validate() throws { _ = try parsedSize(); _ = try parsedThreads() }
+    func validate() throws {
+        _ = try parsedSize(); _ = try parsedThreads()
+        guard tolerance > 0, tolerance < 1 else { throw ValidationError("--tolerance \(tolerance): give a fraction between 0 and 1") }
+        guard (1...10).contains(attempts) else { throw ValidationError("--attempts \(attempts): give 1 to 10") }
+        if ofBinary != nil, record == nil, check == nil { throw ValidationError("--of-binary needs --record FILE or --check FILE") }
+    }
 
-    func run() throws {
+    /// The figures of this binary: the rows at each thread count and the scaling fit.
+    func measure() throws -> (rows: [Bench.Row], figures: [String: Double], sizes: [Int], exponents: (Double, Double)) {
         let n = try parsedSize()
-        let threadList = try parsedThreads()
         var rows: [Bench.Row] = []
-        for t in threadList {
+        for t in try parsedThreads() {
             rows.append(try Bench.diffusion(n: n, threads: t))
             rows.append(try Bench.cells(n: n, threads: t))
             rows.append(try Bench.step(n: n, threads: t))
@@ -103,6 +138,106 @@ struct BenchCommand: ParsableCommand {
         figures["scaling_exponent_cells"] = pCells
         figures["bytes_per_site"] = Double(Bench.bytesPerSite(factors: 4))
         figures["bytes_per_cell"] = Double(CellPopulation.bytesPerCell)
+        return (rows, figures, sizes, (pSites, pCells))
+    }
+
+    /// A history line: the figures of this binary (or of `--of-binary`), each the median of
+    /// `rounds` measurements, with the reference kernel measured before each round and after the
+    /// last (its median).
+    func historyLine(rounds: Int = 3) throws -> BenchHistory.Line {
+        var references = [BenchHistory.triadBytesPerSecond()]
+        var samples: [String: [Double]] = [:]
+        var commit = self.commit ?? BuildInfo.revisionLabel
+        var version = BuildInfo.version
+        var referenceBy = "self"
+        for _ in 0..<rounds {
+            let figures: [String: Double]
+            if let ofBinary {
+                let line = try runOlder(ofBinary)
+                figures = line.figures
+                version = line.version
+                referenceBy = BuildInfo.revisionLabel
+                if self.commit == nil {
+                    guard line.commit != "unknown", !line.commit.isEmpty else {
+                        throw ValidationError("\(ofBinary) does not know its commit: give it with --commit")
+                    }
+                    commit = line.commit
+                }
+            } else {
+                figures = try measure().figures
+            }
+            for (k, v) in figures { samples[k, default: []].append(v) }
+            references.append(BenchHistory.triadBytesPerSecond())
+        }
+        func median(_ a: [Double]) -> Double { let s = a.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
+        return BenchHistory.Line(commit: commit, date: ISO8601DateFormatter().string(from: Date()), machine: Bench.machine,
+                                 version: version, figures: samples.mapValues(median), reference: median(references), referenceBy: referenceBy)
+    }
+
+    /// Runs an older woundsim's `bench --json` with the same size and threads and reads its line.
+    func runOlder(_ path: String) throws -> BenchHistory.Line {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        var arguments = ["bench", "--json", "--size", size]
+        if let threads { arguments += ["--threads", threads] }
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        do { try process.run() } catch { throw ValidationError("--of-binary \(path): cannot run it (\(error.localizedDescription))") }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0,
+              let line = text.split(separator: "\n").last(where: { $0.hasPrefix("{") }).flatMap({ BenchHistory.Line($0) }) else {
+            throw ValidationError("--of-binary \(path): `bench --json` exited \(process.terminationStatus) without a JSON line")
+        }
+        return line
+    }
+
+    func run() throws {
+        if let history {
+            let lines: [BenchHistory.Line]
+            do { lines = try BenchHistory.read(history) } catch { fail("woundsim: \(error)"); throw ExitCode(2) }
+            try AtomicFile.write(Data(BenchHistory.chartPage(lines, source: (history as NSString).lastPathComponent).utf8), to: URL(fileURLWithPath: out))
+            print("wrote \(out): \(lines.count) lines of \(history)")
+            return
+        }
+        if let check {
+            let last: BenchHistory.Line
+            do { last = try BenchHistory.read(check).last! } catch { fail("woundsim: \(error)"); throw ExitCode(2) }
+            var best = try historyLine()
+            var result = BenchHistory.compare(best, with: last, tolerance: tolerance)
+            var attempt = 1
+            while !result.fallen.isEmpty && attempt < attempts {
+                // A fall must last: measure again and keep each figure's best (this machine may be shared).
+                attempt += 1
+                print("attempt \(attempt) of \(attempts): \(result.fallen.joined(separator: ", ")) below the limit, measuring again")
+                let again = try historyLine()
+                for (k, v) in again.normalised where v > (best.normalised[k] ?? 0) {
+                    best.figures[k] = v * best.reference / 1e9
+                }
+                result = BenchHistory.compare(best, with: last, tolerance: tolerance)
+            }
+            print("compared with the last line of \(check) (\(last.commit), \(last.date), \(last.machine)):")
+            print(result.table, terminator: "")
+            if !result.fallen.isEmpty {
+                fail("woundsim: \(result.fallen.joined(separator: ", ")) fell more than \(Int((tolerance * 100).rounded())) % below the last line, in \(attempt) measurement(s)")
+                throw ExitCode(1)
+            }
+            print("no normalised figure fell more than \(Int((tolerance * 100).rounded())) % below the last line")
+            return
+        }
+        if let record {
+            if BuildInfo.dirty && ofBinary == nil && commit == nil { print("note: this build has uncommitted changes; its line says \(BuildInfo.revisionLabel)") }
+            let line = try historyLine()
+            try BenchHistory.append(line, to: record)
+            print(String(decoding: line.json.compactData, as: UTF8.self))
+            print("appended to \(record)")
+            return
+        }
+        let (rows, figures, sizes, (pSites, pCells)) = try measure()
+        let n = try parsedSize()
+        let threadList = try parsedThreads()
         if json {
             var object: [String: JSONValue] = [
                 "version": .string(BuildInfo.version), "git_revision": .string(BuildInfo.gitRevision), "machine": .string(Bench.machine),

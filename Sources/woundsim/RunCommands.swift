@@ -124,7 +124,8 @@ struct RunCommand: ParsableCommand {
             for (phase, seconds) in result.profile {
                 print(String(format: "%-8@ %8.2f  %5.1f %%", phase as NSString, seconds, total > 0 ? 100 * seconds / total : 0))
             }
-            print(String(format: "cells: %.3g cell updates/s; diffuse: %.3g voxel-factor updates/s", result.cellUpdatesPerSecond, result.voxelFactorUpdatesPerSecond))
+            print(String(format: "cells: %.3g cell updates/s; diffuse: %.3g voxel-factor updates/s; %.0f %% of tile visits skipped as quiet",
+                         result.cellUpdatesPerSecond, result.voxelFactorUpdatesPerSecond, 100 * result.skippedTileShare))
         }
         if !quiet {
             let closure: String

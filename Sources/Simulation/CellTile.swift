@@ -1,0 +1,205 @@
+import Cells
+import Fields
+import SimCore
+
+/// One tile's visit of the cell step (`CellStepper`): the skip test of the active set, then
+/// sense, decide, commit for every cell in scan order.
+extension CellStepper {
+    /// Whether layer `k` of tile `t`, quiet at its last visit, is sure to stay quiet now: no
+    /// occupancy change in that layer of it or of the tiles around it since (cells never leave
+    /// their layer, and see only their own layer's neighbours), and every watched activation factor
+    /// below threshold on it.
+    private func staysQuiet(_ t: Int, layer k: Int, fields: FieldSet?) -> Bool {
+        let nz = lattice.nz
+        let u = t &* nz &+ k
+        let since = quietSince[u]
+        if since < 0 { return false }
+        let around = tileNeighbours + t &* 9
+        for i in 0..<9 where lastChange[Int(around[i]) &* nz &+ k] >= since { return false }
+        let watch = watching[u]
+        if watch == 0 { return true }
+        guard let fields else { return true }
+        if let maxima = fieldMaxima {
+            // The solver's maxima of this tile-layer.
+            for kind in 0..<CellKind.allCases.count where watch & (1 << kind) != 0 {
+                let p = compiled + kind
+                let threshold = p.pointee.activationThreshold
+                var mask = p.pointee.activationMask
+                var f = 0
+                while mask != 0 {
+                    if mask & 1 != 0, !(maxima.maximum(factor: f, tile: t, layer: k) < threshold) { return false }
+                    mask >>= 1; f &+= 1
+                }
+            }
+            return true
+        }
+        let (xr, yr) = tiles.bounds(of: t)
+        let nx = lattice.nx, plane = nx &* lattice.ny, n = lattice.count
+        let base = fields.buffer(0).baseAddress!
+        for kind in 0..<CellKind.allCases.count where watch & (1 << kind) != 0 {
+            let p = compiled + kind
+            let threshold = p.pointee.activationThreshold
+            var mask = p.pointee.activationMask
+            var f = 0
+            while mask != 0 {
+                if mask & 1 != 0 {
+                    let field = base + (f &* n &+ k &* plane)
+                    for j in yr {
+                        let row = field + j &* nx
+                        var m = 0.0
+                        for i in xr { m = Swift.max(m, row[i]) }
+                        if !(m < threshold) { return false }
+                    }
+                }
+                mask >>= 1; f &+= 1
+            }
+        }
+        return true
+    }
+
+    /// One tile: visit its sites in scan order and update each cell found.
+    func runTile(_ t: Int, cells: PopulationPointers, fields: FieldSet?, step: Int, flip: UInt32, phase: Int, buffers: TileBuffers) {
+        // Flag bits as plain constants: a static property costs an accessor call per use.
+        let movedBit: UInt8 = 1 << 7, migratoryBit: UInt8 = 1 << 0, myofibroblastBit: UInt8 = 1 << 1
+        let deadBit: UInt8 = 1 << 6, newborn: Int32 = -2
+        assert(movedBit == CellFlags.moved.rawValue && migratoryBit == CellFlags.migratory.rawValue
+               && myofibroblastBit == CellFlags.myofibroblast.rawValue && deadBit == Self.deadFlag && newborn == Self.newbornMarker)
+        let (xr, yr) = tiles.bounds(of: t)
+        let nx = lattice.nx, ny = lattice.ny
+        let plane = nx &* ny
+        let reverseX = flip & 1 != 0, reverseY = flip & 2 != 0
+        let factorCount = fields?.factorCount ?? 0
+        let fieldBase = fields.map { $0.buffer(0).baseAddress! }
+        let siteCount = lattice.count
+        let regionPointer = regionBase
+        for k in 0..<lattice.nz {
+            if activeSet && staysQuiet(t, layer: k, fields: fields) { continue }
+            var quiet = true, changed = false
+            var watch: UInt8 = 0
+            for jj in 0..<yr.count {
+                let j = reverseY ? yr.upperBound &- 1 &- jj : yr.lowerBound &+ jj
+                let rowSite = k &* plane &+ j &* nx
+                var ii = -1
+                while true {
+                    ii &+= 1
+                    if ii >= xr.count { break }
+                    let i = reverseX ? xr.upperBound &- 1 &- ii : xr.lowerBound &+ ii
+                    let s = rowSite &+ i
+                    let c = Int(cells.cellAt[s])
+                    if c < 0 { continue }
+                    let f = cells.flags[c]
+                    // Moved here in this step: updated already (and to be seen in the next one).
+                    if f & movedBit != 0 { quiet = false; continue }
+                    let kindIndex = Int(cells.kind[c])
+                    let kp = compiled + kindIndex
+                    // Sensing is done only when the cell will use what it senses.
+                    var signals = LocalSignals()
+                    var free = SIMD4<UInt8>(repeating: 0)
+                    if i > 0, cells.cellAt[s &- 1] == -1 { free[0] = 1 }
+                    if i < nx &- 1, cells.cellAt[s &+ 1] == -1 { free[1] = 1 }
+                    if j > 0, cells.cellAt[s &- nx] == -1 { free[2] = 1 }
+                    if j < ny &- 1, cells.cellAt[s &+ nx] == -1 { free[3] = 1 }
+                    if let regionIDs = regionPointer, free != .zero {
+                        let row = kindIndex &* 256
+                        if free[0] != 0, !allowed[row &+ Int(regionIDs[s &- 1])] { free[0] = 0 }
+                        if free[1] != 0, !allowed[row &+ Int(regionIDs[s &+ 1])] { free[1] = 0 }
+                        if free[2] != 0, !allowed[row &+ Int(regionIDs[s &- nx])] { free[2] = 0 }
+                        if free[3] != 0, !allowed[row &+ Int(regionIDs[s &+ nx])] { free[3] = 0 }
+                    }
+                    // Activation and clocks.
+                    var flags = f
+                    var migratory = f & migratoryBit != 0
+                    if kp.pointee.hasActivation, !migratory || kp.pointee.revertsWhenUnstimulated {
+                        // Activation reads only its own factors.
+                        if let base = fieldBase {
+                            var mask = kp.pointee.activationMask, q = 0
+                            while mask != 0 {
+                                if mask & 1 != 0 { signals.here[q] = base[q &* siteCount &+ s] }
+                                mask >>= 1; q &+= 1
+                            }
+                        }
+                        let before = cells.exposure[c]
+                        let (e, m) = Rules.activate(exposure: before, signals: signals, kind: kp.pointee, dt: dt)
+                        if e != before { cells.exposure[c] = e; quiet = false } else { watch |= 1 << UInt8(kindIndex) }
+                        migratory = m
+                        flags = m ? flags | migratoryBit : flags & ~migratoryBit
+                    }
+                    let inBed = regionPointer.map { $0[s] == Tissue.woundBed } ?? false
+                    if inBed {
+                        quiet = false
+                        cells.residence[c] += Float(dt)
+                        if Double(cells.residence[c]) >= kp.pointee.differentiationResidence {
+                            flags |= myofibroblastBit
+                        }
+                    }
+                    if flags != f {
+                        quiet = false
+                        cells.flags[c] = flags
+                    }
+                    // A cell that can neither move nor divide nor die stays without a draw.
+                    let draws = !(free == .zero && !kp.pointee.canDie) && !(!kp.pointee.canDie && kp.pointee.activationRequired && !migratory)
+                    if draws {
+                        quiet = false
+                        if let base = fieldBase {
+                            if factorCount == 4 {
+                                signals.here = SIMD8(base[s], base[siteCount &+ s], base[2 &* siteCount &+ s], base[3 &* siteCount &+ s], 0, 0, 0, 0)
+                            } else {
+                                for q in 0..<factorCount { signals.here[q] = base[q &* siteCount &+ s] }
+                            }
+                        }
+                        if kp.pointee.chemotaxisCount > 0, let base = fieldBase {
+                            // Off the lattice counts as "no gradient"; a hop there is blocked anyway.
+                            var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+                            for q in 0..<kp.pointee.chemotaxisCount {
+                                let field = base + Int(kp.pointee.chemotaxisFactor[q]) &* siteCount
+                                let chi = kp.pointee.chemotaxisChi[q]
+                                let here = field[s]
+                                if i > 0 { a0 += chi * (field[s &- 1] - here) }
+                                if i < nx &- 1 { a1 += chi * (field[s &+ 1] - here) }
+                                if j > 0 { a2 += chi * (field[s &- nx] - here) }
+                                if j < ny &- 1 { a3 += chi * (field[s &+ nx] - here) }
+                            }
+                            signals.attraction = SIMD4(a0, a1, a2, a3)
+                        }
+                        // Decide and commit.
+                        var rng = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: .cellDecision)
+                        switch Rules.decide(kp, signals: signals, free: free, activated: migratory, dt: dt, rng: &rng) {
+                        case .stay:
+                            break
+                        case let .move(d):
+                            let target = Self.neighbour(s, d, nx)
+                            if kp.pointee.leavesVesselTrail, let vessel { vessel[s] = 1 }
+                            cells.cellAt[s] = -1
+                            cells.cellAt[target] = Int32(c)
+                            cells.site[c] = Int32(target)
+                            cells.flags[c] = flags | movedBit
+                            let m = Int(buffers.movedCount[t])
+                            buffers.movedCell[t &* tileCapacity &+ m] = Int32(c)
+                            buffers.movedCount[t] = Int32(m &+ 1)
+                            changed = true
+                        case let .divide(d):
+                            let target = Self.neighbour(s, d, nx)
+                            let n = Int(buffers.birthCount[t])
+                            guard n < tileCapacity else { break }
+                            let slot = t &* tileCapacity &+ n
+                            buffers.birthParent[slot] = Int32(s)
+                            buffers.birthSite[slot] = Int32(target)
+                            buffers.birthCount[t] = Int32(n &+ 1)
+                            cells.cellAt[target] = newborn
+                            cells.cycle[c] = Float(Double(step &+ 1) * dt)
+                            changed = true
+                        case .die:
+                            cells.cellAt[s] = -1
+                            cells.flags[c] = flags | deadBit
+                            changed = true
+                        }
+                    }
+                }
+            }
+            let u = t &* lattice.nz &+ k
+            quietSince[u] = quiet ? phase : -1
+            watching[u] = watch
+            if changed { lastChange[u] = phase }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+import Artifacts
+import Foundation
+
+/// Benchmark history across commits (`Benchmarks/history.jsonl`, one JSON line per measurement).
+///
+/// Wall-clock throughput depends on the machine and on whoever else uses it, so every line also
+/// carries a reference kernel measured in the same process right before and right after the
+/// figures: a streaming triad (`a[i] = b[i] + s c[i]` over three arrays of 4 Mi doubles, 96 MB,
+/// far beyond any cache here), whose speed is the machine's memory bandwidth at that moment. Each
+/// throughput figure divided by the triad's bandwidth in GB/s is the line's *normalised* figure:
+/// lines from noisy or different machines compare through it. An older build without the
+/// reference is measured as a child process (`bench --of-binary`) between two reference
+/// measurements by this binary, on the same machine.
+enum BenchHistory {
+    /// Figures that are throughputs (kernel_Nt), the ones normalised and compared.
+    static func isThroughput(_ key: String) -> Bool {
+        guard let i = key.lastIndex(of: "_") else { return false }
+        let tail = key[key.index(after: i)...]
+        return tail.hasSuffix("t") && Int(tail.dropLast()) != nil
+    }
+
+    /// The streaming triad's bandwidth [bytes/s]: median of `repeats` passes, 24 bytes moved per
+    /// element (two reads, one write), one thread.
+    static func triadBytesPerSecond(repeats: Int = 9) -> Double {
+        let n = 1 << 22
+        let a = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        let b = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        let c = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        defer { a.deallocate(); b.deallocate(); c.deallocate() }
+        a.initialize(repeating: 0, count: n)
+        for i in 0..<n { b[i] = Double(i & 1023); c[i] = Double(i & 511) }
+        let scale = 1.5
+        var times: [Double] = []
+        var check = 0.0
+        for r in 0...repeats {
+            let start = DispatchTimeClock.nanoseconds()
+            for i in 0..<n { a[i] = b[i] + scale * c[i] }
+            let t = Double(DispatchTimeClock.nanoseconds() - start) * 1e-9
+            check += a[r & (n - 1)]
+            if r > 0 { times.append(t) }  // the first pass warms the pages up
+        }
+        precondition(check.isFinite)
+        times.sort()
+        return Double(24 * n) / times[times.count / 2]
+    }
+
+    /// One line of the history.
+    struct Line {
+        var commit: String
+        var date: String
+        var machine: String
+        var version: String
+        var figures: [String: Double]
+        /// Triad bandwidth [bytes/s] measured around the figures.
+        var reference: Double
+        /// Who measured the reference ("self", or the build that measured it for an older binary).
+        var referenceBy: String
+
+        /// Throughput per GB/s of triad bandwidth.
+        var normalised: [String: Double] {
+            var out: [String: Double] = [:]
+            for (k, v) in figures where BenchHistory.isThroughput(k) && reference > 0 { out[k] = v / (reference / 1e9) }
+            return out
+        }
+
+        var json: JSONValue {
+            .object([
+                "commit": .string(commit), "date": .string(date), "machine": .string(machine), "version": .string(version),
+                "figures": .object(figures.mapValues { .number($0) }),
+                "reference": .object(["triad_bytes_per_s": .number(reference), "measured_by": .string(referenceBy)]),
+                "normalised": .object(normalised.mapValues { .number($0) }),
+            ])
+        }
+
+        init(commit: String, date: String, machine: String, version: String, figures: [String: Double], reference: Double, referenceBy: String) {
+            self.commit = commit; self.date = date; self.machine = machine; self.version = version
+            self.figures = figures; self.reference = reference; self.referenceBy = referenceBy
+        }
+
+        /// Reads a history line; nil when it is not one.
+        init?(_ text: Substring) {
+            guard let o = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                  let figures = o["figures"] as? [String: Any] else { return nil }
+            var f: [String: Double] = [:]
+            for (k, v) in figures { if let x = (v as? NSNumber)?.doubleValue { f[k] = x } }
+            let ref = o["reference"] as? [String: Any]
+            commit = o["commit"] as? String ?? o["git_revision"] as? String ?? "unknown"
+            date = o["date"] as? String ?? ""
+            machine = o["machine"] as? String ?? ""
+            version = o["version"] as? String ?? ""
+            self.figures = f
+            reference = (ref?["triad_bytes_per_s"] as? NSNumber)?.doubleValue ?? 0
+            referenceBy = ref?["measured_by"] as? String ?? ""
+        }
+    }
+
+    enum Problem: Error, CustomStringConvertible {
+        case unreadable(String), empty(String)
+        var description: String {
+            switch self {
+            case let .unreadable(path): return "cannot read \(path)"
+            case let .empty(path): return "\(path) holds no benchmark line"
+            }
+        }
+    }
+
+    /// Every readable line of a history file, oldest first.
+    static func read(_ path: String) throws(Problem) -> [Line] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .unreadable(path) }
+        let lines = text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.compactMap { Line($0) }
+        if lines.isEmpty { throw .empty(path) }
+        return lines
+    }
+
+    /// Appends one line (creating the file).
+    static func append(_ line: Line, to path: String) throws {
+        var data = (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data()
+        if let last = data.last, last != UInt8(ascii: "\n") { data.append(UInt8(ascii: "\n")) }
+        data.append(line.json.compactData)
+        data.append(UInt8(ascii: "\n"))
+        try AtomicFile.write(data, to: URL(fileURLWithPath: path))
+    }
+
+    /// The comparison of `now` with `before` over their common normalised figures: a table, and the
+    /// figures that fell more than `tolerance` (a fraction) below.
+    static func compare(_ now: Line, with before: Line, tolerance: Double) -> (table: String, fallen: [String]) {
+        let a = now.normalised, b = before.normalised
+        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+        var table = pad("normalised figure (per GB/s triad)", 36) + pad("now", 13) + pad(String(before.commit.prefix(12)), 13) + "ratio\n"
+        var fallen: [String] = []
+        for key in a.keys.sorted() {
+            guard let x = a[key], let y = b[key], y > 0 else { continue }
+            let ratio = x / y
+            let flag = ratio < 1 - tolerance
+            if flag { fallen.append(key) }
+            table += pad(key, 36) + String(format: "%-12.4g %-12.4g %.3f", x, y, ratio) + (flag ? "  below the limit" : "") + "\n"
+        }
+        table += String(format: "triad bandwidth: now %.2f GB/s, then %.2f GB/s\n", now.reference / 1e9, before.reference / 1e9)
+        return (table, fallen)
+    }
+
+    /// An HTML page charting each kernel's normalised figures over the lines of the history.
+    static func chartPage(_ lines: [Line], source: String) -> String {
+        let labels = lines.map { String($0.commit.prefix(7)) }
+        let kernels = Array(Set(lines.flatMap { $0.normalised.keys.map { String($0[..<$0.lastIndex(of: "_")!]) } })).sorted()
+        let colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+        var charts = ""
+        for kernel in kernels {
+            let keys = Array(Set(lines.flatMap { $0.normalised.keys.filter { $0.hasPrefix(kernel + "_") } })).sorted()
+            let series = keys.enumerated().map { i, key in
+                SVGChart.Series(name: key, color: colours[i % colours.count],
+                                points: lines.enumerated().compactMap { x, line in line.normalised[key].map { (Double(x), $0) } }, dots: true)
+            }
+            var chart = SVGChart(title: "\(kernel): throughput per GB/s of triad bandwidth", xLabel: "commit (oldest first)",
+                                 yLabel: "updates/s per GB/s", series: series)
+            chart.xCategories = labels
+            charts += chart.svg() + "\n"
+        }
+        var rows = ""
+        for line in lines {
+            let figures = line.normalised.keys.sorted().map { "\($0) \(String(format: "%.4g", line.normalised[$0]!))" }.joined(separator: ", ")
+            rows += "<tr><td><code>\(htmlEscape(line.commit))</code></td><td>\(htmlEscape(line.date))</td><td>\(htmlEscape(line.machine))</td>"
+                + "<td>\(String(format: "%.2f", line.reference / 1e9)) (\(htmlEscape(line.referenceBy)))</td><td>\(htmlEscape(figures))</td></tr>\n"
+        }
+        return """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>woundsim benchmark history</title>
+        <style>\(HTMLPage.style)</style><script>\(HTMLPage.selfCheckScript)</script></head>
+        <body>
+        <h1>Benchmark history</h1>
+        <p class="sub">\(lines.count) lines of <code>\(htmlEscape(source))</code>. Each figure is a throughput divided by the
+        bandwidth of a streaming triad measured in the same process (or, for an older build, by the newer build on the same
+        machine right before and after), so that lines from noisy or different machines compare.</p>
+        <div class="charts">
+        \(charts)</div>
+        <h2>Lines</h2>
+        <table><tr><th>commit</th><th>date</th><th>machine</th><th>triad GB/s (measured by)</th><th>normalised figures</th></tr>
+        \(rows)</table>
+        </body></html>
+
+        """
+    }
+}
+
+/// Monotonic nanoseconds (Dispatch's uptime clock).
+enum DispatchTimeClock {
+    static func nanoseconds() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
+    }
+}

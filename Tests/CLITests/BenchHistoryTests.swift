@@ -1,0 +1,83 @@
+import Foundation
+import XCTest
+
+/// `woundsim bench --record / --of-binary / --check / --history` through the built binary, on a
+/// small lattice (the figures themselves are timed, so only their presence and the arithmetic
+/// between them are asserted, never their size).
+final class BenchHistoryTests: XCTestCase {
+    private func lines(_ url: URL) throws -> [[String: Any]] {
+        try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    func testRecordAppendsNormalisedLinesAndAnOlderBinaryIsMeasuredBetweenReferences() throws {
+        let root = CLI.temporaryRoot("bench-history")
+        let file = root.appendingPathComponent("history.jsonl")
+        let small = ["--size", "40x40", "--threads", "1"]
+        let first = try CLI.run(["bench", "--record", file.path, "--of-binary", CLI.binary.path, "--commit", "0ld0000"] + small)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let second = try CLI.run(["bench", "--record", file.path, "--commit", "cafe123"] + small)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let history = try lines(file)
+        XCTAssertEqual(history.count, 2)
+        XCTAssertEqual(history[0]["commit"] as? String, "0ld0000")
+        XCTAssertEqual(history[1]["commit"] as? String, "cafe123")
+        let reference0 = try XCTUnwrap(history[0]["reference"] as? [String: Any])
+        XCTAssertNotEqual(reference0["measured_by"] as? String, "self", "an older binary's reference is measured by this one")
+        XCTAssertEqual((history[1]["reference"] as? [String: Any])?["measured_by"] as? String, "self")
+        for line in history {
+            func numbers(_ any: Any?) throws -> [String: Double] {
+                try XCTUnwrap(any as? [String: Any]).compactMapValues { ($0 as? NSNumber)?.doubleValue }
+            }
+            let figures = try numbers(line["figures"])
+            let normalised = try numbers(line["normalised"])
+            let triad = try XCTUnwrap(((line["reference"] as? [String: Any])?["triad_bytes_per_s"] as? NSNumber)?.doubleValue)
+            XCTAssertGreaterThan(triad, 1e8, "a triad slower than 0.1 GB/s is not a measurement")
+            XCTAssertEqual(Set(normalised.keys), ["cells_1t", "diffusion_1t", "step_1t"], "throughputs only")
+            for (key, value) in normalised {
+                XCTAssertEqual(value, try XCTUnwrap(figures[key]) / (triad / 1e9), accuracy: value * 1e-12)
+            }
+        }
+    }
+
+    func testCheckFailsOnlyWhenANormalisedFigureFallsBeyondTheTolerance() throws {
+        let root = CLI.temporaryRoot("bench-check")
+        func history(_ name: String, normalised value: Double) throws -> URL {
+            // A line as --record writes it, with every normalised figure set to `value`.
+            let url = root.appendingPathComponent(name)
+            let figures = ["cells_1t": value * 10, "diffusion_1t": value * 10, "step_1t": value * 10]
+            let line: [String: Any] = ["commit": "feed000", "date": "2026-01-01T00:00:00Z", "machine": "test", "version": "0",
+                                       "figures": figures, "reference": ["triad_bytes_per_s": 1e10, "measured_by": "self"]]
+            try JSONSerialization.data(withJSONObject: line).write(to: url)
+            return url
+        }
+        let small = ["--size", "40x40", "--threads", "1"]
+        let slow = try CLI.run(["bench", "--check", history("slow.jsonl", normalised: 1).path] + small)
+        XCTAssertEqual(slow.status, 0, slow.stderr)
+        XCTAssertTrue(slow.stdout.contains("no normalised figure fell"), slow.stdout)
+        XCTAssertTrue(slow.stdout.contains("step_1t"), slow.stdout)
+        let fast = try CLI.run(["bench", "--check", history("fast.jsonl", normalised: 1e15).path, "--attempts", "2"] + small)
+        XCTAssertEqual(fast.status, 1, fast.stdout + fast.stderr)
+        XCTAssertTrue(fast.stdout.contains("attempt 2 of 2"), fast.stdout)
+        XCTAssertTrue(fast.stderr.contains("fell more than 25 % below the last line"), fast.stderr)
+        let missing = try CLI.run(["bench", "--check", root.appendingPathComponent("none.jsonl").path] + small)
+        XCTAssertEqual(missing.status, 2)
+    }
+
+    func testHistoryChartsEveryKernelOverCommits() throws {
+        let root = CLI.temporaryRoot("bench-chart")
+        let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Benchmarks/history.jsonl")
+        let page = root.appendingPathComponent("history.html")
+        let result = try CLI.run(["bench", "--history", committed.path, "--out", page.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let html = try String(contentsOf: page, encoding: .utf8)
+        let commits = try lines(committed).compactMap { $0["commit"] as? String }
+        XCTAssertTrue(commits.contains { $0.hasPrefix("b547f0e") }, "the history holds the line of the issue's starting commit")
+        XCTAssertGreaterThanOrEqual(commits.count, 2)
+        for kernel in ["cells", "diffusion", "step"] { XCTAssertTrue(html.contains("\(kernel): throughput per GB/s"), kernel) }
+        for commit in commits { XCTAssertTrue(html.contains(String(commit.prefix(7))), commit) }
+        XCTAssertEqual(html.components(separatedBy: "<svg class=\"chart\"").count - 1, 3)
+    }
+}
