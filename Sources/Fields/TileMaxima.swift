@@ -54,17 +54,20 @@ public final class TileMaxima: @unchecked Sendable {
             var tx = 0, i0 = 0
             while i0 < nx {
                 let i1 = Swift.min(nx, i0 &+ tileSize)
-                // Four running maxima written as selects (maxpd); the values are >= 0 and never NaN.
-                var m0 = 0.0, m1 = 0.0, m2 = 0.0, m3 = 0.0
+                // Two-lane running maxima as compare-and-select (the values are >= 0, never NaN).
+                var m0 = SIMD2<Double>.zero, m1 = SIMD2<Double>.zero
                 var i = i0
+                let raw = UnsafeRawPointer(row)
                 while i &+ 4 <= i1 {
-                    let a = row[i], b = row[i &+ 1], c = row[i &+ 2], d = row[i &+ 3]
-                    m0 = a > m0 ? a : m0; m1 = b > m1 ? b : m1; m2 = c > m2 ? c : m2; m3 = d > m3 ? d : m3
+                    let a = raw.loadUnaligned(fromByteOffset: i &* 8, as: SIMD2<Double>.self)
+                    let b = raw.loadUnaligned(fromByteOffset: (i &+ 2) &* 8, as: SIMD2<Double>.self)
+                    m0.replace(with: a, where: a .> m0)
+                    m1.replace(with: b, where: b .> m1)
                     i &+= 4
                 }
-                while i < i1 { let a = row[i]; m0 = a > m0 ? a : m0; i &+= 1 }
-                m0 = m1 > m0 ? m1 : m0; m2 = m3 > m2 ? m3 : m2
-                let best = m2 > m0 ? m2 : m0
+                m0.replace(with: m1, where: m1 .> m0)
+                var best = m0[1] > m0[0] ? m0[1] : m0[0]
+                while i < i1 { let a = row[i]; best = a > best ? a : best; i &+= 1 }
                 let u = (tileRow &+ tx) &* nz &+ k
                 if best > v[u] { v[u] = best }
                 tx &+= 1; i0 = i1

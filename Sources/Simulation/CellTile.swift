@@ -92,7 +92,6 @@ extension CellStepper {
                     if f & movedBit != 0 { quiet = false; continue }
                     let kindIndex = Int(cells.kind[c])
                     let kp = compiled + kindIndex
-                    // Sensing is done only when the cell will use what it senses.
                     var signals = LocalSignals()
                     var free = SIMD4<UInt8>(repeating: 0)
                     if i > 0, cells.cellAt[s &- 1] == -1 { free[0] = 1 }
@@ -106,12 +105,21 @@ extension CellStepper {
                         if free[2] != 0, !allowed[row &+ Int(regionIDs[s &- nx])] { free[2] = 0 }
                         if free[3] != 0, !allowed[row &+ Int(regionIDs[s &+ nx])] { free[3] = 0 }
                     }
+                    // A cell that may draw senses every factor now; one that cannot (contact-inhibited,
+                    // immortal) reads only its activation factors, if it needs them.
+                    let mayDraw = free != .zero || kp.pointee.canDie
+                    if mayDraw, let base = fieldBase {
+                        if factorCount == 4 {
+                            signals.here = SIMD8(base[s], base[siteCount &+ s], base[2 &* siteCount &+ s], base[3 &* siteCount &+ s], 0, 0, 0, 0)
+                        } else {
+                            for q in 0..<factorCount { signals.here[q] = base[q &* siteCount &+ s] }
+                        }
+                    }
                     // Activation and clocks.
                     var flags = f
                     var migratory = f & migratoryBit != 0
                     if kp.pointee.hasActivation, !migratory || kp.pointee.revertsWhenUnstimulated {
-                        // Activation reads only its own factors.
-                        if let base = fieldBase {
+                        if !mayDraw, let base = fieldBase {
                             var mask = kp.pointee.activationMask, q = 0
                             while mask != 0 {
                                 if mask & 1 != 0 { signals.here[q] = base[q &* siteCount &+ s] }
@@ -124,8 +132,7 @@ extension CellStepper {
                         migratory = m
                         flags = m ? flags | migratoryBit : flags & ~migratoryBit
                     }
-                    let inBed = regionPointer.map { $0[s] == Tissue.woundBed } ?? false
-                    if inBed {
+                    if let regionIDs = regionPointer, regionIDs[s] == Tissue.woundBed {
                         quiet = false
                         cells.residence[c] += Float(dt)
                         if Double(cells.residence[c]) >= kp.pointee.differentiationResidence {
@@ -137,16 +144,9 @@ extension CellStepper {
                         cells.flags[c] = flags
                     }
                     // A cell that can neither move nor divide nor die stays without a draw.
-                    let draws = !(free == .zero && !kp.pointee.canDie) && !(!kp.pointee.canDie && kp.pointee.activationRequired && !migratory)
+                    let draws = mayDraw && !(!kp.pointee.canDie && kp.pointee.activationRequired && !migratory)
                     if draws {
                         quiet = false
-                        if let base = fieldBase {
-                            if factorCount == 4 {
-                                signals.here = SIMD8(base[s], base[siteCount &+ s], base[2 &* siteCount &+ s], base[3 &* siteCount &+ s], 0, 0, 0, 0)
-                            } else {
-                                for q in 0..<factorCount { signals.here[q] = base[q &* siteCount &+ s] }
-                            }
-                        }
                         if kp.pointee.chemotaxisCount > 0, let base = fieldBase {
                             // Off the lattice counts as "no gradient"; a hop there is blocked anyway.
                             var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
