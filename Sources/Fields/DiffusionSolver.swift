@@ -145,8 +145,8 @@ public final class DiffusionSolver: @unchecked Sendable {
     /// - Parameters:
     ///   - fields: fields on the same lattice with the same factors, in the same order.
     ///   - threads: workers (>= 1); the result does not depend on it.
-    ///   - terms: per-site sinks and sources applied to each value right before its first
-    ///     sweep (uptake, secretion, wound sources); nil: none.
+    ///   - terms: the wound's (and a dish's) sources added to each value right before its first
+    ///     sweep; nil: none.
     public func step(_ fields: FieldSet, threads: Int = 1, terms: SiteTerms? = nil) {
         precondition(fields.lattice == lattice && fields.factorCount == factors.count, "fields do not match the solver")
         if let terms { precondition(terms.lattice == lattice && terms.factorCount == factors.count, "site terms do not match the solver") }

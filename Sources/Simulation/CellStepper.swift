@@ -92,6 +92,8 @@ public final class CellStepper: @unchecked Sendable {
     public private(set) var skippedTiles = 0
 
     static let deadFlag: UInt8 = 1 << 6
+    /// The number of cell kinds (a constant for the hot loops).
+    static let kindCount = 3
     static let newbornMarker: Int32 = -2
 
     public init(lattice: Lattice, parameters: [KindParameters], dt: Double, seed: UInt64, factorCount: Int,

@@ -21,7 +21,7 @@ extension CellStepper {
         guard let fields else { return true }
         if let maxima = fieldMaxima {
             // The solver's maxima of this tile-layer.
-            for kind in 0..<CellKind.allCases.count where watch & (1 << kind) != 0 {
+            for kind in 0..<Self.kindCount where watch & (1 << kind) != 0 {
                 let p = compiled + kind
                 let threshold = p.pointee.activationThreshold
                 var mask = p.pointee.activationMask
@@ -36,7 +36,7 @@ extension CellStepper {
         let (xr, yr) = tiles.bounds(of: t)
         let nx = lattice.nx, plane = nx &* lattice.ny, n = lattice.count
         let base = fields.buffer(0).baseAddress!
-        for kind in 0..<CellKind.allCases.count where watch & (1 << kind) != 0 {
+        for kind in 0..<Self.kindCount where watch & (1 << kind) != 0 {
             let p = compiled + kind
             let threshold = p.pointee.activationThreshold
             var mask = p.pointee.activationMask
@@ -128,7 +128,16 @@ extension CellStepper {
                         }
                         let before = cells.exposure[c]
                         let (e, m) = Rules.activate(exposure: before, signals: signals, kind: kp.pointee, dt: dt)
-                        if e != before { cells.exposure[c] = e; quiet = false } else { watch |= 1 << UInt8(kindIndex) }
+                        // Quiet only while every activation factor is below threshold (an exposure that no
+                        // longer grows in Float, or is infinite, must not make a cell look quiet).
+                        var above = false
+                        var mask = kp.pointee.activationMask, q = 0
+                        while mask != 0 {
+                            if mask & 1 != 0, !(signals.here[q] < kp.pointee.activationThreshold) { above = true }
+                            mask >>= 1; q &+= 1
+                        }
+                        if e != before { cells.exposure[c] = e }
+                        if e != before || above { quiet = false } else { watch |= 1 << UInt8(kindIndex) }
                         migratory = m
                         flags = m ? flags | migratoryBit : flags & ~migratoryBit
                     }

@@ -24,6 +24,8 @@ public final class World: @unchecked Sendable {
     public let stepper: CellStepper
     /// The wound's sources, applied by the solver in its first sweep.
     public let terms: SiteTerms
+    /// The cells. Code that changes them outside `advance` must call `stepper.invalidateQuiet()`
+    /// (restoring a state does).
     public var cells: CellPopulation
     /// Region id per site (`Tissue`).
     public let regions: RegionMap

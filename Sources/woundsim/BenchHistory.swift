@@ -55,6 +55,8 @@ enum BenchHistory {
         var reference: Double
         /// Who measured the reference ("self", or the build that measured it for an older binary).
         var referenceBy: String
+        /// Lattice side of the largest measurement (NxN sites).
+        var size: Int = 0
 
         /// Throughput per GB/s of triad bandwidth.
         var normalised: [String: Double] {
@@ -69,6 +71,7 @@ enum BenchHistory {
                 "figures": .object(figures.mapValues { .number($0) }),
                 "reference": .object(["triad_bytes_per_s": .number(reference), "measured_by": .string(referenceBy)]),
                 "normalised": .object(normalised.mapValues { .number($0) }),
+                "size": .number(Double(size)),
             ])
         }
 
@@ -91,6 +94,7 @@ enum BenchHistory {
             self.figures = f
             reference = (ref?["triad_bytes_per_s"] as? NSNumber)?.doubleValue ?? 0
             referenceBy = ref?["measured_by"] as? String ?? ""
+            size = (o["size"] as? NSNumber)?.intValue ?? 0
         }
     }
 
@@ -123,20 +127,22 @@ enum BenchHistory {
 
     /// The comparison of `now` with `before` over their common normalised figures: a table, and the
     /// figures that fell more than `tolerance` (a fraction) below.
-    static func compare(_ now: Line, with before: Line, tolerance: Double) -> (table: String, fallen: [String]) {
+    static func compare(_ now: Line, with before: Line, tolerance: Double) -> (table: String, fallen: [String], compared: Int) {
         let a = now.normalised, b = before.normalised
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
         var table = pad("normalised figure (per GB/s triad)", 36) + pad("now", 13) + pad(String(before.commit.prefix(12)), 13) + "ratio\n"
         var fallen: [String] = []
+        var compared = 0
         for key in a.keys.sorted() {
             guard let x = a[key], let y = b[key], y > 0 else { continue }
+            compared += 1
             let ratio = x / y
             let flag = ratio < 1 - tolerance
             if flag { fallen.append(key) }
             table += pad(key, 36) + String(format: "%-12.4g %-12.4g %.3f", x, y, ratio) + (flag ? "  below the limit" : "") + "\n"
         }
         table += String(format: "triad bandwidth: now %.2f GB/s, then %.2f GB/s\n", now.reference / 1e9, before.reference / 1e9)
-        return (table, fallen)
+        return (table, fallen, compared)
     }
 
     /// An HTML page charting each kernel's normalised figures over the lines of the history.

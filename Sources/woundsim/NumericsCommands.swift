@@ -116,6 +116,9 @@ struct BenchCommand: ParsableCommand {
         guard tolerance > 0, tolerance < 1 else { throw ValidationError("--tolerance \(tolerance): give a fraction between 0 and 1") }
         guard (1...10).contains(attempts) else { throw ValidationError("--attempts \(attempts): give 1 to 10") }
         if ofBinary != nil, record == nil, check == nil { throw ValidationError("--of-binary needs --record FILE or --check FILE") }
+        if [history != nil, check != nil, record != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("give one of --history, --check and --record")
+        }
     }
 
     /// The figures of this binary: the rows at each thread count and the scaling fit.
@@ -170,8 +173,10 @@ struct BenchCommand: ParsableCommand {
             references.append(BenchHistory.triadBytesPerSecond())
         }
         func median(_ a: [Double]) -> Double { let s = a.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
-        return BenchHistory.Line(commit: commit, date: ISO8601DateFormatter().string(from: Date()), machine: Bench.machine,
-                                 version: version, figures: samples.mapValues(median), reference: median(references), referenceBy: referenceBy)
+        var line = BenchHistory.Line(commit: commit, date: ISO8601DateFormatter().string(from: Date()), machine: Bench.machine,
+                                     version: version, figures: samples.mapValues(median), reference: median(references), referenceBy: referenceBy)
+        line.size = try parsedSize()
+        return line
     }
 
     /// Runs an older woundsim's `bench --json` with the same size and threads and reads its line.
@@ -220,6 +225,10 @@ struct BenchCommand: ParsableCommand {
             }
             print("compared with the last line of \(check) (\(last.commit), \(last.date), \(last.machine)):")
             print(result.table, terminator: "")
+            if result.compared == 0 {
+                fail("woundsim: no normalised figure in common with the last line of \(check) (other thread counts, or a line without a reference)")
+                throw ExitCode(1)
+            }
             if !result.fallen.isEmpty {
                 fail("woundsim: \(result.fallen.joined(separator: ", ")) fell more than \(Int((tolerance * 100).rounded())) % below the last line, in \(attempt) measurement(s)")
                 throw ExitCode(1)
