@@ -32,9 +32,11 @@ public enum Rules {
     /// or above its threshold; the cell is activated once the exposure reaches the lag. A kind that
     /// reverts is active after its lag only in steps at threshold (its exposure is kept, so it
     /// answers again at once when the factors return).
-    /// - Returns: the new exposure [min] and whether the cell is activated in this step.
+    /// - Returns: the new exposure [min], whether the cell is activated in this step, and whether
+    ///   an activation factor was at threshold (what the cell step's active set watches).
     @inlinable @inline(__always)
-    public static func activate(exposure: Float, signals: LocalSignals, kind p: borrowing CompiledKind, dt: Double) -> (Float, Bool) {
+    public static func activate(exposure: Float, signals: LocalSignals, kind p: borrowing CompiledKind, dt: Double)
+        -> (exposure: Float, activated: Bool, above: Bool) {
         var above = false
         var mask = p.activationMask
         var f = 0
@@ -46,7 +48,7 @@ public enum Rules {
         let lag = p.activationLag
         let reverts = p.revertsWhenUnstimulated
         let primed = Double(e) >= lag
-        return (e, primed && (above || !reverts))
+        return (e, primed && (above || !reverts), above)
     }
 
     /// One cell's decision. With one uniform draw u:

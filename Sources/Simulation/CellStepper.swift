@@ -39,7 +39,7 @@ public final class CellStepper: @unchecked Sendable {
     /// Vessel flag per site, set where a trail-leaving cell (endothelial sprout) moves away.
     public var vessel: UnsafeMutablePointer<UInt8>?
     /// The solver's tile-layer maxima of the fields the cells sense (tiles of this stepper's size),
-    /// read by the active set instead of scanning the tile; nil: scan.
+    /// read by the active set; nil: a tile whose quiet cells wait for their factors is not skipped.
     public var fieldMaxima: TileMaxima?
     /// Whether quiet tiles are skipped (see the type's description). Off: every tile is visited,
     /// with the same results.

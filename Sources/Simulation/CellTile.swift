@@ -8,7 +8,7 @@ extension CellStepper {
     /// Whether layer `k` of tile `t`, quiet at its last visit, is sure to stay quiet now: no
     /// occupancy change in that layer of it or of the tiles around it since (cells never leave
     /// their layer, and see only their own layer's neighbours), and every watched activation factor
-    /// below threshold on it.
+    /// below threshold on it by the solver's tile maxima.
     private func staysQuiet(_ t: Int, layer k: Int, fields: FieldSet?) -> Bool {
         let nz = lattice.nz
         let u = t &* nz &+ k
@@ -18,39 +18,15 @@ extension CellStepper {
         for i in 0..<9 where lastChange[Int(around[i]) &* nz &+ k] >= since { return false }
         let watch = watching[u]
         if watch == 0 { return true }
-        guard let fields else { return true }
-        if let maxima = fieldMaxima {
-            // The solver's maxima of this tile-layer.
-            for kind in 0..<Self.kindCount where watch & (1 << kind) != 0 {
-                let p = compiled + kind
-                let threshold = p.pointee.activationThreshold
-                var mask = p.pointee.activationMask
-                var f = 0
-                while mask != 0 {
-                    if mask & 1 != 0, !(maxima.maximum(factor: f, tile: t, layer: k) < threshold) { return false }
-                    mask >>= 1; f &+= 1
-                }
-            }
-            return true
-        }
-        let (xr, yr) = tiles.bounds(of: t)
-        let nx = lattice.nx, plane = nx &* lattice.ny, n = lattice.count
-        let base = fields.buffer(0).baseAddress!
+        // The solver's maxima of this tile-layer (a stepper without them skips no watching tile).
+        guard fields != nil else { return true }
+        guard let maxima = fieldMaxima else { return false }
         for kind in 0..<Self.kindCount where watch & (1 << kind) != 0 {
             let p = compiled + kind
-            let threshold = p.pointee.activationThreshold
             var mask = p.pointee.activationMask
             var f = 0
             while mask != 0 {
-                if mask & 1 != 0 {
-                    let field = base + (f &* n &+ k &* plane)
-                    for j in yr {
-                        let row = field + j &* nx
-                        var m = 0.0
-                        for i in xr { m = Swift.max(m, row[i]) }
-                        if !(m < threshold) { return false }
-                    }
-                }
+                if mask & 1 != 0, !(maxima.maximum(factor: f, tile: t, layer: k) < p.pointee.activationThreshold) { return false }
                 mask >>= 1; f &+= 1
             }
         }
@@ -127,15 +103,9 @@ extension CellStepper {
                             }
                         }
                         let before = cells.exposure[c]
-                        let (e, m) = Rules.activate(exposure: before, signals: signals, kind: kp.pointee, dt: dt)
+                        let (e, m, above) = Rules.activate(exposure: before, signals: signals, kind: kp.pointee, dt: dt)
                         // Quiet only while every activation factor is below threshold (an exposure that no
                         // longer grows in Float, or is infinite, must not make a cell look quiet).
-                        var above = false
-                        var mask = kp.pointee.activationMask, q = 0
-                        while mask != 0 {
-                            if mask & 1 != 0, !(signals.here[q] < kp.pointee.activationThreshold) { above = true }
-                            mask >>= 1; q &+= 1
-                        }
                         if e != before { cells.exposure[c] = e }
                         if e != before || above { quiet = false } else { watch |= 1 << UInt8(kindIndex) }
                         migratory = m

@@ -1,4 +1,5 @@
 import Artifacts
+import Dispatch
 import Foundation
 
 /// Benchmark history across commits (`Benchmarks/history.jsonl`, one JSON line per measurement).
@@ -33,9 +34,9 @@ enum BenchHistory {
         var times: [Double] = []
         var check = 0.0
         for r in 0...repeats {
-            let start = DispatchTimeClock.nanoseconds()
+            let start = DispatchTime.now().uptimeNanoseconds
             for i in 0..<n { a[i] = b[i] + scale * c[i] }
-            let t = Double(DispatchTimeClock.nanoseconds() - start) * 1e-9
+            let t = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
             check += a[r & (n - 1)]
             if r > 0 { times.append(t) }  // the first pass warms the pages up
         }
@@ -185,14 +186,5 @@ enum BenchHistory {
         </body></html>
 
         """
-    }
-}
-
-/// Monotonic nanoseconds (Dispatch's uptime clock).
-enum DispatchTimeClock {
-    static func nanoseconds() -> UInt64 {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
     }
 }
