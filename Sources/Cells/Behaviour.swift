@@ -43,19 +43,50 @@ public struct ModulatedRate: Sendable, Equatable {
     }
 }
 
-/// Timed migration: a cell becomes migratory once it has spent `lag` at or above `threshold` of
-/// any of `factors` at its own site. There is no global clock: cells the factors reach later
-/// start later.
+/// How a cell becomes migratory.
+///
+/// `fixedLag` (timed migration): a cell becomes migratory once it has spent `lag` at or above
+/// `threshold` of any of `factors` at its own site. There is no global clock: cells the factors
+/// reach later start later.
+///
+/// `graded`: the cell carries an activation state a in [0, 1] that relaxes toward the signal's
+/// target with the response time tau,
+/// ```
+/// da/dt = (A(c) - a) / tau,   A(c) = x^n / (1 + x^n),   x = sum_f c_f / K_f
+/// ```
+/// (K_f: the half-activation concentration of factor f; the factors add as equivalent doses), and
+/// is migratory while a >= `threshold` (a fraction). A stronger signal raises a faster and higher,
+/// so migration starts earlier: the onset is tau ln(A / (A - threshold)) for a constant signal,
+/// none while A < threshold. The state falls again when the signal fades (reversible). Graded
+/// activation gates migration only; division follows its own responses.
 public struct ActivationRule: Sendable, Equatable {
+    public enum Mode: String, Sendable, Equatable { case fixedLag = "fixed-lag", graded }
+    public var mode: Mode = .fixedLag
+    /// Graded: half-activation concentration per entry of `factors` [ng/mL], > 0.
+    public var halfActivation: [Double] = []
+    /// Graded: Hill coefficient of A(c), > 0.
+    public var hill: Double = 1
+    /// Graded: response time tau [min], > 0.
+    public var responseTime: Double = 0
     /// Factor indices whose local concentration counts.
     public var factors: [Int]
-    /// Concentration threshold [ng/mL].
+    /// Fixed lag: concentration threshold [ng/mL]. Graded: the activation state (a fraction in
+    /// [0, 1]) at and above which the cell is migratory.
     public var threshold: Double
     /// Exposure needed [min], >= 0. Default lags (endothelial 4 h, fibroblast 12 h, keratinocyte
     /// 24 h) come from a retracted source (Hu 2013, Exp Ther Med 5:701; retracted 2016): priors,
     /// not facts.
     public var lag: Double
     public var source: String
+
+    /// A graded rule: half-activation concentrations [ng/mL] per factor, the state threshold (a
+    /// fraction) and the response time [min].
+    public static func graded(factors: [Int], halfActivation: [Double], threshold: Double = 0.5, hill: Double = 1,
+                              responseTime: Double, source: String = "") -> ActivationRule {
+        var r = ActivationRule(factors: factors, threshold: threshold, lag: 0, source: source)
+        r.mode = .graded; r.halfActivation = halfActivation; r.hill = hill; r.responseTime = responseTime
+        return r
+    }
 
     public init(factors: [Int], threshold: Double, lag: Double, source: String = "") {
         self.factors = factors; self.threshold = threshold; self.lag = lag; self.source = source
@@ -93,6 +124,11 @@ public struct KindParameters: Sendable, Equatable {
     public var uptake: [(factor: Int, rate: Double)]
     /// Whether secretion needs the cell to be migratory ("stimulated").
     public var secretesOnlyWhenMigratory: Bool = true
+    /// Cohesion of a sheet, in [0, 1]: the probability that a hop which would take a cell out of
+    /// contact with every other cell (its 8 surrounding sites in the layer, the site it leaves
+    /// aside) is refused. 0: cells move as independent particles; 1: a cell in contact never
+    /// detaches by moving (cell-cell junctions; the sheet advances as a front).
+    public var cohesion: Double = 0
     /// Endothelial sprouting: a moving cell marks the site it leaves as vessel.
     public var leavesVesselTrail: Bool = false
     /// Tissue region ids (see `Tissue`) this kind may move or divide into; empty: any.
@@ -117,7 +153,7 @@ public struct KindParameters: Sendable, Equatable {
             && a.secretion.map(\.factor) == b.secretion.map(\.factor) && a.secretion.map(\.rate) == b.secretion.map(\.rate)
             && a.uptake.map(\.factor) == b.uptake.map(\.factor) && a.uptake.map(\.rate) == b.uptake.map(\.rate)
             && a.secretesOnlyWhenMigratory == b.secretesOnlyWhenMigratory && a.leavesVesselTrail == b.leavesVesselTrail
-            && a.allowedRegions == b.allowedRegions
+            && a.allowedRegions == b.allowedRegions && a.cohesion == b.cohesion
     }
 
     /// The largest probability per step of dying, dividing and hopping together; must be <= 1.
@@ -150,7 +186,19 @@ public struct KindParameters: Sendable, Equatable {
         try checkRate(motility, "migration"); try checkRate(proliferation, "proliferation")
         try checkRate(apoptosis, "apoptosis"); try checkRate(collagenDeposition, "collagen")
         for s in secretion { try checkRate(s.rate, "secretion") }
-        if let a = activation {
+        guard cohesion.isFinite, (0...1).contains(cohesion) else { throw .invalid(key: "\(key).migration.cohesion", message: "\(cohesion) must be in [0, 1]") }
+        if let a = activation, a.mode == .graded {
+            guard a.responseTime.isFinite, a.responseTime > 0 else { throw .invalid(key: "\(key).migration.response_time", message: "\(a.responseTime) min must be > 0") }
+            guard a.threshold.isFinite, a.threshold > 0, a.threshold < 1 else {
+                throw .invalid(key: "\(key).migration.threshold", message: "\(a.threshold) must be a fraction in (0, 1) under graded activation (the activation state at which the cell migrates)")
+            }
+            guard a.hill.isFinite, a.hill > 0 else { throw .invalid(key: "\(key).migration.hill", message: "\(a.hill) must be > 0") }
+            guard a.halfActivation.count == a.factors.count else {
+                throw .invalid(key: "\(key).migration.half_activation", message: "give one half-activation concentration per factor of activated_by (\(a.factors.count))")
+            }
+            for k in a.halfActivation where !(k.isFinite && k > 0) { throw .invalid(key: "\(key).migration.half_activation", message: "\(k) ng/mL must be > 0") }
+            for f in a.factors where !(0..<factorCount).contains(f) { throw .invalid(key: "\(key).migration.activated_by", message: "names factor \(f), but there are \(factorCount) factors") }
+        } else if let a = activation {
             guard a.lag.isFinite, a.lag >= 0 else { throw .invalid(key: "\(key).migration.lag", message: "\(a.lag) min must be >= 0") }
             guard a.threshold.isFinite, a.threshold >= 0 else { throw .invalid(key: "\(key).migration.threshold", message: "\(a.threshold) ng/mL must be >= 0") }
             for f in a.factors where !(0..<factorCount).contains(f) { throw .invalid(key: "\(key).migration.factors", message: "names factor \(f), but there are \(factorCount) factors") }

@@ -53,6 +53,19 @@ public struct CompiledKind: Sendable {
     public var activationThreshold = 0.0, activationLag = 0.0
     public var activationRequired = true
     public var revertsWhenUnstimulated = false
+    /// Graded activation (`ActivationRule.Mode.graded`): the activation state is kept in the
+    /// cell's exposure slot; `activationThreshold` is then the state at which it migrates.
+    public var graded = false
+    /// Graded: 1 / K_f per factor [mL/ng] (0 for factors that do not count), the Hill coefficient,
+    /// and the relaxation per step 1 - exp(-dt / tau).
+    public var gradedWeight: SIMD8<Double> = .zero
+    public var gradedHill = 1.0
+    public var gradedRelax = 0.0
+    /// A tile-layer whose waiting cells see every activation factor below this [ng/mL] stays
+    /// quiet: the threshold under a fixed lag; under graded activation any signal counts.
+    public var quietBelow: Double { graded ? .leastNonzeroMagnitude : activationThreshold }
+    /// The probability that a hop breaking the cell's last contact is refused, in [0, 1].
+    public var cohesion = 0.0
     public var secretesOnlyWhenMigratory = true
     public var leavesVesselTrail = false
     /// [min]; infinity when the kind does not differentiate.
@@ -82,7 +95,16 @@ public struct CompiledKind: Sendable {
             hasActivation = true
             for f in a.factors where f < 8 { activationMask |= UInt8(1 << f) }
             activationThreshold = a.threshold; activationLag = a.lag
+            if a.mode == .graded {
+                graded = true
+                for (i, f) in a.factors.enumerated() where f < 8 { gradedWeight[f] += 1 / a.halfActivation[i] }
+                gradedHill = a.hill
+                gradedRelax = -expm1(-dt / a.responseTime)
+                // The state follows the signal both ways.
+                revertsWhenUnstimulated = true
+            }
         }
+        cohesion = p.cohesion
         activationRequired = p.activationRequired
         revertsWhenUnstimulated = p.revertsWhenUnstimulated
         secretesOnlyWhenMigratory = p.secretesOnlyWhenMigratory

@@ -34,9 +34,21 @@ public enum Rules {
     /// answers again at once when the factors return).
     /// - Returns: the new exposure [min], whether the cell is activated in this step, and whether
     ///   an activation factor was at threshold (what the cell step's active set watches).
+    /// Under graded activation the exposure slot holds the activation state a, relaxed exactly
+    /// toward A(c) over the step (see `ActivationRule`); the cell is activated while a is at or
+    /// above the threshold, and `above` is true whenever a signal is present or a is not yet at
+    /// rest (such a cell is never quiet).
     @inlinable @inline(__always)
     public static func activate(exposure: Float, signals: LocalSignals, kind p: borrowing CompiledKind, dt: Double)
         -> (exposure: Float, activated: Bool, above: Bool) {
+        if p.graded {
+            let x = (signals.here * p.gradedWeight).sum()
+            let target: Double
+            if x <= 0 { target = 0 } else if p.gradedHill == 1 { target = x / (1 + x) } else { let q = Foundation.pow(x, p.gradedHill); target = q / (1 + q) }
+            let a = Double(exposure)
+            let next = Float(a + (target - a) * p.gradedRelax)
+            return (next, Double(next) >= p.activationThreshold, x > 0 || next != exposure)
+        }
         var above = false
         var mask = p.activationMask
         var f = 0
@@ -71,11 +83,13 @@ public enum Rules {
         let p = kind
         let required = p.pointee.activationRequired
         let active = activated || !required
+        // Graded activation gates migration only.
+        let divides = active || p.pointee.graded
         // One Philox block (four words) serves the whole decision.
         let u = rng.uniform32()
         if u >= p.pointee.maximumEventProbability { return .stay }
         let pDie = p.pointee.apoptosis.rate(c) * dt
-        let pDivide = active ? p.pointee.proliferation.rate(c) * dt : 0
+        let pDivide = divides ? p.pointee.proliferation.rate(c) * dt : 0
         let pMove = active ? p.pointee.motility.rate(c) * dt : 0
         if u < pDie { return .die }
         if u < pDie + pDivide {

@@ -156,6 +156,11 @@ public enum Runner {
             "voxel_factor_updates_per_s": .number(fieldRate),
             "warnings": .array(scenario.warnings.map { .string($0.description) }),
         ]
+        if let gap = final.gapClosurePercent {
+            summary["gap_closure_pct_final"] = .number(gap)
+            summary["detached_ahead_pct_final"] = .number(final.detachedAheadPercent ?? 0)
+            summary["edge_migration_onset_h"] = world.edgeMigrationOnsetMinutes.map { .number($0 / 60) } ?? .null
+        }
         if let f = begin?.forkedFrom { summary["forked_from"] = .object(f) }
         try folder.write("summary.json", JSONValue.object(summary).data)
         try folder.write("report.html", text: Report.run(folder.url))

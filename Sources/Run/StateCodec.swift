@@ -73,6 +73,8 @@ extension World {
         w.u32(UInt32(onsets.count))
         for (k, t) in onsets { w.u32(UInt32(k.rawValue)); w.f64(t) }
         w.u32(closureTimeMinutes == nil ? 0 : 1); w.f64(closureTimeMinutes ?? 0)
+        // Added after version 0.x checkpoints, which end above (read as "not yet").
+        w.u32(edgeMigrationOnsetMinutes == nil ? 0 : 1); w.f64(edgeMigrationOnsetMinutes ?? 0)
         return w.data
     }
 
@@ -115,6 +117,8 @@ extension World {
                 onsets[k] = try r.f64()
             }
             let hasClosure = try r.u32(), closure = try r.f64()
+            var edgeOnset: Double?
+            if !r.atEnd { let has = try r.u32(), t = try r.f64(); edgeOnset = has == 1 ? t : nil }
             guard r.atEnd else { throw CheckpointStateError("the state has trailing bytes") }
             var population = cells
             if let problem = population.restore(kind: kind, flags: flags, site: site, exposure: exposure, cycle: cycle, residence: residence, id: ids, nextID: nextID) {
@@ -124,7 +128,7 @@ extension World {
             for f in 0..<factorCount { _ = fieldValues[f].withUnsafeBufferPointer { fields.buffer(f).update(fromContentsOf: $0) } }
             _ = savedVessel.withUnsafeBufferPointer { vessel.update(fromContentsOf: $0) }
             setRestored(step: savedStep, cellUpdates: savedUpdates, collagen: savedCollagen, cells: population,
-                        onset: onsets, closureTime: hasClosure == 1 ? closure : nil)
+                        onset: onsets, closureTime: hasClosure == 1 ? closure : nil, edgeOnset: edgeOnset)
         } catch let e as CheckpointStateError {
             throw e
         } catch {

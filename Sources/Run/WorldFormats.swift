@@ -13,6 +13,9 @@ extension Formats {
                       "keratinocytes_in_wound", "fibroblasts_in_wound", "endothelial_in_wound", "collagen_in_wound"]
         header += factorNames.map { "\($0)_mean_ngml" }
         header.append("vessel_density_in_wound")
+        // Scratch assays add the edge-detected gap (ScratchGeometry).
+        let scratch = rows.first?.gapClosurePercent != nil
+        if scratch { header += ["gap_closure_pct", "gap_um", "detached_ahead_pct"] }
         var out = header.joined(separator: ",") + "\n"
         for o in rows {
             var cells = [fmt(o.timeHours), fmt(o.woundAreaMM2), fmt(o.closurePercent), "\(o.keratinocytes)", "\(o.fibroblasts)",
@@ -20,6 +23,7 @@ extension Formats {
                          "\(o.endothelialInWound)", fmt(o.collagenInWound)]
             cells += o.factorMeans.map(fmt)
             cells.append(fmt(o.vesselDensity))
+            if scratch { cells += [fmt(o.gapClosurePercent ?? 0), fmt(o.meanGapUM ?? 0), fmt(o.detachedAheadPercent ?? 0)] }
             out += cells.joined(separator: ",") + "\n"
         }
         return out

@@ -144,40 +144,174 @@ description: 6 mm wound, spheroid ASC-CM every 24 h for 7 days
 secretome:
   profile: asc-spheroid
 """#,
-        "scratch-assay-control": #"""
-# The scratch assay without conditioned medium (plain medium).
-extends: scratch-assay
-name: scratch-assay-control
-description: keratinocyte monolayer, 500 um scratch, plain medium, 48 h
-secretome:
-  profile: control
-"""#,
-        "scratch-assay": #"""
-# In-vitro scratch assay: a keratinocyte monolayer with a 500 um scratch, in ASC conditioned
-# medium that bathes the whole dish. Scratch-assay diffusivity 300-700 um^2/h and proliferation
-# 0.05-0.1 /h are the Simpson lab's [seen]; this scenario uses the skin defaults for comparison.
-extends: excisional-wound-control
-name: scratch-assay
-description: keratinocyte monolayer, 500 um scratch, ASC-CM, 48 h
+        "fibroblast-scratch-control": #"""
+# In-vitro dermal fibroblast scratch assay in plain medium: the control arm of
+# `fibroblast-scratch`. Fibroblasts crawl as single cells (no sheet cohesion) and need no
+# activation switch: the factors raise their speed and division rate (PARAMETERS.md "In-vitro
+# culture").
+name: fibroblast-scratch-control
+description: dermal fibroblast monolayer, 500 um scratch, plain medium, 48 h
+seed: 1
 lattice:
-  size: [150, 100]          # 3 x 2 mm of dish
-  layers: [epidermis]
+  size: [150, 100]          # 3 x 2 mm of the dish
+  spacing: "20 um"          # about one cell diameter (fibroblast body 10-20 um)
+  layers: [dermis]          # the monolayer (a fibroblast's home layer)
 time:
+  dt: "2 min"
   duration: "48 h"
   output_every: "2 h"
   snapshot_every: "12 h"
 wound:
   shape: scratch
   width: "500 um"
-  diameter: ~               # drop the inherited circle's diameter
+  center: [0.5, 0.5]
+culture:
+  medium_volume: "0.5 mL"   # 24-well plate: 0.5-1 mL on 1.9 cm^2 [lit]
+  growth_area: "1.9 cm^2"
+  source: "24-well plate format [lit]"
+factors:
+  EGF:  { diffusion: "200 um^2/s", decay: "0.02 /h", molar_mass: "6.2 kDa", boundary: no-flux,
+          source: "EGF activity unchanged over 2 d in medium, t1/2 1-3 d (Qkine note) [seen, vendor]" }
+  bFGF: { diffusion: "145 um^2/s", decay: "0.087 /h", molar_mass: "17.2 kDa", boundary: no-flux,
+          source: "FGF2 t1/2 ~8 h at 37 C in medium [seen, secondary]" }
+  VEGF: { diffusion: "105 um^2/s", decay: "0.1 /h", molar_mass: "45 kDa", boundary: no-flux,
+          source: "[assumption] below the flow-model bound 0.46 /h (Kleinheinz 2010) [seen]" }
+  HGF:  { diffusion: "84 um^2/s", decay: "0.1 /h", molar_mass: "84 kDa", boundary: no-flux,
+          source: "[assumption] below the flow-model bound 0.31 /h (Meneghello 2015) [seen]" }
+secretome:
+  profile: control
+  dose: 1
+  delivery: { kind: bolus }
+cells:
+  fibroblast:
+    density: 1              # confluent
+    migration:
+      speed: "30 um/h"      # 20-60 um/h in 2-D [lit]
+      persistence: "1 h"    # 1-3 h [lit]
+      requires_activation: false
+    proliferation: { doubling: "36 h" }   # 24-48 h [lit]
+    responses:
+      - { behaviour: migration, factor: bFGF, ec50: "0.5 ng/mL", max_fold: 3, source: "review's claim, partly Zhao 2013 (retracted)" }
+      - { behaviour: proliferation, factor: bFGF, ec50: "0.5 ng/mL", max_fold: 3, source: "[lit]" }
+      - { behaviour: proliferation, factor: EGF, ec50: "0.5 ng/mL", max_fold: 1.5, source: "Zhao 2013 BioMed Res Int (retracted)" }
+    uptake:
+      - { factor: bFGF, rate: "0.06 /h" }   # [assumption]
+"""#,
+        "fibroblast-scratch": #"""
+# The fibroblast scratch assay in ASC conditioned medium (the medium as collected). ASC-CM raised
+# dermal fibroblast migration in scratch assays (Kim 2007, in the review) [qualitative].
+extends: fibroblast-scratch-control
+name: fibroblast-scratch
+description: dermal fibroblast monolayer, 500 um scratch, ASC-CM, 48 h
+secretome:
+  profile: asc-monolayer
+"""#,
+        "proliferation-assay-control": #"""
+# In-vitro proliferation assay: dermal fibroblasts seeded sparse on an intact dish and counted
+# over 72 h in plain medium, with the medium changed at 48 h; the control arm of
+# `proliferation-assay`.
+extends: fibroblast-scratch-control
+name: proliferation-assay-control
+description: dermal fibroblasts seeded at 10 % confluence, counted over 72 h, plain medium
+time:
+  duration: "72 h"
+  output_every: "6 h"
+  snapshot_every: "24 h"
+wound:
+  shape: none
+  width: ~
+  center: ~
+culture:
+  medium_change_every: "48 h"   # every 2-3 days [lit]
+cells:
+  fibroblast:
+    density: 0.1            # [assumption] sparse enough that contact seldom stops division in 72 h
+"""#,
+        "proliferation-assay": #"""
+# The proliferation assay in ASC conditioned medium, renewed at the medium change: ASC-CM raised
+# dermal fibroblast proliferation (Kim 2007, in the review) [qualitative].
+extends: proliferation-assay-control
+name: proliferation-assay
+description: dermal fibroblasts seeded at 10 % confluence, counted over 72 h, ASC-CM
+secretome:
+  profile: asc-monolayer
+"""#,
+        "scratch-assay-control": #"""
+# In-vitro keratinocyte scratch assay in plain medium: the control arm of `scratch-assay`. A
+# confluent monolayer in a 24-well plate with a 500 um scratch, observed for 48 h. Values and
+# sources from PARAMETERS.md ("In-vitro culture"); tags as in excisional-wound-control.
+name: scratch-assay-control
+description: keratinocyte monolayer, 500 um scratch, plain medium, 48 h
+seed: 1
+lattice:
+  size: [150, 100]          # 3 x 2 mm of the dish
+  spacing: "20 um"          # about one cell diameter
+  layers: [epidermis]       # the monolayer
+time:
+  dt: "2 min"
+  duration: "48 h"
+  output_every: "2 h"
+  snapshot_every: "12 h"
+  checkpoint_every: "24 h"  # whole state for `woundsim resume` (the newest two kept)
+wound:
+  shape: scratch
+  width: "500 um"
+  center: [0.5, 0.5]
+culture:
+  medium_volume: "0.5 mL"   # 24-well plate: 0.5-1 mL on 1.9 cm^2 [lit]; depth 2.6 mm [derived]
+  growth_area: "1.9 cm^2"
+  source: "24-well plate format [lit]; no medium change within a 48 h assay"
+factors:
+  # Free diffusion in medium (Young-Carroad-Bell, PARAMETERS.md "Growth factors") [derived];
+  # loss in medium at 37 C from PARAMETERS.md "In-vitro culture".
+  EGF:  { diffusion: "200 um^2/s", decay: "0.02 /h", molar_mass: "6.2 kDa", boundary: no-flux,
+          source: "EGF activity unchanged over 2 d in medium, t1/2 1-3 d (Qkine note) [seen, vendor]" }
+  bFGF: { diffusion: "145 um^2/s", decay: "0.087 /h", molar_mass: "17.2 kDa", boundary: no-flux,
+          source: "FGF2 t1/2 ~8 h at 37 C in medium [seen, secondary]" }
+  VEGF: { diffusion: "105 um^2/s", decay: "0.1 /h", molar_mass: "45 kDa", boundary: no-flux,
+          source: "[assumption] below the flow-model bound 0.46 /h (Kleinheinz 2010) [seen]" }
+  HGF:  { diffusion: "84 um^2/s", decay: "0.1 /h", molar_mass: "84 kDa", boundary: no-flux,
+          source: "[assumption] below the flow-model bound 0.31 /h (Meneghello 2015) [seen]" }
+secretome:
+  profile: control          # plain medium
+  dose: 1
+  delivery: { kind: bolus } # the medium itself, from t = 0
+cells:
+  keratinocyte:
+    density: 1              # confluent monolayer
+    migration:
+      speed: "40 um/h"      # with persistence 0.5 h: D = 400 um^2/h, in the scratch-assay range
+      persistence: "0.5 h"  # 300-700 um^2/h (Simpson lab) [seen]
+      activation: graded
+      activated_by: [EGF, HGF]
+      half_activation: { EGF: "1 ng/mL", HGF: "5 ng/mL" }   # EGF 0.1-1, HGF 1-10 ng/mL (PARAMETERS "Responses") [lit]
+      threshold: 0.5        # migratory at half activation [assumption]
+      response_time: "3 h"  # [assumption] the hours-long latent phase before an epithelial edge moves (Matsuda 1985) [seen]
+      activation_source: "graded activation [assumption]; EGFR ligands drive keratinocyte migration (Tokumaru 2000) [seen]"
+      cohesion: 0.95        # [assumption] keratinocytes migrate as a sheet held by cell-cell junctions
+    proliferation: { doubling: "24 h" }   # 24-48 h [lit]
+    responses:
+      - { behaviour: migration, factor: EGF, ec50: "1 ng/mL", max_fold: 2.5, source: "Ando & Jensen 1993: 2.5-4.5x [seen]" }
+      - { behaviour: migration, factor: HGF, ec50: "5 ng/mL", max_fold: 1.5, source: "[lit] EC50 1-10 ng/mL" }
+      - { behaviour: proliferation, factor: EGF, ec50: "0.5 ng/mL", max_fold: 3, source: "Barrandon & Green 1987 [seen]" }
+    secretion:
+      # Autocrine EGFR ligands (HB-EGF, TGF-alpha, amphiregulin) lumped as EGF; blocking their
+      # shedding stops keratinocyte migration (Tokumaru 2000 J Cell Biol 151:209) [seen].
+      - { factor: EGF, rate: "5 ng/mL/h", only_when_migratory: false }   # [assumption: rate]
+    uptake:
+      - { factor: EGF, rate: "0.06 /h" }   # [assumption]
+      - { factor: HGF, rate: "0.06 /h" }   # [assumption]
+"""#,
+        "scratch-assay": #"""
+# The keratinocyte scratch assay in ASC conditioned medium (the medium as collected, from t = 0).
+# PARAMETERS.md "In-vitro culture" names the published experiment it is compared with (Kober 2016:
+# ASC-CM did not speed keratinocyte migration).
+extends: scratch-assay-control
+name: scratch-assay
+description: keratinocyte monolayer, 500 um scratch, ASC-CM, 48 h
 secretome:
   profile: asc-monolayer
   dose: 1                   # the medium as collected
-  everywhere: true          # in vitro the medium covers every cell
-  delivery: { kind: bolus }
-cells:
-  fibroblast: { density: 0 }
-  endothelial: { density: 0 }
 """#,
     ]
 }

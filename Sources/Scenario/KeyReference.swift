@@ -124,6 +124,7 @@ public enum KeyReference {
         var parts = key.split(separator: ".").map(String.init)
         if parts.count >= 2, ["factors", "cells"].contains(parts[0]) { parts[1] = parts[0] == "factors" ? "FACTOR" : "KIND" }
         if parts.count >= 3, ["concentrations", "levels"].contains(parts[1]) { parts[2] = "FACTOR" }
+        if parts.count == 5, parts[0] == "cells", parts[3] == "half_activation" { parts[4] = "FACTOR" }
         return meanings[parts.joined(separator: ".")]
     }
 
@@ -137,7 +138,7 @@ public enum KeyReference {
         "time.output_every": "interval of the rows of timeseries.csv",
         "time.snapshot_every": "interval of field, cell, frame and VTK snapshots (~ for none)",
         "time.checkpoint_every": "interval of checkpoints for `woundsim resume` (~ for none)",
-        "wound.shape": "shape of the wound: circle (excisional), scratch (in vitro) or rectangle",
+        "wound.shape": "shape of the wound: circle (excisional), scratch (in vitro), rectangle, or none (an intact dish)",
         "wound.diameter": "diameter of a circular wound",
         "wound.width": "width of a scratch or rectangular wound",
         "wound.height": "height of a rectangular wound",
@@ -169,10 +170,20 @@ public enum KeyReference {
         "cells.KIND.migration.persistence": "persistence time of a migrating cell's direction",
         "cells.KIND.migration.hop_rate": "rate of hops to a neighbouring site (instead of speed and persistence)",
         "cells.KIND.migration.activated_by": "factors whose sum above the threshold activates migration",
-        "cells.KIND.migration.threshold": "summed factor level that activates migration",
+        "cells.KIND.migration.threshold": "fixed lag: factor level that starts the exposure clock; graded: the activation state (a fraction) at which the cell migrates",
         "cells.KIND.migration.lag": "delay between activation and migration (timed migration)",
         "cells.KIND.migration.requires_activation": "only activated cells migrate",
         "cells.KIND.migration.reverts": "cells stop migrating again when the factors fade",
+        "cells.KIND.migration.activation": "how a cell becomes migratory: fixed-lag (timed migration, the retracted prior) or graded (an activation state that follows the signal)",
+        "cells.KIND.migration.half_activation.FACTOR": "graded activation: the factor's concentration that alone gives half the maximal activation",
+        "cells.KIND.migration.response_time": "graded activation: time constant with which the activation state follows the signal",
+        "cells.KIND.migration.hill": "graded activation: Hill coefficient of the activation's dependence on the signal (default 1)",
+        "cells.KIND.migration.activation_source": "where the graded activation's values come from",
+        "cells.KIND.migration.cohesion": "probability that a hop breaking the cell's last contact is refused (0: free cells, 1: a cohesive sheet)",
+        "culture.medium_volume": "volume of medium in the dish or well (in vitro)",
+        "culture.growth_area": "growth area under that medium; volume over area gives the medium's depth",
+        "culture.medium_change_every": "interval of medium changes: every factor returns to fresh medium",
+        "culture.source": "where the culture conditions come from",
         "cells.KIND.proliferation.doubling": "doubling time of a dividing cell",
         "cells.KIND.proliferation.rate": "division rate (instead of a doubling time)",
         "cells.KIND.apoptosis.rate": "rate of cell death",

@@ -7,7 +7,7 @@ import StrictYAML
 
 /// The scenario schema (DESIGN.md "Scenario file"): strict, every dimensional value with a unit.
 public enum ScenarioDecoder {
-    static let topKeys = ["name", "description", "seed", "extends", "lattice", "time", "wound", "factors", "secretome", "injury", "vessels", "cells"]
+    static let topKeys = ["name", "description", "seed", "extends", "lattice", "time", "wound", "factors", "secretome", "injury", "vessels", "cells", "culture"]
     static let behaviours = ["migration", "proliferation", "apoptosis", "collagen"]
 
     /// Decodes a merged tree (after `extends:` and `--set`); `schema` hears of every key read.
@@ -69,7 +69,9 @@ public enum ScenarioDecoder {
         var wound = WoundShape.circle(diameter: 6000)
         var centre = (x: 0.5, y: 0.5)
         if let w = r.map(top["wound"], "wound", allowed: ["shape", "diameter", "width", "height", "center"], required: ["shape"]) {
-            switch r.choice(w["shape"], "wound.shape", ["circle", "scratch", "rectangle"]) {
+            switch r.choice(w["shape"], "wound.shape", ["circle", "scratch", "rectangle", "none"]) {
+            case "none":
+                wound = .none
             case "circle":
                 if let d = r.quantity(w["diameter"], "wound.diameter", .length, positive: true) { wound = .circle(diameter: d) }
                 else if w["diameter"] == nil { r.fail(top["wound"], "wound.diameter", "is missing", hint: "a circle needs `diameter:`, e.g. \"6 mm\"") }
@@ -83,10 +85,10 @@ public enum ScenarioDecoder {
                 else if w["width"] == nil || w["height"] == nil { r.fail(top["wound"], "wound", "a rectangle needs `width:` and `height:`") }
             default: break
             }
-            let relevant: [String: [String]] = ["circle": ["diameter"], "scratch": ["width"], "rectangle": ["width", "height"]]
+            let relevant: [String: [String]] = ["circle": ["diameter"], "scratch": ["width"], "rectangle": ["width", "height"], "none": []]
             if case let .scalar(shape, _)? = w["shape"]?.value, let keys = relevant[shape] {
                 for k in ["diameter", "width", "height"] where w[k] != nil && !keys.contains(k) {
-                    r.fail(w[k], "wound.\(k)", "does not apply to a \(shape)", hint: "a \(shape) takes \(keys.joined(separator: " and "))")
+                    r.fail(w[k], "wound.\(k)", "does not apply to a \(shape)", hint: keys.isEmpty ? "no wound takes no size" : "a \(shape) takes \(keys.joined(separator: " and "))")
                 }
             }
             if let c = r.list(w["center"], "wound.center") {
@@ -172,19 +174,38 @@ public enum ScenarioDecoder {
             if let src = r.source(v["source"], "vessels.source") { sources["vessels"] = src }
         }
 
+        // Culture (in vitro).
+        var culture: Culture?
+        if let c = r.map(top["culture"], "culture", allowed: ["medium_volume", "growth_area", "medium_change_every", "source"],
+                         required: ["medium_volume", "growth_area"]) {
+            let volume = r.quantity(c["medium_volume"], "culture.medium_volume", .volume, positive: true)
+            let area = r.quantity(c["growth_area"], "culture.growth_area", .area, positive: true)
+            let change = r.quantity(c["medium_change_every"], "culture.medium_change_every", .time, positive: true)
+            if let src = r.source(c["source"], "culture.source") { sources["culture"] = src }
+            if let volume, let area { culture = Culture(mediumDepth: volume / area, mediumChangeEvery: change) }
+            for k in ["injury", "vessels"] where top[k] != nil {
+                r.fail(top[k], k, "is an in-vivo term; a scenario with `culture:` has none", hint: "drop `\(k):` (a scenario that extends an in-vivo one can remove it with `\(k): ~`)")
+            }
+            if let e = top["secretome"]?["everywhere"], r.bool(e, "secretome.everywhere") == false {
+                r.fail(e, "secretome.everywhere", "must be true in culture: the medium bathes the whole dish")
+            }
+            secretome.everywhere = true
+        }
+
         // Cells.
         var cells: [CellSetup] = []
         if let cnode = top["cells"], let m = r.map(cnode, "cells", allowed: CellKind.allCases.map(\.description)) {
             for kind in CellKind.allCases {
                 guard let node = m[kind.description] else { continue }
-                if let setup = decodeCell(kind, node, r, factorIndex, &sources, spacing: spacing) { cells.append(setup) }
+                if let setup = decodeCell(kind, node, r, factorIndex, &sources, spacing: spacing, factorNames: factorNames) { cells.append(setup) }
             }
         }
 
         if !r.issues.isEmpty { throw InputErrors(issues: r.issues) }
-        let model = ModelConfig(name: name, seed: seed, nx: nx, ny: ny, spacing: spacing, layers: layers, dt: dt, duration: duration,
+        var model = ModelConfig(name: name, seed: seed, nx: nx, ny: ny, spacing: spacing, layers: layers, dt: dt, duration: duration,
                                 outputEvery: outputEvery, wound: wound, woundCentre: centre, factors: factors, secretome: secretome,
                                 injuryRelease: injury, injuryHalfLife: injuryHalfLife, vesselSpacing: vesselSpacing, cells: cells)
+        model.culture = culture
         return Scenario(model: model, description: description, snapshotEvery: snapshot, checkpointEvery: checkpoint,
                         sources: sources, warnings: r.warnings)
     }

@@ -26,6 +26,7 @@ public enum ScenarioWriter {
         case let .circle(d): out += "  shape: circle\n  diameter: \(q(d, "um"))\n"
         case let .scratch(w): out += "  shape: scratch\n  width: \(q(w, "um"))\n"
         case let .rectangle(w, h): out += "  shape: rectangle\n  width: \(q(w, "um"))\n  height: \(q(h, "um"))\n"
+        case .none: out += "  shape: none\n"
         }
         out += "  center: [\(num(m.woundCentre.x)), \(num(m.woundCentre.y))]\n"
         out += "factors:\n"
@@ -52,15 +53,28 @@ public enum ScenarioWriter {
         case let .repeated(every, until): out += "  delivery: {kind: repeated, every: \(q(every, "min")), until: \(q(until, "min"))}\n"
         case let .sustained(hl): out += "  delivery: {kind: sustained, half_life: \(q(hl, "min"))}\n"
         }
-        out += "injury:\n  levels: {" + zip(names, m.injuryRelease).map { "\($0): \(q($1, "ng/mL"))" }.joined(separator: ", ") + "}\n"
-        out += "  half_life: \(q(m.injuryHalfLife, "min"))\n"
-        out += "vessels:\n  spacing: \(q(m.vesselSpacing, "um"))\n"
+        if let c = m.culture {
+            // The depth as a volume over one square millimetre of dish.
+            out += "culture:\n  medium_volume: \(q(c.mediumDepth * 1e6, "um^3"))\n  growth_area: \"1000000 um^2\"\n"
+            if let e = c.mediumChangeEvery { out += "  medium_change_every: \(q(e, "min"))\n" }
+            if let src = s.sources["culture"] { out += "  source: \"\(src)\"\n" }
+        } else {
+            out += "injury:\n  levels: {" + zip(names, m.injuryRelease).map { "\($0): \(q($1, "ng/mL"))" }.joined(separator: ", ") + "}\n"
+            out += "  half_life: \(q(m.injuryHalfLife, "min"))\n"
+            out += "vessels:\n  spacing: \(q(m.vesselSpacing, "um"))\n"
+        }
         out += "cells:\n"
         for c in m.cells {
             let p = c.parameters
             out += "  \(p.kind):\n    density: \(num(c.density))\n"
             out += "    migration:\n      hop_rate: \(q(p.motility.basal, "/min"))\n      requires_activation: \(p.activationRequired)\n      reverts: \(p.revertsWhenUnstimulated)\n"
-            if let a = p.activation {
+            if p.cohesion > 0 { out += "      cohesion: \(num(p.cohesion))\n" }
+            if let a = p.activation, a.mode == .graded {
+                out += "      activation: graded\n      activated_by: [\(a.factors.map { names[$0] }.joined(separator: ", "))]\n"
+                out += "      half_activation: {" + zip(a.factors, a.halfActivation).map { "\(names[$0]): \(q($1, "ng/mL"))" }.joined(separator: ", ") + "}\n"
+                out += "      threshold: \(num(a.threshold))\n      hill: \(num(a.hill))\n      response_time: \(q(a.responseTime, "min"))\n"
+                if !a.source.isEmpty { out += "      activation_source: \"\(a.source)\"\n" }
+            } else if let a = p.activation {
                 out += "      activated_by: [\(a.factors.map { names[$0] }.joined(separator: ", "))]\n      threshold: \(q(a.threshold, "ng/mL"))\n      lag: \(q(a.lag, "min"))\n"
                 if !a.source.isEmpty { out += "      lag_source: \"\(a.source)\"\n" }
             }

@@ -44,7 +44,8 @@ extension ScenarioDecoder {
     }
 
     static func decodeCell(_ kind: CellKind, _ node: YNode, _ r: Reader, _ factorIndex: (YNode?, String) -> Int?,
-                           _ sources: inout [String: String], spacing: Double) -> CellSetup? {
+                           _ sources: inout [String: String], spacing: Double, factorNames: [String]) -> CellSetup? {
+        func factorName(_ f: Int) -> String { f < factorNames.count ? factorNames[f] : "\(f)" }
         let key = "cells.\(kind)"
         guard let m = r.map(node, key, allowed: ["density", "migration", "proliferation", "apoptosis", "responses", "chemotaxis",
                                                   "secretion", "uptake", "collagen", "differentiation", "vessel_trail", "source"],
@@ -55,7 +56,8 @@ extension ScenarioDecoder {
             _ = v  // already reported as "at most 1"
         }
         if let mig = r.map(m["migration"], "\(key).migration", allowed: ["speed", "persistence", "hop_rate", "lag", "lag_source", "threshold", "activated_by",
-                                                                          "requires_activation", "reverts"]) {
+                                                                          "requires_activation", "reverts", "activation", "half_activation",
+                                                                          "response_time", "hill", "activation_source", "cohesion"]) {
             if let forms = Overrides.mixedForms("migration", Array(mig.keys)) {
                 r.fail(m["migration"], "\(key).migration", "gives two forms of the hop rate: \(forms.map { $0.filter(mig.keys.contains).joined(separator: " and ") }.joined(separator: ", and "))",
                        hint: "give either speed with persistence or hop_rate in one file; a later file or --set replaces the inherited form")
@@ -74,13 +76,40 @@ extension ScenarioDecoder {
             }
             var rule = ActivationRule(factors: [], threshold: 0, lag: 0)
             var hasRule = false
-            if let lag = r.quantity(mig["lag"], "\(key).migration.lag", .time) { rule.lag = lag; hasRule = true }
-            if let t = r.quantity(mig["threshold"], "\(key).migration.threshold", .concentration) { rule.threshold = t; hasRule = true }
-            if let src = r.source(mig["lag_source"], "\(key).migration.lag_source") { rule.source = src; sources["\(key).migration.lag"] = src }
+            let mode = r.choice(mig["activation"], "\(key).migration.activation", ["fixed-lag", "graded"]).flatMap(ActivationRule.Mode.init(rawValue:)) ?? .fixedLag
+            rule.mode = mode
+            if mode == .graded {
+                hasRule = true
+                for k in ["lag", "lag_source"] where mig[k] != nil {
+                    r.fail(mig[k], "\(key).migration.\(k)", "does not apply to graded activation", hint: "graded activation takes half_activation, response_time and threshold (a fraction)")
+                }
+                rule.threshold = r.number(mig["threshold"], "\(key).migration.threshold", min: 0, max: 1) ?? 0.5
+                rule.responseTime = r.quantity(mig["response_time"], "\(key).migration.response_time", .time, positive: true) ?? 0
+                if mig["response_time"] == nil { r.fail(m["migration"], "\(key).migration.response_time", "is missing", hint: "graded activation needs the state's response time, e.g. \"2 h\"") }
+                rule.hill = r.number(mig["hill"], "\(key).migration.hill", positive: true) ?? 1
+                if let src = r.source(mig["activation_source"], "\(key).migration.activation_source") { rule.source = src; sources["\(key).migration.activation"] = src }
+            } else {
+                for k in ["half_activation", "response_time", "hill", "activation_source"] where mig[k] != nil {
+                    r.fail(mig[k], "\(key).migration.\(k)", "applies to graded activation only", hint: "set `activation: graded`, or give lag and threshold for the fixed lag")
+                }
+                if let lag = r.quantity(mig["lag"], "\(key).migration.lag", .time) { rule.lag = lag; hasRule = true }
+                if let t = r.quantity(mig["threshold"], "\(key).migration.threshold", .concentration) { rule.threshold = t; hasRule = true }
+                if let src = r.source(mig["lag_source"], "\(key).migration.lag_source") { rule.source = src; sources["\(key).migration.lag"] = src }
+            }
             if let list = r.list(mig["activated_by"], "\(key).migration.activated_by") {
                 rule.factors = list.enumerated().compactMap { factorIndex($1, "\(key).migration.activated_by[\($0)]") }
                 hasRule = true
             }
+            if mode == .graded {
+                let given = r.map(mig["half_activation"], "\(key).migration.half_activation", allowed: rule.factors.map(factorName)) ?? [:]
+                if mig["half_activation"] == nil { r.fail(m["migration"], "\(key).migration.half_activation", "is missing", hint: "the concentration of each activating factor that gives half the maximal activation, e.g. {EGF: \"0.5 ng/mL\"}") }
+                rule.halfActivation = rule.factors.map { f in
+                    let name = factorName(f)
+                    if given[name] == nil, mig["half_activation"] != nil { r.fail(mig["half_activation"], "\(key).migration.half_activation.\(name)", "is missing") }
+                    return r.quantity(given[name], "\(key).migration.half_activation.\(name)", .concentration, positive: true) ?? 1
+                }
+            }
+            if let c = r.number(mig["cohesion"], "\(key).migration.cohesion", min: 0, max: 1) { p.cohesion = c }
             if hasRule {
                 if rule.factors.isEmpty { r.fail(m["migration"], "\(key).migration.activated_by", "is missing", hint: "name the factors whose exposure counts toward the lag") }
                 p.activation = rule

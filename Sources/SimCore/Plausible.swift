@@ -19,6 +19,8 @@ extension QuantityKind {
         case .rate: return 1e-8...600                  // 1/min: once in 190 years to 10 /s
         case .concentration: return 1e-6...1e8         // ng/mL: 1 fg/mL to 100 mg/mL
         case .molarMass: return 10...1e7               // g/mol
+        case .volume: return 1e6...1e15                // um^3: 1 nL to 1 L of medium
+        case .area: return 1e4...1e10                  // um^2: 0.01 mm^2 to 100 cm^2 of dish
         case .concentrationRate, .sensitivity, .dimensionless: return nil
         }
     }
@@ -33,6 +35,8 @@ extension QuantityKind {
         case .rate: return "1 per 190 years to 10 /s"
         case .concentration: return "1 fg/mL to 100 mg/mL"
         case .molarMass: return "10 Da to 10 MDa"
+        case .volume: return "1 nL to 1 L"
+        case .area: return "0.01 mm^2 to 100 cm^2"
         case .concentrationRate, .sensitivity, .dimensionless: return "any"
         }
     }

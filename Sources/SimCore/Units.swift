@@ -11,7 +11,7 @@ import Foundation
 /// exponent (`um^2`, `um2`, `um²`), joined by spaces, `*` or `.`, with at most one `/`
 /// (`ng/mL`, `um^2/s`, `/h`, `1/h`, `per h`).
 public enum QuantityKind: String, Sendable, CaseIterable {
-    case length, time, speed, diffusivity, rate, concentration, concentrationRate, sensitivity, molarMass, dimensionless
+    case length, time, speed, diffusivity, rate, concentration, concentrationRate, sensitivity, molarMass, dimensionless, volume, area
 
     /// What a user should write, for error messages.
     public var example: String {
@@ -26,6 +26,8 @@ public enum QuantityKind: String, Sendable, CaseIterable {
         case .sensitivity: return "\"2 mL/ng\""
         case .molarMass: return "\"6.2 kDa\""
         case .dimensionless: return "\"2.5\""
+        case .volume: return "\"0.5 mL\""
+        case .area: return "\"1.9 cm^2\""
         }
     }
 
@@ -42,6 +44,8 @@ public enum QuantityKind: String, Sendable, CaseIterable {
         case .sensitivity: return "mL/ng"
         case .molarMass: return "g/mol"
         case .dimensionless: return ""
+        case .volume: return "um^3"
+        case .area: return "um^2"
         }
     }
 
@@ -57,6 +61,8 @@ public enum QuantityKind: String, Sendable, CaseIterable {
         case .sensitivity: return Dimension(length: 3, mass: -1)
         case .molarMass: return Dimension(mass: 1, amount: -1)
         case .dimensionless: return Dimension()
+        case .volume: return Dimension(length: 3)
+        case .area: return Dimension(length: 2)
         }
     }
 

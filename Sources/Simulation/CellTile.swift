@@ -26,11 +26,28 @@ extension CellStepper {
             var mask = p.pointee.activationMask
             var f = 0
             while mask != 0 {
-                if mask & 1 != 0, !(maxima.maximum(factor: f, tile: t, layer: k) < p.pointee.activationThreshold) { return false }
+                if mask & 1 != 0, !(maxima.maximum(factor: f, tile: t, layer: k) < p.pointee.quietBelow) { return false }
                 mask >>= 1; f &+= 1
             }
         }
         return true
+    }
+
+    /// Whether site `s` at (x, y) has an occupied site among its 8 surrounding sites in its layer,
+    /// `excluding` aside (a newborn's reserved site counts as occupied).
+    @inline(__always)
+    static func inContact(_ s: Int, x: Int, y: Int, excluding: Int, _ cellAt: UnsafeMutableBufferPointer<Int32>, nx: Int, ny: Int) -> Bool {
+        for dy in -1...1 {
+            let yy = y &+ dy
+            if yy < 0 || yy >= ny { continue }
+            for dx in -1...1 where dx != 0 || dy != 0 {
+                let xx = x &+ dx
+                if xx < 0 || xx >= nx { continue }
+                let q = s &+ dy &* nx &+ dx
+                if q != excluding, cellAt[q] != -1 { return true }
+            }
+        }
+        return false
     }
 
     /// One tile: visit its sites in scan order and update each cell found.
@@ -123,7 +140,7 @@ extension CellStepper {
                         cells.flags[c] = flags
                     }
                     // A cell that can neither move nor divide nor die stays without a draw.
-                    let draws = mayDraw && !(!kp.pointee.canDie && kp.pointee.activationRequired && !migratory)
+                    let draws = mayDraw && !(!kp.pointee.canDie && kp.pointee.activationRequired && !migratory && !kp.pointee.graded)
                     if draws {
                         quiet = false
                         if kp.pointee.chemotaxisCount > 0, let base = fieldBase {
@@ -147,6 +164,12 @@ extension CellStepper {
                             break
                         case let .move(d):
                             let target = Self.neighbour(s, d, nx)
+                            // Cohesion: a hop that breaks the cell's last contact may be refused.
+                            if kp.pointee.cohesion > 0, Self.inContact(s, x: i, y: j, excluding: -1, cells.cellAt, nx: nx, ny: ny) {
+                                let (ti, tj) = d == 0 ? (i &- 1, j) : d == 1 ? (i &+ 1, j) : d == 2 ? (i, j &- 1) : (i, j &+ 1)
+                                if !Self.inContact(target, x: ti, y: tj, excluding: s, cells.cellAt, nx: nx, ny: ny),
+                                   kp.pointee.cohesion >= 1 || rng.uniform32() < kp.pointee.cohesion { break }
+                            }
                             if kp.pointee.leavesVesselTrail, let vessel { vessel[s] = 1 }
                             cells.cellAt[s] = -1
                             cells.cellAt[target] = Int32(c)

@@ -29,6 +29,30 @@ public enum WoundShape: Sendable, Equatable {
     case scratch(width: Double)
     /// A rectangle [um].
     case rectangle(width: Double, height: Double)
+    /// No wound (a proliferation assay on an intact dish).
+    case none
+}
+
+/// In-vitro culture: cells in a dish under medium, instead of skin. The factor fields hold the
+/// medium's concentration at the cells, which exchange with the whole column of medium above
+/// them: a cell's secretion and uptake change that column, so they are scaled by
+/// spacing / medium depth (a site's volume over its column's). The medium reaches every cell
+/// (`Secretome.everywhere`), and a scenario in culture has no injury release and no vessels.
+public struct Culture: Sendable, Equatable {
+    /// Depth of the medium over the cells [um]: medium volume over the growth area.
+    public var mediumDepth: Double
+    /// The medium is replaced every this many minutes [min] (nil: never): every factor returns
+    /// to fresh medium (the conditioned medium at its dose when it is given as a bolus, since it
+    /// is then the medium itself; plain medium otherwise), washing out what cells secreted.
+    public var mediumChangeEvery: Double?
+
+    public init(mediumDepth: Double, mediumChangeEvery: Double? = nil) {
+        self.mediumDepth = mediumDepth; self.mediumChangeEvery = mediumChangeEvery
+    }
+
+    /// The fraction of a cell's secretion and uptake that a site's concentration sees for
+    /// lattice spacing `h` [um]: h / depth, at most 1.
+    public func dilution(spacing h: Double) -> Double { min(1, h / mediumDepth) }
 }
 
 /// How conditioned medium reaches the wound.
@@ -98,6 +122,8 @@ public struct ModelConfig: Sendable, Equatable {
     /// Vessel lines in intact dermis every this many um along x and y.
     public var vesselSpacing: Double
     public var cells: [CellSetup]
+    /// In-vitro culture conditions; nil in skin.
+    public var culture: Culture?
 
     public init(name: String, seed: UInt64, nx: Int, ny: Int, spacing: Double, layers: [Layer], dt: Double, duration: Double,
                 outputEvery: Double, wound: WoundShape, woundCentre: (x: Double, y: Double), factors: [FactorSpec], secretome: Secretome,
@@ -114,7 +140,7 @@ public struct ModelConfig: Sendable, Equatable {
             && a.dt == b.dt && a.duration == b.duration && a.outputEvery == b.outputEvery && a.wound == b.wound
             && a.woundCentre.x == b.woundCentre.x && a.woundCentre.y == b.woundCentre.y && a.factors == b.factors
             && a.secretome == b.secretome && a.injuryRelease == b.injuryRelease && a.injuryHalfLife == b.injuryHalfLife
-            && a.vesselSpacing == b.vesselSpacing && a.cells == b.cells
+            && a.vesselSpacing == b.vesselSpacing && a.cells == b.cells && a.culture == b.culture
     }
 
     /// The home layer of a kind: keratinocytes in the epidermis, the others in the dermis.

@@ -38,6 +38,9 @@ public final class World: @unchecked Sendable {
     /// Sites of the wound (bed and surface), and of the surface alone.
     public let woundSites: [Int32]
     public let surfaceSites: [Int32]
+    /// The wound sites of the top layer, whose cover is the closure: the surface, or the bed of a
+    /// lattice without epidermis (a fibroblast monolayer).
+    public let coverSites: [Int32]
     public let bedSites: [Int32]
     /// The step clock.
     public private(set) var step = 0
@@ -67,13 +70,17 @@ public final class World: @unchecked Sendable {
         woundSites = layout.woundSites
         surfaceSites = layout.surfaceSites
         bedSites = layout.bedSites
-        initialSurface = layout.surfaceSites.count
+        coverSites = layout.surfaceSites.isEmpty ? layout.bedSites : layout.surfaceSites
+        initialSurface = coverSites.count
+        scratch = ScratchGeometry(config, lattice: layout.lattice, regions: layout.regions, cells: layout.cells)
     }
 
     deinit { vessel.deallocate(); collagen.deallocate() }
 
     /// Sets the state read from a checkpoint (`restoreState`).
-    package func setRestored(step: Int, cellUpdates: Int, collagen: [Float], cells: CellPopulation, onset: [CellKind: Double], closureTime: Double?) {
+    package func setRestored(step: Int, cellUpdates: Int, collagen: [Float], cells: CellPopulation, onset: [CellKind: Double], closureTime: Double?,
+                             edgeOnset: Double?) {
+        self.edgeOnset = edgeOnset
         self.step = step
         self.cellUpdates = cellUpdates
         _ = collagen.withUnsafeBufferPointer { self.collagen.update(fromContentsOf: $0) }
@@ -88,6 +95,9 @@ public final class World: @unchecked Sendable {
     private var sortScratch: [Int32] = []
     var onset: [CellKind: Double] = [:]
     var closureTime: Double?
+    /// The scratch's rows and its edge cells at t = 0 (nil unless the wound is a scratch).
+    let scratch: ScratchGeometry?
+    var edgeOnset: Double?
 
     /// Advances one step. No allocation once warmed up.
     public func advance(threads: Int = 1) {

@@ -57,6 +57,8 @@ struct WorldLayout {
                     (inside, distance) = (r <= d / 2, abs(r - d / 2))
                 case let .scratch(w):
                     (inside, distance) = (abs(x - cx) <= w / 2, abs(abs(x - cx) - w / 2))
+                case .none:
+                    (inside, distance) = (false, .infinity)
                 case let .rectangle(w, hh):
                     let dx = abs(x - cx) - w / 2, dy = abs(y - cy) - hh / 2
                     let isIn = dx <= 0 && dy <= 0
@@ -80,8 +82,19 @@ struct WorldLayout {
             if w <= 0 || hh <= 0 || cx - w / 2 < 0 || cx + w / 2 > ex || cy - hh / 2 < 0 || cy + hh / 2 > ey {
                 throw .invalid(key: "wound.size", message: "a \(w) x \(hh) um wound does not fit the \(ex) x \(ey) um lattice")
             }
+        case .none:
+            break
         }
-        guard woundCount > 0 else { throw .invalid(key: "wound", message: "the wound covers no site; make it larger than the spacing \(h) um") }
+        if let c = config.culture {
+            guard c.mediumDepth.isFinite, c.mediumDepth > 0 else { throw .invalid(key: "culture.medium", message: "a medium depth of \(c.mediumDepth) um must be > 0") }
+            if let e = c.mediumChangeEvery, !(e.isFinite && e >= config.dt) {
+                throw .invalid(key: "culture.medium_change_every", message: "\(e) min must be at least dt = \(config.dt) min")
+            }
+            guard config.injuryRelease.allSatisfy({ $0 == 0 }), config.vesselSpacing == 0 else {
+                throw .invalid(key: "culture", message: "a dish has no injury release and no vessels; drop `injury:` and `vessels:`")
+            }
+        }
+        if case .none = config.wound {} else if woundCount == 0 { throw .invalid(key: "wound", message: "the wound covers no site; make it larger than the spacing \(h) um") }
         edgeDistance = edge
 
         // Regions, wound site lists.
@@ -125,7 +138,17 @@ struct WorldLayout {
 
         // Cells.
         do {
-            stepper = try CellStepper(lattice: lattice, parameters: config.cells.map(\.parameters), dt: config.dt, seed: config.seed,
+            // In culture a cell's secretion and uptake spread over its column of medium.
+            let dilution = config.culture?.dilution(spacing: h) ?? 1
+            let kinds = config.cells.map { setup in
+                var p = setup.parameters
+                if dilution != 1 {
+                    p.secretion = p.secretion.map { s in var r = s.rate; r.basal *= dilution; return (s.factor, r) }
+                    p.uptake = p.uptake.map { ($0.factor, $0.rate * dilution) }
+                }
+                return p
+            }
+            stepper = try CellStepper(lattice: lattice, parameters: kinds, dt: config.dt, seed: config.seed,
                                       factorCount: config.factors.count)
         } catch { throw .invalid(key: "cells", message: error.description) }
         stepper.setRegions(regionMap.ids)

@@ -31,25 +31,30 @@ extension World {
         return nil
     }
 
-    /// Wound-surface sites not yet covered by a keratinocyte.
+    /// Wound sites of the top layer not yet covered by a cell (`coverSites`).
     public var uncoveredSurface: Int {
         var open = 0
-        for s in surfaceSites where cells.cellAt[Int(s)] < 0 { open += 1 }
+        for s in coverSites where cells.cellAt[Int(s)] < 0 { open += 1 }
         return open
     }
 
-    /// Re-epithelialised fraction of the wound surface [%].
+    /// Re-epithelialised (covered) fraction of the wound's top layer [%]; 100 without a wound.
     public var closurePercent: Double {
         initialSurface == 0 ? 100 : 100 * (1 - Double(uncoveredSurface) / Double(initialSurface))
     }
 
-    /// First time the closure reached 95 % [min], nil while it has not (censored).
+    /// First time the closure reached 95 % [min], nil while it has not (censored) and without a wound.
     public var closureTimeMinutes: Double? { closureTime }
     /// First time 10 % of a kind's cells within 500 um of the wound edge were migratory [min].
     public var migrationOnsetMinutes: [CellKind: Double] { onset }
 
+    /// Scratch assays: the first time 10 % of the cells lining the scratch at t = 0 had moved at
+    /// least one site into it [min] (`ScratchGeometry`); nil before, and for other wounds.
+    public var edgeMigrationOnsetMinutes: Double? { edgeOnset }
+
     func observeEvents() {
-        if closureTime == nil, closurePercent >= 95 { closureTime = time }
+        if closureTime == nil, initialSurface > 0, closurePercent >= 95 { closureTime = time }
+        if edgeOnset == nil, let scratch, scratch.migratedEdgeShare(cells) >= 10 { edgeOnset = time }
         guard onset.count < 3 else { return }
         var near = SIMD4<Int>.zero, migrating = SIMD4<Int>.zero
         let plane = lattice.nx * lattice.ny
@@ -87,6 +92,7 @@ extension World {
             means.append(sum / Double(max(1, woundSites.count)))
         }
         let h = lattice.spacing
+        let gap = scratch?.measure(cells, spacing: h)
         return Observation(
             timeHours: time / 60,
             woundAreaMM2: Double(uncoveredSurface) * h * h / 1e6,
@@ -94,7 +100,7 @@ extension World {
             keratinocytes: counts[0], fibroblasts: counts[1] - myo, myofibroblasts: myo, endothelial: counts[2],
             keratinocytesInWound: inWound[0], fibroblastsInWound: inWound[1], endothelialInWound: inWound[2],
             collagenInWound: collagenSum / Double(bed), vesselDensity: Double(vessels) / Double(bed),
-            factorMeans: means)
+            factorMeans: means, gapClosurePercent: gap?.gapClosure, meanGapUM: gap?.meanGap, detachedAheadPercent: gap?.detachedAhead)
     }
 }
 
@@ -112,4 +118,9 @@ public struct Observation: Sendable, Equatable {
     public var vesselDensity: Double
     /// Mean concentration of each factor over the wound sites [ng/mL].
     public var factorMeans: [Double]
+    /// Scratch assays only (`ScratchGeometry`): gap closure from the detected edges [%], the mean
+    /// gap [um], and detached cells more than 100 um ahead of the edges [% of cells in the scratch].
+    public var gapClosurePercent: Double? = nil
+    public var meanGapUM: Double? = nil
+    public var detachedAheadPercent: Double? = nil
 }

@@ -46,38 +46,49 @@ extension World {
         }
     }
 
-    /// Conditioned medium and the endogenous release into the wound sites: sets the amounts the
-    /// solver adds at every wound site in this step (`SiteTerms.amount`).
+    /// Conditioned medium and the endogenous release: sets the amounts the solver adds in this
+    /// step, at every wound site (`SiteTerms.amount`) or, for medium that bathes the dish, at every
+    /// site (`SiteTerms.everywhere`), whatever the delivery. A medium change (in culture) first
+    /// empties every field; the fresh medium is then added everywhere.
     func therapy() {
         let t = time, dt = config.dt
         let s = config.secretome
-        var amount = SIMD8<Double>.zero  // per factor (at most 8)
+        let n = config.factors.count
+        var change = false
+        if let every = config.culture?.mediumChangeEvery, step > 0 {
+            let k = Int((t / every).rounded())
+            change = k >= 1 && abs(Double(k) * every - t) < dt / 2
+        }
+        var dose = SIMD8<Double>.zero  // the medium's amounts, per factor (at most 8)
         switch s.delivery {
         case .bolus:
-            if step == 0 { for f in 0..<config.factors.count { amount[f] += s.dose * s.concentrations[f] } }
+            // In culture a bolus is the medium itself, renewed at each change.
+            if step == 0 || change { for f in 0..<n { dose[f] = s.dose * s.concentrations[f] } }
         case let .repeated(every, until):
-            let n = Int((t / every).rounded())
-            if t < until, abs(Double(n) * every - t) < dt / 2 { for f in 0..<config.factors.count { amount[f] += s.dose * s.concentrations[f] } }
+            let k = Int((t / every).rounded())
+            if t < until, abs(Double(k) * every - t) < dt / 2 { for f in 0..<n { dose[f] = s.dose * s.concentrations[f] } }
         case let .sustained(halfLife):
             let k = log(2) / halfLife
             let released = exp(-k * t) - exp(-k * (t + dt))
-            for f in 0..<config.factors.count { amount[f] += s.dose * s.concentrations[f] * released }
+            for f in 0..<n { dose[f] = s.dose * s.concentrations[f] * released }
         }
+        if change {
+            for f in 0..<n { fields.buffer(f).update(repeating: 0) }
+        }
+        var release = SIMD8<Double>.zero
         if config.injuryHalfLife > 0 {
             // Production that would hold the wound at the injury level against decay alone,
             // fading with the injury half-life.
             let fade = exp(-log(2) * t / config.injuryHalfLife)
-            for f in 0..<config.factors.count {
-                amount[f] += config.injuryRelease[f] * (1 - exp(-config.factors[f].decay * dt)) * fade
+            for f in 0..<n { release[f] = config.injuryRelease[f] * (1 - exp(-config.factors[f].decay * dt)) * fade }
+        }
+        for f in 0..<n {
+            if s.everywhere {
+                terms.everywhere[f] = dose[f]
+                terms.amount[f] = release[f]
+            } else {
+                terms.amount[f] = dose[f] + release[f]
             }
         }
-        if s.everywhere {
-            // In vitro: the medium reaches every site; the injury release still enters the wound.
-            var medium = SIMD8<Double>.zero
-            if case .bolus = s.delivery, step == 0 { for f in 0..<config.factors.count { medium[f] = s.dose * s.concentrations[f] } }
-            for f in 0..<config.factors.count where medium[f] > 0 { amount[f] -= medium[f] }
-            for f in 0..<config.factors.count { terms.everywhere[f] = medium[f] }
-        }
-        for f in 0..<config.factors.count { terms.amount[f] = amount[f] }
     }
 }

@@ -12,12 +12,13 @@ public enum Results {
               let summary = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw .io("\(runFolder.path)/summary.json is missing or unreadable")
         }
-        var series: (time: [Double], closure: [Double])? = nil
+        var columns: [String: (time: [Double], closure: [Double])] = [:]
         var out: [String: Double?] = [:]
         for name in names {
-            if let hours = SweepMetrics.readingHours(name) {
-                if series == nil { series = try closureSeries(runFolder) }
-                out[name] = interpolate(series!.time, series!.closure, at: hours)
+            if let (column, hours) = SweepMetrics.series(of: name) {
+                if columns[column] == nil { columns[column] = try closureSeries(runFolder, column: column) }
+                let s = columns[column]!
+                out[name] = interpolate(s.time, s.closure, at: hours)
                 continue
             }
             let value: Any?
@@ -34,14 +35,17 @@ public enum Results {
         return out
     }
 
-    static func closureSeries(_ runFolder: URL) throws(SweepError) -> (time: [Double], closure: [Double]) {
+    /// The time [h] and one column (default `closure_pct`) of a run's timeseries; empty when the
+    /// run has no such column (a gap metric of a wound that is not a scratch).
+    static func closureSeries(_ runFolder: URL, column: String = "closure_pct") throws(SweepError) -> (time: [Double], closure: [Double]) {
         guard let text = try? String(contentsOf: runFolder.appendingPathComponent("timeseries.csv"), encoding: .utf8) else {
             throw .io("\(runFolder.path)/timeseries.csv is missing or unreadable")
         }
         let lines = text.split(separator: "\n")
-        guard let header = lines.first?.split(separator: ","), let ti = header.firstIndex(of: "time_h"), let ci = header.firstIndex(of: "closure_pct") else {
-            throw .io("\(runFolder.path)/timeseries.csv has no time_h and closure_pct columns")
+        guard let header = lines.first?.split(separator: ","), let ti = header.firstIndex(of: "time_h") else {
+            throw .io("\(runFolder.path)/timeseries.csv has no time_h column")
         }
+        guard let ci = header.firstIndex(where: { $0 == column }) else { return ([], []) }
         var t: [Double] = [], c: [Double] = []
         for line in lines.dropFirst() {
             let f = line.split(separator: ",", omittingEmptySubsequences: false)

@@ -116,13 +116,14 @@ public enum SweepFile {
             for (i, n) in list.enumerated() {
                 var metricName: String? = nil
                 if case let .map(entries) = n.value {
-                    // `{closure_pct_at: "12 h"}`: the closure at any time of the run.
-                    if entries.count == 1, entries[0].key == "closure_pct_at" {
-                        if let minutes = r.quantity(entries[0].value, "metrics[\(i)].closure_pct_at", .time) {
-                            metricName = SweepMetrics.closureAt(hours: minutes / 60)
+                    // `{closure_pct_at: "12 h"}`: a timeseries column at any time of the run.
+                    let keys = SweepMetrics.seriesColumns.map { $0 + "_at" }
+                    if entries.count == 1, keys.contains(entries[0].key) {
+                        if let minutes = r.quantity(entries[0].value, "metrics[\(i)].\(entries[0].key)", .time) {
+                            metricName = SweepMetrics.reading(String(entries[0].key.dropLast(3)), hours: minutes / 60)
                         }
                     } else {
-                        r.fail(n, "metrics[\(i)]", "a metric with a value is written as {closure_pct_at: \"12 h\"}", hint: "the only metric with a value is closure_pct_at")
+                        r.fail(n, "metrics[\(i)]", "a metric with a value is written as {closure_pct_at: \"12 h\"}", hint: "the metrics with a value are \(keys.joined(separator: ", "))")
                     }
                     guard metricName != nil else { continue }
                 }

@@ -46,6 +46,7 @@ public enum SweepReport {
         if m == "closure_time_h" { return "closure time [h]" }
         if let d = SweepMetrics.day(of: m) { return "closure at day \(d) [%]" }
         if let h = SweepMetrics.hours(of: m) { return "closure at \(String(format: "%g", h)) h [%]" }
+        if let (c, h) = SweepMetrics.series(of: m) { return "\(c.replacingOccurrences(of: "_", with: " ")) at \(String(format: "%g", h)) h [\(SweepMetrics.unit(m))]" }
         return "\(m) [\(SweepMetrics.unit(m))]"
     }
 

@@ -74,7 +74,23 @@ public enum SweepMetrics {
         "closure_time_h", "closure_pct_final", "collagen_in_wound_final", "vessel_density_in_wound_final",
         "keratinocytes_in_wound_final", "fibroblasts_in_wound_final", "endothelial_in_wound_final",
         "migration_onset_h.keratinocyte", "migration_onset_h.fibroblast", "migration_onset_h.endothelial",
+        "edge_migration_onset_h", "gap_closure_pct_final", "detached_ahead_pct_final",
     ]
+    /// Timeseries columns that a metric `COLUMN_at_Xh` reads at any time of the run
+    /// (`{COLUMN_at: "24 h"}` in a sweep file); the gap and detached columns exist for scratches.
+    public static let seriesColumns = ["closure_pct", "gap_closure_pct", "detached_ahead_pct", "keratinocytes", "fibroblasts", "endothelial"]
+
+    /// The column and time [h] a series metric reads: `closure_pct_dayN` or `COLUMN_at_Xh`.
+    public static func series(of metric: String) -> (column: String, hours: Double)? {
+        if let d = day(of: metric) { return ("closure_pct", Double(d) * 24) }
+        for c in seriesColumns where metric.hasPrefix(c + "_at_") && metric.hasSuffix("h") {
+            if let h = Double(metric.dropFirst(c.count + 4).dropLast()), h >= 0, h.isFinite { return (c, h) }
+        }
+        return nil
+    }
+
+    /// The name of `column` read at `hours` into the run: `gap_closure_pct_at_24h`.
+    public static func reading(_ column: String, hours: Double) -> String { column + "_at_" + String(format: "%g", hours) + "h" }
     public static let defaults = ["closure_time_h", "closure_pct_final"]
 
     /// The day of a `closure_pct_dayN` metric.
@@ -94,14 +110,14 @@ public enum SweepMetrics {
     }
 
     /// The time [h] at which a closure metric is read (`closure_pct_dayN`, `closure_pct_at_Xh`).
-    public static func readingHours(_ metric: String) -> Double? { day(of: metric).map { Double($0) * 24 } ?? hours(of: metric) }
+    public static func readingHours(_ metric: String) -> Double? { series(of: metric)?.hours }
 
-    public static func isKnown(_ metric: String) -> Bool { fixed.contains(metric) || day(of: metric) != nil || hours(of: metric) != nil }
+    public static func isKnown(_ metric: String) -> Bool { fixed.contains(metric) || series(of: metric) != nil }
 
     /// Unit of a metric, for tables and charts.
     public static func unit(_ metric: String) -> String {
         if metric.hasSuffix("_h") || metric.hasPrefix("migration_onset_h") { return "h" }
-        if metric.hasPrefix("closure_pct") { return "%" }
+        if metric.hasPrefix("closure_pct") || metric.hasPrefix("gap_closure_pct") || metric.hasPrefix("detached_ahead_pct") { return "%" }
         if metric.hasPrefix("collagen") { return "fraction of intact dermis" }
         if metric.hasPrefix("vessel_density") { return "fraction of sites" }
         return "cells"

@@ -129,7 +129,12 @@ struct RunCommand: ParsableCommand {
         }
         if !quiet {
             let closure: String
-            if case let .number(h)? = result.summary["closure_time_h"] { closure = String(format: "closed (95 %%) at %.1f h", h) }
+            if case .none = scenario.model.wound, case let .object(counts)? = result.summary["final_counts"] {
+                let total = ["keratinocytes", "fibroblasts", "myofibroblasts", "endothelial"].reduce(0.0) {
+                    if case let .number(n)? = counts[$1] { return $0 + n }; return $0
+                }
+                closure = String(format: "no wound; %.0f cells at the end", total)
+            } else if case let .number(h)? = result.summary["closure_time_h"] { closure = String(format: "closed (95 %%) at %.1f h", h) }
             else if case let .number(p)? = result.summary["closure_pct_final"] { closure = String(format: "not closed: %.1f %% at the end", p) }
             else { closure = "" }
             print("\(scenario.model.name): \(closure); wall time \(String(format: "%.1f", result.wallSeconds)) s")

@@ -135,7 +135,7 @@ final class SweepAnswersTests: XCTestCase {
         try """
         sweep: closing
         base: scratch-assay
-        set: { time.duration: "1 d", time.snapshot_every: ~, time.checkpoint_every: ~, cells.keratinocyte.migration.lag: "0 h" }
+        set: { time.duration: "1 d", time.snapshot_every: ~, time.checkpoint_every: ~, cells.keratinocyte.migration.requires_activation: false }
         parameters:
           wound.width: ["40 um", "300 um"]
         seeds: [1, 2, 3]
@@ -171,7 +171,7 @@ final class SweepAnswersTests: XCTestCase {
         base: scratch-assay
         parameters:
           cells.keratinocyte.migration.hop_rate: ["0.05 /min", "0.1 /min"]
-          cells.fibroblast.proliferation.rate: ["0.01 /h"]
+          cells.keratinocyte.proliferation.rate: ["0.01 /h"]
         seeds: [1]
 
         """.write(to: file, atomically: true, encoding: .utf8)

@@ -31,7 +31,7 @@ final class KeyReferenceTests: XCTestCase {
 
     /// The marks are comments: the annotated resolved scenario decodes to the same model.
     func testMarksDoNotChangeTheValues() throws {
-        let (scenario, _) = try ScenarioLoader.load("scratch-assay", sets: ["secretome.dose=3", "cells.fibroblast.proliferation.rate=\"0.01 /h\"",
+        let (scenario, _) = try ScenarioLoader.load("scratch-assay", sets: ["secretome.dose=3", "cells.keratinocyte.proliferation.rate=\"0.01 /h\"",
                                                                             "cells.keratinocyte.responses[0].ec50=\"2 ng/mL\""])
         XCTAssertEqual(scenario.marks["secretome.dose"], "--set")
         XCTAssertEqual(scenario.marks["cells.keratinocyte.responses[behaviour=migration,factor=EGF].ec50"], "--set")

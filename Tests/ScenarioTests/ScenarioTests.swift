@@ -21,7 +21,7 @@ final class ScenarioTests: XCTestCase {
     /// Every bundled scenario loads, validates, builds its world and runs a few steps.
     func testEveryBundledScenarioLoadsAndRuns() throws {
         for name in ScenarioLoader.bundledNames {
-            let shrink = name.hasPrefix("scratch") ? "wound.width=\"200 um\"" : "wound.diameter=\"0.6 mm\""
+            let shrink = name.contains("scratch") ? "wound.width=\"200 um\"" : name.hasPrefix("proliferation") ? "seed=1" : "wound.diameter=\"0.6 mm\""
             let s = try ScenarioLoader.load(name, sets: ["lattice.size=[60, 60]", shrink]).scenario
             let world = try World(s.model)
             for _ in 0..<5 { world.advance(threads: 2) }
