@@ -9,7 +9,7 @@ RELEASE := -c release
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT_PACKAGES := libgsl-dev libpng-dev pkg-config
 
-.PHONY: all deps build build-static test test-outputs test-python test-tsan test-slurm test-browser fuzz run verify scenarios bench bench-check bench-record bench-history bench-update clean
+.PHONY: all deps build build-static test test-outputs test-python test-tsan test-slurm test-browser fuzz run verify scenarios test-calibration calibrate-galiano bench bench-check bench-record bench-history bench-update clean
 
 ## run: the main job; RUN_ARGS passes options (e.g. RUN_ARGS="scratch-assay --days 1")
 RUN_ARGS ?=
@@ -104,6 +104,18 @@ test-tsan: deps
 ## verify: the numerics against analytic solutions; prints a table, exits 1 on any failure
 verify: build
 	.build/release/woundsim verify
+
+## test-calibration: the calibration recovers parameters it knows: 20 synthetic data sets made by the
+## model (a small keratinocyte scratch) with noise; each 95 % interval must cover its true value in
+## at least 80 % of them (about 10-15 minutes on 2 cores)
+test-calibration: build
+	rm -rf .build/test-calibration
+	.build/release/woundsim calibrate recovery Scenarios/calibrations/recovery-scratch.yaml --data-sets 20 --out .build/test-calibration
+
+## calibrate-galiano: the bundled calibration of the control wound to Galiano 2004's control curve
+## (not in CI; under 30 minutes on 2 cores); report in calibrations/galiano-control/report.html
+calibrate-galiano: build
+	.build/release/woundsim calibrate Scenarios/calibrations/galiano-control.yaml --out calibrations/galiano-control
 
 ## scenarios: embed Scenarios/*.yaml into the binary after editing one
 scenarios:

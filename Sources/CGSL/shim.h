@@ -17,6 +17,8 @@
 #include <gsl/gsl_statistics_double.h>
 #include <gsl/gsl_qrng.h>
 #include <gsl/gsl_fit.h>
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_multifit_nlinear.h>
 
 /// Mersenne twister generator type.
 static inline const gsl_rng_type *woundsim_gsl_rng_mt19937(void) { return gsl_rng_mt19937; }
@@ -25,7 +27,13 @@ static inline const gsl_qrng_type *woundsim_gsl_qrng_sobol(void) { return gsl_qr
 /// Niederreiter base-2 quasi-random sequence type.
 static inline const gsl_qrng_type *woundsim_gsl_qrng_niederreiter_2(void) { return gsl_qrng_niederreiter_2; }
 
+/// The trust-region method of gsl_multifit_nlinear (Levenberg-Marquardt by default).
+static inline const gsl_multifit_nlinear_type *woundsim_gsl_multifit_nlinear_trust(void) { return gsl_multifit_nlinear_trust; }
+
 /// GSL's success code as a plain int (the macro imports as a Swift Int).
 static inline int woundsim_gsl_success(void) { return GSL_SUCCESS; }
+/// GSL's "function could not be evaluated" and "keep iterating" codes.
+static inline int woundsim_gsl_ebadfunc(void) { return GSL_EBADFUNC; }
+static inline int woundsim_gsl_continue(void) { return GSL_CONTINUE; }
 
 #endif

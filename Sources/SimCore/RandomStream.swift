@@ -150,6 +150,8 @@ public enum StreamPurpose: Sendable, Hashable {
     case morrisTrajectory
     /// The sweep parser's mutation test, per mutation.
     case parserMutation
+    /// The noise of a calibration's synthetic data sets (recovery checks), per data set.
+    case syntheticData
 
     /// The 32-bit purpose word of the Philox counter.
     @inlinable public var key: UInt32 {
@@ -161,6 +163,7 @@ public enum StreamPurpose: Sendable, Hashable {
         case .latinHypercube: return 0x4C48_5300
         case .morrisTrajectory: return 0x4D52_5300
         case .parserMutation: return 0x4D55_5400
+        case .syntheticData: return 0x5359_4E00
         }
     }
 

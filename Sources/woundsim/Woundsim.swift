@@ -19,7 +19,7 @@ struct Woundsim: ParsableCommand {
         commandName: "woundsim",
         abstract: "Agent-based simulation of skin-wound repair under cell-free (secretome) therapy.",
         version: BuildInfo.version,
-        subcommands: [RunCommand.self, Resume.self, Check.self, Scenarios.self, Keys.self, Show.self, SweepCommand.self, ReportCommand.self, Verify.self, BenchCommand.self]
+        subcommands: [RunCommand.self, Resume.self, Check.self, Scenarios.self, Keys.self, Show.self, SweepCommand.self, CalibrateCommand.self, ReportCommand.self, Verify.self, BenchCommand.self]
     )
 
     /// Parses and runs, mapping argument errors to exit code 2 (bad input) as DESIGN.md says.

@@ -1,0 +1,60 @@
+import Foundation
+import StrictYAML
+import Sweep
+import XCTest
+
+/// Calibration files are strict: each problem names its file, line and key.
+final class CalibrationFileTests: XCTestCase {
+    static let good = """
+    calibration: c
+    base: scratch-assay
+    arms: { control: { secretome.profile: control }, cm: {} }
+    parameters:
+      cells.keratinocyte.migration.speed: { range: ["10 um/h", "100 um/h"], scale: log, start: "40 um/h" }
+      cells.keratinocyte.responses[behaviour=migration,factor=EGF].ec50: { range: ["0.1 ng/mL", "10 ng/mL"], scale: log }
+    seeds: [1, 2]
+    observations: obs.csv
+    """
+    static let csv = "arm,time_h,metric,mean,sd,n\ncontrol,12,gap_closure_pct,10,4,4\ncm,12,gap_closure_pct,30,4,\ncm,24,keratinocytes,900,20,\n"
+
+    func write(_ yaml: String, csv: String = CalibrationFileTests.csv) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("woundsim-cal-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try csv.write(to: dir.appendingPathComponent("obs.csv"), atomically: true, encoding: .utf8)
+        let file = dir.appendingPathComponent("cal.yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
+    func testAGoodFile() throws {
+        let spec = try CalibrationFile.load(try write(Self.good))
+        XCTAssertEqual(spec.parameters.map(\.key), ["cells.keratinocyte.migration.speed", "cells.keratinocyte.responses[behaviour=migration,factor=EGF].ec50"])
+        XCTAssertEqual(spec.parameters[0].start, 40)
+        XCTAssertNil(spec.parameters[1].start)
+        XCTAssertEqual(spec.arms.map(\.name), ["control", "cm"])
+        XCTAssertEqual(spec.observations.count, 3)
+        XCTAssertEqual(spec.observations[0].sigma, 2, accuracy: 1e-12, "sd / sqrt(n)")
+        XCTAssertEqual(spec.observations[1].sigma, 4)
+        XCTAssertEqual(spec.observations[2].reading, "keratinocytes_at_24h")
+    }
+
+    func testProblemsAreLocated() throws {
+        func issues(_ yaml: String, csv: String = CalibrationFileTests.csv) throws -> String {
+            do { _ = try CalibrationFile.load(try write(yaml, csv: csv)); XCTFail("accepted"); return "" } catch { return "\(error)" }
+        }
+        var e = try issues(Self.good.replacingOccurrences(of: "start: \"40 um/h\"", with: "start: \"400 um/h\""))
+        XCTAssertTrue(e.contains("cal.yaml:5") && e.contains("must lie inside the range"), e)
+        e = try issues(Self.good.replacingOccurrences(of: "scale: log, start", with: "scale: cubic, start"))
+        XCTAssertTrue(e.contains("parameters.cells.keratinocyte.migration.speed.scale"), e)
+        e = try issues(Self.good, csv: "arm,time_h,metric,mean\ncm,1,closure_pct,1\n")
+        XCTAssertTrue(e.contains("obs.csv:1") && e.contains("no `sd` column"), e)
+        e = try issues(Self.good, csv: "arm,time_h,metric,mean,sd\ntreated,1,closure_pct,1,1\n")
+        XCTAssertTrue(e.contains("obs.csv:2") && e.contains("arm \"treated\"") && e.contains("control, cm"), e)
+        e = try issues(Self.good, csv: "arm,time_h,metric,mean,sd\ncm,1,closure_time_h,1,1\ncm,2,closure_pct,1,1\ncm,3,closure_pct,1,1\n")
+        XCTAssertTrue(e.contains("obs.csv:2") && e.contains("not a timeseries metric"), e)
+        e = try issues(Self.good, csv: "arm,time_h,metric,mean,sd\ncm,1,closure_pct,1,1\n")
+        XCTAssertTrue(e.contains("cannot fit 2 parameters"), e)
+        e = try issues(Self.good.replacingOccurrences(of: "seeds: [1, 2]", with: "seeds: [1, 2]\nstep: 0.5"))
+        XCTAssertTrue(e.contains("step") && e.contains("too coarse"), e)
+    }
+}
