@@ -115,7 +115,7 @@ test-calibration: build
 ## calibrate-galiano: the bundled calibration of the control wound to Galiano 2004's control curve
 ## (not in CI; under 30 minutes on 2 cores); report in calibrations/galiano-control/report.html
 calibrate-galiano: build
-	.build/release/woundsim calibrate Scenarios/calibrations/galiano-control.yaml --out calibrations/galiano-control
+	.build/release/woundsim calibrate Scenarios/calibrations/galiano-control.yaml
 
 ## scenarios: embed Scenarios/*.yaml into the binary after editing one
 scenarios:

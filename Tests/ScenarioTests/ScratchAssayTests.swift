@@ -54,6 +54,10 @@ final class ScratchAssayTests: XCTestCase {
                     XCTAssertEqual(r.timeseries, c.timeseries, "seed \(seed): dose 0 differs from the control scenario")
                     XCTAssertEqual(r.state, c.state, "seed \(seed): dose 0 differs from the control scenario")
                 }
+                // Kober 2016 (PARAMETERS.md): the medium as collected does not make keratinocytes
+                // migrate any sooner than plain medium (no edge-migration onset by 24 h in either).
+                if dose <= 1 { XCTAssertNil(r.onsetHours, "seed \(seed), dose \(dose): edge cells migrated by \(r.onsetHours ?? 0) h") }
+                if dose == 1 { XCTAssertNil(c.onsetHours) }
                 // A sheet, not salt and pepper: few cells detached far ahead of the edges.
                 XCTAssertLessThanOrEqual(r.detachedAhead, 5, "seed \(seed), dose \(dose): \(r.detachedAhead) % of the cells in the gap are detached > 100 um ahead")
             }
