@@ -19,7 +19,8 @@ public enum LeastSquares {
         /// (J^T J)^-1 there (`gsl_multifit_nlinear_covar`, no rank cut-off below 1e-12 relative).
         public var covariance: [[Double]]
         public var iterations: Int
-        /// 1: small step, 2: small gradient, 0: the iteration limit was reached.
+        /// 1: small step, 2: small gradient, 3: small decrease of chi^2 (`ftol`), 0: the iteration
+        /// limit was reached or no step lowered the cost.
         public var convergence: Int
     }
 
@@ -47,7 +48,7 @@ public enum LeastSquares {
     ///   - residuals: r(x).
     ///   - jacobian: dr/dx at x, given x and r(x) (rows: residuals).
     ///   - iteration: told after each iteration (number, x, chi^2).
-    public static func fit(start: [Double], residualCount n: Int, maxIterations: Int, xtol: Double = 1e-3, gtol: Double = 1e-6,
+    public static func fit(start: [Double], residualCount n: Int, maxIterations: Int, xtol: Double = 1e-3, gtol: Double = 1e-6, ftol: Double = 0, chiTolerance: Double = 0,
                            residuals: @escaping ([Double]) throws -> [Double],
                            jacobian: @escaping ([Double], [Double]) throws -> [[Double]],
                            iteration: ([Double], Double, Int) -> Void = { _, _, _ in }) throws -> Fit {
@@ -97,15 +98,21 @@ public enum LeastSquares {
         var iterations = 0
         var convergence = 0
         func chi2() -> Double { var c = 0.0; gsl_blas_ddot(gsl_multifit_nlinear_residual(w), gsl_multifit_nlinear_residual(w), &c); return c }
+        var previous = chi2()
         while iterations < maxIterations {
             status = gsl_multifit_nlinear_iterate(w)
             iterations += 1
             if let e = context.error { throw e }
             // No step could lower the cost (a flat or noisy objective): stop where it is.
             if status != woundsim_gsl_success() { break }
-            iteration(vector(gsl_multifit_nlinear_position(w)), chi2(), iterations)
+            let current = chi2()
+            iteration(vector(gsl_multifit_nlinear_position(w)), current, iterations)
             status = gsl_multifit_nlinear_test(xtol, gtol, 0, &info, w)
             if status == woundsim_gsl_success() { convergence = Int(info); break }
+            // A step that lowers chi^2 by less than `ftol` of it or than `chiTolerance`: what is
+            // left is below a stochastic model's noise (GSL's own test does not use ftol).
+            if previous - current < Swift.max(ftol * previous, chiTolerance) { convergence = 3; break }
+            previous = current
         }
         let x = vector(gsl_multifit_nlinear_position(w))
         let f = vector(gsl_multifit_nlinear_residual(w))

@@ -205,19 +205,21 @@ public final class Calibrator {
         }
         // GSL's trust region stops when no step lowers the cost (on a stochastic model's lumpy
         // surface that can be early): start it again from where it stopped, with a fresh
-        // Jacobian and trust region, while that still lowers chi^2 by more than 0.5 %.
+        // Jacobian and trust region, while that still lowers chi^2 by more than 0.5 % and 0.1.
+        // An iteration that lowers chi^2 by less than 1 % or 0.1 ends a run: a change of 0.1 in
+        // chi^2 moves the estimates by about a third of a standard error.
         var fit = try run(from: z0)
         var restarts = 0
         while restarts < 4 {
             let again = try run(from: fit.x)
             restarts += 1
-            let better = again.chiSquared < fit.chiSquared * 0.995
+            let better = fit.chiSquared - again.chiSquared > Swift.max(0.005 * fit.chiSquared, 0.1)
             if again.chiSquared <= fit.chiSquared { let iterations = fit.iterations + again.iterations; fit = again; fit.iterations = iterations }
             if !better { break }
         }
         func run(from z0: [Double]) throws -> LeastSquares.Fit {
           try LeastSquares.fit(
-            start: z0, residualCount: spec.observations.count, maxIterations: spec.maxIterations,
+            start: z0, residualCount: spec.observations.count, maxIterations: spec.maxIterations, ftol: 0.01, chiTolerance: 0.1,
             residuals: { z in self.residuals(try model(atW: self.w(fromZ: z))) },
             jacobian: { z, r in
                 let w = self.w(fromZ: z)
