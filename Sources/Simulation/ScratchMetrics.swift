@@ -33,7 +33,7 @@ struct ScratchGeometry: Sendable {
     let aheadSites: Int
 
     init?(_ config: ModelConfig, lattice: Lattice, regions: RegionMap, cells: CellPopulation) {
-        guard case let .scratch(width) = config.wound else { return nil }
+        guard case .scratch = config.wound else { return nil }
         nx = lattice.nx; ny = lattice.ny
         let plane = nx * ny
         layerStart = (lattice.nz - 1) * plane
@@ -47,7 +47,6 @@ struct ScratchGeometry: Sendable {
         widthSites = widths
         let h = lattice.spacing
         centre = config.woundCentre.x * Double(nx) - 0.5
-        _ = width
         var start = [Float](repeating: -1, count: Int(cells.nextID))
         var count = 0
         for c in 0..<cells.count {

@@ -48,26 +48,23 @@ public final class Calibrator {
                          parameters: spec.parameters.map { .init(key: $0.key, unit: $0.unit, domain: "range", scale: $0.scale.rawValue, categories: []) },
                          points: [], runs: [], durationHours: 0)
         // The first point is checked at once, so a bad key or value is an input error (exit 2).
-        _ = try scenariosOf(spec.parameters.map { $0.start ?? $0.value(($0.lower + $0.upper) / 2) })
+        try scenariosOf(spec.parameters.map { $0.start ?? $0.value(($0.lower + $0.upper) / 2) })
     }
 
-    /// The resolved scenario of every arm and seed at parameter values `v` [their units].
-    func scenariosOf(_ v: [Double]) throws(InputErrors) -> [String: [String: String]] {
-        var out: [String: [String: String]] = [:]
-        for arm in spec.arms {
-            var byID: [String: String] = [:]
-            for seed in spec.seeds {
-                var nodes = spec.sets + arm.sets
-                for (p, value) in zip(spec.parameters, v) { nodes.append((p.key, YNode(.scalar(p.text(value), quoted: false), p.location))) }
-                nodes.append(("seed", YNode(.scalar(String(seed), quoted: false), spec.baseLocation)))
-                let (scenario, _) = try ScenarioLoader.decode(base, setting: nodes)
-                let yaml = ScenarioWriter.yaml(scenario)
-                byID[String(SHA256.hex(Data(yaml.utf8)).prefix(16))] = yaml
-                plan.durationHours = max(plan.durationHours, scenario.model.duration / 60)
-            }
-            out[arm.name] = byID
-        }
-        return out
+    /// The resolved scenario of one arm and seed at parameter values `v` [their units], and its run id.
+    func resolved(_ v: [Double], arm: (name: String, sets: [(key: String, node: YNode)]), seed: UInt64) throws(InputErrors) -> (id: String, yaml: String) {
+        var nodes = spec.sets + arm.sets
+        for (p, value) in zip(spec.parameters, v) { nodes.append((p.key, YNode(.scalar(p.text(value), quoted: false), p.location))) }
+        nodes.append(("seed", YNode(.scalar(String(seed), quoted: false), spec.baseLocation)))
+        let (scenario, _) = try ScenarioLoader.decode(base, setting: nodes)
+        plan.durationHours = max(plan.durationHours, scenario.model.duration / 60)
+        let yaml = ScenarioWriter.yaml(scenario)
+        return (String(SHA256.hex(Data(yaml.utf8)).prefix(16)), yaml)
+    }
+
+    /// Checks that every arm and seed decodes at `v` (an input error otherwise).
+    func scenariosOf(_ v: [Double]) throws(InputErrors) {
+        for arm in spec.arms { for seed in spec.seeds { _ = try resolved(v, arm: arm, seed: seed) } }
     }
 
     /// Runs the points not yet run (one batch through the executor) and returns the model value
@@ -84,13 +81,8 @@ public final class Calibrator {
                 // Seeds in order: the ids were made seed by seed.
                 var ids: [String] = []
                 for seed in spec.seeds {
-                    var nodes = spec.sets + arm.sets
-                    for (p, value) in zip(spec.parameters, v) { nodes.append((p.key, YNode(.scalar(p.text(value), quoted: false), p.location))) }
-                    nodes.append(("seed", YNode(.scalar(String(seed), quoted: false), spec.baseLocation)))
-                    let scenario: Scenario
-                    do { scenario = try ScenarioLoader.decode(base, setting: nodes).scenario } catch { throw LeastSquares.Stop("\(error)") }
-                    let yaml = ScenarioWriter.yaml(scenario)
-                    let id = String(SHA256.hex(Data(yaml.utf8)).prefix(16))
+                    let (id, yaml): (String, String)
+                    do { (id, yaml) = try resolved(v, arm: arm, seed: seed) } catch { throw LeastSquares.Stop("\(error)") }
                     scenarios[id] = yaml
                     ids.append(id)
                     plan.runs.append(SweepPlan.Run(id: id, point: index, seed: seed))
