@@ -14,7 +14,7 @@ public enum HTMLPage {
     table{border-collapse:collapse;font-size:13px}td,th{border-bottom:1px solid #eee;padding:3px 8px;text-align:left;vertical-align:top}
     th{background:#f4f6f8}.retracted{background:#fdecea}.flag{color:#b00020;font-weight:600}
     .strip{overflow-x:auto}.strip img{width:150px;display:block}.strip td{text-align:center;font-size:12px}
-    .player img{max-width:100%;width:560px;border:1px solid #ddd}.charts{display:flex;flex-wrap:wrap;gap:8px}.note{color:#555;font-size:13px}code{background:#f4f6f8;padding:1px 4px;border-radius:3px}
+    .player img{max-width:100%;width:560px;border:1px solid #ddd}.charts{display:flex;flex-wrap:wrap;gap:8px}.note{color:#555;font-size:13px}.warning{color:#8a3b00;font-size:13px}code{background:#f4f6f8;padding:1px 4px;border-radius:3px}
     """
 
     /// Marks broken images and empty charts on the page itself (body data attributes) once it has

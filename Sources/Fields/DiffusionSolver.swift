@@ -40,6 +40,8 @@ public final class DiffusionSolver: @unchecked Sendable {
     let runs: [[[[Run]]]]
     /// Tile-layer maxima recorded at each step, once `trackMaxima` has been called.
     public internal(set) var tileMaxima: TileMaxima?
+    /// Each factor's sum over a set of sites accumulated at each step, once `trackSums` has been called.
+    public internal(set) var siteSums: SiteSetSums?
     /// Pass-1 work: (factor, first site in the slab, sites).
     let blocks: [(factor: Int, start: Int, count: Int)]
 
@@ -172,6 +174,7 @@ public final class DiffusionSolver: @unchecked Sendable {
             let (solver, fields, _) = context.value
             solver.backwardPass(factor: f, fields: fields)
         }
+        siteSums?.steps += 1
     }
 
     /// Pass 2 for one factor.
@@ -232,7 +235,7 @@ public final class DiffusionSolver: @unchecked Sendable {
         let firstLine = k &* ny
         let base = x + firstLine &* nx
         let yr = runs[f][1][k]
-        let maxima = tileMaxima
+        let maxima = tileMaxima, sums = siteSums
         maxima?.clear(factor: f, layer: k)
         var done = ny  // rows >= done have their x-solve
         var j = ny &- 2
@@ -242,6 +245,7 @@ public final class DiffusionSolver: @unchecked Sendable {
             if done &- (j &+ 1) >= 8 {
                 sweepX(px, x: x, firstLine: firstLine &+ done &- 8, lines: 8)
                 maxima?.record(factor: f, rows: base + (done &- 8) &* nx, firstRow: done &- 8, count: 8, layer: k)
+                sums?.record(factor: f, rows: base + (done &- 8) &* nx, firstLine: firstLine &+ done &- 8, count: 8)
                 done &-= 8
             }
             j &-= 1
@@ -250,6 +254,7 @@ public final class DiffusionSolver: @unchecked Sendable {
             let c = min(8, done)
             sweepX(px, x: x, firstLine: firstLine &+ done &- c, lines: c)
             maxima?.record(factor: f, rows: base + (done &- c) &* nx, firstRow: done &- c, count: c, layer: k)
+            sums?.record(factor: f, rows: base + (done &- c) &* nx, firstLine: firstLine &+ done &- c, count: c)
             done &-= c
         }
     }

@@ -82,10 +82,12 @@ extension DiffusionSolver {
         tileMaxima = TileMaxima(lattice: lattice, tileSize: tileSize, factorCount: factors.count)
     }
 
-    /// Records a whole plane's maxima (the solve paths that do not record row by row).
+    /// Records a whole plane's maxima and site-set sums (the solve paths that do not record row by row).
     func recordPlane(factor f: Int, x: UnsafeMutablePointer<Double>, plane k: Int) {
+        let rows = x + k &* lattice.nx &* lattice.ny
+        siteSums?.record(factor: f, rows: rows, firstLine: k &* lattice.ny, count: lattice.ny)
         guard let m = tileMaxima else { return }
         m.clear(factor: f, layer: k)
-        m.record(factor: f, rows: x + k &* lattice.nx &* lattice.ny, firstRow: 0, count: lattice.ny, layer: k)
+        m.record(factor: f, rows: rows, firstRow: 0, count: lattice.ny, layer: k)
     }
 }

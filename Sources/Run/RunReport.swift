@@ -113,12 +113,15 @@ public enum Report {
         out += SVGChart(title: "Collagen and vessels in the wound", xLabel: "time [days]", yLabel: "fraction",
                         series: [.init(name: "collagen (of intact dermis)", color: chartColors[2], points: Array(zip(days, series["collagen_in_wound"] ?? []))),
                                  .init(name: "vessel density", color: chartColors[1], points: Array(zip(days, series["vessel_density_in_wound"] ?? [])))]).svg() + "\n"
-        let factorColumns = series.columns.keys.filter { $0.hasSuffix("_mean_ngml") }.sorted { a, b in
+        // Averaged over each output interval, so that doses between samples show (older run
+        // folders have only the sampled means).
+        let suffix = series.columns.keys.contains { $0.hasSuffix("_interval_mean_ngml") } ? "_interval_mean_ngml" : "_mean_ngml"
+        let factorColumns = series.columns.keys.filter { $0.hasSuffix(suffix) && (suffix != "_mean_ngml" || !$0.hasSuffix("_interval_mean_ngml")) }.sorted { a, b in
             let order = ["EGF", "bFGF", "VEGF", "HGF"]
-            return (order.firstIndex(of: String(a.dropLast(10))) ?? 99, a) < (order.firstIndex(of: String(b.dropLast(10))) ?? 99, b)
+            return (order.firstIndex(of: String(a.dropLast(suffix.count))) ?? 99, a) < (order.firstIndex(of: String(b.dropLast(suffix.count))) ?? 99, b)
         }
-        out += SVGChart(title: "Growth factors, mean over the wound", xLabel: "time [days]", yLabel: "ng/mL",
-                        series: factorColumns.enumerated().map { i, c in .init(name: String(c.dropLast("_mean_ngml".count)), color: chartColors[(i + 3) % chartColors.count], points: Array(zip(days, series[c] ?? []))) }).svg() + "</div>\n"
+        out += SVGChart(title: "Growth factors over the wound, mean over each output interval", xLabel: "time [days]", yLabel: "ng/mL",
+                        series: factorColumns.enumerated().map { i, c in .init(name: String(c.dropLast(suffix.count)), color: chartColors[(i + 3) % chartColors.count], points: Array(zip(days, series[c] ?? []))) }).svg() + "</div>\n"
 
         // Migration onset against the configured lags.
         out += "<h2>Migration onset</h2>\n" + onsetChart(summary: summary, tree: tree) + "\n"

@@ -97,7 +97,7 @@ public enum Runner {
                 try? folder.write("timeseries.csv", text: timeseries())
                 throw .stopped(String(format: "step %d (t = %.2f h): ", s, world.time / 60) + problem)
             }
-            if output { rows.append(world.observation()) }
+            if output { rows.append(world.observation()); world.startInterval() }
             if snap { try snapshot(world, folder: folder, scenario: scenario) }
             if check {
                 try Checkpoint.write(folder.url, step: s, data: Checkpoint.encode(step: s, scenarioText: resolved, timeseries: timeseries(), state: world.encodeState()))

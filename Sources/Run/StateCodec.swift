@@ -75,6 +75,9 @@ extension World {
         w.u32(closureTimeMinutes == nil ? 0 : 1); w.f64(closureTimeMinutes ?? 0)
         // Added after version 0.x checkpoints, which end above (read as "not yet").
         w.u32(edgeMigrationOnsetMinutes == nil ? 0 : 1); w.f64(edgeMigrationOnsetMinutes ?? 0)
+        // Added with the interval means (older checkpoints end above: their interval restarts).
+        let sums = solver.siteSums
+        w.u64(UInt64(sums?.steps ?? 0)); w.array(sums?.sums ?? [])
         return w.data
     }
 
@@ -119,6 +122,14 @@ extension World {
             let hasClosure = try r.u32(), closure = try r.f64()
             var edgeOnset: Double?
             if !r.atEnd { let has = try r.u32(), t = try r.f64(); edgeOnset = has == 1 ? t : nil }
+            var interval: (steps: Int, sums: [Double])?
+            if !r.atEnd {
+                let steps = Int(try r.u64()), sums = try r.array(Double.self, maxCount: 64)
+                guard sums.count == (solver.siteSums?.factorCount ?? 0), sums.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                    throw CheckpointStateError("the interval sums do not match the factors")
+                }
+                interval = (steps, sums)
+            }
             guard r.atEnd else { throw CheckpointStateError("the state has trailing bytes") }
             var population = cells
             if let problem = population.restore(kind: kind, flags: flags, site: site, exposure: exposure, cycle: cycle, residence: residence, id: ids, nextID: nextID) {
@@ -129,6 +140,7 @@ extension World {
             _ = savedVessel.withUnsafeBufferPointer { vessel.update(fromContentsOf: $0) }
             setRestored(step: savedStep, cellUpdates: savedUpdates, collagen: savedCollagen, cells: population,
                         onset: onsets, closureTime: hasClosure == 1 ? closure : nil, edgeOnset: edgeOnset)
+            if let interval { solver.siteSums?.restore(sums: interval.sums, steps: interval.steps) } else { solver.siteSums?.reset() }
         } catch let e as CheckpointStateError {
             throw e
         } catch {

@@ -7,11 +7,13 @@ import Simulation
 
 /// The run folder's encoders of the world's state (the model-free ones live in `Artifacts`).
 extension Formats {
-    /// `timeseries.csv`: DESIGN.md's columns, then vessel density; factor means over the wound.
+    /// `timeseries.csv`: DESIGN.md's columns, then vessel density; factor means over the wound,
+    /// at the row's time and averaged over the output interval that ends there.
     public static func timeseriesCSV(_ rows: [Observation], factorNames: [String]) -> String {
         var header = ["time_h", "wound_area_mm2", "closure_pct", "keratinocytes", "fibroblasts", "myofibroblasts", "endothelial",
                       "keratinocytes_in_wound", "fibroblasts_in_wound", "endothelial_in_wound", "collagen_in_wound"]
         header += factorNames.map { "\($0)_mean_ngml" }
+        header += factorNames.map { "\($0)_interval_mean_ngml" }
         header.append("vessel_density_in_wound")
         // Scratch assays add the edge-detected gap (ScratchGeometry).
         let scratch = rows.first?.gapClosurePercent != nil
@@ -22,6 +24,7 @@ extension Formats {
                          "\(o.myofibroblasts)", "\(o.endothelial)", "\(o.keratinocytesInWound)", "\(o.fibroblastsInWound)",
                          "\(o.endothelialInWound)", fmt(o.collagenInWound)]
             cells += o.factorMeans.map(fmt)
+            cells += o.factorIntervalMeans.map(fmt)
             cells.append(fmt(o.vesselDensity))
             if scratch { cells += [fmt(o.gapClosurePercent ?? 0), fmt(o.meanGapUM ?? 0), fmt(o.detachedAheadPercent ?? 0)] }
             out += cells.joined(separator: ",") + "\n"

@@ -160,6 +160,8 @@ struct WorldLayout {
         // The active set of the cell step reads the solver's tile maxima.
         solver.trackMaxima(tileSize: stepper.tiles.tileSize)
         stepper.fieldMaxima = solver.tileMaxima
+        // The timeseries' factor means averaged over each output interval.
+        solver.trackSums(over: wound)
         var population = CellPopulation(lattice: lattice)
         for setup in config.cells {
             let kind = setup.parameters.kind

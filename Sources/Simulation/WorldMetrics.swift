@@ -71,6 +71,9 @@ extension World {
         }
     }
 
+    /// Starts a new averaging interval for `Observation.factorIntervalMeans` (after each output row).
+    public func startInterval() { solver.siteSums?.reset() }
+
     /// The metrics of DESIGN.md's timeseries, at the current time.
     public func observation() -> Observation {
         var counts = [0, 0, 0], inWound = [0, 0, 0], myo = 0
@@ -100,7 +103,7 @@ extension World {
             keratinocytes: counts[0], fibroblasts: counts[1] - myo, myofibroblasts: myo, endothelial: counts[2],
             keratinocytesInWound: inWound[0], fibroblastsInWound: inWound[1], endothelialInWound: inWound[2],
             collagenInWound: collagenSum / Double(bed), vesselDensity: Double(vessels) / Double(bed),
-            factorMeans: means, gapClosurePercent: gap?.gapClosure, meanGapUM: gap?.meanGap, detachedAheadPercent: gap?.detachedAhead)
+            factorMeans: means, factorIntervalMeans: solver.siteSums?.means ?? means, gapClosurePercent: gap?.gapClosure, meanGapUM: gap?.meanGap, detachedAheadPercent: gap?.detachedAhead)
     }
 }
 
@@ -116,8 +119,11 @@ public struct Observation: Sendable, Equatable {
     public var collagenInWound: Double
     /// Fraction of wound-bed sites that are vessel.
     public var vesselDensity: Double
-    /// Mean concentration of each factor over the wound sites [ng/mL].
+    /// Mean concentration of each factor over the wound sites [ng/mL], at this time.
     public var factorMeans: [Double]
+    /// The same means averaged over every step of the output interval that ends here [ng/mL]
+    /// (`World.startInterval`); at t = 0, the value at t = 0. Doses between samples show here.
+    public var factorIntervalMeans: [Double]
     /// Scratch assays only (`ScratchGeometry`): gap closure from the detected edges [%], the mean
     /// gap [um], and detached cells more than 100 um ahead of the edges [% of cells in the scratch].
     public var gapClosurePercent: Double? = nil

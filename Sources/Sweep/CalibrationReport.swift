@@ -23,6 +23,7 @@ public enum CalibrationReport {
             "chi_squared": num(r.chiSquared), "degrees_of_freedom": .number(Double(r.degreesOfFreedom)),
             "iterations": .number(Double(r.iterations)), "converged": .bool(r.convergence != 0),
             "model_evaluations": .number(Double(r.evaluations)),
+            "warnings": .array(warnings(spec, r).map { .string($0) }),
         ])
         var csv = "arm,time_h,metric,observed,sigma,model,residual\n"
         for (i, o) in spec.observations.enumerated() {
@@ -34,6 +35,21 @@ public enum CalibrationReport {
     }
 
     static func fmt(_ x: Double) -> String { String(format: "%.6g", x) }
+
+    /// What the data leave undetermined: a 95 % interval that reaches beyond the parameter's
+    /// range, and pairs of estimates correlated beyond 0.95 (the data fix a combination of them,
+    /// not each one; more observations, or other metrics, would separate them).
+    public static func warnings(_ spec: CalibrationSpec, _ r: Calibrator.Result) -> [String] {
+        let p = spec.parameters
+        var out: [String] = []
+        for (i, q) in p.enumerated() where r.intervals[i].0 < q.min || r.intervals[i].1 > q.max {
+            out.append("\(q.key): the 95 % interval (\(q.text(r.intervals[i].0)) to \(q.text(r.intervals[i].1))) reaches beyond the range \(q.text(q.min)) to \(q.text(q.max)): the data do not determine it")
+        }
+        for i in p.indices { for j in p.indices where j > i && abs(r.correlation[i][j]) > 0.95 {
+            out.append("\(p[i].key) and \(p[j].key) are correlated \(String(format: "%+.3f", r.correlation[i][j])): the data fix a combination of the two, not each")
+        } }
+        return out
+    }
 
     /// The mean over seeds of one timeseries column of the runs `ids`: (time [h], value) pairs.
     static func curve(_ c: Calibrator, ids: [String], column: String) -> [(Double, Double)] {
@@ -77,7 +93,8 @@ public enum CalibrationReport {
             out += "<tr><td><code>\(htmlEscape(q.key))</code></td><td>\(htmlEscape(q.text(r.estimates[i])))</td><td>\(htmlEscape(q.text(r.standardErrors[i])))</td>"
             out += "<td>\(htmlEscape(q.text(r.intervals[i].0))) to \(htmlEscape(q.text(r.intervals[i].1)))</td><td>\(htmlEscape(q.text(q.min))) to \(htmlEscape(q.text(q.max)))</td><td>\(q.scale.rawValue)</td></tr>\n"
         }
-        out += "</table><h2>Correlations of the estimates</h2><table><tr><th></th>" + spec.parameters.map { "<th>\(htmlEscape(String($0.key.split(separator: ".").last ?? "")))</th>" }.joined() + "</tr>\n"
+        out += "</table>\n" + warnings(spec, r).map { "<p class=\"warning\">\(htmlEscape($0))</p>\n" }.joined()
+        out += "<h2>Correlations of the estimates</h2><table><tr><th></th>" + spec.parameters.map { "<th>\(htmlEscape(String($0.key.split(separator: ".").last ?? "")))</th>" }.joined() + "</tr>\n"
         for (i, q) in spec.parameters.enumerated() {
             out += "<tr><th>\(htmlEscape(q.key))</th>" + r.correlation[i].map { "<td>" + String(format: "%.3f", $0) + "</td>" }.joined() + "</tr>\n"
         }

@@ -177,8 +177,8 @@ public enum CalibrationFile {
             guard f.count == header.count else { fail(i + 1, "has \(f.count) fields, the header \(header.count)"); continue }
             let arm = f[column["arm"]!], metric = f[column["metric"]!]
             guard arms.contains(arm) else { fail(i + 1, "names the arm \"\(arm)\", which the file does not define", "the arms are \(arms.joined(separator: ", "))"); continue }
-            guard SweepMetrics.seriesColumns.contains(metric) else {
-                fail(i + 1, "\"\(metric)\" is not a timeseries metric", "one of \(SweepMetrics.seriesColumns.joined(separator: ", "))"); continue
+            guard SweepMetrics.isSeriesColumn(metric) else {
+                fail(i + 1, "\"\(metric)\" is not a timeseries metric", "one of \(SweepMetrics.seriesColumns.joined(separator: ", ")), or a factor's F_mean_ngml or F_interval_mean_ngml"); continue
             }
             guard let t = Double(f[column["time_h"]!]), t >= 0, let mean = Double(f[column["mean"]!]), mean.isFinite,
                   let sd = Double(f[column["sd"]!]), sd > 0, sd.isFinite else {

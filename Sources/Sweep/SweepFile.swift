@@ -117,8 +117,8 @@ public enum SweepFile {
                 var metricName: String? = nil
                 if case let .map(entries) = n.value {
                     // `{closure_pct_at: "12 h"}`: a timeseries column at any time of the run.
-                    let keys = SweepMetrics.seriesColumns.map { $0 + "_at" }
-                    if entries.count == 1, keys.contains(entries[0].key) {
+                    let keys = SweepMetrics.seriesColumns.map { $0 + "_at" } + ["F_mean_ngml_at", "F_interval_mean_ngml_at (F a factor)"]
+                    if entries.count == 1, entries[0].key.hasSuffix("_at"), SweepMetrics.isSeriesColumn(String(entries[0].key.dropLast(3))) {
                         if let minutes = r.quantity(entries[0].value, "metrics[\(i)].\(entries[0].key)", .time) {
                             metricName = SweepMetrics.reading(String(entries[0].key.dropLast(3)), hours: minutes / 60)
                         }

@@ -78,15 +78,27 @@ public enum SweepMetrics {
     ]
     /// Timeseries columns that a metric `COLUMN_at_Xh` reads at any time of the run
     /// (`{COLUMN_at: "24 h"}` in a sweep file); the gap and detached columns exist for scratches.
+    /// Each factor's columns, `F_mean_ngml` and `F_interval_mean_ngml`, are read the same way.
     public static let seriesColumns = ["closure_pct", "gap_closure_pct", "detached_ahead_pct", "keratinocytes", "fibroblasts", "endothelial"]
+
+    /// A factor's timeseries column: `F_mean_ngml` (at the row's time) or `F_interval_mean_ngml`
+    /// (averaged over the output interval), F a factor name (letters, digits, `-`, `_`).
+    public static func isFactorColumn(_ c: String) -> Bool {
+        guard c.hasSuffix("_mean_ngml") else { return false }
+        let name = c.hasSuffix("_interval_mean_ngml") ? c.dropLast("_interval_mean_ngml".count) : c.dropLast("_mean_ngml".count)
+        return !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+
+    /// A column a series metric may read (`seriesColumns` or a factor's).
+    public static func isSeriesColumn(_ c: String) -> Bool { seriesColumns.contains(c) || isFactorColumn(c) }
 
     /// The column and time [h] a series metric reads: `closure_pct_dayN` or `COLUMN_at_Xh`.
     public static func series(of metric: String) -> (column: String, hours: Double)? {
         if let d = day(of: metric) { return ("closure_pct", Double(d) * 24) }
-        for c in seriesColumns where metric.hasPrefix(c + "_at_") && metric.hasSuffix("h") {
-            if let h = Double(metric.dropFirst(c.count + 4).dropLast()), h >= 0, h.isFinite { return (c, h) }
-        }
-        return nil
+        guard metric.hasSuffix("h"), let at = metric.range(of: "_at_", options: .backwards) else { return nil }
+        let c = String(metric[..<at.lowerBound])
+        guard isSeriesColumn(c), let h = Double(metric[at.upperBound...].dropLast()), h >= 0, h.isFinite else { return nil }
+        return (c, h)
     }
 
     /// The name of `column` read at `hours` into the run: `gap_closure_pct_at_24h`.
@@ -116,6 +128,7 @@ public enum SweepMetrics {
 
     /// Unit of a metric, for tables and charts.
     public static func unit(_ metric: String) -> String {
+        if let (c, _) = series(of: metric), isFactorColumn(c) { return "ng/mL" }
         if metric.hasSuffix("_h") || metric.hasPrefix("migration_onset_h") { return "h" }
         if metric.hasPrefix("closure_pct") || metric.hasPrefix("gap_closure_pct") || metric.hasPrefix("detached_ahead_pct") { return "%" }
         if metric.hasPrefix("collagen") { return "fraction of intact dermis" }

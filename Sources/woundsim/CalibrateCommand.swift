@@ -83,6 +83,7 @@ struct CalibrateFit: ParsableCommand {
         for (i, p) in spec.parameters.enumerated() {
             print("  \(p.key) = \(p.text(result.estimates[i])) (SE \(p.text(result.standardErrors[i])); 95 % CI \(p.text(result.intervals[i].0)) to \(p.text(result.intervals[i].1)))")
         }
+        for w in CalibrationReport.warnings(spec, result) { warn("woundsim: warning: " + w) }
         print("outputs in \(folder.path)")
     }
 }

@@ -26,7 +26,7 @@ final class ReportTests: XCTestCase {
         // Closure with the reference ranges, cells, matrix, factors, onsets, profile: 6 charts.
         XCTAssertEqual(page.components(separatedBy: "<svg class=\"chart\"").count - 1, 6)
         for piece in ["Wound closure", "6 mm control, rough", "Galiano 2004", "Cells inside the wound", "Collagen and vessels",
-                      "Growth factors, mean over the wound", "Migration onset per kind", "configured lag", "cells by kind", "EGF [ng/mL]",
+                      "Growth factors over the wound, mean over each output interval", "Migration onset per kind", "configured lag", "cells by kind", "EGF [ng/mL]",
                       "player-slider", "class=\"retracted\"", "Hu 2013", "Seconds per phase", "factors.EGF.diffusion"] {
             XCTAssertTrue(page.contains(piece), piece)
         }

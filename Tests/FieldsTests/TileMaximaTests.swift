@@ -50,6 +50,47 @@ final class TileMaximaTests: XCTestCase {
         try check(l, boundaries: FactorSpec.uniform(.noFlux), tile: 32, regions: try RegionMap(lattice: l, ids: ids))
     }
 
+    /// The solver's site-set sums (the timeseries' interval means) equal a brute-force sum over the
+    /// set after each step, summed over steps, on every solve path, with the same bits at 1 and 3
+    /// threads; `means` divides by steps and sites; `reset` starts again.
+    private func checkSums(_ lattice: Lattice, boundaries: [BoundaryCondition]) throws {
+        let specs = [FactorSpec(name: "A", diffusion: 600, decay: 0.01, boundaries: boundaries),
+                     FactorSpec(name: "B", diffusion: 60, decay: 0.001, boundaries: boundaries)]
+        var set: [Int32] = []
+        for s in 0..<lattice.count where (s &* 40503) % 11 < 3 || (s % lattice.nx > 5 && s % lattice.nx < 17) { set.append(Int32(s)) }
+        var results: [[Double]] = []
+        for threads in [1, 3] {
+            let fields = try FieldSet(lattice: lattice, factors: specs)
+            for f in 0..<2 { let b = fields.buffer(f); for s in 0..<b.count { b[s] = Double((s &* 2654435761 &+ f * 97) % 1000) / 100 } }
+            let solver = try DiffusionSolver(lattice: lattice, factors: specs, dt: 2)
+            solver.trackSums(over: set)
+            let sums = try XCTUnwrap(solver.siteSums)
+            XCTAssertNil(sums.means, "no mean before a step")
+            XCTAssertEqual(sums.siteCount, set.count)
+            var expected = [0.0, 0.0]
+            for _ in 0..<4 {
+                solver.step(fields, threads: threads)
+                for f in 0..<2 { for s in set { expected[f] += fields.buffer(f)[Int(s)] } }
+            }
+            XCTAssertEqual(sums.steps, 4)
+            for f in 0..<2 {
+                XCTAssertEqual(sums.sums[f], expected[f], accuracy: 1e-12 * expected[f], "\(lattice), factor \(f)")
+                XCTAssertEqual(sums.means![f], sums.sums[f] / (4 * Double(set.count)))
+            }
+            results.append(sums.sums)
+            sums.reset()
+            XCTAssertEqual(sums.steps, 0); XCTAssertEqual(sums.sums, [0, 0])
+        }
+        XCTAssertEqual(results[0], results[1], "the same bits at any thread count")
+    }
+
+    func testSiteSumsOnEverySolvePath() throws {
+        try checkSums(try Lattice(nx: 70, ny: 45, spacing: 20), boundaries: FactorSpec.uniform(.noFlux))
+        try checkSums(try Lattice(nx: 70, ny: 45, spacing: 20), boundaries: FactorSpec.uniform(.periodic))
+        try checkSums(try Lattice(nx: 40, ny: 36, nz: 5, spacing: 20), boundaries: FactorSpec.uniform(.noFlux))
+        try checkSums(try Lattice(nx: 40, ny: 36, nz: 5, spacing: 20), boundaries: FactorSpec.uniform(.periodic))
+    }
+
     func testSiteTermsAddTheWoundAmountThenDecayAsASeparatePassWould() throws {
         // The terms in the first sweep give the bits of adding the amounts before the step.
         let l = try Lattice(nx: 37, ny: 29, nz: 2, spacing: 20)

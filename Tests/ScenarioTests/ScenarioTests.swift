@@ -30,6 +30,33 @@ final class ScenarioTests: XCTestCase {
         }
     }
 
+    /// Issue 13: a sample every 24 h falls just before each daily dose, so the sampled factor
+    /// means miss the medium; the interval means are the average of the per-step wound means over
+    /// each output interval (checked against that average) and show the doses.
+    func testIntervalMeansShowDosesBetweenSamples() throws {
+        let s = try ScenarioLoader.load("excisional-wound-asc-cm", sets: ["lattice.size=[60, 60]", "wound.diameter=\"0.6 mm\""]).scenario
+        let world = try World(s.model)
+        let perSample = Int((24 * 60 / s.model.dt).rounded())
+        let start = world.observation()
+        XCTAssertEqual(start.factorIntervalMeans, start.factorMeans, "at t = 0 the interval mean is the value")
+        let hgf = try XCTUnwrap(s.model.factors.firstIndex { $0.name == "HGF" })
+        var previous = start.factorMeans[hgf]
+        for day in 1...2 {
+            var average = [Double](repeating: 0, count: s.model.factors.count)
+            for _ in 0..<perSample {
+                world.advance(threads: 2)
+                let m = world.observation().factorMeans
+                for f in m.indices { average[f] += m[f] / Double(perSample) }
+            }
+            let o = world.observation()
+            for f in average.indices { XCTAssertEqual(o.factorIntervalMeans[f], average[f], accuracy: 1e-12 * max(1e-30, average[f]), "day \(day), factor \(f)") }
+            // Both samples that bound the day miss the dose given right after the first of them.
+            XCTAssertGreaterThan(o.factorIntervalMeans[hgf], 1.5 * max(previous, o.factorMeans[hgf]), "day \(day): the day's dose shows in the interval mean, not in the samples")
+            previous = o.factorMeans[hgf]
+            world.startInterval()
+        }
+    }
+
     /// The bundled excisional wounds hold the values PARAMETERS.md gives, and their retracted
     /// lags are flagged as warnings.
     func testBundledValuesAndRetractionWarnings() throws {

@@ -123,4 +123,19 @@ final class SurvivalAndEffectsTests: XCTestCase {
         XCTAssertThrowsError(try SweepFile.parse("sweep: t\nbase: scratch-assay\nparameters: { secretome.dose: [1] }\nmetrics: [{closure_pct_at: \"12 um\"}]\n",
                                                  file: "t.yaml"))
     }
+
+    /// A factor's sampled and interval means are series metrics too, read in ng/mL.
+    func testFactorColumnsAtAnyTime() throws {
+        let spec = try SweepFile.parse("sweep: t\nbase: scratch-assay\nparameters: { secretome.dose: [1] }\nmetrics: [{EGF_interval_mean_ngml_at: \"1 d\"}, VEGF_mean_ngml_at_6h]\n",
+                                       file: SweepTests.repoRoot.appendingPathComponent("Scenarios/sweeps/t.yaml").path)
+        XCTAssertEqual(spec.metrics, ["EGF_interval_mean_ngml_at_24h", "VEGF_mean_ngml_at_6h"])
+        XCTAssertEqual(SweepMetrics.series(of: "EGF_interval_mean_ngml_at_24h")?.column, "EGF_interval_mean_ngml")
+        XCTAssertEqual(SweepMetrics.unit("EGF_interval_mean_ngml_at_24h"), "ng/mL")
+        XCTAssertEqual(SweepMetrics.series(of: "gap_closure_pct_at_2.5h")?.hours, 2.5)
+        for bad in ["_mean_ngml_at_24h", "EGF mean_ngml_at_24h", "EGF_median_ngml_at_24h", "EGF_interval_mean_ngml_at_xh"] {
+            XCTAssertNil(SweepMetrics.series(of: bad), bad)
+        }
+        XCTAssertThrowsError(try SweepFile.parse("sweep: t\nbase: scratch-assay\nparameters: { secretome.dose: [1] }\nmetrics: [{EGF_median_ngml_at: \"12 h\"}]\n",
+                                                 file: "t.yaml"))
+    }
 }

@@ -55,10 +55,16 @@ wound_sites = int(in_wound.sum())
 rows = list(csv.DictReader(open(os.path.join(run, "timeseries.csv"))))
 for col in ["time_h", "wound_area_mm2", "closure_pct", "keratinocytes", "fibroblasts", "myofibroblasts", "endothelial",
             "keratinocytes_in_wound", "fibroblasts_in_wound", "endothelial_in_wound", "collagen_in_wound",
-            "vessel_density_in_wound"] + [f"{f}_mean_ngml" for f in factors]:
+            "vessel_density_in_wound"] + [f"{f}_mean_ngml" for f in factors] + [f"{f}_interval_mean_ngml" for f in factors]:
     if col not in rows[0]:
         fail(f"timeseries.csv lacks the column {col}")
 first = rows[0]
+for f in factors:
+    # At t = 0 there is no interval: the interval mean is the value at t = 0.
+    if first[f"{f}_interval_mean_ngml"] != first[f"{f}_mean_ngml"]:
+        fail(f"{f}: interval mean {first[f'{f}_interval_mean_ngml']} at t = 0 differs from the mean {first[f'{f}_mean_ngml']}")
+    if any(float(r[f"{f}_interval_mean_ngml"]) < 0 for r in rows):
+        fail(f"{f}: a negative interval mean")
 if float(first["time_h"]) != 0 or float(first["closure_pct"]) != 0:
     fail(f"the first row is at {first['time_h']} h with closure {first['closure_pct']} %, expected 0 and 0")
 expected_area = wound_sites * h * h / 1e6

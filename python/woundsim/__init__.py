@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 # Units of the timeseries columns (DESIGN.md "Run folder").
 _TIMESERIES_UNITS = {
     "time_h": "h", "wound_area_mm2": "mm^2", "closure_pct": "%", "collagen_in_wound": "fraction of intact dermis",
-    "vessel_density_in_wound": "fraction of sites",
+    "vessel_density_in_wound": "fraction of sites", "gap_closure_pct": "%", "gap_um": "um", "detached_ahead_pct": "%",
 }
 _QUANTITY = re.compile(r"^\s*([-+0-9.eE]+)\s*(.*)$")
 
