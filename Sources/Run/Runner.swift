@@ -66,8 +66,7 @@ public enum Runner {
         var rows: [Observation] = []
         func timeseries() -> String {
             guard let prior = begin?.timeseries else { return Formats.timeseriesCSV(rows, factorNames: factorNames) }
-            let body = Formats.timeseriesCSV(rows, factorNames: factorNames)
-            return prior + body[body.index(after: body.firstIndex(of: "\n")!)...]
+            return Formats.continuing(prior, with: Formats.timeseriesCSV(rows, factorNames: factorNames))
         }
         if begin == nil {
             if let problem = world.healthProblem() { throw .stopped("step 0: \(problem)") }

@@ -32,6 +32,27 @@ extension Formats {
         return out
     }
 
+    /// The timeseries `prior` (a checkpoint's, header included) continued by the rows of `body`
+    /// (a timeseries of this version, header included). When a checkpoint from an older version
+    /// has other columns, the new rows are written in the prior's columns, picked by name (a
+    /// column the new rows lack is left empty), so every row of the file has one layout.
+    public static func continuing(_ prior: String, with body: String) -> String {
+        let lines = body.split(separator: "\n", omittingEmptySubsequences: true)
+        guard let newHeader = lines.first else { return prior }
+        let priorHeader = prior.prefix { $0 != "\n" }
+        if priorHeader == newHeader { return prior + lines.dropFirst().map { $0 + "\n" }.joined() }
+        let names = newHeader.split(separator: ",", omittingEmptySubsequences: false)
+        var index: [Substring: Int] = [:]
+        for (i, n) in names.enumerated() where index[n] == nil { index[n] = i }
+        let order = priorHeader.split(separator: ",", omittingEmptySubsequences: false).map { index[$0] }
+        var out = prior
+        for line in lines.dropFirst() {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            out += order.map { $0.map { String(cells[$0]) } ?? "" }.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
     /// A `.vti` (VTK XML ImageData) with one cell-data array per factor [ng/mL]. Loads in ParaView.
     public static func vti(_ fields: FieldSet, names: [String]) -> Data {
         let l = fields.lattice

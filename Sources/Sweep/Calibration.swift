@@ -58,6 +58,15 @@ public final class Calibrator {
         nodes.append(("seed", YNode(.scalar(String(seed), quoted: false), spec.baseLocation)))
         let (scenario, _) = try ScenarioLoader.decode(base, setting: nodes)
         plan.durationHours = max(plan.durationHours, scenario.model.duration / 60)
+        // A factor column must name one of the scenario's factors (a typo would read as missing).
+        let factors = scenario.model.factors.map(\.name)
+        for o in spec.observations where SweepMetrics.isFactorColumn(o.metric) {
+            let name = o.metric.hasSuffix("_interval_mean_ngml") ? o.metric.dropLast("_interval_mean_ngml".count) : o.metric.dropLast("_mean_ngml".count)
+            if !factors.contains(String(name)) {
+                throw InputErrors(issues: [InputIssue(location: SourceLocation(file: spec.file, line: 0, column: 0), key: "observations",
+                                                      message: "\(o.metric) reads a factor the scenario does not have", hint: "its factors are \(factors.joined(separator: ", "))")])
+            }
+        }
         let yaml = ScenarioWriter.yaml(scenario)
         return (String(SHA256.hex(Data(yaml.utf8)).prefix(16)), yaml)
     }

@@ -127,6 +127,7 @@ public enum Planner {
         var scenarios: [String: String] = [:]
         var issues: [InputIssue] = []
         var duration = 0.0
+        var factorNames = Set<String>()
         // Resolved scenarios depend on the values, not on the point: resolve each combination once.
         var cache: [[String]: [UInt64: String]] = [:]
         for (index, c) in coordinates.enumerated() {
@@ -155,6 +156,7 @@ public enum Planner {
                     ids[seed] = id
                     runs.append(SweepPlan.Run(id: id, point: index, seed: seed))
                     duration = scenario.model.duration / 60
+                    factorNames = Set(scenario.model.factors.map(\.name))
                 } catch {
                     for issue in error.issues where !issues.contains(issue) { issues.append(issue) }
                 }
@@ -206,6 +208,12 @@ public enum Planner {
         }
         if issues.isEmpty {
             for m in spec.metrics {
+                // A factor column must name one of the scenario's factors (a typo would read as missing everywhere).
+                if let (c, _) = SweepMetrics.series(of: m), SweepMetrics.isFactorColumn(c),
+                   !factorNames.contains(String(c.hasSuffix("_interval_mean_ngml") ? c.dropLast("_interval_mean_ngml".count) : c.dropLast("_mean_ngml".count))) {
+                    issues.append(InputIssue(location: SourceLocation(file: spec.file, line: 0, column: 0), key: "metrics",
+                                             message: "\(m) reads a factor the scenario does not have", hint: "its factors are \(factorNames.sorted().joined(separator: ", "))"))
+                }
                 if let h = SweepMetrics.readingHours(m), h > duration + 1e-9 {
                     issues.append(InputIssue(location: SourceLocation(file: spec.file, line: 0, column: 0), key: "metrics",
                                                 message: "\(m) is after the scenario's end (\(SweepFile.format(duration, "h")))", hint: "choose a day within the run, or lengthen time.duration in `set:`"))

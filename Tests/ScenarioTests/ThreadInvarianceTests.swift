@@ -1,3 +1,4 @@
+import Artifacts
 import Foundation
 import Run
 import Scenario
@@ -47,5 +48,21 @@ final class ThreadInvarianceTests: XCTestCase {
                 try? FileManager.default.removeItem(at: dir)
             }
         }
+    }
+}
+
+/// A run resumed from a checkpoint of an older version keeps one column layout in its timeseries:
+/// the new rows are written in the checkpoint's columns, by name.
+final class TimeseriesContinuationTests: XCTestCase {
+    func testOlderLayoutsAreKept() {
+        let prior = "time_h,closure_pct,EGF_mean_ngml,vessel_density_in_wound\n0,0,0.1,0\n"
+        let body = "time_h,closure_pct,EGF_mean_ngml,EGF_interval_mean_ngml,vessel_density_in_wound\n6,1.5,0.2,0.3,0.01\n12,3,0.25,0.35,0.02\n"
+        XCTAssertEqual(Formats.continuing(prior, with: body),
+                       "time_h,closure_pct,EGF_mean_ngml,vessel_density_in_wound\n0,0,0.1,0\n6,1.5,0.2,0.01\n12,3,0.25,0.02\n")
+        // The same layout: rows appended as they are.
+        let same = "time_h,closure_pct\n0,0\n"
+        XCTAssertEqual(Formats.continuing(same, with: "time_h,closure_pct\n6,1\n"), "time_h,closure_pct\n0,0\n6,1\n")
+        // A column the new rows lack stays empty.
+        XCTAssertEqual(Formats.continuing("time_h,gone\n0,1\n", with: "time_h,closure_pct\n6,1\n"), "time_h,gone\n0,1\n6,\n")
     }
 }

@@ -137,5 +137,12 @@ final class SurvivalAndEffectsTests: XCTestCase {
         }
         XCTAssertThrowsError(try SweepFile.parse("sweep: t\nbase: scratch-assay\nparameters: { secretome.dose: [1] }\nmetrics: [{EGF_median_ngml_at: \"12 h\"}]\n",
                                                  file: "t.yaml"))
+        // A factor the scenario does not have is an input error when the sweep is planned.
+        let typo = try SweepFile.parse("sweep: t\nbase: scratch-assay\nparameters: { secretome.dose: [1] }\nmetrics: [{EFG_interval_mean_ngml_at: \"1 d\"}]\n",
+                                       file: SweepTests.repoRoot.appendingPathComponent("Scenarios/sweeps/t.yaml").path)
+        XCTAssertThrowsError(try Planner.plan(typo)) { error in
+            XCTAssertTrue("\(error)".contains("EFG_interval_mean_ngml_at_24h reads a factor the scenario does not have"), "\(error)")
+        }
+        XCTAssertNoThrow(try Planner.plan(spec))
     }
 }
