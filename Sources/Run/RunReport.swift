@@ -116,7 +116,7 @@ public enum Report {
         // Averaged over each output interval, so that doses between samples show (older run
         // folders have only the sampled means).
         let suffix = series.columns.keys.contains { $0.hasSuffix("_interval_mean_ngml") } ? "_interval_mean_ngml" : "_mean_ngml"
-        let factorColumns = series.columns.keys.filter { $0.hasSuffix(suffix) && (suffix != "_mean_ngml" || !$0.hasSuffix("_interval_mean_ngml")) }.sorted { a, b in
+        let factorColumns = series.columns.keys.filter { $0.hasSuffix(suffix) }.sorted { a, b in
             let order = ["EGF", "bFGF", "VEGF", "HGF"]
             return (order.firstIndex(of: String(a.dropLast(suffix.count))) ?? 99, a) < (order.firstIndex(of: String(b.dropLast(suffix.count))) ?? 99, b)
         }

@@ -18,8 +18,9 @@ import StrictYAML
 /// folder), named by the hash of their resolved scenario, so a rerun of the same calibration
 /// reuses every finished run and a stopped one continues where it was.
 ///
-/// Uncertainty: the covariance of the coordinates is (J^T J)^-1 at the optimum, scaled by
-/// max(1, chi^2 / dof) (the model's own noise and any misfit widen it); 95 % intervals are
+/// Uncertainty: the covariance of the coordinates is (J^T J)^-1 at the optimum, each residual's
+/// sigma^2 increased by the variance of the model's seed mean there, scaled by max(1, chi^2 /
+/// dof) (the model's own noise and any misfit widen it); 95 % intervals are
 /// w +- t(0.975, dof) SE on the fitted scale, mapped back (so a log-scale interval is asymmetric).
 public final class Calibrator {
     public let spec: CalibrationSpec
@@ -53,27 +54,32 @@ public final class Calibrator {
 
     /// The resolved scenario of one arm and seed at parameter values `v` [their units], and its run id.
     func resolved(_ v: [Double], arm: (name: String, sets: [(key: String, node: YNode)]), seed: UInt64) throws(InputErrors) -> (id: String, yaml: String) {
+        let yaml = ScenarioWriter.yaml(try decoded(v, arm: arm, seed: seed))
+        return (String(SHA256.hex(Data(yaml.utf8)).prefix(16)), yaml)
+    }
+
+    /// The scenario of one arm and seed at parameter values `v` [their units].
+    func decoded(_ v: [Double], arm: (name: String, sets: [(key: String, node: YNode)]), seed: UInt64) throws(InputErrors) -> Scenario {
         var nodes = spec.sets + arm.sets
         for (p, value) in zip(spec.parameters, v) { nodes.append((p.key, YNode(.scalar(p.text(value), quoted: false), p.location))) }
         nodes.append(("seed", YNode(.scalar(String(seed), quoted: false), spec.baseLocation)))
         let (scenario, _) = try ScenarioLoader.decode(base, setting: nodes)
         plan.durationHours = max(plan.durationHours, scenario.model.duration / 60)
-        // A factor column must name one of the scenario's factors (a typo would read as missing).
-        let factors = scenario.model.factors.map(\.name)
-        for o in spec.observations where SweepMetrics.isFactorColumn(o.metric) {
-            let name = o.metric.hasSuffix("_interval_mean_ngml") ? o.metric.dropLast("_interval_mean_ngml".count) : o.metric.dropLast("_mean_ngml".count)
-            if !factors.contains(String(name)) {
-                throw InputErrors(issues: [InputIssue(location: SourceLocation(file: spec.file, line: 0, column: 0), key: "observations",
-                                                      message: "\(o.metric) reads a factor the scenario does not have", hint: "its factors are \(factors.joined(separator: ", "))")])
-            }
-        }
-        let yaml = ScenarioWriter.yaml(scenario)
-        return (String(SHA256.hex(Data(yaml.utf8)).prefix(16)), yaml)
+        return scenario
     }
 
-    /// Checks that every arm and seed decodes at `v` (an input error otherwise).
+    /// Checks that every arm and seed decodes at `v`, and that every factor column the
+    /// observations read names one of its factors (a typo would read as missing): input errors.
     func scenariosOf(_ v: [Double]) throws(InputErrors) {
-        for arm in spec.arms { for seed in spec.seeds { _ = try resolved(v, arm: arm, seed: seed) } }
+        for arm in spec.arms { for seed in spec.seeds {
+            let factors = try decoded(v, arm: arm, seed: seed).model.factors.map(\.name)
+            for o in spec.observations {
+                if let factor = SweepMetrics.factor(ofColumn: o.metric), !factors.contains(factor) {
+                    throw InputErrors(issues: [InputIssue(location: SourceLocation(file: spec.file, line: 0, column: 0), key: "observations",
+                                                          message: "\(o.metric) reads a factor the scenario does not have", hint: "its factors are \(factors.joined(separator: ", "))")])
+                }
+            }
+        } }
     }
 
     /// Runs the points not yet run (one batch through the executor) and returns the model value

@@ -209,8 +209,7 @@ public enum Planner {
         if issues.isEmpty {
             for m in spec.metrics {
                 // A factor column must name one of the scenario's factors (a typo would read as missing everywhere).
-                if let (c, _) = SweepMetrics.series(of: m), SweepMetrics.isFactorColumn(c),
-                   !factorNames.contains(String(c.hasSuffix("_interval_mean_ngml") ? c.dropLast("_interval_mean_ngml".count) : c.dropLast("_mean_ngml".count))) {
+                if let (c, _) = SweepMetrics.series(of: m), let factor = SweepMetrics.factor(ofColumn: c), !factorNames.contains(factor) {
                     issues.append(InputIssue(location: SourceLocation(file: spec.file, line: 0, column: 0), key: "metrics",
                                              message: "\(m) reads a factor the scenario does not have", hint: "its factors are \(factorNames.sorted().joined(separator: ", "))"))
                 }

@@ -83,10 +83,14 @@ public enum SweepMetrics {
 
     /// A factor's timeseries column: `F_mean_ngml` (at the row's time) or `F_interval_mean_ngml`
     /// (averaged over the output interval), F a factor name (letters, digits, `-`, `_`).
-    public static func isFactorColumn(_ c: String) -> Bool {
-        guard c.hasSuffix("_mean_ngml") else { return false }
+    public static func isFactorColumn(_ c: String) -> Bool { factor(ofColumn: c) != nil }
+
+    /// The factor a factor column reads (`EGF` of `EGF_interval_mean_ngml`); nil for other columns.
+    public static func factor(ofColumn c: String) -> String? {
+        guard c.hasSuffix("_mean_ngml") else { return nil }
         let name = c.hasSuffix("_interval_mean_ngml") ? c.dropLast("_interval_mean_ngml".count) : c.dropLast("_mean_ngml".count)
-        return !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        return String(name)
     }
 
     /// A column a series metric may read (`seriesColumns` or a factor's).

@@ -26,6 +26,21 @@ final class CalibrationFileTests: XCTestCase {
         return file.path
     }
 
+    /// Observations may read a factor's columns; one the base scenario lacks is an input error
+    /// when the calibrator is made, before any run.
+    func testFactorColumnsAreChecked() throws {
+        let options = Executor.Options(jobs: 1, threads: 1, executable: "/nonexistent", retryFailed: false, verbose: false)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("woundsim-calf-\(getpid())")
+        var notes: [String] = []
+        let good = try CalibrationFile.load(try write(Self.good, csv: Self.csv + "cm,12,EGF_interval_mean_ngml,1,0.5,\n"))
+        XCTAssertNoThrow(try Calibrator(good, folder: out, options: options, notes: &notes, message: { _ in }))
+        let typo = try CalibrationFile.load(try write(Self.good, csv: Self.csv + "cm,12,EFG_interval_mean_ngml,1,0.5,\n"))
+        XCTAssertThrowsError(try Calibrator(typo, folder: out, options: options, notes: &notes, message: { _ in })) { error in
+            XCTAssertTrue("\(error)".contains("EFG_interval_mean_ngml reads a factor the scenario does not have"), "\(error)")
+        }
+        try? FileManager.default.removeItem(at: out)
+    }
+
     func testAGoodFile() throws {
         let spec = try CalibrationFile.load(try write(Self.good))
         XCTAssertEqual(spec.parameters.map(\.key), ["cells.keratinocyte.migration.speed", "cells.keratinocyte.responses[behaviour=migration,factor=EGF].ec50"])
