@@ -49,8 +49,10 @@ build-static: deps
 	@echo "shared libraries it needs (glibc only):"; ldd .build-static/release/woundsim
 
 ## test: every test (unit, verification, end-to-end CLI), release build
+## (without testable imports, which no test uses: the modules are then built as `make build` builds
+## them, and a build after the tests recompiles nothing)
 test: deps
-	$(SWIFT) test $(RELEASE) --disable-swift-testing
+	$(SWIFT) test $(RELEASE) --disable-swift-testing --disable-testable-imports
 
 ## test-outputs: a short run's folder opened with numpy and the vtk package (pip), as a user would
 test-outputs: build

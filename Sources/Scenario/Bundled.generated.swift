@@ -126,6 +126,32 @@ cells:
       - { factor: VEGF, rate: "0.06 /h" }
       - { factor: HGF, rate: "0.06 /h" }
 """#,
+        "excisional-wound-diabetic-asc-cm": #"""
+# The diabetic wound treated as the bundled ASC-CM wound: conditioned medium of adipose-derived
+# stem cells (monolayer) every 24 h for 7 days, in a db/db mouse, 28 days.
+extends: excisional-wound-diabetic-control
+name: excisional-wound-diabetic-asc-cm
+description: 6 mm excisional wound in a db/db mouse, ASC-CM every 24 h for 7 days, 28 days
+secretome:
+  profile: asc-monolayer    # as excisional-wound-asc-cm
+  dose: 10                  # 10x concentrated medium [assumption]
+  delivery: { kind: repeated, every: "24 h", until: "7 d" }
+  source: "Rehman 2004 [seen]; working ranges [lit]"
+"""#,
+        "excisional-wound-diabetic-control": #"""
+# The 6 mm excisional wound in a diabetic db/db mouse, untreated, 28 days: the normal wound's
+# values with the `diabetic` condition's cited impairments (PARAMETERS.md "Wound conditions").
+# Galiano 2004's db/db closure curve (days 3-28) is its validation, not a fit. Missing until
+# issue 13 lands the inflammation: the prolonged pro-inflammatory state of db/db wounds.
+extends: excisional-wound-control
+name: excisional-wound-diabetic-control
+description: 6 mm excisional wound in a db/db mouse, untreated, 28 days
+time:
+  duration: "28 d"          # db/db wounds close in about 4 weeks (Galiano 2004: 27.8 d) [seen]
+  snapshot_every: "4 d"
+condition:
+  profile: diabetic         # Lerman 2003 Am J Pathol 162:303 and others (PARAMETERS.md "Wound conditions")
+"""#,
         "excisional-wound-hgf-depleted": #"""
 # As excisional-wound-asc-cm, with HGF removed from the medium, as in the HGF knock-down
 # experiments of Cai 2007 (Stem Cells 25:3234), where HGF knock-down abolished ASC-CM angiogenesis.

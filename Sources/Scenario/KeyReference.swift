@@ -1,3 +1,4 @@
+import Cells
 import Foundation
 import StrictYAML
 
@@ -53,6 +54,8 @@ public enum KeyReference {
             ["wound={shape: scratch, width: \"1 mm\"}"],
             ["secretome.delivery={kind: sustained, half_life: \"1 d\"}", "secretome.concentrations={EGF: \"1 ng/mL\"}", "secretome.deplete=[EGF]"],
             ["secretome.delivery={kind: bolus}"],
+            ["condition=aged"],
+            ["condition={profile: diabetic, production: {EGF: 1}, source: \"probe\", keratinocyte: {migration: 1, proliferation: 1, secretion: 1, response: 1}}"],
             ["cells.fibroblast.proliferation={rate: \"0.01 /h\"}", "cells.fibroblast.migration={hop_rate: \"0.1 /min\", requires_activation: false}",
              "cells.fibroblast.chemotaxis=[{factor: EGF, sensitivity: \"1 mL/ng\"}]", "cells.fibroblast.differentiation={residence: \"1 d\"}",
              "cells.fibroblast.collagen={rate: \"0.01 /h\"}", "cells.fibroblast.vessel_trail=false", "cells.fibroblast.apoptosis={rate: \"0.001 /h\"}",
@@ -124,6 +127,8 @@ public enum KeyReference {
         var parts = key.split(separator: ".").map(String.init)
         if parts.count >= 2, ["factors", "cells"].contains(parts[0]) { parts[1] = parts[0] == "factors" ? "FACTOR" : "KIND" }
         if parts.count >= 3, ["concentrations", "levels"].contains(parts[1]) { parts[2] = "FACTOR" }
+        if parts.count == 3, parts[0] == "condition", CellKind(name: parts[1]) != nil { parts[1] = "KIND" }
+        if parts.count == 3, parts[0] == "condition", parts[1] == "production" { parts[2] = "FACTOR" }
         if parts.count == 5, parts[0] == "cells", parts[3] == "half_activation" { parts[4] = "FACTOR" }
         return meanings[parts.joined(separator: ".")]
     }
@@ -153,6 +158,14 @@ public enum KeyReference {
         "factors.FACTOR.boundary.y_low": "condition at the y = 0 face", "factors.FACTOR.boundary.y_high": "condition at the y = max face",
         "factors.FACTOR.boundary.x_low.fixed": "fixed concentration at the x = 0 face", "factors.FACTOR.boundary.x_high.fixed": "fixed concentration at the x = max face",
         "factors.FACTOR.boundary.y_low.fixed": "fixed concentration at the y = 0 face", "factors.FACTOR.boundary.y_high.fixed": "fixed concentration at the y = max face",
+        "condition": "the host's impairments: a bundled profile (normal, diabetic, aged) that multiplies the scenario's normal values",
+        "condition.profile": "the bundled impairment profile the multipliers start from (normal, diabetic, aged)",
+        "condition.production.FACTOR": "multiplier of the wound's own production of a factor (its injury release and every kind's secretion of it)",
+        "condition.source": "where the condition's multipliers come from",
+        "condition.KIND.migration": "multiplier of the kind's basal migration speed",
+        "condition.KIND.proliferation": "multiplier of the kind's basal division rate",
+        "condition.KIND.secretion": "multiplier of every secretion rate of the kind",
+        "condition.KIND.response": "multiplier of the excess fold (max_fold - 1) of the kind's migration and proliferation responses",
         "secretome.profile": "the conditioned medium applied: a bundled secretome profile (control: plain medium)",
         "secretome.dose": "concentration factor of the medium (1: as collected; 10: ten-fold concentrated)",
         "secretome.deplete": "factors removed from the medium (e.g. by antibody depletion)",

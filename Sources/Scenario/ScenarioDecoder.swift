@@ -7,7 +7,7 @@ import StrictYAML
 
 /// The scenario schema (DESIGN.md "Scenario file"): strict, every dimensional value with a unit.
 public enum ScenarioDecoder {
-    static let topKeys = ["name", "description", "seed", "extends", "lattice", "time", "wound", "factors", "secretome", "injury", "vessels", "cells", "culture"]
+    static let topKeys = ["name", "description", "seed", "extends", "lattice", "time", "wound", "factors", "secretome", "injury", "vessels", "cells", "culture", "condition"]
     static let behaviours = ["migration", "proliferation", "apoptosis", "collagen"]
 
     /// Decodes a merged tree (after `extends:` and `--set`); `schema` hears of every key read.
@@ -201,11 +201,41 @@ public enum ScenarioDecoder {
             }
         }
 
+        // Condition (the host's impairments).
+        var condition = Condition.normal
+        if let cnode = top["condition"] {
+            let names = Condition.profiles.keys.sorted()
+            if case .scalar = cnode.value {
+                if let n = r.choice(cnode, "condition", names) { condition = Condition.profiles[n]! }
+            } else if let c = r.map(cnode, "condition", allowed: ["profile", "production", "source"] + CellKind.allCases.map(\.description)) {
+                if let n = r.choice(c["profile"], "condition.profile", names) { condition = Condition.profiles[n]! }
+                if let pm = r.map(c["production"], "condition.production", allowed: factorNames) {
+                    for name in factorNames { if let x = r.number(pm[name], "condition.production.\(name)", min: 0, max: 1e3) { condition.production[name] = x } }
+                }
+                if let src = r.source(c["source"], "condition.source") { condition.source = src }
+                for kind in CellKind.allCases {
+                    let key = "condition.\(kind)"
+                    guard let k = r.map(c[kind.description], key, allowed: ["migration", "proliferation", "secretion", "response"]) else { continue }
+                    var imp = condition.kinds[kind] ?? .init()
+                    if let v = r.number(k["migration"], "\(key).migration", min: 0, max: 1e3) { imp.migration = v }
+                    if let v = r.number(k["proliferation"], "\(key).proliferation", min: 0, max: 1e3) { imp.proliferation = v }
+                    if let v = r.number(k["secretion"], "\(key).secretion", min: 0, max: 1e3) { imp.secretion = v }
+                    if let v = r.number(k["response"], "\(key).response", min: 0, max: 1e3) { imp.response = v }
+                    condition.kinds[kind] = imp
+                }
+            }
+            if culture != nil, !condition.isNeutral {
+                r.fail(cnode, "condition", "is the host's condition in a wound; a scenario with `culture:` has no host",
+                       hint: "give cells from a diabetic donor their own rates under `cells:`")
+            }
+        }
+
         if !r.issues.isEmpty { throw InputErrors(issues: r.issues) }
         var model = ModelConfig(name: name, seed: seed, nx: nx, ny: ny, spacing: spacing, layers: layers, dt: dt, duration: duration,
                                 outputEvery: outputEvery, wound: wound, woundCentre: centre, factors: factors, secretome: secretome,
                                 injuryRelease: injury, injuryHalfLife: injuryHalfLife, vesselSpacing: vesselSpacing, cells: cells)
         model.culture = culture
+        model.condition = condition
         return Scenario(model: model, description: description, snapshotEvery: snapshot, checkpointEvery: checkpoint,
                         sources: sources, warnings: r.warnings)
     }

@@ -63,6 +63,17 @@ public enum ScenarioWriter {
             out += "  half_life: \(q(m.injuryHalfLife, "min"))\n"
             out += "vessels:\n  spacing: \(q(m.vesselSpacing, "um"))\n"
         }
+        let cond = m.condition
+        if cond != .normal {
+            out += "condition:\n  profile: \(cond.name)\n  production: {" + names.map { "\($0): \(num(cond.production[$0] ?? 1))" }.joined(separator: ", ") + "}\n"
+            for kind in CellKind.allCases {
+                let k = cond.kinds[kind] ?? .init()
+                out += "  \(kind): {migration: \(num(k.migration)), proliferation: \(num(k.proliferation)), secretion: \(num(k.secretion)), response: \(num(k.response))}\n"
+            }
+            if !cond.source.isEmpty {
+                out += "  source: \"" + cond.source.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"\n"
+            }
+        }
         out += "cells:\n"
         for c in m.cells {
             let p = c.parameters

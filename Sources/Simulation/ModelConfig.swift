@@ -124,6 +124,8 @@ public struct ModelConfig: Sendable, Equatable {
     public var cells: [CellSetup]
     /// In-vitro culture conditions; nil in skin.
     public var culture: Culture?
+    /// The host's impairments (diabetic, aged), applied when a world is built; normal by default.
+    public var condition: Condition = .normal
 
     public init(name: String, seed: UInt64, nx: Int, ny: Int, spacing: Double, layers: [Layer], dt: Double, duration: Double,
                 outputEvery: Double, wound: WoundShape, woundCentre: (x: Double, y: Double), factors: [FactorSpec], secretome: Secretome,
@@ -140,7 +142,7 @@ public struct ModelConfig: Sendable, Equatable {
             && a.dt == b.dt && a.duration == b.duration && a.outputEvery == b.outputEvery && a.wound == b.wound
             && a.woundCentre.x == b.woundCentre.x && a.woundCentre.y == b.woundCentre.y && a.factors == b.factors
             && a.secretome == b.secretome && a.injuryRelease == b.injuryRelease && a.injuryHalfLife == b.injuryHalfLife
-            && a.vesselSpacing == b.vesselSpacing && a.cells == b.cells && a.culture == b.culture
+            && a.vesselSpacing == b.vesselSpacing && a.cells == b.cells && a.culture == b.culture && a.condition == b.condition
     }
 
     /// The home layer of a kind: keratinocytes in the epidermis, the others in the dermis.

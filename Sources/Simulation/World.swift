@@ -17,6 +17,7 @@ import SimCore
 ///    cell step's active set reads;
 /// then metrics are observed. Each phase is timed for the profile.
 public final class World: @unchecked Sendable {
+    /// The configuration as simulated: the scenario's with its condition applied.
     public let config: ModelConfig
     public let lattice: Lattice
     public let fields: FieldSet
@@ -55,6 +56,7 @@ public final class World: @unchecked Sendable {
     public var time: Double { Double(step) * config.dt }
 
     public init(_ config: ModelConfig) throws(ModelError) {
+        let config = config.conditioned()
         self.config = config
         let layout = try WorldLayout(config)
         lattice = layout.lattice

@@ -240,7 +240,7 @@ extension Planner {
     /// the first point's world is built in full (lattice, wound, regions). Problems only a full
     /// build of a later point would show are recorded as that run's failure.
     static func modelProblem(_ scenario: Scenario, tree: YNode, buildWorld: Bool) -> InputIssue? {
-        let model = scenario.model
+        let model = scenario.model.conditioned()  // the values the run simulates (a swept multiplier may break them)
         for setup in model.cells {
             do { try setup.parameters.validate(dt: model.dt, factorCount: model.factors.count) } catch {
                 return ScenarioLoader.issue(for: error, in: tree)

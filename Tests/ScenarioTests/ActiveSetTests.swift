@@ -7,7 +7,7 @@ import Simulation
 import XCTest
 
 /// The cell step's active set skips tiles whose cells would do nothing; it must change no bit.
-/// Each bundled scenario runs two days on a smaller lattice with the active set on and off, at 1
+/// Each bundled scenario (one of each set of mechanisms: `ScenarioLoader.bundledMechanisms`) runs two days on a smaller lattice with the active set on and off, at 1
 /// and 2 threads, and the whole state (fields, cells, collagen, vessels) must agree every 90
 /// steps. The test also asserts that the active set skipped a real share of the tile visits (a
 /// 3 % in these small wounds, 1 % in the busier fibroblast scratches; 6 % and 3 % were measured), so that it cannot pass by never
@@ -23,7 +23,7 @@ final class ActiveSetTests: XCTestCase {
     }
 
     func testSkippingQuietTilesChangesNoBitInAnyBundledScenario() throws {
-        for name in ScenarioLoader.bundledNames {
+        for name in ScenarioLoader.bundledMechanisms {
             let reference = try world(name, activeSet: false)
             let skipping = try world(name, activeSet: true)
             let skipping2 = try world(name, activeSet: true)

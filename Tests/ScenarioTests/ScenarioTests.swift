@@ -87,6 +87,8 @@ final class ScenarioTests: XCTestCase {
                                          "wound.shape=rectangle", "wound.diameter=~", "wound.width=\"2 mm\"", "wound.height=\"3 mm\"", "wound.center=[0.4, 0.6]",
                                          "time.snapshot_every=~", "secretome.dose=2.5"]),
             ("scratch-assay", ["cells.keratinocyte.migration.speed=\"37 um/h\"", "seed=12345"]),
+            ("excisional-wound-control", ["condition={profile: aged, production: {EGF: 0.5}, keratinocyte: {response: 0.5}, source: 'a \"quoted\" \\ source'}"]),
+            ("excisional-wound-control", ["condition.fibroblast.migration=0.5"]),
         ]
         for (i, (name, sets)) in variants.enumerated() {
             let s = try ScenarioLoader.load(name, sets: sets).scenario

@@ -1,0 +1,119 @@
+import Cells
+
+/// The host a wound is made in: a named impairment profile (`condition:` in a scenario). The
+/// scenario's cell and factor values are those of a normal young mouse; a condition multiplies
+/// them, each multiplier cited (PARAMETERS.md "Wound conditions"). Applied once, when a `World`
+/// is built (`ModelConfig.conditioned()`), so that a scenario, a `--set` or a sweep changes the
+/// normal value and the condition still scales it, and the resolved scenario keeps both.
+public struct Condition: Sendable, Equatable {
+    /// What a condition does to one cell kind: multipliers of its normal values, each >= 0.
+    public struct KindImpairment: Sendable, Equatable {
+        /// Basal migration speed (the hop rate) [dimensionless multiplier].
+        public var migration: Double = 1
+        /// Basal division rate (1 / doubling time) [dimensionless multiplier].
+        public var proliferation: Double = 1
+        /// Every secretion rate of the kind [dimensionless multiplier].
+        public var secretion: Double = 1
+        /// Responsiveness: the excess fold (max_fold - 1) of every migration and proliferation
+        /// response [dimensionless multiplier]; 0 makes the kind deaf to its factors.
+        public var response: Double = 1
+
+        public init(migration: Double = 1, proliferation: Double = 1, secretion: Double = 1, response: Double = 1) {
+            self.migration = migration; self.proliferation = proliferation; self.secretion = secretion; self.response = response
+        }
+        public var isNeutral: Bool { migration == 1 && proliferation == 1 && secretion == 1 && response == 1 }
+    }
+
+    /// The profile's name, as scenarios write it (`normal`, `diabetic`, `aged`).
+    public var name: String
+    /// The wound's own production of a factor, by factor name [dimensionless multiplier]: scales
+    /// the factor's `injury` release and every kind's secretion of it. A factor not listed, or not
+    /// in the scenario, is unchanged.
+    public var production: [String: Double] = [:]
+    /// Impairments by kind; a kind not listed is unimpaired.
+    public var kinds: [CellKind: KindImpairment] = [:]
+    /// Where the multipliers come from.
+    public var source: String = ""
+
+    public init(name: String, production: [String: Double] = [:], kinds: [CellKind: KindImpairment] = [:], source: String = "") {
+        self.name = name; self.production = production; self.kinds = kinds; self.source = source
+    }
+
+    public var isNeutral: Bool { production.values.allSatisfy { $0 == 1 } && kinds.values.allSatisfy(\.isNeutral) }
+
+    /// Equal when the name, the source and every multiplier agree (a multiplier of 1 written out
+    /// equals one left out).
+    public static func == (a: Condition, b: Condition) -> Bool {
+        a.name == b.name && a.source == b.source
+            && Set(a.production.keys).union(b.production.keys).allSatisfy { (a.production[$0] ?? 1) == (b.production[$0] ?? 1) }
+            && CellKind.allCases.allSatisfy { (a.kinds[$0] ?? .init()) == (b.kinds[$0] ?? .init()) }
+    }
+
+    /// No impairment.
+    public static let normal = Condition(name: "normal", source: "the scenario's values")
+
+    /// Type 2 diabetic db/db mouse (BKS.Cg-Lepr^db). Only impairments measured in diabetic cells
+    /// or wounds with a number are given; the others stay 1 (not known, not assumed): wound VEGF,
+    /// PDGF and EGF-receptor expression are lower in db/db wounds (Frank 1995 J Biol Chem
+    /// 270:12607; Beer 1997 J Invest Dermatol 109:132; Okonkwo 2020 PLoS One 15:e0231962) but no
+    /// ratio was found, and splinted db/db wounds re-epithelialise at the normal rate (Michaels
+    /// 2007 Wound Repair Regen 15:665), so keratinocyte migration is unchanged. Not included because
+    /// the model has no such mechanism yet: the prolonged pro-inflammatory state (issue 13) and
+    /// the impaired contraction (issue 14).
+    public static let diabetic = Condition(
+        name: "diabetic",
+        kinds: [
+            // Lerman 2003 Am J Pathol 162:303 [seen]: db/db dermal fibroblasts migrate 75 % less
+            // (0.25x) and make 0.13x the VEGF of wild type (4.5 vs 34.8 pg/mL). Proliferation:
+            // 0.57-0.60x DNA content in fibroblasts of type 2 diabetic GK rats (Hehenberger 1999
+            // Wound Repair Regen 7:65 [seen]; a rat model, not db/db).
+            .fibroblast: KindImpairment(migration: 0.25, proliferation: 0.6, secretion: 0.13),
+            // Keratinocytes in high glucose: doubling 5.43 d vs 3.65 d (0.67x; Int Wound J 2005
+            // 2:298 [seen]).
+            .keratinocyte: KindImpairment(proliferation: 0.67),
+        ],
+        source: "Lerman 2003 Am J Pathol 162:303; Hehenberger 1999 Wound Repair Regen 7:65 (GK rat); Int Wound J 2005 2:298 [seen]")
+
+    /// Aged mouse (about 2 years against 2-8 months). Soft: reports disagree on whether and how
+    /// much aged mice heal slower (PARAMETERS.md "Wound conditions"). From PVA sponges implanted
+    /// under the skin of 23-25 against 6-8 month old mice at day 14 (Sadoun & Reed 2003 J
+    /// Histochem Cytochem 51:1119 [seen]): angiogenic invasion 0.47x (9.0 vs 19.0 % area) as the
+    /// endothelial migration, VEGF expression 0.33x (0.63 vs 1.92) as the wound's VEGF production.
+    public static let aged = Condition(
+        name: "aged",
+        production: ["VEGF": 0.33],
+        kinds: [.endothelial: KindImpairment(migration: 0.47)],
+        source: "Sadoun & Reed 2003 J Histochem Cytochem 51:1119 [seen]; soft")
+
+    /// The bundled profiles by name.
+    public static let profiles: [String: Condition] = ["normal": .normal, "diabetic": .diabetic, "aged": .aged]
+}
+
+extension ModelConfig {
+    /// The configuration with its condition's multipliers applied and its condition then normal
+    /// (itself when the condition is neutral): each factor's injury release and secretion scaled by its `production`, each
+    /// kind's basal migration and division rates, secretion rates and response folds by its
+    /// impairment.
+    public func conditioned() -> ModelConfig {
+        guard !condition.isNeutral else { return self }
+        var m = self
+        m.condition = .normal  // applied: applying again changes nothing
+        let production = factors.map { condition.production[$0.name] ?? 1 }
+        m.injuryRelease = zip(injuryRelease, production).map { $0 * $1 }
+        for (i, setup) in cells.enumerated() {
+            let k = condition.kinds[setup.parameters.kind] ?? .init()
+            var p = setup.parameters
+            func weaker(_ r: ModulatedRate) -> ModulatedRate {
+                guard k.response != 1 else { return r }  // (x - 1) + 1 need not be x in floating point
+                var r = r
+                r.responses = r.responses.map { var x = $0; x.maxFold = 1 + (x.maxFold - 1) * k.response; return x }
+                return r
+            }
+            p.motility = weaker(p.motility); p.motility.basal *= k.migration
+            p.proliferation = weaker(p.proliferation); p.proliferation.basal *= k.proliferation
+            p.secretion = p.secretion.map { s in var r = s.rate; r.basal *= k.secretion * production[s.factor]; return (s.factor, r) }
+            m.cells[i].parameters = p
+        }
+        return m
+    }
+}

@@ -1,0 +1,81 @@
+import Cells
+import Foundation
+import Scenario
+import Simulation
+import XCTest
+
+/// Wound conditions (issue 13): a named, cited impairment profile multiplies the scenario's
+/// normal values once, when the world is built; overrides reach every multiplier.
+final class ConditionTests: XCTestCase {
+    private func kind(_ m: ModelConfig, _ k: CellKind) -> KindParameters { m.cells.first { $0.parameters.kind == k }!.parameters }
+
+    func testTheDiabeticWoundIsTheNormalOneWithItsCitedImpairments() throws {
+        let normal = try ScenarioLoader.load("excisional-wound-control").scenario.model
+        let diabetic = try ScenarioLoader.load("excisional-wound-diabetic-control").scenario.model
+        XCTAssertEqual(diabetic.condition, .diabetic)
+        XCTAssertEqual(diabetic.cells, normal.cells, "the scenario keeps the normal values; the condition is applied when the world is built")
+        XCTAssertEqual(diabetic.duration, 28 * 1440)
+        let applied = diabetic.conditioned()
+        XCTAssertEqual(kind(applied, .fibroblast).motility.basal, 0.25 * kind(normal, .fibroblast).motility.basal, accuracy: 1e-15)
+        XCTAssertEqual(kind(applied, .fibroblast).proliferation.basal, 0.6 * kind(normal, .fibroblast).proliferation.basal, accuracy: 1e-15)
+        XCTAssertEqual(kind(applied, .keratinocyte).proliferation.basal, 0.67 * kind(normal, .keratinocyte).proliferation.basal, accuracy: 1e-15)
+        XCTAssertEqual(kind(applied, .keratinocyte).motility, kind(normal, .keratinocyte).motility, "db/db wounds re-epithelialise at the normal rate (Michaels 2007)")
+        XCTAssertEqual(kind(applied, .endothelial), kind(normal, .endothelial))
+        XCTAssertEqual(applied.injuryRelease, normal.injuryRelease)
+        // The world simulates the conditioned values.
+        let small = try ScenarioLoader.load("excisional-wound-diabetic-control", sets: ["lattice.size=[40, 40]", "wound.diameter=\"0.4 mm\""]).scenario.model
+        XCTAssertEqual(try World(small).config, small.conditioned())
+        // A neutral condition is the scenario itself, bit for bit.
+        XCTAssertEqual(normal.conditioned(), normal)
+        var neutral = diabetic
+        neutral.condition = Condition(name: "diabetic", production: ["VEGF": 1], kinds: [.fibroblast: .init()])
+        XCTAssertTrue(neutral.condition.isNeutral)
+        XCTAssertEqual(neutral.conditioned(), neutral)
+    }
+
+    /// Production scales a factor's injury release and every kind's secretion of it; a response
+    /// multiplier scales the excess fold of migration and proliferation responses.
+    func testProductionAndResponsivenessScaleWhatTheyName() throws {
+        let normal = try ScenarioLoader.load("excisional-wound-control").scenario.model
+        let aged = try ScenarioLoader.load("excisional-wound-control", sets: ["condition=aged"]).scenario.model
+        XCTAssertEqual(aged.condition, .aged)
+        let a = aged.conditioned()
+        let vegf = normal.factors.firstIndex { $0.name == "VEGF" }!
+        for f in normal.factors.indices {
+            XCTAssertEqual(a.injuryRelease[f], normal.injuryRelease[f] * (f == vegf ? 0.33 : 1), accuracy: 1e-15)
+        }
+        let kVEGF = kind(a, .keratinocyte).secretion.first { $0.factor == vegf }!.rate.basal
+        XCTAssertEqual(kVEGF, 0.33 * kind(normal, .keratinocyte).secretion.first { $0.factor == vegf }!.rate.basal, accuracy: 1e-18)
+        XCTAssertEqual(kind(a, .endothelial).motility.basal, 0.47 * kind(normal, .endothelial).motility.basal, accuracy: 1e-15)
+
+        let deaf = try ScenarioLoader.load("excisional-wound-diabetic-control", sets: [
+            "condition.keratinocyte.response=0.5", "condition.fibroblast.migration=0.5", "condition.production.EGF=0",
+        ]).scenario.model.conditioned()
+        let k = kind(deaf, .keratinocyte), k0 = kind(normal, .keratinocyte)
+        for (r, r0) in zip(k.motility.responses + k.proliferation.responses, k0.motility.responses + k0.proliferation.responses) {
+            XCTAssertEqual(r.maxFold - 1, 0.5 * (r0.maxFold - 1), accuracy: 1e-15)
+            XCTAssertEqual(r.ec50, r0.ec50)
+        }
+        XCTAssertEqual(kind(deaf, .fibroblast).motility.basal, 0.5 * kind(normal, .fibroblast).motility.basal, accuracy: 1e-15, "an override replaces the profile's value")
+        XCTAssertEqual(kind(deaf, .fibroblast).proliferation.basal, 0.6 * kind(normal, .fibroblast).proliferation.basal, accuracy: 1e-15, "the rest of the profile stays")
+        XCTAssertEqual(deaf.injuryRelease[normal.factors.firstIndex { $0.name == "EGF" }!], 0)
+    }
+
+    func testConditionErrorsNameTheirKey() {
+        for (set, fragment) in [
+            ("condition=diabetc", "condition"),
+            ("condition.profile=old", "condition.profile"),
+            ("condition.fibroblast.speed=0.5", "condition.fibroblast.speed"),
+            ("condition.production.TNF=0.5", "condition.production.TNF"),
+            ("condition.keratinocyte.migration=-1", "condition.keratinocyte.migration"),
+        ] {
+            XCTAssertThrowsError(try ScenarioLoader.load("excisional-wound-diabetic-control", sets: [set]), set) { error in
+                XCTAssertTrue("\(error)".contains(fragment), "\(set): \(error)")
+            }
+        }
+        XCTAssertThrowsError(try ScenarioLoader.load("scratch-assay", sets: ["condition=diabetic"])) { error in
+            XCTAssertTrue("\(error)".contains("culture"), "\(error)")
+        }
+        XCTAssertNoThrow(try ScenarioLoader.load("scratch-assay", sets: ["condition=normal"]))
+    }
+}
