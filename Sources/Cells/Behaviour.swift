@@ -133,6 +133,16 @@ public struct KindParameters: Sendable, Equatable {
     public var leavesVesselTrail: Bool = false
     /// Tissue region ids (see `Tissue`) this kind may move or divide into; empty: any.
     public var allowedRegions: Set<UInt8> = []
+    /// Recruitment from the blood: new cells per vessel site per minute [1/min], modulated by the
+    /// factors at that site (a chemokine). Each step every vessel site draws once; a recruit takes
+    /// the vessel site, or a free in-plane neighbour open to the kind. Basal 0: never recruited.
+    public var recruitment = ModulatedRate(basal: 0)
+    /// The switch to the second state (`CellFlags.repair`; macrophages: pro-inflammatory to
+    /// pro-repair), per minute [1/min], modulated by the factors at the cell's site. One way;
+    /// basal 0: the kind has one state.
+    public var polarization = ModulatedRate(basal: 0)
+    /// Secretion of a cell in the second state [ng/mL/min per entry], instead of `secretion`.
+    public var repairSecretion: [(factor: Int, rate: ModulatedRate)] = []
 
     public init(kind: CellKind, motility: ModulatedRate = .init(basal: 0), chemotaxis: [(factor: Int, sensitivity: Double)] = [],
                 proliferation: ModulatedRate = .init(basal: 0), apoptosis: ModulatedRate = .init(basal: 0),
@@ -154,6 +164,8 @@ public struct KindParameters: Sendable, Equatable {
             && a.uptake.map(\.factor) == b.uptake.map(\.factor) && a.uptake.map(\.rate) == b.uptake.map(\.rate)
             && a.secretesOnlyWhenMigratory == b.secretesOnlyWhenMigratory && a.leavesVesselTrail == b.leavesVesselTrail
             && a.allowedRegions == b.allowedRegions && a.cohesion == b.cohesion
+            && a.recruitment == b.recruitment && a.polarization == b.polarization
+            && a.repairSecretion.map(\.factor) == b.repairSecretion.map(\.factor) && a.repairSecretion.map(\.rate) == b.repairSecretion.map(\.rate)
     }
 
     /// The largest probability per step of dying, dividing and hopping together; must be <= 1.
@@ -166,7 +178,9 @@ public struct KindParameters: Sendable, Equatable {
         let key = "cells.\(kind)"
         for (name, n) in [("migration", motility.responses.count), ("proliferation", proliferation.responses.count),
                           ("apoptosis", apoptosis.responses.count), ("collagen", collagenDeposition.responses.count),
-                          ("chemotaxis", chemotaxis.count), ("secretion", secretion.count), ("uptake", uptake.count)]
+                          ("chemotaxis", chemotaxis.count), ("secretion", secretion.count), ("uptake", uptake.count),
+                          ("recruitment", recruitment.responses.count), ("polarization", polarization.responses.count),
+                          ("polarization.secretion", repairSecretion.count)]
             where n > CompiledRate.capacity {
             throw .invalid(key: "\(key).\(name)", message: "\(n) entries; at most \(CompiledRate.capacity) are allowed")
         }
@@ -186,6 +200,17 @@ public struct KindParameters: Sendable, Equatable {
         try checkRate(motility, "migration"); try checkRate(proliferation, "proliferation")
         try checkRate(apoptosis, "apoptosis"); try checkRate(collagenDeposition, "collagen")
         for s in secretion { try checkRate(s.rate, "secretion") }
+        try checkRate(recruitment, "recruitment"); try checkRate(polarization, "polarization")
+        for s in repairSecretion { try checkRate(s.rate, "polarization.secretion") }
+        for s in secretion + repairSecretion where !(0..<factorCount).contains(s.factor) {
+            throw .invalid(key: "\(key).secretion", message: "names factor \(s.factor), but there are \(factorCount) factors")
+        }
+        if recruitment.basal * dt > 1 {
+            throw .invalid(key: "\(key).recruitment.rate", message: "\(recruitment.basal) /min is more than one recruit per vessel site per step (time.dt = \(dt) min)")
+        }
+        if polarization.maximum * dt > 1 {
+            throw .invalid(key: "\(key).polarization.rate", message: "the switch probability per step reaches \(polarization.maximum * dt) > 1; lower the rate or time.dt")
+        }
         guard cohesion.isFinite, (0...1).contains(cohesion) else { throw .invalid(key: "\(key).migration.cohesion", message: "\(cohesion) must be in [0, 1]") }
         if let a = activation, a.mode == .graded {
             guard a.responseTime.isFinite, a.responseTime > 0 else { throw .invalid(key: "\(key).migration.response_time", message: "\(a.responseTime) min must be > 0") }

@@ -5,9 +5,17 @@ public enum CellKind: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// Fibroblasts; a myofibroblast is a fibroblast with `CellFlags.myofibroblast` set.
     case fibroblast = 1
     case endothelial = 2
+    /// Macrophages (monocyte-derived), recruited from vessels (`KindParameters.recruitment`); a
+    /// macrophage with `CellFlags.repair` set has switched from the pro-inflammatory to the
+    /// pro-repair state (`KindParameters.polarization`).
+    case macrophage = 3
+
+    /// The kinds of the tissue itself, reported in every run (migration onsets, counts); a
+    /// recruited kind is reported when the scenario has it.
+    public static let resident: [CellKind] = [.keratinocyte, .fibroblast, .endothelial]
 
     /// The name used in scenario files and outputs.
-    public var description: String { ["keratinocyte", "fibroblast", "endothelial"][Int(rawValue)] }
+    public var description: String { ["keratinocyte", "fibroblast", "endothelial", "macrophage"][Int(rawValue)] }
 
     public init?(name: String) {
         guard let k = CellKind.allCases.first(where: { $0.description == name }) else { return nil }
@@ -24,6 +32,10 @@ public struct CellFlags: OptionSet, Sendable, Hashable {
     public static let migratory = CellFlags(rawValue: 1 << 0)
     /// A fibroblast that has differentiated after its residence time in the wound.
     public static let myofibroblast = CellFlags(rawValue: 1 << 1)
+    /// A cell that has switched to its second state (`KindParameters.polarization`): for
+    /// macrophages the pro-repair (M2-like) state, which secretes `repairSecretion` instead of
+    /// `secretion`. Set once, never cleared.
+    public static let repair = CellFlags(rawValue: 1 << 2)
     /// Set while a step runs on a cell that has moved in it, so that a cell that moved into a
     /// tile processed later in the same step is not updated twice; cleared at the end of the step
     /// (a checkpoint never holds it; older checkpoints' bit 7 is cleared on restore).

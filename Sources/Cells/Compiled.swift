@@ -73,6 +73,15 @@ public struct CompiledKind: Sendable {
     public var secretionCount = 0
     public var secretionFactor: SIMD4<Int32> = .zero
     public var secretion: (CompiledRate, CompiledRate, CompiledRate, CompiledRate) = (.init(), .init(), .init(), .init())
+    /// Recruits per vessel site per minute [1/min] (`KindParameters.recruitment`).
+    public var recruitment = CompiledRate()
+    /// The switch to the second state (`CellFlags.repair`) [1/min]; basal 0: one state.
+    public var polarization = CompiledRate()
+    public var polarizes: Bool { polarization.basal > 0 }
+    /// Secretion in the second state, as `secretion`.
+    public var repairSecretionCount = 0
+    public var repairSecretionFactor: SIMD4<Int32> = .zero
+    public var repairSecretion: (CompiledRate, CompiledRate, CompiledRate, CompiledRate) = (.init(), .init(), .init(), .init())
     public var uptakeCount = 0
     public var uptakeFactor: SIMD4<Int32> = .zero
     /// exp(-u dt) per uptake entry.
@@ -120,6 +129,18 @@ public struct CompiledKind: Sendable {
             default: secretion.3 = CompiledRate(s.rate)
             }
         }
+        polarization = CompiledRate(p.polarization)
+        recruitment = CompiledRate(p.recruitment)
+        repairSecretionCount = min(p.repairSecretion.count, 4)
+        for (i, s) in p.repairSecretion.prefix(4).enumerated() {
+            repairSecretionFactor[i] = Int32(s.factor)
+            switch i {
+            case 0: repairSecretion.0 = CompiledRate(s.rate)
+            case 1: repairSecretion.1 = CompiledRate(s.rate)
+            case 2: repairSecretion.2 = CompiledRate(s.rate)
+            default: repairSecretion.3 = CompiledRate(s.rate)
+            }
+        }
         maximumEventProbability = p.maximumEventProbability(dt: dt)
         uptakeCount = min(p.uptake.count, 4)
         for (i, u) in p.uptake.prefix(4).enumerated() { uptakeFactor[i] = Int32(u.factor); uptakeDecay[i] = exp(-u.rate * dt) }
@@ -127,5 +148,9 @@ public struct CompiledKind: Sendable {
 
     @inlinable public func secretionRate(_ i: Int) -> CompiledRate {
         switch i { case 0: return secretion.0; case 1: return secretion.1; case 2: return secretion.2; default: return secretion.3 }
+    }
+
+    @inlinable public func repairSecretionRate(_ i: Int) -> CompiledRate {
+        switch i { case 0: return repairSecretion.0; case 1: return repairSecretion.1; case 2: return repairSecretion.2; default: return repairSecretion.3 }
     }
 }

@@ -12,6 +12,9 @@ public enum Frames {
     public static let myofibroblast: (UInt8, UInt8, UInt8) = (20, 30, 110)
     public static let endothelial: (UInt8, UInt8, UInt8) = (200, 30, 40)
     public static let vessel: (UInt8, UInt8, UInt8) = (150, 60, 60)
+    /// Macrophages: pro-inflammatory orange, pro-repair green.
+    public static let inflammatoryMacrophage: (UInt8, UInt8, UInt8) = (240, 130, 20)
+    public static let repairMacrophage: (UInt8, UInt8, UInt8) = (40, 160, 70)
     public static let woundBed: (UInt8, UInt8, UInt8) = (250, 205, 215)
     public static let dermis: (UInt8, UInt8, UInt8) = (245, 238, 225)
 
@@ -54,7 +57,9 @@ public enum Frames {
         let y0 = l.ny * s + 6
         img.text(label, x: 4, y: y0, scale: 2)
         var x = 4
-        for (name, c) in [("K", keratinocyte), ("F", fibroblast), ("M", myofibroblast), ("E", endothelial), ("V", vessel)] {
+        var keys = [("K", keratinocyte), ("F", fibroblast), ("M", myofibroblast), ("E", endothelial), ("V", vessel)]
+        if world.hasMacrophages { keys += [("I", inflammatoryMacrophage), ("R", repairMacrophage)] }
+        for (name, c) in keys {
             img.rect(x, y0 + 18, 10, 10, c)
             img.text(name, x: x + 13, y: y0 + 18, scale: 1)
             x += 30
@@ -67,6 +72,7 @@ public enum Frames {
         case .keratinocyte: return keratinocyte
         case .fibroblast: return cells.flags[c] & CellFlags.myofibroblast.rawValue != 0 ? myofibroblast : fibroblast
         case .endothelial: return endothelial
+        case .macrophage: return cells.flags[c] & CellFlags.repair.rawValue != 0 ? repairMacrophage : inflammatoryMacrophage
         }
     }
 

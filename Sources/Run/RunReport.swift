@@ -110,6 +110,11 @@ public enum Report {
         let cellSeries: [(String, String)] = [("keratinocytes_in_wound", "keratinocytes"), ("fibroblasts_in_wound", "fibroblasts"), ("endothelial_in_wound", "endothelial cells")]
         out += SVGChart(title: "Cells inside the wound", xLabel: "time [days]", yLabel: "cells",
                         series: cellSeries.enumerated().map { i, c in .init(name: c.1, color: chartColors[i], points: Array(zip(days, series[c.0] ?? []))) }).svg() + "\n"
+        if series["macrophages"] != nil {
+            let states: [(String, String)] = [("macrophages_inflammatory", "pro-inflammatory"), ("macrophages_repair", "pro-repair"), ("macrophages_in_wound", "in the wound")]
+            out += SVGChart(title: "Macrophages by state", xLabel: "time [days]", yLabel: "cells",
+                            series: states.enumerated().map { i, c in .init(name: c.1, color: chartColors[(i + 4) % chartColors.count], points: Array(zip(days, series[c.0] ?? []))) }).svg() + "\n"
+        }
         out += SVGChart(title: "Collagen and vessels in the wound", xLabel: "time [days]", yLabel: "fraction",
                         series: [.init(name: "collagen (of intact dermis)", color: chartColors[2], points: Array(zip(days, series["collagen_in_wound"] ?? []))),
                                  .init(name: "vessel density", color: chartColors[1], points: Array(zip(days, series["vessel_density_in_wound"] ?? [])))]).svg() + "\n"

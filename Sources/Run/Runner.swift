@@ -129,7 +129,7 @@ public enum Runner {
         let fieldRate = voxelUpdates / max(world.seconds(in: .diffuse), 1e-9)
         let final = world.observation()
         var onset: [String: JSONValue] = [:]
-        for kind in CellKind.allCases { onset[kind.description] = world.migrationOnsetMinutes[kind].map { .number($0 / 60) } ?? .null }
+        for kind in CellKind.resident { onset[kind.description] = world.migrationOnsetMinutes[kind].map { .number($0 / 60) } ?? .null }
         let total = profile.reduce(0) { $0 + $1.1 }
         var summary: [String: JSONValue] = [
             "scenario": .string(model.name),
@@ -155,6 +155,12 @@ public enum Runner {
             "voxel_factor_updates_per_s": .number(fieldRate),
             "warnings": .array(scenario.warnings.map { .string($0.description) }),
         ]
+        if let m = final.macrophages, case var .object(counts)? = summary["final_counts"] {
+            counts["macrophages"] = .number(Double(m.total))
+            counts["macrophages_repair"] = .number(Double(m.repair))
+            counts["macrophages_in_wound"] = .number(Double(m.inWound))
+            summary["final_counts"] = .object(counts)
+        }
         if let gap = final.gapClosurePercent {
             summary["gap_closure_pct_final"] = .number(gap)
             summary["detached_ahead_pct_final"] = .number(final.detachedAheadPercent ?? 0)

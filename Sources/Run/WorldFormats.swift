@@ -18,6 +18,9 @@ extension Formats {
         // Scratch assays add the edge-detected gap (ScratchGeometry).
         let scratch = rows.first?.gapClosurePercent != nil
         if scratch { header += ["gap_closure_pct", "gap_um", "detached_ahead_pct"] }
+        // Scenarios with macrophages add their counts by state.
+        let macrophages = rows.first?.macrophages != nil
+        if macrophages { header += ["macrophages", "macrophages_inflammatory", "macrophages_repair", "macrophages_in_wound"] }
         var out = header.joined(separator: ",") + "\n"
         for o in rows {
             var cells = [fmt(o.timeHours), fmt(o.woundAreaMM2), fmt(o.closurePercent), "\(o.keratinocytes)", "\(o.fibroblasts)",
@@ -27,6 +30,10 @@ extension Formats {
             cells += o.factorIntervalMeans.map(fmt)
             cells.append(fmt(o.vesselDensity))
             if scratch { cells += [fmt(o.gapClosurePercent ?? 0), fmt(o.meanGapUM ?? 0), fmt(o.detachedAheadPercent ?? 0)] }
+            if macrophages {
+                let m = o.macrophages ?? MacrophageCounts(total: 0, repair: 0, inWound: 0)
+                cells += ["\(m.total)", "\(m.inflammatory)", "\(m.repair)", "\(m.inWound)"]
+            }
             out += cells.joined(separator: ",") + "\n"
         }
         return out
@@ -61,7 +68,7 @@ extension Formats {
     }
 
     /// A `.vtp` (VTK XML PolyData) with one vertex per cell at its site centre [um], and its kind
-    /// (0 keratinocyte, 1 fibroblast, 2 endothelial), migratory and myofibroblast flags.
+    /// (0 keratinocyte, 1 fibroblast, 2 endothelial, 3 macrophage), migratory and myofibroblast flags.
     public static func vtp(_ cells: CellPopulation) -> Data {
         let l = cells.lattice, h = l.spacing, n = cells.count
         var points = Data(count: n * 12), kinds = Data(count: n * 4), migratory = Data(count: n), myo = Data(count: n)

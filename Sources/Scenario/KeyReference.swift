@@ -62,6 +62,7 @@ public enum KeyReference {
              "cells.fibroblast.secretion=[{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: true}]", "cells.fibroblast.uptake=[{factor: EGF, rate: \"0.01 /h\"}]",
              "factors.EGF.wound_bed_diffusion=\"10 um^2/s\"", "factors.EGF.initial=\"0 ng/mL\"",
              "factors.EGF.boundary={x_low: no-flux, x_high: {fixed: \"0 ng/mL\"}, y_low: no-flux, y_high: no-flux}"],
+            ["cells.macrophage={density: 0, migration: {hop_rate: \"0.1 /min\", requires_activation: false}, apoptosis: {rate: \"0.01 /h\"}, recruitment: {rate: \"0.001 /h\", source: \"probe\"}, polarization: {rate: \"0.02 /h\", secretion: [{factor: VEGF, rate: \"0.01 ng/mL/h\"}], source: \"probe\"}, secretion: [{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: false}], responses: [{behaviour: recruitment, factor: EGF, ec50: \"1 ng/mL\", max_fold: 10}, {behaviour: polarization, factor: HGF, ec50: \"1 ng/mL\", max_fold: 3}]}"],
         ]
         for sets in variants { if let t = try? ScenarioLoader.load(base, sets: sets).tree { trees.append(t) } }
         return trees
@@ -203,8 +204,15 @@ public enum KeyReference {
         "cells.KIND.collagen.rate": "rate of collagen deposition at the cell's site",
         "cells.KIND.differentiation.residence": "time in the wound after which a fibroblast becomes a myofibroblast",
         "cells.KIND.vessel_trail": "the cell leaves a vessel behind as it moves (sprouting endothelium)",
+        "cells.KIND.recruitment.rate": "recruits per vessel site per time, from the blood (macrophages); the factors at the vessel site modulate it (responses with behaviour: recruitment)",
+        "cells.KIND.recruitment.source": "where the recruitment rate comes from",
+        "cells.KIND.polarization.rate": "rate of the one-way switch to the second state (macrophages: pro-inflammatory to pro-repair); responses with behaviour: polarization modulate it",
+        "cells.KIND.polarization.secretion": "what a cell in the second state secretes instead of its secretion list, one entry each",
+        "cells.KIND.polarization.secretion[i].factor": "the factor secreted in the second state",
+        "cells.KIND.polarization.secretion[i].rate": "secretion rate in the second state, as concentration per time at the cell's site",
+        "cells.KIND.polarization.source": "where the switch and the second state's secretion come from",
         "cells.KIND.responses": "factor effects on a behaviour, one entry each",
-        "cells.KIND.responses[i].behaviour": "the behaviour a factor changes: migration, proliferation, apoptosis or collagen",
+        "cells.KIND.responses[i].behaviour": "the behaviour a factor changes: migration, proliferation, apoptosis, collagen, recruitment or polarization",
         "cells.KIND.responses[i].factor": "the factor",
         "cells.KIND.responses[i].ec50": "concentration of half the maximal effect",
         "cells.KIND.responses[i].hill": "Hill coefficient of the response (default 1)",

@@ -91,7 +91,8 @@ public enum ScenarioWriter {
             }
             out += "    proliferation: {rate: \(q(p.proliferation.basal, "/min"))}\n    apoptosis: {rate: \(q(p.apoptosis.basal, "/min"))}\n"
             var responses: [String] = []
-            for (behaviour, rate) in [("migration", p.motility), ("proliferation", p.proliferation), ("apoptosis", p.apoptosis), ("collagen", p.collagenDeposition)] {
+            for (behaviour, rate) in [("migration", p.motility), ("proliferation", p.proliferation), ("apoptosis", p.apoptosis), ("collagen", p.collagenDeposition),
+                                      ("recruitment", p.recruitment), ("polarization", p.polarization)] {
                 for r in rate.responses {
                     var line = "      - {behaviour: \(behaviour), factor: \(names[r.factor]), ec50: \(q(r.ec50, "ng/mL")), hill: \(num(r.hill)), max_fold: \(num(r.maxFold))"
                     if !r.source.isEmpty { line += ", source: \"\(r.source)\"" }
@@ -105,6 +106,16 @@ public enum ScenarioWriter {
             if p.collagenDeposition.basal > 0 { out += "    collagen: {rate: \(q(p.collagenDeposition.basal, "/min"))}\n" }
             if let r = p.differentiationResidence { out += "    differentiation: {residence: \(q(r, "min"))}\n" }
             if p.leavesVesselTrail { out += "    vessel_trail: true\n" }
+            if p.recruitment.basal > 0 || s.sources["cells.\(p.kind).recruitment"] != nil {
+                out += "    recruitment: {rate: \(q(p.recruitment.basal, "/min"))"
+                if let src = s.sources["cells.\(p.kind).recruitment"] { out += ", source: \"\(src)\"" }
+                out += "}\n"
+            }
+            if p.polarization.basal > 0 || !p.repairSecretion.isEmpty || s.sources["cells.\(p.kind).polarization"] != nil {
+                out += "    polarization:\n      rate: \(q(p.polarization.basal, "/min"))\n"
+                if !p.repairSecretion.isEmpty { out += "      secretion: [" + p.repairSecretion.map { "{factor: \(names[$0.factor]), rate: \(q($0.rate.basal, "ng/mL/min"))}" }.joined(separator: ", ") + "]\n" }
+                if let src = s.sources["cells.\(p.kind).polarization"] { out += "      source: \"\(src)\"\n" }
+            }
         }
         return out
     }

@@ -48,7 +48,8 @@ extension ScenarioDecoder {
         func factorName(_ f: Int) -> String { f < factorNames.count ? factorNames[f] : "\(f)" }
         let key = "cells.\(kind)"
         guard let m = r.map(node, key, allowed: ["density", "migration", "proliferation", "apoptosis", "responses", "chemotaxis",
-                                                  "secretion", "uptake", "collagen", "differentiation", "vessel_trail", "source"],
+                                                  "secretion", "uptake", "collagen", "differentiation", "vessel_trail", "recruitment",
+                                                  "polarization", "source"],
                             required: ["density"]) else { return nil }
         var p = KindParameters(kind: kind)
         let density = r.number(m["density"], "\(key).density", min: 0, max: 1)
@@ -152,6 +153,8 @@ extension ScenarioDecoder {
                 case "migration": p.motility.responses.append(resp)
                 case "proliferation": p.proliferation.responses.append(resp)
                 case "apoptosis": p.apoptosis.responses.append(resp)
+                case "recruitment": p.recruitment.responses.append(resp)
+                case "polarization": p.polarization.responses.append(resp)
                 default: p.collagenDeposition.responses.append(resp)
                 }
             }
@@ -174,6 +177,23 @@ extension ScenarioDecoder {
                 }
                 if let only = r.bool(e["only_when_migratory"], "\(k).only_when_migratory") { p.secretesOnlyWhenMigratory = only }
             }
+        }
+        if let rc = r.map(m["recruitment"], "\(key).recruitment", allowed: ["rate", "source"], required: ["rate"]) {
+            p.recruitment.basal = r.quantity(rc["rate"], "\(key).recruitment.rate", .rate) ?? 0
+            if let src = r.source(rc["source"], "\(key).recruitment.source") { sources["\(key).recruitment"] = src }
+        }
+        if let po = r.map(m["polarization"], "\(key).polarization", allowed: ["rate", "secretion", "source"], required: ["rate"]) {
+            p.polarization.basal = r.quantity(po["rate"], "\(key).polarization.rate", .rate) ?? 0
+            if let list = r.list(po["secretion"], "\(key).polarization.secretion") {
+                for (i, n) in list.enumerated() {
+                    let k = "\(key).polarization.secretion[\(i)]"
+                    guard let e = r.map(n, k, allowed: ["factor", "rate"], required: ["factor", "rate"]) else { continue }
+                    if let f = factorIndex(e["factor"], "\(k).factor"), let rate = r.quantity(e["rate"], "\(k).rate", .concentrationRate) {
+                        p.repairSecretion.append((f, ModulatedRate(basal: rate)))
+                    }
+                }
+            }
+            if let src = r.source(po["source"], "\(key).polarization.source") { sources["\(key).polarization"] = src }
         }
         if let list = r.list(m["uptake"], "\(key).uptake") {
             for (i, n) in list.enumerated() {

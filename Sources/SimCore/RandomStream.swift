@@ -152,6 +152,10 @@ public enum StreamPurpose: Sendable, Hashable {
     case parserMutation
     /// The noise of a calibration's synthetic data sets (recovery checks), per data set.
     case syntheticData
+    /// Whether a cell is recruited at a vessel site, and where, per step and site.
+    case recruitment
+    /// Whether a cell switches to its second state (`CellFlags.repair`), per step and cell id.
+    case polarization
 
     /// The 32-bit purpose word of the Philox counter.
     @inlinable public var key: UInt32 {
@@ -164,12 +168,14 @@ public enum StreamPurpose: Sendable, Hashable {
         case .morrisTrajectory: return 0x4D52_5300
         case .parserMutation: return 0x4D55_5400
         case .syntheticData: return 0x5359_4E00
+        case .recruitment: return 0x5245_4300
+        case .polarization: return 0x504F_4C00
         }
     }
 
     /// Every purpose, with every kind of `initialPlacement`.
     public static var all: [StreamPurpose] {
-        [.unspecified, .cellDecision, .tileOrder, .latinHypercube, .morrisTrajectory, .parserMutation]
+        [.unspecified, .cellDecision, .tileOrder, .latinHypercube, .morrisTrajectory, .parserMutation, .syntheticData, .recruitment, .polarization]
             + (0...UInt8.max).map { .initialPlacement(kind: $0) }
     }
 }

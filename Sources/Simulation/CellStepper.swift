@@ -87,13 +87,14 @@ public final class CellStepper: @unchecked Sendable {
     /// Counts of the last step.
     public private(set) var lastBirths = 0
     public private(set) var lastDeaths = 0
+    public private(set) var lastRecruits = 0
     /// Tile layers skipped as quiet in the last step, and in all steps so far.
     public private(set) var lastSkippedTiles = 0
     public private(set) var skippedTiles = 0
 
     static let deadFlag: UInt8 = 1 << 6
     /// The number of cell kinds (a constant for the hot loops).
-    static let kindCount = 3
+    static let kindCount = 4
     static let newbornMarker: Int32 = -2
 
     public init(lattice: Lattice, parameters: [KindParameters], dt: Double, seed: UInt64, factorCount: Int,
@@ -236,6 +237,59 @@ public final class CellStepper: @unchecked Sendable {
         lastDeaths = deaths
         lastSkippedTiles = skipped
         skippedTiles += skipped
+    }
+
+    /// Recruitment (`KindParameters.recruitment`), after the step's births: every vessel site
+    /// draws once per recruiting kind, in site order, from its own stream (keyed by step, site and
+    /// kind), so the result does not depend on the thread count. A recruit takes the vessel site,
+    /// or else one of its free in-plane neighbours open to the kind, drawn at random; it is in its
+    /// first state, acts from the next step on, and counts as a change of its tile-layer for the
+    /// active set.
+    /// - Returns: the number of cells recruited.
+    @discardableResult
+    public func recruit(_ population: inout CellPopulation, fields: FieldSet?, step: Int) -> Int {
+        guard let vessel else { return 0 }
+        var kinds: [Int] = []
+        for k in 0..<Self.kindCount where compiled[k].recruitment.basal > 0 { kinds.append(k) }
+        if kinds.isEmpty { return 0 }
+        let nx = lattice.nx, ny = lattice.ny, plane = nx * ny, n = lattice.count
+        let factorCount = fields?.factorCount ?? 0
+        let base = fields.map { $0.buffer(0).baseAddress! }
+        let phase = 8 &* step &+ 6
+        let bornAt = Float(Double(step + 1) * dt)
+        var recruited = 0
+        for s in 0..<n where vessel[s] != 0 {
+            var here = SIMD8<Double>.zero
+            if let base { for q in 0..<factorCount { here[q] = base[q &* n &+ s] } }
+            for k in kinds {
+                let p = compiled[k].recruitment.rate(here) * dt
+                if p <= 0 { continue }
+                var rng = RandomStream(seed: seed, step: step, id: s &* Self.kindCount &+ k, purpose: .recruitment)
+                if rng.uniform() >= p { continue }
+                let q = s % plane, i = q % nx, j = q / nx
+                func open(_ t: Int) -> Bool {
+                    population.cellAt[t] == -1 && (regionBase.map { allowed[k &* 256 &+ Int($0[t])] } ?? true)
+                }
+                var target = -1
+                if open(s) {
+                    target = s
+                } else {
+                    var candidates = SIMD4<Int>(repeating: -1), count = 0
+                    if i > 0, open(s - 1) { candidates[count] = s - 1; count += 1 }
+                    if i < nx - 1, open(s + 1) { candidates[count] = s + 1; count += 1 }
+                    if j > 0, open(s - nx) { candidates[count] = s - nx; count += 1 }
+                    if j < ny - 1, open(s + nx) { candidates[count] = s + nx; count += 1 }
+                    if count > 0 { target = candidates[Int(rng.below(UInt32(count)))] }
+                }
+                if target < 0 { continue }
+                population.add(CellKind(rawValue: UInt8(k))!, at: target, bornAt: bornAt)
+                let tq = target % plane
+                lastChange[tiles.tile(ofX: tq % nx, y: tq / nx) * lattice.nz + target / plane] = phase
+                recruited += 1
+            }
+        }
+        lastRecruits = recruited
+        return recruited
     }
 
     @inline(__always) static func neighbour(_ s: Int, _ d: Int, _ nx: Int) -> Int {

@@ -53,10 +53,10 @@ extension CellStepper {
     /// One tile: visit its sites in scan order and update each cell found.
     func runTile(_ t: Int, cells: PopulationPointers, fields: FieldSet?, step: Int, flip: UInt32, phase: Int, buffers: TileBuffers) {
         // Flag bits as plain constants: a static property costs an accessor call per use.
-        let movedBit: UInt8 = 1 << 7, migratoryBit: UInt8 = 1 << 0, myofibroblastBit: UInt8 = 1 << 1
+        let movedBit: UInt8 = 1 << 7, migratoryBit: UInt8 = 1 << 0, myofibroblastBit: UInt8 = 1 << 1, repairBit: UInt8 = 1 << 2
         let deadBit: UInt8 = 1 << 6, newborn: Int32 = -2
         assert(movedBit == CellFlags.moved.rawValue && migratoryBit == CellFlags.migratory.rawValue
-               && myofibroblastBit == CellFlags.myofibroblast.rawValue && deadBit == Self.deadFlag && newborn == Self.newbornMarker)
+               && myofibroblastBit == CellFlags.myofibroblast.rawValue && repairBit == CellFlags.repair.rawValue && deadBit == Self.deadFlag && newborn == Self.newbornMarker)
         let (xr, yr) = tiles.bounds(of: t)
         let nx = lattice.nx, ny = lattice.ny
         let plane = nx &* ny
@@ -134,6 +134,13 @@ extension CellStepper {
                         if Double(cells.residence[c]) >= kp.pointee.differentiationResidence {
                             flags |= myofibroblastBit
                         }
+                    }
+                    // The one-way switch to the second state, drawn from the cell's own stream.
+                    if kp.pointee.polarizes, flags & repairBit == 0 {
+                        quiet = false
+                        if let base = fieldBase { for q in 0..<factorCount { signals.here[q] = base[q &* siteCount &+ s] } }
+                        var switchRNG = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: .polarization)
+                        if switchRNG.uniform() < kp.pointee.polarization.rate(signals.here) * dt { flags |= repairBit }
                     }
                     if flags != f {
                         quiet = false

@@ -112,6 +112,7 @@ extension ModelConfig {
             p.motility = weaker(p.motility); p.motility.basal *= k.migration
             p.proliferation = weaker(p.proliferation); p.proliferation.basal *= k.proliferation
             p.secretion = p.secretion.map { s in var r = s.rate; r.basal *= k.secretion * production[s.factor]; return (s.factor, r) }
+            p.repairSecretion = p.repairSecretion.map { s in var r = s.rate; r.basal *= k.secretion * production[s.factor]; return (s.factor, r) }
             m.cells[i].parameters = p
         }
         return m

@@ -7,7 +7,8 @@ import SimCore
 /// The state of one wound simulation and its step pipeline.
 ///
 /// One step (integer clock; time = step x dt):
-/// 1. `cells`: sense, decide, commit (`CellStepper`, tile by tile, quiet tiles skipped);
+/// 1. `cells`: sense, decide, commit (`CellStepper`, tile by tile, quiet tiles skipped), then
+///    recruitment at vessel sites (`CellStepper.recruit`, serial in site order);
 /// 2. `secrete`: each cell takes up (exact exponential) and secretes at its own site; fibroblasts
 ///    in the wound bed deposit collagen;
 /// 3. `therapy`: the amounts of conditioned medium and injury release entering the wound sites in
@@ -106,6 +107,7 @@ public final class World: @unchecked Sendable {
         var t0 = DispatchTime.now().uptimeNanoseconds
         cellUpdates += cells.count
         stepper.step(&cells, fields: fields, step: step, threads: threads)
+        stepper.recruit(&cells, fields: fields, step: step)
         t0 = lap(.cells, since: t0)
         secrete(threads: threads)
         t0 = lap(.secrete, since: t0)

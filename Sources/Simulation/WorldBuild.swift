@@ -144,6 +144,7 @@ struct WorldLayout {
                 var p = setup.parameters
                 if dilution != 1 {
                     p.secretion = p.secretion.map { s in var r = s.rate; r.basal *= dilution; return (s.factor, r) }
+                    p.repairSecretion = p.repairSecretion.map { s in var r = s.rate; r.basal *= dilution; return (s.factor, r) }
                     p.uptake = p.uptake.map { ($0.factor, $0.rate * dilution) }
                 }
                 return p

@@ -55,7 +55,7 @@ extension World {
     func observeEvents() {
         if closureTime == nil, initialSurface > 0, closurePercent >= 95 { closureTime = time }
         if edgeOnset == nil, let scratch, scratch.migratedEdgeShare(cells) >= 10 { edgeOnset = time }
-        guard onset.count < 3 else { return }
+        guard onset.count < CellKind.resident.count else { return }
         var near = SIMD4<Int>.zero, migrating = SIMD4<Int>.zero
         let plane = lattice.nx * lattice.ny
         for c in 0..<cells.count {
@@ -65,22 +65,27 @@ extension World {
             near[k] += 1
             if cells.flags[c] & CellFlags.migratory.rawValue != 0 { migrating[k] += 1 }
         }
-        for kind in CellKind.allCases where onset[kind] == nil {
+        for kind in CellKind.resident where onset[kind] == nil {
             let k = Int(kind.rawValue)
             if near[k] > 0, Double(migrating[k]) >= 0.1 * Double(near[k]) { onset[kind] = time }
         }
     }
+
+    /// Whether the scenario has macrophages (given under `cells:`, even at density 0: they may be
+    /// recruited); their counts are reported only then.
+    public var hasMacrophages: Bool { config.cells.contains { $0.parameters.kind == .macrophage } }
 
     /// Starts a new averaging interval for `Observation.factorIntervalMeans` (after each output row).
     public func startInterval() { solver.siteSums?.reset() }
 
     /// The metrics of DESIGN.md's timeseries, at the current time.
     public func observation() -> Observation {
-        var counts = [0, 0, 0], inWound = [0, 0, 0], myo = 0
+        var counts = [0, 0, 0, 0], inWound = [0, 0, 0, 0], myo = 0, repair = 0
         for c in 0..<cells.count {
             let k = Int(cells.kind[c])
             counts[k] += 1
             if cells.flags[c] & CellFlags.myofibroblast.rawValue != 0 { myo += 1 }
+            if k == Int(CellKind.macrophage.rawValue), cells.flags[c] & CellFlags.repair.rawValue != 0 { repair += 1 }
             let r = regions.ids[Int(cells.site[c])]
             if r == Tissue.woundBed || r == Tissue.woundSurface { inWound[k] += 1 }
         }
@@ -102,6 +107,7 @@ extension World {
             closurePercent: closurePercent,
             keratinocytes: counts[0], fibroblasts: counts[1] - myo, myofibroblasts: myo, endothelial: counts[2],
             keratinocytesInWound: inWound[0], fibroblastsInWound: inWound[1], endothelialInWound: inWound[2],
+            macrophages: hasMacrophages ? MacrophageCounts(total: counts[3], repair: repair, inWound: inWound[3]) : nil,
             collagenInWound: collagenSum / Double(bed), vesselDensity: Double(vessels) / Double(bed),
             factorMeans: means, factorIntervalMeans: solver.siteSums?.means ?? means, gapClosurePercent: gap?.gapClosure, meanGapUM: gap?.meanGap, detachedAheadPercent: gap?.detachedAhead)
     }
@@ -115,6 +121,8 @@ public struct Observation: Sendable, Equatable {
     public var closurePercent: Double
     public var keratinocytes: Int, fibroblasts: Int, myofibroblasts: Int, endothelial: Int
     public var keratinocytesInWound: Int, fibroblastsInWound: Int, endothelialInWound: Int
+    /// Macrophages (nil when the scenario has none: no columns for them).
+    public var macrophages: MacrophageCounts?
     /// Mean collagen over the wound bed, as a fraction of intact dermis.
     public var collagenInWound: Double
     /// Fraction of wound-bed sites that are vessel.
@@ -129,4 +137,13 @@ public struct Observation: Sendable, Equatable {
     public var gapClosurePercent: Double? = nil
     public var meanGapUM: Double? = nil
     public var detachedAheadPercent: Double? = nil
+}
+
+/// Macrophage counts of one row: all, those in the pro-repair state (`CellFlags.repair`), and
+/// those on wound sites.
+public struct MacrophageCounts: Sendable, Equatable {
+    public var total: Int, repair: Int, inWound: Int
+    public init(total: Int, repair: Int, inWound: Int) { self.total = total; self.repair = repair; self.inWound = inWound }
+    /// Pro-inflammatory (first-state) macrophages.
+    public var inflammatory: Int { total - repair }
 }

@@ -28,14 +28,23 @@ extension World {
                             let s = Int(cp.site[c])
                             for u in 0..<p.pointee.uptakeCount { fieldBase[Int(p.pointee.uptakeFactor[u]) &* n &+ s] *= p.pointee.uptakeDecay[u] }
                             let migratory = cp.flags[c] & CellFlags.migratory.rawValue != 0
-                            let needLocal = p.pointee.secretionCount > 0 && (migratory || !p.pointee.secretesOnlyWhenMigratory)
+                            // A cell in its second state secretes its second list instead.
+                            let second = cp.flags[c] & CellFlags.repair.rawValue != 0
+                            let secretionCount = second ? p.pointee.repairSecretionCount : p.pointee.secretionCount
+                            let needLocal = secretionCount > 0 && (migratory || !p.pointee.secretesOnlyWhenMigratory)
                             let depositing = p.pointee.collagen.basal > 0 && regionIDs[s] == Tissue.woundBed
                             if !needLocal && !depositing { continue }
                             var local = SIMD8<Double>.zero
                             for q in 0..<factorCount { local[q] = fieldBase[q &* n &+ s] }
                             if needLocal {
-                                for i in 0..<p.pointee.secretionCount {
-                                    fieldBase[Int(p.pointee.secretionFactor[i]) &* n &+ s] += p.pointee.secretionRate(i).rate(local) * dt
+                                if second {
+                                    for i in 0..<secretionCount {
+                                        fieldBase[Int(p.pointee.repairSecretionFactor[i]) &* n &+ s] += p.pointee.repairSecretionRate(i).rate(local) * dt
+                                    }
+                                } else {
+                                    for i in 0..<secretionCount {
+                                        fieldBase[Int(p.pointee.secretionFactor[i]) &* n &+ s] += p.pointee.secretionRate(i).rate(local) * dt
+                                    }
                                 }
                             }
                             if depositing { col[s] = min(1, col[s] + Float(p.pointee.collagen.rate(local) * dt)) }

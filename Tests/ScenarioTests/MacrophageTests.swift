@@ -1,0 +1,133 @@
+import Artifacts
+import Cells
+import Foundation
+import Run
+import Scenario
+import SimCore
+import Simulation
+import XCTest
+
+/// Macrophages (issue 13): recruitment from vessel sites, the one-way switch to the pro-repair
+/// state, and the second state's secretion, each against its exact expectation; the state they
+/// add is bit-identical at any thread count, with the active set on or off, and across a
+/// checkpoint.
+final class MacrophageTests: XCTestCase {
+    /// A small wound whose only cells are macrophages that neither move nor die: every count
+    /// below is a sum of independent Bernoulli draws.
+    private func model(_ macrophage: String, extra: [String] = []) throws -> ModelConfig {
+        try ScenarioLoader.load("excisional-wound-control", sets: [
+            "lattice.size=[60, 60]", "wound.diameter=\"0.6 mm\"", "injury=~",
+            "cells.keratinocyte.density=0", "cells.fibroblast.density=0", "cells.endothelial.density=0",
+            "cells.macrophage=\(macrophage)",
+        ] + extra).scenario.model
+    }
+
+    private func vesselSites(_ w: World) -> Int { w.vessel.reduce(0) { $0 + Int($1) } }
+
+    /// Recruits per vessel site per step are Bernoulli(rate dt); with at most five places per
+    /// vessel site (itself and four neighbours, the vessel sites far apart) every draw finds room
+    /// when the expected number per site stays small. A factor at the vessel site multiplies the
+    /// rate by 1 + (max_fold - 1) c / (EC50 + c).
+    func testRecruitsArriveAtTheRateOfEveryVesselSiteAndTheFactorScalesIt() throws {
+        for (extra, fold) in [([String](), 1.0), (["factors.EGF.initial=\"1 ng/mL\"", "factors.EGF.decay=\"0 /min\""], 1 + 9 * 1.0 / (0.5 + 1))] {
+            // About one recruit per vessel site expected in either case.
+            let steps = Int((720 / fold).rounded())
+            let m = try model("{density: 0, recruitment: {rate: \"0.05 /h\"}, responses: [{behaviour: recruitment, factor: EGF, ec50: \"0.5 ng/mL\", max_fold: 10}]}",
+                              extra: extra)
+            let w = try World(m)
+            let nv = vesselSites(w)
+            XCTAssertGreaterThan(nv, 50)
+            for _ in 0..<steps { w.advance(threads: 1) }
+            let p = 0.05 / 60 * fold * m.dt
+            let expected = Double(nv * steps) * p
+            let sd = (expected * (1 - p)).squareRoot()
+            XCTAssertLessThan(expected / Double(nv), 1.5, "few enough per vessel site that each finds room")
+            let count = w.cells.count
+            XCTAssertEqual(Double(count), expected, accuracy: 4 * sd, "\(count) recruits, expected \(expected) +- \(sd) (fold \(fold))")
+            for c in 0..<count { XCTAssertEqual(CellKind(rawValue: w.cells.kind[c]), .macrophage) }
+            // Every recruit sits on a vessel site or next to one, in its first state.
+            let nx = w.lattice.nx
+            for c in 0..<count {
+                let s = Int(w.cells.site[c])
+                let near = [s, s - 1, s + 1, s - nx, s + nx].contains { $0 >= 0 && $0 < w.lattice.count && w.vessel[$0] != 0 }
+                XCTAssertTrue(near, "a recruit at site \(s) is not at a vessel")
+                XCTAssertEqual(w.cells.flags[c] & CellFlags.repair.rawValue, 0)
+            }
+            XCTAssertEqual(w.observation().macrophages?.total, count)
+        }
+    }
+
+    /// The switch to the pro-repair state is one Bernoulli(k dt) draw per step for a cell in its
+    /// first state: after n steps a fraction 1 - (1 - k dt)^n has switched. A factor scales k as
+    /// any response does.
+    func testTheSwitchToTheRepairStateFollowsItsRate() throws {
+        let steps = 360
+        for (extra, fold) in [([String](), 1.0), (["factors.HGF.initial=\"2 ng/mL\"", "factors.HGF.decay=\"0 /min\""], 1 + 3 * 2.0 / (1 + 2))] {
+            let m = try model("{density: 0.5, polarization: {rate: \"0.1 /h\"}, responses: [{behaviour: polarization, factor: HGF, ec50: \"1 ng/mL\", max_fold: 4}]}",
+                              extra: extra)
+            let w = try World(m)
+            let n = w.cells.count
+            XCTAssertGreaterThan(n, 800)
+            for _ in 0..<steps { w.advance(threads: 1) }
+            let p = 1 - pow(1 - 0.1 / 60 * fold * m.dt, Double(steps))
+            var switched = 0
+            for c in 0..<n where w.cells.flags[c] & CellFlags.repair.rawValue != 0 { switched += 1 }
+            let sd = (Double(n) * p * (1 - p)).squareRoot()
+            XCTAssertEqual(Double(switched), Double(n) * p, accuracy: 4 * sd, "\(switched) of \(n) switched, expected \(Double(n) * p) (fold \(fold))")
+            let counts = try XCTUnwrap(w.observation().macrophages)
+            XCTAssertEqual(counts.repair, switched)
+            XCTAssertEqual(counts.inflammatory, n - switched)
+        }
+    }
+
+    /// A cell in its second state secretes the second list instead of the first: with every cell
+    /// switched in the first step, no decay and no-flux faces, the field holds exactly the
+    /// second list's secretion and none of the first's.
+    func testTheRepairStateSecretesItsOwnList() throws {
+        let m = try model("{density: 0.3, polarization: {rate: \"0.5 /min\", secretion: [{factor: VEGF, rate: \"0.06 ng/mL/h\"}]}, secretion: [{factor: EGF, rate: \"0.06 ng/mL/h\", only_when_migratory: false}]}",
+                          extra: ["factors.VEGF.decay=\"0 /min\"", "factors.EGF.decay=\"0 /min\""])
+        let w = try World(m)
+        let n = w.cells.count
+        let vegf = m.factors.firstIndex { $0.name == "VEGF" }!, egf = m.factors.firstIndex { $0.name == "EGF" }!
+        let steps = 30
+        for _ in 0..<steps { w.advance(threads: 1) }
+        func total(_ f: Int) -> Double { w.fields.buffer(f).reduce(0, +) }
+        XCTAssertEqual(w.observation().macrophages?.repair, n, "rate x dt = 1: every cell switches in its first step")
+        XCTAssertEqual(total(vegf), Double(n * steps) * 0.001 * m.dt, accuracy: 1e-9 * Double(n * steps))
+        XCTAssertEqual(total(egf), 0, accuracy: 1e-12)
+    }
+
+    /// Recruitment, the switch, death and movement together: the same bytes at 1 and 2 threads,
+    /// with the active set on and off, and after a checkpoint's round trip.
+    func testMacrophageStateIsBitIdenticalAcrossThreadsActiveSetAndCheckpoints() throws {
+        let spec = "{density: 0.01, migration: {hop_rate: \"0.05 /min\", requires_activation: false}, apoptosis: {rate: \"0.5 /d\"}, recruitment: {rate: \"0.01 /h\"}, polarization: {rate: \"1 /d\", secretion: [{factor: VEGF, rate: \"0.01 ng/mL/h\"}]}, secretion: [{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: false}], responses: [{behaviour: recruitment, factor: EGF, ec50: \"0.2 ng/mL\", max_fold: 10}, {behaviour: polarization, factor: VEGF, ec50: \"0.5 ng/mL\", max_fold: 3}]}"
+        let m = try ScenarioLoader.load("excisional-wound-control", sets: ["lattice.size=[160, 128]", "wound.diameter=\"1.5 mm\"", "cells.macrophage=\(spec)"]).scenario.model
+        let a = try World(m), b = try World(m), c = try World(m)
+        c.stepper.activeSet = false
+        var resumed: World?
+        for step in 1...720 {
+            a.advance(threads: 1); b.advance(threads: 2); c.advance(threads: 1)
+            resumed?.advance(threads: 2)
+            if step == 300 {
+                let r = try World(m)
+                try r.restoreState(a.encodeState())
+                resumed = r
+            }
+        }
+        let expected = a.encodeState()
+        XCTAssertGreaterThan(a.observation().macrophages?.repair ?? 0, 20)
+        XCTAssertGreaterThan(a.stepper.skippedTiles, 0)
+        XCTAssertEqual(b.encodeState(), expected, "2 threads")
+        XCTAssertEqual(c.encodeState(), expected, "active set off")
+        XCTAssertEqual(resumed?.encodeState(), expected, "restored at step 300")
+    }
+
+    /// Scenarios without macrophages report none: no columns, no counts, no legend entries.
+    func testScenariosWithoutMacrophagesKeepTheirOutputs() throws {
+        let m = try ScenarioLoader.load("excisional-wound-control", sets: ["lattice.size=[40, 40]", "wound.diameter=\"0.4 mm\""]).scenario.model
+        let w = try World(m)
+        XCTAssertFalse(w.hasMacrophages)
+        XCTAssertNil(w.observation().macrophages)
+        XCTAssertFalse(Formats.timeseriesCSV([w.observation()], factorNames: m.factors.map(\.name)).contains("macrophage"))
+    }
+}
