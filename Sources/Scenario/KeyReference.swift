@@ -55,6 +55,7 @@ public enum KeyReference {
             ["secretome.delivery={kind: sustained, half_life: \"1 d\"}", "secretome.concentrations={EGF: \"1 ng/mL\"}", "secretome.deplete=[EGF]"],
             ["secretome.delivery={kind: bolus}"],
             ["condition=aged"],
+            ["clot={amounts: {EGF: \"1 ng/mL\"}, half_life: \"6 h\", source: \"probe\"}"],
             ["condition={profile: diabetic, production: {EGF: 1}, source: \"probe\", keratinocyte: {migration: 1, proliferation: 1, secretion: 1, response: 1}}"],
             ["cells.fibroblast.proliferation={rate: \"0.01 /h\"}", "cells.fibroblast.migration={hop_rate: \"0.1 /min\", requires_activation: false}",
              "cells.fibroblast.chemotaxis=[{factor: EGF, sensitivity: \"1 mL/ng\"}]", "cells.fibroblast.differentiation={residence: \"1 d\"}",
@@ -127,7 +128,7 @@ public enum KeyReference {
     public static func meaning(_ key: String) -> String? {
         var parts = key.split(separator: ".").map(String.init)
         if parts.count >= 2, ["factors", "cells"].contains(parts[0]) { parts[1] = parts[0] == "factors" ? "FACTOR" : "KIND" }
-        if parts.count >= 3, ["concentrations", "levels"].contains(parts[1]) { parts[2] = "FACTOR" }
+        if parts.count >= 3, ["concentrations", "levels", "amounts"].contains(parts[1]) { parts[2] = "FACTOR" }
         if parts.count == 3, parts[0] == "condition", CellKind(name: parts[1]) != nil { parts[1] = "KIND" }
         if parts.count == 3, parts[0] == "condition", parts[1] == "production" { parts[2] = "FACTOR" }
         if parts.count == 5, parts[0] == "cells", parts[3] == "half_activation" { parts[4] = "FACTOR" }
@@ -178,6 +179,9 @@ public enum KeyReference {
         "secretome.everywhere": "apply the medium to the whole lattice, not only the wound",
         "injury.levels.FACTOR": "level of a factor the fresh wound releases (platelets, macrophages)",
         "injury.half_life": "half-life of the injury release",
+        "clot.amounts.FACTOR": "total amount of a factor the fresh wound releases (platelets in the clot, injured cells), as a concentration over the wound sites",
+        "clot.half_life": "half-life of the clot's first-order release",
+        "clot.source": "where the clot's amounts and release come from",
         "vessels.spacing": "distance between vessel lines in intact dermis",
         "cells.KIND.density": "cells per site of the kind's layer in intact tissue (0 to 1)",
         "cells.KIND.migration.speed": "crawling speed of a migrating cell (with persistence, sets the hop rate)",

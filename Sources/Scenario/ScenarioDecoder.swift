@@ -7,7 +7,7 @@ import StrictYAML
 
 /// The scenario schema (DESIGN.md "Scenario file"): strict, every dimensional value with a unit.
 public enum ScenarioDecoder {
-    static let topKeys = ["name", "description", "seed", "extends", "lattice", "time", "wound", "factors", "secretome", "injury", "vessels", "cells", "culture", "condition"]
+    static let topKeys = ["name", "description", "seed", "extends", "lattice", "time", "wound", "factors", "secretome", "injury", "clot", "vessels", "cells", "culture", "condition"]
     static let behaviours = ["migration", "proliferation", "apoptosis", "collagen", "recruitment", "polarization"]
 
     /// Decodes a merged tree (after `extends:` and `--set`); `schema` hears of every key read.
@@ -168,6 +168,13 @@ public enum ScenarioDecoder {
             injuryHalfLife = r.quantity(i["half_life"], "injury.half_life", .time, positive: true) ?? 0
             if let src = r.source(i["source"], "injury.source") { sources["injury"] = src }
         }
+        var clot: [Double] = []
+        var clotHalfLife = 0.0
+        if let c = r.map(top["clot"], "clot", allowed: ["amounts", "half_life", "source"], required: ["amounts", "half_life"]) {
+            clot = concentrations(c["amounts"], "clot.amounts")
+            clotHalfLife = r.quantity(c["half_life"], "clot.half_life", .time, positive: true) ?? 0
+            if let src = r.source(c["source"], "clot.source") { sources["clot"] = src }
+        }
         var vesselSpacing = 0.0
         if let v = r.map(top["vessels"], "vessels", allowed: ["spacing", "source"]) {
             vesselSpacing = r.quantity(v["spacing"], "vessels.spacing", .length, positive: true) ?? 0
@@ -183,7 +190,7 @@ public enum ScenarioDecoder {
             let change = r.quantity(c["medium_change_every"], "culture.medium_change_every", .time, positive: true)
             if let src = r.source(c["source"], "culture.source") { sources["culture"] = src }
             if let volume, let area { culture = Culture(mediumDepth: volume / area, mediumChangeEvery: change) }
-            for k in ["injury", "vessels"] where top[k] != nil {
+            for k in ["injury", "clot", "vessels"] where top[k] != nil {
                 r.fail(top[k], k, "is an in-vivo term; a scenario with `culture:` has none", hint: "drop `\(k):` (a scenario that extends an in-vivo one can remove it with `\(k): ~`)")
             }
             if let e = top["secretome"]?["everywhere"], r.bool(e, "secretome.everywhere") == false {
@@ -236,6 +243,8 @@ public enum ScenarioDecoder {
                                 injuryRelease: injury, injuryHalfLife: injuryHalfLife, vesselSpacing: vesselSpacing, cells: cells)
         model.culture = culture
         model.condition = condition
+        model.clotRelease = clot
+        model.clotHalfLife = clotHalfLife
         return Scenario(model: model, description: description, snapshotEvery: snapshot, checkpointEvery: checkpoint,
                         sources: sources, warnings: r.warnings)
     }

@@ -59,8 +59,15 @@ public enum ScenarioWriter {
             if let e = c.mediumChangeEvery { out += "  medium_change_every: \(q(e, "min"))\n" }
             if let src = s.sources["culture"] { out += "  source: \"\(src)\"\n" }
         } else {
-            out += "injury:\n  levels: {" + zip(names, m.injuryRelease).map { "\($0): \(q($1, "ng/mL"))" }.joined(separator: ", ") + "}\n"
-            out += "  half_life: \(q(m.injuryHalfLife, "min"))\n"
+            if m.injuryHalfLife > 0 {
+                out += "injury:\n  levels: {" + zip(names, m.injuryRelease).map { "\($0): \(q($1, "ng/mL"))" }.joined(separator: ", ") + "}\n"
+                out += "  half_life: \(q(m.injuryHalfLife, "min"))\n"
+            }
+            if m.clotHalfLife > 0, !m.clotRelease.isEmpty {
+                out += "clot:\n  amounts: {" + zip(names, m.clotRelease).map { "\($0): \(q($1, "ng/mL"))" }.joined(separator: ", ") + "}\n"
+                out += "  half_life: \(q(m.clotHalfLife, "min"))\n"
+                if let src = s.sources["clot"] { out += "  source: \"\(src)\"\n" }
+            }
             out += "vessels:\n  spacing: \(q(m.vesselSpacing, "um"))\n"
         }
         let cond = m.condition

@@ -100,6 +100,7 @@ extension ModelConfig {
         m.condition = .normal  // applied: applying again changes nothing
         let production = factors.map { condition.production[$0.name] ?? 1 }
         m.injuryRelease = zip(injuryRelease, production).map { $0 * $1 }
+        m.clotRelease = zip(clotRelease, production).map { $0 * $1 }
         for (i, setup) in cells.enumerated() {
             let k = condition.kinds[setup.parameters.kind] ?? .init()
             var p = setup.parameters

@@ -119,6 +119,11 @@ public struct ModelConfig: Sendable, Equatable {
     /// [min]. A model assumption.
     public var injuryRelease: [Double]
     public var injuryHalfLife: Double
+    /// The fresh wound's own release (platelets degranulating in the clot, injured cells), per
+    /// factor, as the total amount it adds over the wound sites [ng/mL]; it is released at a rate
+    /// that falls exponentially with `clotHalfLife` [min] from t = 0. Empty: none.
+    public var clotRelease: [Double] = []
+    public var clotHalfLife: Double = 0
     /// Vessel lines in intact dermis every this many um along x and y.
     public var vesselSpacing: Double
     public var cells: [CellSetup]
@@ -142,6 +147,7 @@ public struct ModelConfig: Sendable, Equatable {
             && a.dt == b.dt && a.duration == b.duration && a.outputEvery == b.outputEvery && a.wound == b.wound
             && a.woundCentre.x == b.woundCentre.x && a.woundCentre.y == b.woundCentre.y && a.factors == b.factors
             && a.secretome == b.secretome && a.injuryRelease == b.injuryRelease && a.injuryHalfLife == b.injuryHalfLife
+            && a.clotRelease == b.clotRelease && a.clotHalfLife == b.clotHalfLife
             && a.vesselSpacing == b.vesselSpacing && a.cells == b.cells && a.culture == b.culture && a.condition == b.condition
     }
 

@@ -32,7 +32,8 @@ struct WorldLayout {
         guard config.outputEvery.isFinite, config.outputEvery >= config.dt else {
             throw .invalid(key: "time.output_every", message: "\(config.outputEvery) min must be at least dt = \(config.dt) min")
         }
-        guard config.secretome.concentrations.count == config.factors.count, config.injuryRelease.count == config.factors.count else {
+        guard config.secretome.concentrations.count == config.factors.count, config.injuryRelease.count == config.factors.count,
+              config.clotRelease.isEmpty || config.clotRelease.count == config.factors.count else {
             throw .invalid(key: "secretome", message: "needs one concentration per factor (\(config.factors.count))")
         }
         guard config.secretome.dose.isFinite, config.secretome.dose >= 0 else {
@@ -90,8 +91,8 @@ struct WorldLayout {
             if let e = c.mediumChangeEvery, !(e.isFinite && e >= config.dt) {
                 throw .invalid(key: "culture.medium_change_every", message: "\(e) min must be at least dt = \(config.dt) min")
             }
-            guard config.injuryRelease.allSatisfy({ $0 == 0 }), config.vesselSpacing == 0 else {
-                throw .invalid(key: "culture", message: "a dish has no injury release and no vessels; drop `injury:` and `vessels:`")
+            guard config.injuryRelease.allSatisfy({ $0 == 0 }), config.clotRelease.allSatisfy({ $0 == 0 }), config.vesselSpacing == 0 else {
+                throw .invalid(key: "culture", message: "a dish has no injury or clot release and no vessels; drop `injury:`, `clot:` and `vessels:`")
             }
         }
         if case .none = config.wound {} else if woundCount == 0 { throw .invalid(key: "wound", message: "the wound covers no site; make it larger than the spacing \(h) um") }

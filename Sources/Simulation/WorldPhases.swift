@@ -91,6 +91,12 @@ extension World {
             let fade = exp(-log(2) * t / config.injuryHalfLife)
             for f in 0..<n { release[f] = config.injuryRelease[f] * (1 - exp(-config.factors[f].decay * dt)) * fade }
         }
+        if config.clotHalfLife > 0, !config.clotRelease.isEmpty {
+            // The clot's total amount, released first-order: the share of it that leaves in this step.
+            let k = log(2) / config.clotHalfLife
+            let share = exp(-k * t) - exp(-k * (t + dt))
+            for f in 0..<n { release[f] += config.clotRelease[f] * share }
+        }
         for f in 0..<n {
             if s.everywhere {
                 terms.everywhere[f] = dose[f]

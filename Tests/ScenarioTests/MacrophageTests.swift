@@ -122,6 +122,24 @@ final class MacrophageTests: XCTestCase {
         XCTAssertEqual(resumed?.encodeState(), expected, "restored at step 300")
     }
 
+    /// The clot releases its amount first-order: with no decay and no-flux faces, the wound's
+    /// factor after time t holds amount x (1 - 2^(-t / half-life)) per wound site.
+    func testTheClotReleasesItsAmountFirstOrder() throws {
+        let m = try model("{density: 0}", extra: ["clot={amounts: {TGFX: \"2 ng/mL\"}, half_life: \"6 h\"}".replacingOccurrences(of: "TGFX", with: "VEGF"),
+                                                   "factors.VEGF.decay=\"0 /min\""])
+        XCTAssertEqual(m.clotHalfLife, 360)
+        let w = try World(m)
+        let vegf = m.factors.firstIndex { $0.name == "VEGF" }!
+        for steps in [180, 360] {
+            while w.step < steps { w.advance(threads: 1) }
+            let t = Double(steps) * m.dt
+            let expected = 2 * Double(w.woundSites.count) * (1 - pow(2, -t / 360))
+            XCTAssertEqual(w.fields.buffer(vegf).reduce(0, +), expected, accuracy: 1e-9 * expected, "after \(t) min")
+        }
+        // The scenario file round-trips, and a dish refuses a clot.
+        XCTAssertThrowsError(try ScenarioLoader.load("scratch-assay", sets: ["clot={amounts: {EGF: \"1 ng/mL\"}, half_life: \"6 h\"}"]))
+    }
+
     /// Scenarios without macrophages report none: no columns, no counts, no legend entries.
     func testScenariosWithoutMacrophagesKeepTheirOutputs() throws {
         let m = try ScenarioLoader.load("excisional-wound-control", sets: ["lattice.size=[40, 40]", "wound.diameter=\"0.4 mm\""]).scenario.model
