@@ -161,6 +161,67 @@ description: 6 mm wound, HGF-depleted ASC-CM every 24 h for 7 days
 secretome:
   deplete: [HGF]
 """#,
+        "excisional-wound-inflammation-control": #"""
+# The 6 mm excisional wound healed by its own signals, without the assumed injury plateau: the
+# clot releases growth factors and a monocyte chemokine for hours; macrophages are recruited
+# from the vessels around the wound by that chemokine, enter in a pro-inflammatory state
+# (TNF-alpha, more chemokine), switch one way to a pro-repair state (EGF-family ligand, VEGF,
+# bFGF, TGF-beta1) and die or leave. A first version (issue 13): several rates have no
+# measured value and are tagged [assumption]; PARAMETERS.md "Inflammation" gives every source.
+extends: excisional-wound-control
+name: excisional-wound-inflammation-control
+description: 6 mm mouse excisional wound healed by clot and macrophages (no injury plateau), untreated, 14 days
+injury: ~
+factors:
+  # D: Stokes-Einstein at 37 C divided by a tissue tortuosity of 1.6^2-2.2^2 (PARAMETERS.md
+  # "Inflammation") [derived]; decay from plasma half-lives, upper bounds on tissue clearance.
+  TNF:   { diffusion: "35 um^2/s", decay: "2.2 /h", molar_mass: "52 kDa", boundary: no-flux,
+           source: "trimer 52 kDa (Wingfield 1987); D 24-46 um^2/s [derived]; t1/2 19 min, mouse plasma (Ferraiolo 1988 Drug Metab Dispos 16:270) [seen]" }
+  TGFb1: { diffusion: "40 um^2/s", decay: "0.625 /h", molar_mass: "25 kDa", boundary: no-flux,
+           source: "D 29-55 um^2/s [derived]; decay 15 /d, Jin 2011 BMC Syst Biol 5:60 [seen] (active form: 2-3 min in plasma, Wakefield 1990)" }
+  CCL2:  { diffusion: "50 um^2/s", decay: "1 /h", molar_mass: "8.7 kDa", boundary: no-flux,
+           source: "monocyte chemokines (CCL2, CCL3) lumped; mature CCL2 8.7 kDa [lit]; D 50-95 um^2/s [derived]; decay [assumption]" }
+clot:
+  # Per mL of clot at ~1e9 platelets/mL (mouse blood [lit]): TGF-beta1 120-241 ng per 1e9
+  # platelets (Weibrich 2002 PRP; Zimmermann 2003 Vox Sang 85:283 [seen]), EGF and VEGF in the ratio a platelet-rich fibrin
+  # clot releases them to TGF-beta1 (3 : 1 : 72, Su 2009 OOOOE 108:56 [seen]); active TGF-beta1
+  # a tenth of it [assumption: most is latent]. CCL2 from injured tissue: 0.46 ng/mg one day
+  # after a skinfold-chamber injury (Price lab, ATVB 2009 [seen], order of magnitude).
+  amounts: { EGF: "10 ng/mL", VEGF: "3.3 ng/mL", TGFb1: "24 ng/mL", CCL2: "100 ng/mL" }
+  half_life: "6 h"          # [assumption]: a fibrin clot still releases at 300 min (Su 2009)
+  source: "Zimmermann 2003; Su 2009 [seen]; half-life and CCL2 amount [assumption]"
+cells:
+  keratinocyte:
+    responses:
+      - { behaviour: migration, factor: EGF, ec50: "0.5 ng/mL", max_fold: 2, source: "O'Keefe 1982 Kd ~1 nM [seen]" }
+      - { behaviour: migration, factor: HGF, ec50: "5 ng/mL", max_fold: 1.5, source: "[lit] EC50 1-10 ng/mL" }
+      - { behaviour: proliferation, factor: EGF, ec50: "0.5 ng/mL", max_fold: 3, source: "Barrandon & Green 1987 [seen]" }
+      - { behaviour: proliferation, factor: TNF, ec50: "5 ng/mL", max_fold: 0.3, source: "0.3-1 nM inhibits, Kd 0.28 nM: Pillai 1989 J Clin Invest 83:816 [seen]" }
+  macrophage:
+    density: 0              # resident macrophages not modelled [assumption]
+    migration:
+      speed: "60 um/h"      # monocyte-derived cells in tissue ~1 um/min [lit]
+      persistence: "0.5 h"  # [assumption]
+      requires_activation: false
+    chemotaxis:
+      - { factor: CCL2, sensitivity: "0.5 mL/ng" }   # [assumption]
+    apoptosis: { rate: "0.6 /d" }   # removal 0.6 /d (Jin 2011 [seen], post-MI model)
+    recruitment: { rate: "0.0005 /h", source: "[assumption] fitted to a peak density of ~0.02 per site (2,500 /mm^3, Jin 2011)" }
+    polarization:
+      rate: "0.5 /d"        # [assumption]: Ly6C-high cells first, Ly6C-low later (Crane 2014 PLoS One 9:e86660, qualitative)
+      secretion:
+        - { factor: EGF,   rate: "6 ng/mL/h" }     # HB-EGF, a macrophage product (Higashiyama 1991 Science 251:936) [assumption: rate]
+        - { factor: VEGF,  rate: "1 ng/mL/h" }     # [assumption: rate]
+        - { factor: bFGF,  rate: "0.5 ng/mL/h" }   # [assumption: rate]
+        - { factor: TGFb1, rate: "0.36 ng/mL/h" }  # 0.07 pg/cell/d over one 8,000 um^3 site (Jin 2011 [seen]) [derived]
+      source: "Jin 2011; Higashiyama 1991; rates of EGF, VEGF, bFGF [assumption]"
+    secretion:
+      - { factor: TNF,  rate: "1 ng/mL/h", only_when_migratory: false }   # ~1e-2 pg/cell/h, activated macrophages [assumption: order]
+      - { factor: CCL2, rate: "2 ng/mL/h", only_when_migratory: false }   # [assumption]
+    responses:
+      - { behaviour: recruitment, factor: CCL2, ec50: "10 ng/mL", max_fold: 200, source: "monocyte chemotaxis maximal near 10 ng/mL CCL2 [lit]" }
+      - { behaviour: polarization, factor: TGFb1, ec50: "1 ng/mL", max_fold: 3, source: "TGF-beta deactivates macrophages (Tsunawaki 1988 Nature 334:260) [lit: EC50, fold assumption]" }
+"""#,
         "excisional-wound-spheroid-cm": #"""
 # As excisional-wound-asc-cm, with medium from 3-D spheroid cultures: VEGF, bFGF and HGF 20-145x
 # monolayer CM (J Surg Res 2015, PMID 25475020) [seen]; 20x, the low end, is used; rough.
