@@ -206,11 +206,11 @@ cells:
     chemotaxis:
       - { factor: CCL2, sensitivity: "0.5 mL/ng" }   # [assumption]
     apoptosis: { rate: "0.6 /d" }   # removal 0.6 /d (Jin 2011 [seen], post-MI model)
-    recruitment: { rate: "0.0005 /h", source: "[assumption] fitted to a peak density of ~0.02 per site (2,500 /mm^3, Jin 2011)" }
+    recruitment: { rate: "0.0005 /h", source: "[assumption]: no measured rate; Galiano's closure curve does not fix it (calibrations/galiano-inflammation.yaml)" }
     polarization:
       rate: "0.5 /d"        # [assumption]: Ly6C-high cells first, Ly6C-low later (Crane 2014 PLoS One 9:e86660, qualitative)
       secretion:
-        - { factor: EGF,   rate: "6 ng/mL/h" }     # HB-EGF, a macrophage product (Higashiyama 1991 Science 251:936) [assumption: rate]
+        - { factor: EGF,   rate: "6 ng/mL/h" }     # HB-EGF, a macrophage product (Higashiyama 1991 Science 251:936) [assumption: rate, not fixed by closure]
         - { factor: VEGF,  rate: "1 ng/mL/h" }     # [assumption: rate]
         - { factor: bFGF,  rate: "0.5 ng/mL/h" }   # [assumption: rate]
         - { factor: TGFb1, rate: "0.36 ng/mL/h" }  # 0.07 pg/cell/d over one 8,000 um^3 site (Jin 2011 [seen]) [derived]
