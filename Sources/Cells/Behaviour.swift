@@ -184,7 +184,7 @@ public struct KindParameters: Sendable, Equatable {
             where n > CompiledRate.capacity {
             throw .invalid(key: "\(key).\(name)", message: "\(n) entries; at most \(CompiledRate.capacity) are allowed")
         }
-        for s in secretion where s.rate.responses.count > CompiledRate.capacity {
+        for s in secretion + repairSecretion where s.rate.responses.count > CompiledRate.capacity {
             throw .invalid(key: "\(key).secretion", message: "at most \(CompiledRate.capacity) responses per secreted factor")
         }
         func checkRate(_ r: ModulatedRate, _ name: String) throws(CellError) {

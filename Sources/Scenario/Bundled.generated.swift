@@ -186,10 +186,14 @@ clot:
   # platelets (Weibrich 2002 PRP; Zimmermann 2003 Vox Sang 85:283 [seen]), EGF and VEGF in the ratio a platelet-rich fibrin
   # clot releases them to TGF-beta1 (3 : 1 : 72, Su 2009 OOOOE 108:56 [seen]); active TGF-beta1
   # a tenth of it [assumption: most is latent]. CCL2 from injured tissue: 0.46 ng/mg one day
-  # after a skinfold-chamber injury (Price lab, ATVB 2009 [seen], order of magnitude).
+  # after a skinfold-chamber injury (Price lab, ATVB 2009 [seen], order of magnitude). The
+  # chemokine is not a platelet burst: wound JE/MCP-1 mRNA is high at 12 h and 1 day and falls
+  # slowly, to undetectable by day 21, made mostly by the first monocytes and macrophages and some
+  # fibroblasts (DiPietro 1995 Am J Pathol 146:868 [seen]); released here over days, t1/2 2 d.
   amounts: { EGF: "10 ng/mL", VEGF: "3.3 ng/mL", TGFb1: "24 ng/mL", CCL2: "100 ng/mL" }
   half_life: "6 h"          # [assumption]: a fibrin clot still releases at 300 min (Su 2009)
-  source: "Zimmermann 2003; Su 2009 [seen]; half-life and CCL2 amount [assumption]"
+  half_lives: { CCL2: "2 d" }   # DiPietro 1995 [seen: slow fall over days; 2 d within it, assumption]
+  source: "Zimmermann 2003; Su 2009; DiPietro 1995 [seen]; half-lives and CCL2 amount [assumption]"
 cells:
   keratinocyte:
     responses:

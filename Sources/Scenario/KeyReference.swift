@@ -55,7 +55,7 @@ public enum KeyReference {
             ["secretome.delivery={kind: sustained, half_life: \"1 d\"}", "secretome.concentrations={EGF: \"1 ng/mL\"}", "secretome.deplete=[EGF]"],
             ["secretome.delivery={kind: bolus}"],
             ["condition=aged"],
-            ["clot={amounts: {EGF: \"1 ng/mL\"}, half_life: \"6 h\", source: \"probe\"}"],
+            ["clot={amounts: {EGF: \"1 ng/mL\"}, half_life: \"6 h\", half_lives: {EGF: \"2 d\"}, source: \"probe\"}"],
             ["condition={profile: diabetic, production: {EGF: 1}, source: \"probe\", keratinocyte: {migration: 1, proliferation: 1, secretion: 1, response: 1}}"],
             ["cells.fibroblast.proliferation={rate: \"0.01 /h\"}", "cells.fibroblast.migration={hop_rate: \"0.1 /min\", requires_activation: false}",
              "cells.fibroblast.chemotaxis=[{factor: EGF, sensitivity: \"1 mL/ng\"}]", "cells.fibroblast.differentiation={residence: \"1 d\"}",
@@ -63,7 +63,7 @@ public enum KeyReference {
              "cells.fibroblast.secretion=[{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: true}]", "cells.fibroblast.uptake=[{factor: EGF, rate: \"0.01 /h\"}]",
              "factors.EGF.wound_bed_diffusion=\"10 um^2/s\"", "factors.EGF.initial=\"0 ng/mL\"",
              "factors.EGF.boundary={x_low: no-flux, x_high: {fixed: \"0 ng/mL\"}, y_low: no-flux, y_high: no-flux}"],
-            ["cells.macrophage={density: 0, migration: {hop_rate: \"0.1 /min\", requires_activation: false}, apoptosis: {rate: \"0.01 /h\"}, recruitment: {rate: \"0.001 /h\", source: \"probe\"}, polarization: {rate: \"0.02 /h\", secretion: [{factor: VEGF, rate: \"0.01 ng/mL/h\"}], source: \"probe\"}, secretion: [{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: false}], responses: [{behaviour: recruitment, factor: EGF, ec50: \"1 ng/mL\", max_fold: 10}, {behaviour: polarization, factor: HGF, ec50: \"1 ng/mL\", max_fold: 3}]}"],
+            ["cells.macrophage={density: 0, migration: {hop_rate: \"0.1 /min\", requires_activation: false}, apoptosis: {rate: \"0.01 /h\"}, recruitment: {rate: \"0.001 /h\", source: \"probe\"}, polarization: {rate: \"0.02 /h\", secretion: [{factor: VEGF, rate: \"0.01 ng/mL/h\", responses: [{factor: HGF, ec50: \"1 ng/mL\", hill: 1, max_fold: 2, source: \"probe\"}]}], source: \"probe\"}, secretion: [{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: false, responses: [{factor: VEGF, ec50: \"1 ng/mL\", hill: 2, max_fold: 0.5, source: \"probe\"}]}], responses: [{behaviour: recruitment, factor: EGF, ec50: \"1 ng/mL\", max_fold: 10}, {behaviour: polarization, factor: HGF, ec50: \"1 ng/mL\", max_fold: 3}]}"],
         ]
         for sets in variants { if let t = try? ScenarioLoader.load(base, sets: sets).tree { trees.append(t) } }
         return trees
@@ -128,7 +128,7 @@ public enum KeyReference {
     public static func meaning(_ key: String) -> String? {
         var parts = key.split(separator: ".").map(String.init)
         if parts.count >= 2, ["factors", "cells"].contains(parts[0]) { parts[1] = parts[0] == "factors" ? "FACTOR" : "KIND" }
-        if parts.count >= 3, ["concentrations", "levels", "amounts"].contains(parts[1]) { parts[2] = "FACTOR" }
+        if parts.count >= 3, ["concentrations", "levels", "amounts", "half_lives"].contains(parts[1]) { parts[2] = "FACTOR" }
         if parts.count == 3, parts[0] == "condition", CellKind(name: parts[1]) != nil { parts[1] = "KIND" }
         if parts.count == 3, parts[0] == "condition", parts[1] == "production" { parts[2] = "FACTOR" }
         if parts.count == 5, parts[0] == "cells", parts[3] == "half_activation" { parts[4] = "FACTOR" }
@@ -181,6 +181,7 @@ public enum KeyReference {
         "injury.half_life": "half-life of the injury release",
         "clot.amounts.FACTOR": "total amount of a factor the fresh wound releases (platelets in the clot, injured cells), as a concentration over the wound sites",
         "clot.half_life": "half-life of the clot's first-order release",
+        "clot.half_lives.FACTOR": "a factor's own release half-life, replacing clot.half_life for it (tissue that keeps producing a chemokine for days)",
         "clot.source": "where the clot's amounts and release come from",
         "vessels.spacing": "distance between vessel lines in intact dermis",
         "cells.KIND.density": "cells per site of the kind's layer in intact tissue (0 to 1)",
@@ -227,7 +228,19 @@ public enum KeyReference {
         "cells.KIND.secretion": "factors the cell secretes, one entry each",
         "cells.KIND.secretion[i].factor": "the factor secreted",
         "cells.KIND.secretion[i].rate": "secretion rate, as concentration per time at the cell's site",
-        "cells.KIND.secretion[i].only_when_migratory": "secrete only while activated",
+        "cells.KIND.secretion[i].only_when_migratory": "secrete only while activated (one flag per kind, for the lists of both states)",
+        "cells.KIND.secretion[i].responses": "factors at the cell's site that scale this secretion rate, as a behaviour's responses do",
+        "cells.KIND.secretion[i].responses[i].factor": "the factor that scales the secretion",
+        "cells.KIND.secretion[i].responses[i].ec50": "concentration of half the maximal effect on the secretion",
+        "cells.KIND.secretion[i].responses[i].hill": "Hill coefficient (default 1)",
+        "cells.KIND.secretion[i].responses[i].max_fold": "secretion rate at saturation as a multiple of the basal rate (below 1 damps it)",
+        "cells.KIND.secretion[i].responses[i].source": "where the response's values come from",
+        "cells.KIND.polarization.secretion[i].responses": "factors at the cell's site that scale this second-state secretion rate",
+        "cells.KIND.polarization.secretion[i].responses[i].factor": "the factor that scales the secretion",
+        "cells.KIND.polarization.secretion[i].responses[i].ec50": "concentration of half the maximal effect on the secretion",
+        "cells.KIND.polarization.secretion[i].responses[i].hill": "Hill coefficient (default 1)",
+        "cells.KIND.polarization.secretion[i].responses[i].max_fold": "secretion rate at saturation as a multiple of the basal rate (below 1 damps it)",
+        "cells.KIND.polarization.secretion[i].responses[i].source": "where the response's values come from",
         "cells.KIND.uptake": "factors the cell takes up, one entry each",
         "cells.KIND.uptake[i].factor": "the factor taken up",
         "cells.KIND.uptake[i].rate": "first-order uptake rate at the cell's site",

@@ -170,9 +170,17 @@ public enum ScenarioDecoder {
         }
         var clot: [Double] = []
         var clotHalfLife = 0.0
-        if let c = r.map(top["clot"], "clot", allowed: ["amounts", "half_life", "source"], required: ["amounts", "half_life"]) {
+        var clotHalfLives: [Double] = []
+        if let c = r.map(top["clot"], "clot", allowed: ["amounts", "half_life", "half_lives", "source"], required: ["amounts", "half_life"]) {
             clot = concentrations(c["amounts"], "clot.amounts")
             clotHalfLife = r.quantity(c["half_life"], "clot.half_life", .time, positive: true) ?? 0
+            // Per-factor half-lives override the clot's one for the factors they name.
+            if let m = r.map(c["half_lives"], "clot.half_lives", allowed: factorNames) {
+                clotHalfLives = [Double](repeating: 0, count: factors.count)
+                for (name, v) in m {
+                    clotHalfLives[factorNames.firstIndex(of: name)!] = r.quantity(v, "clot.half_lives.\(name)", .time, positive: true) ?? 0
+                }
+            }
             if let src = r.source(c["source"], "clot.source") { sources["clot"] = src }
         }
         var vesselSpacing = 0.0
@@ -245,6 +253,7 @@ public enum ScenarioDecoder {
         model.condition = condition
         model.clotRelease = clot
         model.clotHalfLife = clotHalfLife
+        model.clotHalfLives = clotHalfLives
         return Scenario(model: model, description: description, snapshotEvery: snapshot, checkpointEvery: checkpoint,
                         sources: sources, warnings: r.warnings)
     }

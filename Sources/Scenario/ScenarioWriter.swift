@@ -66,6 +66,8 @@ public enum ScenarioWriter {
             if m.clotHalfLife > 0, !m.clotRelease.isEmpty {
                 out += "clot:\n  amounts: {" + zip(names, m.clotRelease).map { "\($0): \(q($1, "ng/mL"))" }.joined(separator: ", ") + "}\n"
                 out += "  half_life: \(q(m.clotHalfLife, "min"))\n"
+                let own = m.clotHalfLives.indices.filter { m.clotHalfLives[$0] > 0 && m.clotHalfLives[$0] != m.clotHalfLife }
+                if !own.isEmpty { out += "  half_lives: {" + own.map { "\(names[$0]): \(q(m.clotHalfLives[$0], "min"))" }.joined(separator: ", ") + "}\n" }
                 if let src = s.sources["clot"] { out += "  source: \"\(src)\"\n" }
             }
             out += "vessels:\n  spacing: \(q(m.vesselSpacing, "um"))\n"
@@ -108,7 +110,14 @@ public enum ScenarioWriter {
             }
             if !responses.isEmpty { out += "    responses:\n" + responses.joined(separator: "\n") + "\n" }
             if !p.chemotaxis.isEmpty { out += "    chemotaxis: [" + p.chemotaxis.map { "{factor: \(names[$0.factor]), sensitivity: \(q($0.sensitivity, "mL/ng"))}" }.joined(separator: ", ") + "]\n" }
-            if !p.secretion.isEmpty { out += "    secretion: [" + p.secretion.map { "{factor: \(names[$0.factor]), rate: \(q($0.rate.basal, "ng/mL/min")), only_when_migratory: \(p.secretesOnlyWhenMigratory)}" }.joined(separator: ", ") + "]\n" }
+            // A secretion entry's own responses, if any.
+            func own(_ rate: ModulatedRate) -> String {
+                if rate.responses.isEmpty { return "" }
+                return ", responses: [" + rate.responses.map { r in
+                    "{factor: \(names[r.factor]), ec50: \(q(r.ec50, "ng/mL")), hill: \(num(r.hill)), max_fold: \(num(r.maxFold))" + (r.source.isEmpty ? "" : ", source: \"\(r.source)\"") + "}"
+                }.joined(separator: ", ") + "]"
+            }
+            if !p.secretion.isEmpty { out += "    secretion: [" + p.secretion.map { "{factor: \(names[$0.factor]), rate: \(q($0.rate.basal, "ng/mL/min")), only_when_migratory: \(p.secretesOnlyWhenMigratory)\(own($0.rate))}" }.joined(separator: ", ") + "]\n" }
             if !p.uptake.isEmpty { out += "    uptake: [" + p.uptake.map { "{factor: \(names[$0.factor]), rate: \(q($0.rate, "/min"))}" }.joined(separator: ", ") + "]\n" }
             if p.collagenDeposition.basal > 0 { out += "    collagen: {rate: \(q(p.collagenDeposition.basal, "/min"))}\n" }
             if let r = p.differentiationResidence { out += "    differentiation: {residence: \(q(r, "min"))}\n" }
@@ -120,7 +129,7 @@ public enum ScenarioWriter {
             }
             if p.polarization.basal > 0 || !p.repairSecretion.isEmpty || s.sources["cells.\(p.kind).polarization"] != nil {
                 out += "    polarization:\n      rate: \(q(p.polarization.basal, "/min"))\n"
-                if !p.repairSecretion.isEmpty { out += "      secretion: [" + p.repairSecretion.map { "{factor: \(names[$0.factor]), rate: \(q($0.rate.basal, "ng/mL/min"))}" }.joined(separator: ", ") + "]\n" }
+                if !p.repairSecretion.isEmpty { out += "      secretion: [" + p.repairSecretion.map { "{factor: \(names[$0.factor]), rate: \(q($0.rate.basal, "ng/mL/min"))\(own($0.rate))}" }.joined(separator: ", ") + "]\n" }
                 if let src = s.sources["cells.\(p.kind).polarization"] { out += "      source: \"\(src)\"\n" }
             }
         }

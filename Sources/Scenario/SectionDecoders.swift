@@ -168,12 +168,32 @@ extension ScenarioDecoder {
                 }
             }
         }
+        // A secretion entry's own responses: factors at the cell's site that scale its rate
+        // (a cytokine inducing a chemokine, a prostaglandin damping a cytokine).
+        func secretionResponses(_ node: YNode?, _ k: String) -> [Response] {
+            guard let list = r.list(node, "\(k).responses") else { return [] }
+            var out: [Response] = []
+            for (j, n) in list.enumerated() {
+                let kj = "\(k).responses[\(j)]"
+                guard let e = r.map(n, kj, allowed: ["factor", "ec50", "hill", "max_fold", "source"], required: ["factor", "ec50", "max_fold"]) else { continue }
+                let f = factorIndex(e["factor"], "\(kj).factor")
+                let ec50 = r.quantity(e["ec50"], "\(kj).ec50", .concentration, positive: true)
+                let hill = r.number(e["hill"], "\(kj).hill", positive: true) ?? 1
+                let fold = r.number(e["max_fold"], "\(kj).max_fold", min: 0)
+                let src = r.source(e["source"], "\(kj).source") ?? ""
+                guard let f, let ec50, let fold else { continue }
+                if !src.isEmpty { sources[kj] = src }
+                out.append(Response(factor: f, ec50: ec50, hill: hill, maxFold: fold, source: src))
+            }
+            return out
+        }
         if let list = r.list(m["secretion"], "\(key).secretion") {
             for (i, n) in list.enumerated() {
                 let k = "\(key).secretion[\(i)]"
-                guard let e = r.map(n, k, allowed: ["factor", "rate", "only_when_migratory"], required: ["factor", "rate"]) else { continue }
+                guard let e = r.map(n, k, allowed: ["factor", "rate", "only_when_migratory", "responses"], required: ["factor", "rate"]) else { continue }
+                let responses = secretionResponses(e["responses"], k)
                 if let f = factorIndex(e["factor"], "\(k).factor"), let rate = r.quantity(e["rate"], "\(k).rate", .concentrationRate) {
-                    p.secretion.append((f, ModulatedRate(basal: rate)))
+                    p.secretion.append((f, ModulatedRate(basal: rate, responses: responses)))
                 }
                 if let only = r.bool(e["only_when_migratory"], "\(k).only_when_migratory") { p.secretesOnlyWhenMigratory = only }
             }
@@ -187,9 +207,10 @@ extension ScenarioDecoder {
             if let list = r.list(po["secretion"], "\(key).polarization.secretion") {
                 for (i, n) in list.enumerated() {
                     let k = "\(key).polarization.secretion[\(i)]"
-                    guard let e = r.map(n, k, allowed: ["factor", "rate"], required: ["factor", "rate"]) else { continue }
+                    guard let e = r.map(n, k, allowed: ["factor", "rate", "responses"], required: ["factor", "rate"]) else { continue }
+                    let responses = secretionResponses(e["responses"], k)
                     if let f = factorIndex(e["factor"], "\(k).factor"), let rate = r.quantity(e["rate"], "\(k).rate", .concentrationRate) {
-                        p.repairSecretion.append((f, ModulatedRate(basal: rate)))
+                        p.repairSecretion.append((f, ModulatedRate(basal: rate, responses: responses)))
                     }
                 }
             }

@@ -124,6 +124,14 @@ public struct ModelConfig: Sendable, Equatable {
     /// that falls exponentially with `clotHalfLife` [min] from t = 0. Empty: none.
     public var clotRelease: [Double] = []
     public var clotHalfLife: Double = 0
+    /// Per-factor release half-lives [min] that replace `clotHalfLife` where > 0 (a factor the
+    /// injured tissue keeps producing for days, such as a monocyte chemokine). Empty: none.
+    public var clotHalfLives: [Double] = []
+
+    /// The release half-life of factor `f` [min].
+    public func clotHalfLife(of f: Int) -> Double {
+        f < clotHalfLives.count && clotHalfLives[f] > 0 ? clotHalfLives[f] : clotHalfLife
+    }
     /// Vessel lines in intact dermis every this many um along x and y.
     public var vesselSpacing: Double
     public var cells: [CellSetup]
@@ -147,7 +155,7 @@ public struct ModelConfig: Sendable, Equatable {
             && a.dt == b.dt && a.duration == b.duration && a.outputEvery == b.outputEvery && a.wound == b.wound
             && a.woundCentre.x == b.woundCentre.x && a.woundCentre.y == b.woundCentre.y && a.factors == b.factors
             && a.secretome == b.secretome && a.injuryRelease == b.injuryRelease && a.injuryHalfLife == b.injuryHalfLife
-            && a.clotRelease == b.clotRelease && a.clotHalfLife == b.clotHalfLife
+            && a.clotRelease == b.clotRelease && a.clotHalfLife == b.clotHalfLife && a.clotHalfLives == b.clotHalfLives
             && a.vesselSpacing == b.vesselSpacing && a.cells == b.cells && a.culture == b.culture && a.condition == b.condition
     }
 

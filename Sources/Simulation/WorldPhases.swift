@@ -93,9 +93,10 @@ extension World {
         }
         if config.clotHalfLife > 0, !config.clotRelease.isEmpty {
             // The clot's total amount, released first-order: the share of it that leaves in this step.
-            let k = log(2) / config.clotHalfLife
-            let share = exp(-k * t) - exp(-k * (t + dt))
-            for f in 0..<n { release[f] += config.clotRelease[f] * share }
+            for f in 0..<n where config.clotRelease[f] != 0 {
+                let k = log(2) / config.clotHalfLife(of: f)
+                release[f] += config.clotRelease[f] * (exp(-k * t) - exp(-k * (t + dt)))
+            }
         }
         for f in 0..<n {
             if s.everywhere {

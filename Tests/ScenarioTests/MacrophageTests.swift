@@ -123,21 +123,52 @@ final class MacrophageTests: XCTestCase {
     }
 
     /// The clot releases its amount first-order: with no decay and no-flux faces, the wound's
-    /// factor after time t holds amount x (1 - 2^(-t / half-life)) per wound site.
+    /// factor after time t holds amount x (1 - 2^(-t / half-life)) per wound site; a factor with
+    /// its own half-life (`half_lives`) follows that one.
     func testTheClotReleasesItsAmountFirstOrder() throws {
-        let m = try model("{density: 0}", extra: ["clot={amounts: {TGFX: \"2 ng/mL\"}, half_life: \"6 h\"}".replacingOccurrences(of: "TGFX", with: "VEGF"),
-                                                   "factors.VEGF.decay=\"0 /min\""])
+        let m = try model("{density: 0}", extra: ["clot={amounts: {VEGF: \"2 ng/mL\", HGF: \"3 ng/mL\"}, half_life: \"6 h\", half_lives: {HGF: \"2 d\"}}",
+                                                   "factors.VEGF.decay=\"0 /min\"", "factors.HGF.decay=\"0 /min\""])
         XCTAssertEqual(m.clotHalfLife, 360)
         let w = try World(m)
-        let vegf = m.factors.firstIndex { $0.name == "VEGF" }!
+        let vegf = m.factors.firstIndex { $0.name == "VEGF" }!, hgf = m.factors.firstIndex { $0.name == "HGF" }!
+        XCTAssertEqual(m.clotHalfLife(of: vegf), 360)
+        XCTAssertEqual(m.clotHalfLife(of: hgf), 2880)
         for steps in [180, 360] {
             while w.step < steps { w.advance(threads: 1) }
             let t = Double(steps) * m.dt
-            let expected = 2 * Double(w.woundSites.count) * (1 - pow(2, -t / 360))
-            XCTAssertEqual(w.fields.buffer(vegf).reduce(0, +), expected, accuracy: 1e-9 * expected, "after \(t) min")
+            for (f, amount, halfLife) in [(vegf, 2.0, 360.0), (hgf, 3.0, 2880.0)] {
+                let expected = amount * Double(w.woundSites.count) * (1 - pow(2, -t / halfLife))
+                XCTAssertEqual(w.fields.buffer(f).reduce(0, +), expected, accuracy: 1e-9 * expected, "factor \(f) after \(t) min")
+            }
         }
-        // The scenario file round-trips, and a dish refuses a clot.
+        // The scenario file round-trips (own half-lives included), and a dish refuses a clot.
+        let text = try ScenarioLoader.load("excisional-wound-inflammation-control").scenario
+        XCTAssertTrue(ScenarioWriter.yaml(text).contains("half_lives: {CCL2: \"2880 min\"}"))
         XCTAssertThrowsError(try ScenarioLoader.load("scratch-assay", sets: ["clot={amounts: {EGF: \"1 ng/mL\"}, half_life: \"6 h\"}"]))
+    }
+
+    /// A secretion entry's own responses scale its rate as a behaviour's do: with the modulating
+    /// factor uniform and neither factor decaying, the secreted total after N steps is
+    /// cells x N dt x basal x (1 + (max_fold - 1) c / (EC50 + c)), in either state's list.
+    func testASecretionEntrysResponsesScaleItsRate() throws {
+        for (polarized, fold) in [(false, 4.0), (true, 0.25)] {
+            let entry = "{factor: VEGF, rate: \"0.6 ng/mL/h\", responses: [{factor: EGF, ec50: \"0.5 ng/mL\", max_fold: \(fold)}]}"
+            let macrophage = polarized
+                ? "{density: 0.01, polarization: {rate: \"0.5 /min\", secretion: [\(entry)]}, secretion: [{factor: HGF, rate: \"0.6 ng/mL/h\", only_when_migratory: false}]}"
+                : "{density: 0.01, secretion: [\(entry.dropLast()), only_when_migratory: false}]}"
+            let m = try model(macrophage, extra: ["factors.EGF.initial=\"1 ng/mL\"", "factors.EGF.decay=\"0 /min\"", "factors.VEGF.decay=\"0 /min\""])
+            let w = try World(m)
+            let vegf = m.factors.firstIndex { $0.name == "VEGF" }!
+            // At 0.5 /min and dt 2 min every cell switches in its first step; count from the second.
+            w.advance(threads: 1)
+            let before = w.fields.buffer(vegf).reduce(0, +)
+            let steps = 50
+            for _ in 0..<steps { w.advance(threads: 1) }
+            let cells = w.cells.count
+            XCTAssertGreaterThan(cells, 10)
+            let expected = Double(cells) * Double(steps) * m.dt * (0.6 / 60) * (1 + (fold - 1) * 1 / (0.5 + 1))
+            XCTAssertEqual(w.fields.buffer(vegf).reduce(0, +) - before, expected, accuracy: 1e-9 * expected, "polarized \(polarized)")
+        }
     }
 
     /// Scenarios without macrophages report none: no columns, no counts, no legend entries.

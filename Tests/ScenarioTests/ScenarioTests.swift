@@ -89,7 +89,7 @@ final class ScenarioTests: XCTestCase {
             ("scratch-assay", ["cells.keratinocyte.migration.speed=\"37 um/h\"", "seed=12345"]),
             ("excisional-wound-control", ["condition={profile: aged, production: {EGF: 0.5}, keratinocyte: {response: 0.5}, source: 'a \"quoted\" \\ source'}"]),
             ("excisional-wound-control", ["condition.fibroblast.migration=0.5"]),
-            ("excisional-wound-control", ["injury=~", "clot={amounts: {EGF: \"3 ng/mL\", VEGF: \"0.1 ng/mL\"}, half_life: \"5 h\", source: \"probe\"}",
+            ("excisional-wound-control", ["injury=~", "clot={amounts: {EGF: \"3 ng/mL\", VEGF: \"0.1 ng/mL\"}, half_life: \"5 h\", half_lives: {VEGF: \"30 h\"}, source: \"probe\"}",
                                           "cells.macrophage={density: 0.001, migration: {hop_rate: \"0.05 /min\", requires_activation: false}, apoptosis: {rate: \"0.6 /d\"}, recruitment: {rate: \"0.001 /h\", source: \"r\"}, polarization: {rate: \"1 /d\", secretion: [{factor: VEGF, rate: \"0.01 ng/mL/h\"}, {factor: EGF, rate: \"0.02 ng/mL/h\"}], source: \"p\"}, secretion: [{factor: bFGF, rate: \"0.01 ng/mL/h\", only_when_migratory: false}], responses: [{behaviour: recruitment, factor: EGF, ec50: \"0.2 ng/mL\", max_fold: 10}, {behaviour: polarization, factor: HGF, ec50: \"2 ng/mL\", hill: 2, max_fold: 3, source: \"s\"}]}",
                                           "condition=diabetic"]),
         ]
