@@ -161,6 +161,25 @@ description: 6 mm wound, HGF-depleted ASC-CM every 24 h for 7 days
 secretome:
   deplete: [HGF]
 """#,
+        "excisional-wound-inflammation-asc-cm": #"""
+# The clot-and-macrophage wound (no injury plateau) treated with conditioned medium of
+# adipose-derived stem cells (monolayer culture), applied every 24 h for 7 days, as the bundled
+# excisional-wound-asc-cm treats the injury-plateau wound. The medium acts through its growth
+# factors only: it has no anti-inflammatory component yet (issue 13). Its benefit in this model
+# runs largely through vessels: VEGF and HGF bring endothelial cells, and their vessel sites in the
+# wound recruit macrophages that then switch to the pro-repair state; the vessel overgrowth of
+# free-roaming endothelial cells (issue 14) inflates that path.
+extends: excisional-wound-inflammation-control
+name: excisional-wound-inflammation-asc-cm
+description: 6 mm mouse excisional wound healed by clot and macrophages, ASC-CM every 24 h for 7 days, 14 days
+secretome:
+  # asc-monolayer [ng/mL]: EGF 0.1, bFGF 0.1 (working ranges [lit]), VEGF 0.3, HGF 1.2 (Rehman
+  # 2004 Circulation 109:1292, per 1e6 cells in 10 mL [derived]); rough.
+  profile: asc-monolayer
+  dose: 10                  # 10x concentrated medium [assumption]
+  delivery: { kind: repeated, every: "24 h", until: "7 d" }
+  source: "Rehman 2004 [seen]; working ranges [lit]"
+"""#,
         "excisional-wound-inflammation-control": #"""
 # The 6 mm excisional wound healed by its own signals, without the assumed injury plateau: the
 # clot releases growth factors and a monocyte chemokine for hours; macrophages are recruited

@@ -9,6 +9,7 @@ extension ScenarioLoader {
         "excisional-wound-hgf-depleted": "excisional-wound-asc-cm",
         "excisional-wound-spheroid-cm": "excisional-wound-asc-cm",
         "excisional-wound-diabetic-control": "excisional-wound-diabetic-asc-cm",
+        "excisional-wound-inflammation-asc-cm": "excisional-wound-inflammation-control",
     ]
 
     /// The bundled scenarios less the medium variants.
