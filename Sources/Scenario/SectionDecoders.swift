@@ -136,19 +136,24 @@ extension ScenarioDecoder {
             p.differentiationResidence = r.quantity(dif["residence"], "\(key).differentiation.residence", .time)
         }
         p.leavesVesselTrail = r.bool(m["vessel_trail"], "\(key).vessel_trail") ?? false
+        // One response entry (factor, ec50, hill, max_fold, source), in a kind's `responses` list
+        // or a secretion entry's; its source is recorded under its key.
+        func response(_ e: [String: YNode], _ k: String) -> Response? {
+            let f = factorIndex(e["factor"], "\(k).factor")
+            let ec50 = r.quantity(e["ec50"], "\(k).ec50", .concentration, positive: true)
+            let hill = r.number(e["hill"], "\(k).hill", positive: true) ?? 1
+            let fold = r.number(e["max_fold"], "\(k).max_fold", min: 0)
+            let src = r.source(e["source"], "\(k).source") ?? ""
+            guard let f, let ec50, let fold else { return nil }
+            if !src.isEmpty { sources[k] = src }
+            return Response(factor: f, ec50: ec50, hill: hill, maxFold: fold, source: src)
+        }
         if let list = r.list(m["responses"], "\(key).responses") {
             for (i, n) in list.enumerated() {
                 let k = "\(key).responses[\(i)]"
                 guard let e = r.map(n, k, allowed: ["behaviour", "factor", "ec50", "hill", "max_fold", "source"], required: ["behaviour", "factor", "ec50", "max_fold"]) else { continue }
                 let behaviour = r.choice(e["behaviour"], "\(k).behaviour", behaviours)
-                let f = factorIndex(e["factor"], "\(k).factor")
-                let ec50 = r.quantity(e["ec50"], "\(k).ec50", .concentration, positive: true)
-                let hill = r.number(e["hill"], "\(k).hill", positive: true) ?? 1
-                let fold = r.number(e["max_fold"], "\(k).max_fold", min: 0)
-                let src = r.source(e["source"], "\(k).source") ?? ""
-                guard let behaviour, let f, let ec50, let fold else { continue }
-                let resp = Response(factor: f, ec50: ec50, hill: hill, maxFold: fold, source: src)
-                if !src.isEmpty { sources[k] = src }
+                guard let resp = response(e, k), let behaviour else { continue }
                 switch behaviour {
                 case "migration": p.motility.responses.append(resp)
                 case "proliferation": p.proliferation.responses.append(resp)
@@ -175,15 +180,9 @@ extension ScenarioDecoder {
             var out: [Response] = []
             for (j, n) in list.enumerated() {
                 let kj = "\(k).responses[\(j)]"
-                guard let e = r.map(n, kj, allowed: ["factor", "ec50", "hill", "max_fold", "source"], required: ["factor", "ec50", "max_fold"]) else { continue }
-                let f = factorIndex(e["factor"], "\(kj).factor")
-                let ec50 = r.quantity(e["ec50"], "\(kj).ec50", .concentration, positive: true)
-                let hill = r.number(e["hill"], "\(kj).hill", positive: true) ?? 1
-                let fold = r.number(e["max_fold"], "\(kj).max_fold", min: 0)
-                let src = r.source(e["source"], "\(kj).source") ?? ""
-                guard let f, let ec50, let fold else { continue }
-                if !src.isEmpty { sources[kj] = src }
-                out.append(Response(factor: f, ec50: ec50, hill: hill, maxFold: fold, source: src))
+                guard let e = r.map(n, kj, allowed: ["factor", "ec50", "hill", "max_fold", "source"], required: ["factor", "ec50", "max_fold"]),
+                      let resp = response(e, kj) else { continue }
+                out.append(resp)
             }
             return out
         }
