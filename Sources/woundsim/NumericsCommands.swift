@@ -210,17 +210,14 @@ struct BenchCommand: ParsableCommand {
         if let check {
             let last: BenchHistory.Line
             do { last = try BenchHistory.read(check).last! } catch { fail("woundsim: \(error)"); throw ExitCode(2) }
-            var best = try historyLine()
+            var best = BenchHistory.Best(try historyLine())
             var result = BenchHistory.compare(best, with: last, tolerance: tolerance)
             var attempt = 1
             while !result.fallen.isEmpty && attempt < attempts {
                 // A fall must last: measure again and keep each figure's best (this machine may be shared).
                 attempt += 1
                 print("attempt \(attempt) of \(attempts): \(result.fallen.joined(separator: ", ")) below the limit, measuring again")
-                let again = try historyLine()
-                for (k, v) in again.normalised where v > (best.normalised[k] ?? 0) {
-                    best.figures[k] = v * best.reference / 1e9
-                }
+                best.keep(try historyLine())
                 result = BenchHistory.compare(best, with: last, tolerance: tolerance)
             }
             print("compared with the last line of \(check) (\(last.commit), \(last.date), \(last.machine)):")

@@ -65,6 +65,33 @@ final class BenchHistoryTests: XCTestCase {
         XCTAssertEqual(missing.status, 2)
     }
 
+    func testOnTheSameMachineKindAFallCountsOnlyWhenTheRawFigureFellToo() throws {
+        // The triad's own noise on one machine kind must not fail a build: a line of this machine
+        // kind whose normalised figures are out of reach (a tiny triad) but whose raw figures are
+        // tiny passes; one whose raw figures are out of reach too fails.
+        let root = CLI.temporaryRoot("bench-check-machine")
+        let small = ["--size", "40x40", "--threads", "1"]
+        let probe = try CLI.run(["bench", "--json"] + small)
+        XCTAssertEqual(probe.status, 0, probe.stderr)
+        let json = try XCTUnwrap(probe.stdout.split(separator: "\n").last(where: { $0.hasPrefix("{") }))
+        let machine = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["machine"] as? String)
+        func history(_ name: String, raw: Double, triad: Double) throws -> URL {
+            let url = root.appendingPathComponent(name)
+            let figures = ["cells_1t": raw, "diffusion_1t": raw, "step_1t": raw]
+            let line: [String: Any] = ["commit": "feed000", "date": "2026-01-01T00:00:00Z", "machine": machine, "version": "0",
+                                       "figures": figures, "reference": ["triad_bytes_per_s": triad, "measured_by": "self"]]
+            try JSONSerialization.data(withJSONObject: line).write(to: url)
+            return url
+        }
+        let noisyReference = try CLI.run(["bench", "--check", history("noisy.jsonl", raw: 1, triad: 1e-9).path] + small)
+        XCTAssertEqual(noisyReference.status, 0, noisyReference.stdout + noisyReference.stderr)
+        XCTAssertTrue(noisyReference.stdout.contains("raw ratio"), noisyReference.stdout)
+        XCTAssertTrue(noisyReference.stdout.contains("same machine kind"), noisyReference.stdout)
+        let slower = try CLI.run(["bench", "--check", history("slower.jsonl", raw: 1e15, triad: 1e-9).path, "--attempts", "1"] + small)
+        XCTAssertEqual(slower.status, 1, slower.stdout + slower.stderr)
+        XCTAssertTrue(slower.stderr.contains("fell more than 25 % below the last line"), slower.stderr)
+    }
+
     func testHistoryChartsEveryKernelOverCommits() throws {
         let root = CLI.temporaryRoot("bench-chart")
         let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
