@@ -35,6 +35,24 @@ final class SweepTests: XCTestCase {
         }
     }
 
+    /// The validation sweeps of `make validate-inflammation` plan, each with 5 common seeds, on the
+    /// 40 um lattice (the same skin as the bundled wounds) that the spacing-halving check covers.
+    func testValidationSweepsParseAndPlan() throws {
+        let folder = Self.repoRoot.appendingPathComponent("Scenarios/validation")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        XCTAssertEqual(files, ["inflammation-control.yaml", "inflammation-media-no-egf.yaml", "inflammation-media-no-hgf.yaml", "inflammation-media.yaml"])
+        for f in files {
+            let spec = try SweepFile.load(folder.appendingPathComponent(f).path)
+            XCTAssertEqual(spec.seeds, [1, 2, 3, 4, 5], f)
+            let (plan, scenarios) = try Planner.plan(spec)
+            XCTAssertEqual(plan.runs.count, plan.points.count * 5, f)
+            for yaml in scenarios.values {
+                XCTAssertTrue(yaml.contains("spacing: \"40 um\""), f)
+                XCTAssertTrue(yaml.contains("size: [250, 250]"), f)
+            }
+        }
+    }
+
     /// Two profiles x three doses x five seeds: 30 runs, each a distinct scenario, plus the control
     /// arm (profile control, dose 1) at the same seeds; the same file planned twice gives the same ids (the resume and
     /// shard contract).

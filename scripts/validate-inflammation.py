@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Issue 13's validation of the clot-and-macrophage wound, from finished sweep folders.
+
+Usage: validate-inflammation.py CONTROL MEDIA NO_HGF NO_EGF [--json OUT]
+
+Each argument is the folder of a finished `woundsim sweep run` of the matching file in
+Scenarios/validation/ (runs.csv is read). Every figure is the mean over the common seeds with its
+95 % CI (Student t); a ratio or a benefit is formed per seed, treated and control paired by seed.
+Criteria (PARAMETERS.md "Outcomes to compare with"; VALIDATION.md):
+  1. untreated closure vs Galiano 2004's control at days 3, 7, 10, 14, 21: RMSE <= 10 pp
+  2. wound macrophages peak between days 2 and 5 (seed-mean counts at days 1, 2, 3, 5, 7, 10)
+  3. ... and at day 10 at most half the peak (DiPietro 1995)
+  4. monolayer ASC-CM's open area at day 7 over the control's: 0.5-0.85
+  5. removing HGF lowers the benefit (1 - that ratio) by more than 3 SE of the paired drop
+  6. removing EGF likewise
+Exits 1 when a criterion is missed, 2 when a folder is unreadable or incomplete. Not checked here
+(not met by the model yet; VALIDATION.md gives the numbers): the db/db curve, the diabetic
+pro-inflammatory fraction and benefit, the anti-inflammatory component.
+"""
+import csv
+import json
+import math
+import os
+import statistics
+import sys
+
+# Galiano 2004 (Wound Repair Regen 12:485), control mice, closure [%] by day (PARAMETERS.md).
+GALIANO_CONTROL = {3: 25.0, 7: 65.0, 10: 85.0, 14: 95.0, 21: 100.0}
+MACROPHAGE_DAYS = [1, 2, 3, 5, 7, 10]
+# Two-sided 95 % Student t quantiles by degrees of freedom.
+T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
+       10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042}
+
+
+def t95(dof):
+    return T95.get(dof) or T95[max(k for k in T95 if k <= dof)]
+
+
+def summary(values):
+    """Mean, 95 % CI and standard error of the mean."""
+    m = statistics.fmean(values)
+    if len(values) < 2:
+        return m, (m, m), float("nan")
+    se = statistics.stdev(values) / math.sqrt(len(values))
+    h = t95(len(values) - 1) * se
+    return m, (m - h, m + h), se
+
+
+def fmt(s, digits=3):
+    m, (lo, hi), _ = s
+    return f"{m:.{digits}g} [{lo:.{digits}g}, {hi:.{digits}g}]"
+
+
+def read_runs(folder):
+    """runs.csv rows as {seed: row}, per point (a tuple of the point's parameter values)."""
+    path = os.path.join(folder, "runs.csv")
+    if not os.path.exists(path):
+        sys.exit(f"validate-inflammation: {path} is missing (is the sweep finished?)")
+    points = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            if row.get("status") != "ok":
+                sys.exit(f"validate-inflammation: {path}: run {row.get('run_id')} is {row.get('status')!r}: {row.get('error')}")
+            points.setdefault(row["point"], {})[int(row["seed"])] = row
+    return points
+
+
+def column(row, name):
+    value = row.get(name, "")
+    if value == "":
+        raise KeyError(name)
+    return float(value)
+
+
+def closure_at(row, day):
+    return column(row, f"closure_pct_at_{24 * day}h")
+
+
+def only_point(points, folder):
+    if len(points) != 1:
+        sys.exit(f"validate-inflammation: {folder}: expected one point, found {len(points)}")
+    return next(iter(points.values()))
+
+
+def profile_points(points, folder):
+    """The media sweep's control and treated runs, by the secretome.profile column."""
+    by_profile = {}
+    for runs in points.values():
+        row = next(iter(runs.values()))
+        key = next((k for k in row if k.startswith("secretome.profile")), None)
+        if key is None:
+            sys.exit(f"validate-inflammation: {folder}: no secretome.profile column")
+        by_profile[row[key]] = runs
+    if not {"control", "asc-monolayer"} <= set(by_profile):
+        sys.exit(f"validate-inflammation: {folder}: profiles {sorted(by_profile)}, expected control and asc-monolayer among them")
+    return by_profile["control"], by_profile["asc-monolayer"]
+
+
+def main(argv):
+    out = None
+    if "--json" in argv:
+        i = argv.index("--json")
+        out = argv[i + 1]
+        argv = argv[:i] + argv[i + 2:]
+    if len(argv) != 4:
+        sys.exit(__doc__.strip().splitlines()[2])
+    control_dir, media_dir, no_hgf_dir, no_egf_dir = argv
+    control = only_point(read_runs(control_dir), control_dir)
+    untreated, treated = profile_points(read_runs(media_dir), media_dir)
+    no_hgf = only_point(read_runs(no_hgf_dir), no_hgf_dir)
+    no_egf = only_point(read_runs(no_egf_dir), no_egf_dir)
+    seeds = sorted(set(control) & set(untreated) & set(treated) & set(no_hgf) & set(no_egf))
+    if len(seeds) < 2:
+        sys.exit(f"validate-inflammation: {len(seeds)} common seeds; at least 2 are needed")
+
+    report = {"seeds": seeds, "criteria": [], "figures": {}}
+    lines = [f"issue 13 validation over {len(seeds)} common seeds ({', '.join(map(str, seeds))}); means with 95 % CIs"]
+
+    def figure(name, values, digits=3):
+        s = summary(values)
+        report["figures"][name] = {"mean": s[0], "ci95": list(s[1]), "se": s[2], "values": values}
+        lines.append(f"  {name}: {fmt(s, digits)}")
+        return s
+
+    def criterion(text, met, measured):
+        report["criteria"].append({"criterion": text, "met": met, "measured": measured})
+        lines.append(f"{'meets ' if met else 'MISSES'}  {text}: {measured}")
+
+    # 1. Closure curve against Galiano's control.
+    lines.append("untreated wound, 21 days:")
+    for day, g in GALIANO_CONTROL.items():
+        figure(f"closure_pct_day{day} (Galiano {g:g})", [closure_at(control[s], day) for s in seeds])
+    rmse = [math.sqrt(statistics.fmean((closure_at(control[s], d) - g) ** 2 for d, g in GALIANO_CONTROL.items())) for s in seeds]
+    r = figure("rmse_vs_galiano_control_pp", rmse)
+    criterion("closure RMSE vs Galiano 2004 control (days 3-21) <= 10 pp", r[0] <= 10, fmt(r))
+
+    # 2-3. Macrophage time course.
+    counts = {d: figure(f"macrophages_in_wound_day{d}", [column(control[s], f"macrophages_in_wound_at_{24 * d}h") for s in seeds])
+              for d in MACROPHAGE_DAYS}
+    peak_day = max(MACROPHAGE_DAYS, key=lambda d: counts[d][0])
+    criterion("wound macrophages peak between days 2 and 5", 2 <= peak_day <= 5, f"peak on day {peak_day} ({counts[peak_day][0]:.3g})")
+    fall = [column(control[s], "macrophages_in_wound_at_240h") / column(control[s], f"macrophages_in_wound_at_{24 * peak_day}h")
+            for s in seeds]
+    f10 = figure(f"macrophages_day10_over_day{peak_day}", fall)
+    criterion("wound macrophages at day 10 at most half the peak", f10[0] <= 0.5, fmt(f10))
+
+    # 4. The medium's effect at day 7: open area ratio, paired by seed.
+    lines.append("conditioned media, day 7 (10x monolayer ASC-CM every 24 h):")
+
+    def open_area(row):
+        return 100.0 - closure_at(row, 7)
+
+    figure("closure_pct_day7_control", [closure_at(untreated[s], 7) for s in seeds])
+    figure("closure_pct_day7_asc_monolayer", [closure_at(treated[s], 7) for s in seeds])
+    ratio = figure("open_area_ratio_day7", [open_area(treated[s]) / open_area(untreated[s]) for s in seeds])
+    criterion("monolayer ASC-CM open area at day 7 / control's in 0.5-0.85", 0.5 <= ratio[0] <= 0.85, fmt(ratio))
+
+    # 5-6. Factor removal: the benefit's paired drop.
+    benefit = [1 - open_area(treated[s]) / open_area(untreated[s]) for s in seeds]
+    figure("benefit_day7", benefit)
+    for name, arm in (("HGF", no_hgf), ("EGF", no_egf)):
+        without = [1 - open_area(arm[s]) / open_area(untreated[s]) for s in seeds]
+        figure(f"benefit_day7_without_{name}", without)
+        drop = figure(f"benefit_drop_without_{name}", [b - w for b, w in zip(benefit, without)])
+        met = drop[2] > 0 and drop[0] > 3 * drop[2]
+        criterion(f"removing {name} lowers the benefit by more than 3 SE", met, f"drop {fmt(drop)}, SE {drop[2]:.2g}")
+
+    missed = [c for c in report["criteria"] if not c["met"]]
+    lines.append(f"validation: {len(report['criteria']) - len(missed)} of {len(report['criteria'])} criteria met"
+                 + ("" if not missed else "; missed: " + "; ".join(c["criterion"] for c in missed)))
+    lines.append("not checked here (not met by the model yet, VALIDATION.md): db/db curve, diabetic macrophage state and benefit, anti-inflammatory component")
+    print("\n".join(lines))
+    if out:
+        with open(out, "w") as f:
+            json.dump(report, f, indent=1, sort_keys=True)
+            f.write("\n")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
