@@ -230,12 +230,14 @@ public enum ScenarioDecoder {
                 if let src = r.source(c["source"], "condition.source") { condition.source = src }
                 for kind in CellKind.allCases {
                     let key = "condition.\(kind)"
-                    guard let k = r.map(c[kind.description], key, allowed: ["migration", "proliferation", "secretion", "response"]) else { continue }
+                    guard let k = r.map(c[kind.description], key, allowed: ["migration", "proliferation", "secretion", "response", "polarization", "recruitment"]) else { continue }
                     var imp = condition.kinds[kind] ?? .init()
                     if let v = r.number(k["migration"], "\(key).migration", min: 0, max: 1e3) { imp.migration = v }
                     if let v = r.number(k["proliferation"], "\(key).proliferation", min: 0, max: 1e3) { imp.proliferation = v }
                     if let v = r.number(k["secretion"], "\(key).secretion", min: 0, max: 1e3) { imp.secretion = v }
                     if let v = r.number(k["response"], "\(key).response", min: 0, max: 1e3) { imp.response = v }
+                    if let v = r.number(k["polarization"], "\(key).polarization", min: 0, max: 1e3) { imp.polarization = v }
+                    if let v = r.number(k["recruitment"], "\(key).recruitment", min: 0, max: 1e3) { imp.recruitment = v }
                     condition.kinds[kind] = imp
                 }
             }

@@ -17,11 +17,20 @@ public struct Condition: Sendable, Equatable {
         /// Responsiveness: the excess fold (max_fold - 1) of every migration and proliferation
         /// response [dimensionless multiplier]; 0 makes the kind deaf to its factors.
         public var response: Double = 1
+        /// Basal rate of the one-way switch to the pro-repair state (macrophages) [dimensionless
+        /// multiplier]; below 1 holds the kind pro-inflammatory longer.
+        public var polarization: Double = 1
+        /// Basal recruitment per vessel site (macrophages) [dimensionless multiplier].
+        public var recruitment: Double = 1
 
-        public init(migration: Double = 1, proliferation: Double = 1, secretion: Double = 1, response: Double = 1) {
+        public init(migration: Double = 1, proliferation: Double = 1, secretion: Double = 1, response: Double = 1,
+                    polarization: Double = 1, recruitment: Double = 1) {
             self.migration = migration; self.proliferation = proliferation; self.secretion = secretion; self.response = response
+            self.polarization = polarization; self.recruitment = recruitment
         }
-        public var isNeutral: Bool { migration == 1 && proliferation == 1 && secretion == 1 && response == 1 }
+        public var isNeutral: Bool {
+            migration == 1 && proliferation == 1 && secretion == 1 && response == 1 && polarization == 1 && recruitment == 1
+        }
     }
 
     /// The profile's name, as scenarios write it (`normal`, `diabetic`, `aged`).
@@ -58,7 +67,8 @@ public struct Condition: Sendable, Equatable {
     /// 270:12607; Beer 1997 J Invest Dermatol 109:132; Okonkwo 2020 PLoS One 15:e0231962) but no
     /// ratio was found, and splinted db/db wounds re-epithelialise at the normal rate (Michaels
     /// 2007 Wound Repair Regen 15:665), so keratinocyte migration is unchanged. Not included because
-    /// the model has no such mechanism yet: the prolonged pro-inflammatory state (issue 13) and
+    /// no number was found: the prolonged pro-inflammatory state of db/db wound macrophages (Mirza
+    /// 2013 Diabetes 62:2579, qualitative; `condition.macrophage.polarization` expresses it) and
     /// the impaired contraction (issue 14).
     public static let diabetic = Condition(
         name: "diabetic",
@@ -92,8 +102,8 @@ public struct Condition: Sendable, Equatable {
 extension ModelConfig {
     /// The configuration with its condition's multipliers applied and its condition then normal
     /// (itself when the condition is neutral): each factor's injury release and secretion scaled by its `production`, each
-    /// kind's basal migration and division rates, secretion rates and response folds by its
-    /// impairment.
+    /// kind's basal migration, division, switch and recruitment rates, secretion rates and response
+    /// folds by its impairment.
     public func conditioned() -> ModelConfig {
         guard !condition.isNeutral else { return self }
         var m = self
@@ -112,6 +122,8 @@ extension ModelConfig {
             }
             p.motility = weaker(p.motility); p.motility.basal *= k.migration
             p.proliferation = weaker(p.proliferation); p.proliferation.basal *= k.proliferation
+            p.polarization.basal *= k.polarization
+            p.recruitment.basal *= k.recruitment
             p.secretion = p.secretion.map { s in var r = s.rate; r.basal *= k.secretion * production[s.factor]; return (s.factor, r) }
             p.repairSecretion = p.repairSecretion.map { s in var r = s.rate; r.basal *= k.secretion * production[s.factor]; return (s.factor, r) }
             m.cells[i].parameters = p

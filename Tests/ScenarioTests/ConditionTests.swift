@@ -61,6 +61,30 @@ final class ConditionTests: XCTestCase {
         XCTAssertEqual(deaf.injuryRelease[normal.factors.firstIndex { $0.name == "EGF" }!], 0)
     }
 
+    /// The macrophage multipliers scale the switch to the pro-repair state and the recruitment,
+    /// leave the rest, and survive the resolved scenario's round trip (written only when set).
+    func testMacrophageSwitchAndRecruitmentMultipliers() throws {
+        let sets = ["condition.profile=diabetic", "condition.macrophage.polarization=0.25", "condition.macrophage.recruitment=2"]
+        let loaded = try ScenarioLoader.load("excisional-wound-inflammation-control", sets: sets).scenario
+        let normal = try ScenarioLoader.load("excisional-wound-inflammation-control").scenario.model
+        let m = kind(loaded.model.conditioned(), .macrophage), m0 = kind(normal, .macrophage)
+        XCTAssertEqual(m.polarization.basal, 0.25 * m0.polarization.basal, accuracy: 1e-18)
+        XCTAssertEqual(m.recruitment.basal, 2 * m0.recruitment.basal, accuracy: 1e-18)
+        XCTAssertEqual(m.polarization.responses, m0.polarization.responses, "the TGF-beta1 response is the cell's, not the host's")
+        XCTAssertEqual(m.motility, m0.motility)
+        XCTAssertEqual(kind(loaded.model.conditioned(), .fibroblast).motility.basal, 0.25 * kind(normal, .fibroblast).motility.basal, accuracy: 1e-15)
+        let yaml = ScenarioWriter.yaml(loaded)
+        XCTAssertTrue(yaml.contains("macrophage: {migration: 1, proliferation: 1, secretion: 1, response: 1, polarization: 0.25, recruitment: 2}"), yaml)
+        XCTAssertTrue(yaml.contains("keratinocyte: {migration: 1, proliferation: 0.67, secretion: 1, response: 1}\n"), "unset multipliers are not written")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("condition-\(getpid()).yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        XCTAssertEqual(try ScenarioLoader.load(file.path).scenario.model.condition, loaded.model.condition)
+        XCTAssertThrowsError(try ScenarioLoader.load("excisional-wound-inflammation-control", sets: ["condition.macrophage.polarization=-1"])) { error in
+            XCTAssertTrue("\(error)".contains("condition.macrophage.polarization"), "\(error)")
+        }
+    }
+
     func testConditionErrorsNameTheirKey() {
         for (set, fragment) in [
             ("condition=diabetc", "condition"),
