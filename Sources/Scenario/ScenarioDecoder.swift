@@ -62,7 +62,7 @@ public enum ScenarioDecoder {
             outputEvery = r.quantity(t["output_every"], "time.output_every", .time, positive: true) ?? 360
             snapshot = r.quantity(t["snapshot_every"], "time.snapshot_every", .time, positive: true)
             checkpoint = r.quantity(t["checkpoint_every"], "time.checkpoint_every", .time, positive: true)
-            if duration / dt > 1e8 { r.fail(t["duration"], "time.duration", "\(Int(duration / dt)) steps is too many", hint: "a larger dt or a shorter duration") }
+            if duration / dt > 1e8 { r.fail(t["duration"], "time.duration", "\(String(format: "%.3g", duration / dt)) steps is too many", hint: "a larger dt or a shorter duration") }
         }
 
         // Wound.

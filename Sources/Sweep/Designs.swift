@@ -21,8 +21,11 @@ public enum Designs {
                 case .normal: return 1
                 }
             }
-            let total = sizes.reduce(1, *)
-            guard total <= 1_000_000 else { throw DesignError(description: "the grid has \(total) points (over a million)") }
+            // The product can pass Int.max (ten ranges of 10,000 steps): stop multiplying past the cap.
+            let total = sizes.reduce(1) { n, s in n > 1_000_000 ? n : n * s }
+            guard total <= 1_000_000 else {
+                throw DesignError(description: "the grid has \(sizes.map(String.init).joined(separator: " x ")) points (over a million)")
+            }
             return (0..<total).map { n in
                 var rest = n
                 var u = [Double](repeating: 0, count: k)
