@@ -129,6 +129,13 @@ public struct KindParameters: Sendable, Equatable {
     /// aside) is refused. 0: cells move as independent particles; 1: a cell in contact never
     /// detaches by moving (cell-cell junctions; the sheet advances as a front).
     public var cohesion: Double = 0
+    /// Matrix inhibition of division, in [0, 1]: a daughter drawn onto a site whose collagen is
+    /// c (a fraction of intact dermis) is refused with probability `matrixInhibition * c`. 1:
+    /// cells in mature matrix stay quiescent and divide only into space the matrix leaves (the
+    /// wound bed and its provisional matrix), as fibroblasts in a mature collagen matrix do not
+    /// grow (Grinnell 2003 Trends Cell Biol 13:264) and intact endothelium turns over in months
+    /// to years (Hobson & Denekamp 1984 Br J Cancer 49:405). 0: no gate (the earlier model).
+    public var matrixInhibition: Double = 0
     /// Endothelial sprouting: a moving cell marks the site it leaves as vessel.
     public var leavesVesselTrail: Bool = false
     /// Tissue region ids (see `Tissue`) this kind may move or divide into; empty: any.
@@ -164,6 +171,7 @@ public struct KindParameters: Sendable, Equatable {
             && a.uptake.map(\.factor) == b.uptake.map(\.factor) && a.uptake.map(\.rate) == b.uptake.map(\.rate)
             && a.secretesOnlyWhenMigratory == b.secretesOnlyWhenMigratory && a.leavesVesselTrail == b.leavesVesselTrail
             && a.allowedRegions == b.allowedRegions && a.cohesion == b.cohesion
+            && a.matrixInhibition == b.matrixInhibition
             && a.recruitment == b.recruitment && a.polarization == b.polarization
             && a.repairSecretion.map(\.factor) == b.repairSecretion.map(\.factor) && a.repairSecretion.map(\.rate) == b.repairSecretion.map(\.rate)
     }
@@ -210,6 +218,9 @@ public struct KindParameters: Sendable, Equatable {
         }
         if polarization.maximum * dt > 1 {
             throw .invalid(key: "\(key).polarization.rate", message: "the switch probability per step reaches \(polarization.maximum * dt) > 1; lower the rate or time.dt")
+        }
+        guard matrixInhibition.isFinite, (0...1).contains(matrixInhibition) else {
+            throw .invalid(key: "\(key).proliferation.matrix_inhibition", message: "\(matrixInhibition) must be in [0, 1]")
         }
         guard cohesion.isFinite, (0...1).contains(cohesion) else { throw .invalid(key: "\(key).migration.cohesion", message: "\(cohesion) must be in [0, 1]") }
         if let a = activation, a.mode == .graded {

@@ -66,6 +66,8 @@ public struct CompiledKind: Sendable {
     public var quietBelow: Double { graded ? .leastNonzeroMagnitude : activationThreshold }
     /// The probability that a hop breaking the cell's last contact is refused, in [0, 1].
     public var cohesion = 0.0
+    /// The probability per unit collagen at the target site that a division is refused, in [0, 1].
+    public var matrixInhibition = 0.0
     public var secretesOnlyWhenMigratory = true
     public var leavesVesselTrail = false
     /// [min]; infinity when the kind does not differentiate.
@@ -114,6 +116,7 @@ public struct CompiledKind: Sendable {
             }
         }
         cohesion = p.cohesion
+        matrixInhibition = p.matrixInhibition
         activationRequired = p.activationRequired
         revertsWhenUnstimulated = p.revertsWhenUnstimulated
         secretesOnlyWhenMigratory = p.secretesOnlyWhenMigratory

@@ -220,6 +220,15 @@ cells:
       - { behaviour: migration, factor: HGF, ec50: "5 ng/mL", max_fold: 1.5, source: "[lit] EC50 1-10 ng/mL" }
       - { behaviour: proliferation, factor: EGF, ec50: "0.5 ng/mL", max_fold: 3, source: "Barrandon & Green 1987 [seen]" }
       - { behaviour: proliferation, factor: TNF, ec50: "5 ng/mL", max_fold: 0.3, source: "0.3-1 nM inhibits, Kd 0.28 nM: Pillai 1989 J Clin Invest 83:816 [seen]" }
+  fibroblast:
+    # Intact dermis leaves no room: a daughter lands only where the matrix is not mature (the wound
+    # bed, its provisional matrix). Fibroblasts in a relaxed collagen matrix turn quiescent (Grinnell
+    # 2003 Trends Cell Biol 13:264 [seen, abstract]); refusal with probability = collagen [assumption]
+    proliferation: { matrix_inhibition: 1 }   # quiescent in mature matrix (Grinnell 2003 [seen]); form [assumption]
+  endothelial:
+    # Endothelium of normal tissue, skin included, turns over in 47-23,000 days, 20-2,000x slower
+    # than in growing tumours (Hobson & Denekamp 1984 Br J Cancer 49:405 [seen, abstract])
+    proliferation: { matrix_inhibition: 1 }   # turnover 47-23,000 d (Hobson & Denekamp 1984 [seen]); form [assumption]
   macrophage:
     density: 0              # resident macrophages not modelled [assumption]
     migration:

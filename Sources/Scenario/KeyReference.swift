@@ -200,6 +200,7 @@ public enum KeyReference {
         "cells.KIND.migration.response_time": "graded activation: time constant with which the activation state follows the signal",
         "cells.KIND.migration.hill": "graded activation: Hill coefficient of the activation's dependence on the signal (default 1)",
         "cells.KIND.migration.activation_source": "where the graded activation's values come from",
+        "cells.KIND.proliferation.matrix_inhibition": "probability, per unit collagen of the daughter's site, that a division is refused (1: cells in mature matrix stay quiescent; 0: no gate)",
         "cells.KIND.migration.cohesion": "probability that a hop breaking the cell's last contact is refused (0: free cells, 1: a cohesive sheet)",
         "culture.medium_volume": "volume of medium in the dish or well (in vitro)",
         "culture.growth_area": "growth area under that medium; volume over area gives the medium's depth",

@@ -100,7 +100,8 @@ public enum ScenarioWriter {
                 out += "      activated_by: [\(a.factors.map { names[$0] }.joined(separator: ", "))]\n      threshold: \(q(a.threshold, "ng/mL"))\n      lag: \(q(a.lag, "min"))\n"
                 if !a.source.isEmpty { out += "      lag_source: \"\(a.source)\"\n" }
             }
-            out += "    proliferation: {rate: \(q(p.proliferation.basal, "/min"))}\n    apoptosis: {rate: \(q(p.apoptosis.basal, "/min"))}\n"
+            let gate = p.matrixInhibition > 0 ? ", matrix_inhibition: \(num(p.matrixInhibition))" : ""
+            out += "    proliferation: {rate: \(q(p.proliferation.basal, "/min"))\(gate)}\n    apoptosis: {rate: \(q(p.apoptosis.basal, "/min"))}\n"
             var responses: [String] = []
             for (behaviour, rate) in [("migration", p.motility), ("proliferation", p.proliferation), ("apoptosis", p.apoptosis), ("collagen", p.collagenDeposition),
                                       ("recruitment", p.recruitment), ("polarization", p.polarization)] {

@@ -118,13 +118,14 @@ extension ScenarioDecoder {
             p.activationRequired = r.bool(mig["requires_activation"], "\(key).migration.requires_activation") ?? hasRule
             p.revertsWhenUnstimulated = r.bool(mig["reverts"], "\(key).migration.reverts") ?? false
         }
-        if let pr = r.map(m["proliferation"], "\(key).proliferation", allowed: ["doubling", "rate"]) {
+        if let pr = r.map(m["proliferation"], "\(key).proliferation", allowed: ["doubling", "rate", "matrix_inhibition"]) {
             if Overrides.mixedForms("proliferation", Array(pr.keys)) != nil {
                 r.fail(m["proliferation"], "\(key).proliferation", "gives two forms of the division rate: doubling and rate",
                        hint: "give one of them in one file; a later file or --set replaces the inherited form")
             }
             if let d = r.quantity(pr["doubling"], "\(key).proliferation.doubling", .time, positive: true) { p.proliferation.basal = log(2) / d }
             if let rate = r.quantity(pr["rate"], "\(key).proliferation.rate", .rate) { p.proliferation.basal = rate }
+            if let g = r.number(pr["matrix_inhibition"], "\(key).proliferation.matrix_inhibition", min: 0, max: 1) { p.matrixInhibition = g }
         }
         if let ap = r.map(m["apoptosis"], "\(key).apoptosis", allowed: ["rate"]) {
             p.apoptosis.basal = r.quantity(ap["rate"], "\(key).apoptosis.rate", .rate) ?? 0

@@ -38,6 +38,9 @@ public final class CellStepper: @unchecked Sendable {
     public let seed: UInt64
     /// Vessel flag per site, set where a trail-leaving cell (endothelial sprout) moves away.
     public var vessel: UnsafeMutablePointer<UInt8>?
+    /// Collagen per site [fraction of intact dermis], read by kinds whose division the matrix
+    /// inhibits (`KindParameters.matrixInhibition`); nil: no gate.
+    public var collagen: UnsafeMutablePointer<Float>?
     /// The solver's tile-layer maxima of the fields the cells sense (tiles of this stepper's size),
     /// read by the active set; nil: a tile whose quiet cells wait for their factors is not skipped.
     public var fieldMaxima: TileMaxima?

@@ -188,6 +188,11 @@ extension CellStepper {
                             changed = true
                         case let .divide(d):
                             let target = Self.neighbour(s, d, nx)
+                            // Mature matrix leaves no room: refused with probability gate x collagen.
+                            if kp.pointee.matrixInhibition > 0, let collagen {
+                                let refuse = kp.pointee.matrixInhibition * Double(collagen[target])
+                                if refuse >= 1 || (refuse > 0 && rng.uniform32() < refuse) { break }
+                            }
                             let n = Int(buffers.birthCount[t])
                             guard n < tileCapacity else { break }
                             let slot = t &* tileCapacity &+ n

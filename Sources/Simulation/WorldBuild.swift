@@ -155,6 +155,7 @@ struct WorldLayout {
         } catch { throw .invalid(key: "cells", message: error.description) }
         stepper.setRegions(regionMap.ids)
         stepper.vessel = vessel.baseAddress
+        stepper.collagen = collagen.baseAddress
         // The wound's sources are added by the solver in its first sweep.
         var woundMask = [Bool](repeating: false, count: lattice.count)
         for s in wound { woundMask[Int(s)] = true }

@@ -180,3 +180,57 @@ final class MacrophageTests: XCTestCase {
         XCTAssertFalse(Formats.timeseriesCSV([w.observation()], factorNames: m.factors.map(\.name)).contains("macrophage"))
     }
 }
+
+/// Matrix inhibition of division (`cells.KIND.proliferation.matrix_inhibition`, issue 14): a
+/// daughter drawn onto a site whose collagen is c is refused with probability gate x c.
+final class MatrixInhibitionTests: XCTestCase {
+    /// Fibroblasts that neither move nor die, activated from the start, in intact dermis (collagen 1)
+    /// around a small wound bed (collagen 0): returns the births onto intact sites and onto the bed.
+    private func births(gate: Double, steps: Int = 240) throws -> (intact: Int, bed: Int) {
+        let m = try ScenarioLoader.load("excisional-wound-control", sets: [
+            "lattice.size=[60, 60]", "wound.diameter=\"0.6 mm\"", "injury=~",
+            "cells.keratinocyte.density=0", "cells.endothelial.density=0", "cells.fibroblast.density=0.1",
+            "cells.fibroblast.migration.requires_activation=false", "cells.fibroblast.migration.speed=\"0 um/h\"",
+            "cells.fibroblast.proliferation={doubling: \"2 h\", matrix_inhibition: \(gate)}",
+        ]).scenario.model
+        let w = try World(m)
+        func count() -> (Int, Int) {
+            var intact = 0, bed = 0
+            for c in 0..<w.cells.count { if w.collagen[Int(w.cells.site[c])] >= 1 { intact += 1 } else { bed += 1 } }
+            return (intact, bed)
+        }
+        let before = count()
+        XCTAssertGreaterThan(before.0, 200)
+        for _ in 0..<steps { w.advance(threads: 1) }
+        let after = count()
+        return (after.0 - before.0, after.1 - before.1)
+    }
+
+    func testMatureMatrixRefusesDaughtersInProportion() throws {
+        let open = try births(gate: 0), half = try births(gate: 0.5), closed = try births(gate: 1)
+        XCTAssertGreaterThan(open.intact, 400, "\(open)")
+        // Gate 1: not one daughter in intact dermis; the wound bed still fills from its margin.
+        XCTAssertEqual(closed.intact, 0)
+        XCTAssertGreaterThan(closed.bed, 0)
+        // Gate 0.5: about half the divisions into intact dermis (counts are Poisson-like; the
+        // ratio's sd is about 0.5 sqrt(1/n_half + 1/n_open)).
+        let ratio = Double(half.intact) / Double(open.intact)
+        let sd = 0.5 * (1 / Double(half.intact) + 1 / Double(open.intact)).squareRoot()
+        XCTAssertEqual(ratio, 0.5, accuracy: 4 * sd, "\(half.intact) of \(open.intact)")
+    }
+
+    func testTheGateIsCheckedAndRoundTrips() throws {
+        XCTAssertThrowsError(try ScenarioLoader.load("excisional-wound-control", sets: ["cells.fibroblast.proliferation.matrix_inhibition=1.5"]))
+        let s = try ScenarioLoader.load("excisional-wound-inflammation-control").scenario
+        let text = ScenarioWriter.yaml(s)
+        XCTAssertTrue(text.contains("matrix_inhibition: 1"), text)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("matrix-\(getpid()).yaml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let back = try ScenarioLoader.load(file.path).scenario.model
+        func gate(_ k: CellKind) -> Double? { back.cells.first { $0.parameters.kind == k }?.parameters.matrixInhibition }
+        XCTAssertEqual(gate(.fibroblast), 1)
+        XCTAssertEqual(gate(.endothelial), 1)
+        XCTAssertEqual(gate(.keratinocyte), 0)
+    }
+}

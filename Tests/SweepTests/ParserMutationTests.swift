@@ -104,7 +104,7 @@ final class FuzzRegressionTests: XCTestCase {
         var issues: [InputIssue] = []
         let tree = try XCTUnwrap(YNode.parse(text, file: "fuzz.yaml", issues: &issues))
         do { _ = try ScenarioDecoder.decode(tree); XCTFail("decoded") } catch {
-            let issues = (error as? InputErrors)?.issues ?? []
+            let issues = error.issues
             XCTAssertTrue(issues.contains { $0.message.contains("steps is too many") }, "\(error)")
         }
     }
