@@ -56,14 +56,15 @@ public enum KeyReference {
             ["secretome.delivery={kind: bolus}"],
             ["condition=aged"],
             ["clot={amounts: {EGF: \"1 ng/mL\"}, half_life: \"6 h\", half_lives: {EGF: \"2 d\"}, source: \"probe\"}"],
-            ["condition={profile: diabetic, production: {EGF: 1}, source: \"probe\", keratinocyte: {migration: 1, proliferation: 1, secretion: 1, response: 1}, macrophage: {polarization: 0.5, recruitment: 2}}"],
+            ["condition={profile: diabetic, production: {EGF: 1}, source: \"probe\", keratinocyte: {migration: 1, proliferation: 1, secretion: 1, response: 1}}"],
             ["cells.fibroblast.proliferation={rate: \"0.01 /h\"}", "cells.fibroblast.migration={hop_rate: \"0.1 /min\", requires_activation: false}",
              "cells.fibroblast.chemotaxis=[{factor: EGF, sensitivity: \"1 mL/ng\"}]", "cells.fibroblast.differentiation={residence: \"1 d\"}",
              "cells.fibroblast.collagen={rate: \"0.01 /h\"}", "cells.fibroblast.vessel_trail=false", "cells.fibroblast.apoptosis={rate: \"0.001 /h\"}",
              "cells.fibroblast.secretion=[{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: true}]", "cells.fibroblast.uptake=[{factor: EGF, rate: \"0.01 /h\"}]",
              "factors.EGF.wound_bed_diffusion=\"10 um^2/s\"", "factors.EGF.initial=\"0 ng/mL\"",
              "factors.EGF.boundary={x_low: no-flux, x_high: {fixed: \"0 ng/mL\"}, y_low: no-flux, y_high: no-flux}"],
-            ["cells.macrophage={density: 0, migration: {hop_rate: \"0.1 /min\", requires_activation: false}, apoptosis: {rate: \"0.01 /h\"}, recruitment: {rate: \"0.001 /h\", source: \"probe\"}, polarization: {rate: \"0.02 /h\", secretion: [{factor: VEGF, rate: \"0.01 ng/mL/h\", responses: [{factor: HGF, ec50: \"1 ng/mL\", hill: 1, max_fold: 2, source: \"probe\"}]}], source: \"probe\"}, secretion: [{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: false, responses: [{factor: VEGF, ec50: \"1 ng/mL\", hill: 2, max_fold: 0.5, source: \"probe\"}]}], responses: [{behaviour: recruitment, factor: EGF, ec50: \"1 ng/mL\", max_fold: 10}, {behaviour: polarization, factor: HGF, ec50: \"1 ng/mL\", max_fold: 3}]}"],
+            ["cells.macrophage={density: 0, migration: {hop_rate: \"0.1 /min\", requires_activation: false}, apoptosis: {rate: \"0.01 /h\"}, recruitment: {rate: \"0.001 /h\", source: \"probe\"}, polarization: {rate: \"0.02 /h\", secretion: [{factor: VEGF, rate: \"0.01 ng/mL/h\", responses: [{factor: HGF, ec50: \"1 ng/mL\", hill: 1, max_fold: 2, source: \"probe\"}]}], source: \"probe\"}, secretion: [{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: false, responses: [{factor: VEGF, ec50: \"1 ng/mL\", hill: 2, max_fold: 0.5, source: \"probe\"}]}], responses: [{behaviour: recruitment, factor: EGF, ec50: \"1 ng/mL\", max_fold: 10}, {behaviour: polarization, factor: HGF, ec50: \"1 ng/mL\", max_fold: 3}]}",
+             "condition={macrophage: {polarization: 0.5, recruitment: 2}}"],
         ]
         for sets in variants { if let t = try? ScenarioLoader.load(base, sets: sets).tree { trees.append(t) } }
         return trees

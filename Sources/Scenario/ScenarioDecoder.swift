@@ -236,8 +236,22 @@ public enum ScenarioDecoder {
                     if let v = r.number(k["proliferation"], "\(key).proliferation", min: 0, max: 1e3) { imp.proliferation = v }
                     if let v = r.number(k["secretion"], "\(key).secretion", min: 0, max: 1e3) { imp.secretion = v }
                     if let v = r.number(k["response"], "\(key).response", min: 0, max: 1e3) { imp.response = v }
-                    if let v = r.number(k["polarization"], "\(key).polarization", min: 0, max: 1e3) { imp.polarization = v }
-                    if let v = r.number(k["recruitment"], "\(key).recruitment", min: 0, max: 1e3) { imp.recruitment = v }
+                    // A multiplier of a rate the kind does not have would change nothing: refused.
+                    let own = cells.first { $0.parameters.kind == kind }?.parameters
+                    if let v = r.number(k["polarization"], "\(key).polarization", min: 0, max: 1e3) {
+                        if v != 1, !((own?.polarization.basal ?? 0) > 0) {
+                            r.fail(k["polarization"], "\(key).polarization", "multiplies a switch rate that \(kind) cells do not have in this scenario",
+                                   hint: "give cells.\(kind).polarization.rate, or remove it")
+                        }
+                        imp.polarization = v
+                    }
+                    if let v = r.number(k["recruitment"], "\(key).recruitment", min: 0, max: 1e3) {
+                        if v != 1, !((own?.recruitment.basal ?? 0) > 0) {
+                            r.fail(k["recruitment"], "\(key).recruitment", "multiplies a recruitment rate that \(kind) cells do not have in this scenario",
+                                   hint: "give cells.\(kind).recruitment.rate, or remove it")
+                        }
+                        imp.recruitment = v
+                    }
                     condition.kinds[kind] = imp
                 }
             }
