@@ -245,7 +245,7 @@ cells:
         - { factor: EGF,   rate: "6 ng/mL/h" }     # HB-EGF, a macrophage product (Higashiyama 1991 Science 251:936) [assumption: rate, not fixed by closure]
         - { factor: VEGF,  rate: "1 ng/mL/h" }     # [assumption: rate]
         - { factor: bFGF,  rate: "0.5 ng/mL/h" }   # [assumption: rate]
-        - { factor: TGFb1, rate: "360 ng/mL/h" }   # 0.07 pg/cell/d (Jin 2011 [seen]) over one 20 um site, 8e-9 mL: 365 [derived]
+        - { factor: TGFb1, rate: "365 ng/mL/h" }   # 0.07 pg/cell/d (Jin 2011 [seen]) over one 20 um site, 8e-9 mL [derived]
       source: "Jin 2011; Higashiyama 1991; rates of EGF, VEGF, bFGF [assumption]"
     secretion:
       - { factor: TNF,  rate: "1 ng/mL/h", only_when_migratory: false }   # 8e-6 pg/cell/h over one 20 um site [assumption]; no measured per-cell rate found

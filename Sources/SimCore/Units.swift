@@ -66,12 +66,13 @@ public enum QuantityKind: String, Sendable, CaseIterable {
         }
     }
 
-    /// Multiplier from base units (um, min, ng, nmol) to the internal unit of this kind.
-    var fromBase: Double {
+    /// Multiplier from base units (um, min, ng, nmol) to the internal unit of this kind, as an
+    /// exact ratio of whole numbers (see `Units.parse`).
+    var fromBase: (num: Double, den: Double) {
         switch self {
-        case .concentration, .concentrationRate: return 1e12  // ng/um^3 -> ng/mL
-        case .sensitivity: return 1e-12                        // um^3/ng -> mL/ng
-        default: return 1
+        case .concentration, .concentrationRate: return (1e12, 1)  // ng/um^3 -> ng/mL
+        case .sensitivity: return (1, 1e12)                        // um^3/ng -> mL/ng
+        default: return (1, 1)
         }
     }
 }
@@ -111,37 +112,39 @@ public struct UnitError: Error, Equatable, CustomStringConvertible, Sendable {
 }
 
 public enum Units {
-    /// Unit atoms: dimension and scale to the base units um, min, ng, nmol.
-    static let atoms: [String: (Dimension, Double)] = {
-        var t: [String: (Dimension, Double)] = [:]
+    /// Unit atoms: dimension and scale to the base units um, min, ng, nmol, the scale as a ratio
+    /// of whole numbers (num / den), each exact in a Double, so that a unit's overall factor is
+    /// formed without rounding where it is a whole number or its inverse.
+    static let atoms: [String: (Dimension, (num: Double, den: Double))] = {
+        var t: [String: (Dimension, (num: Double, den: Double))] = [:]
         let length = Dimension(length: 1), time = Dimension(time: 1)
         let mass = Dimension(mass: 1), amount = Dimension(amount: 1), volume = Dimension(length: 3)
         let molar = Dimension(length: -3, amount: 1)
-        for (names, scale) in [(["nm"], 1e-3), (["um", "µm", "μm", "micron", "microns"], 1.0),
-                               (["mm"], 1e3), (["cm"], 1e4), (["m"], 1e6)] {
-            for n in names { t[n] = (length, scale) }
+        for (names, num, den) in [(["nm"], 1.0, 1e3), (["um", "µm", "μm", "micron", "microns"], 1, 1),
+                                  (["mm"], 1e3, 1), (["cm"], 1e4, 1), (["m"], 1e6, 1)] {
+            for n in names { t[n] = (length, (num, den)) }
         }
-        for (names, scale) in [(["s", "sec"], 1.0 / 60), (["min"], 1.0), (["h", "hr", "hour", "hours"], 60.0),
-                               (["d", "day", "days"], 1440.0), (["wk", "week", "weeks"], 10080.0)] {
-            for n in names { t[n] = (time, scale) }
+        for (names, num, den) in [(["s", "sec"], 1.0, 60.0), (["min"], 1, 1), (["h", "hr", "hour", "hours"], 60, 1),
+                                  (["d", "day", "days"], 1440, 1), (["wk", "week", "weeks"], 10080, 1)] {
+            for n in names { t[n] = (time, (num, den)) }
         }
-        for (names, scale) in [(["fg"], 1e-6), (["pg"], 1e-3), (["ng"], 1.0), (["ug", "µg", "μg"], 1e3),
-                               (["mg"], 1e6), (["g"], 1e9)] {
-            for n in names { t[n] = (mass, scale) }
+        for (names, num, den) in [(["fg"], 1.0, 1e6), (["pg"], 1, 1e3), (["ng"], 1, 1), (["ug", "µg", "μg"], 1e3, 1),
+                                  (["mg"], 1e6, 1), (["g"], 1e9, 1)] {
+            for n in names { t[n] = (mass, (num, den)) }
         }
-        for (names, scale) in [(["nL", "nl"], 1e6), (["uL", "ul", "µL", "μL"], 1e9), (["mL", "ml"], 1e12), (["L", "l"], 1e15)] {
-            for n in names { t[n] = (volume, scale) }
+        for (names, num) in [(["nL", "nl"], 1e6), (["uL", "ul", "µL", "μL"], 1e9), (["mL", "ml"], 1e12), (["L", "l"], 1e15)] {
+            for n in names { t[n] = (volume, (num, 1)) }
         }
-        for (names, scale) in [(["pmol"], 1e-3), (["nmol"], 1.0), (["umol", "µmol"], 1e3), (["mmol"], 1e6), (["mol"], 1e9)] {
-            for n in names { t[n] = (amount, scale) }
+        for (names, num, den) in [(["pmol"], 1.0, 1e3), (["nmol"], 1, 1), (["umol", "µmol"], 1e3, 1), (["mmol"], 1e6, 1), (["mol"], 1e9, 1)] {
+            for n in names { t[n] = (amount, (num, den)) }
         }
         // Molar mass: 1 Da = 1 g/mol = 1 ng/nmol.
-        for (names, scale) in [(["Da", "g/mol"], 1.0), (["kDa"], 1e3)] {
-            for n in names { t[n] = (Dimension(mass: 1, amount: -1), scale) }
+        for (names, num) in [(["Da", "g/mol"], 1.0), (["kDa"], 1e3)] {
+            for n in names { t[n] = (Dimension(mass: 1, amount: -1), (num, 1)) }
         }
-        // Molar concentrations: mol/L and its prefixes, in nmol/um^3.
-        for (names, scale) in [(["pM"], 1e-3), (["nM"], 1.0), (["uM", "µM", "μM"], 1e3), (["mM"], 1e6), (["M"], 1e9)] {
-            for n in names { t[n] = (molar, scale / 1e15) }
+        // Molar concentrations: mol/L and its prefixes, in nmol/um^3 (1 nM = 1e-15 nmol/um^3).
+        for (names, den) in [(["pM"], 1e18), (["nM"], 1e15), (["uM", "µM", "μM"], 1e12), (["mM"], 1e9), (["M"], 1e6)] {
+            for n in names { t[n] = (molar, (1, den)) }
         }
         return t
     }()
@@ -185,19 +188,25 @@ public enum Units {
             throw UnitError(text: text, message: "the number is too large or not finite; expected a \(kind.rawValue) such as \(kind.example)")
         }
         let unitText = String(trimmed[numberEnd...]).trimmingWhitespace()
-        let (dimension, scale) = try parseUnit(unitText, original: text, kind: kind)
+        let (dimension, ratio) = try parseUnit(unitText, original: text, kind: kind)
+        // The unit's whole factor, with the kind's conversion, as one ratio N / D, applied in one
+        // rounding where N / D or D / N is a whole number: a value written in the internal unit
+        // (the resolved scenario's "6.083333333333333 ng/mL/min") then reads back bit-exact.
+        let to = kind.fromBase
+        let n = ratio.num * to.num, d = ratio.den * to.den
+        func scaled(_ x: Double) -> Double { n >= d ? x * (n / d) : x / (d / n) }
 
         if kind == .dimensionless {
             guard dimension == Dimension() else {
                 throw UnitError(text: text, message: "is a \(dimension.name), but a plain number is expected here (for example \(kind.example))")
             }
-            return number * scale
+            return scaled(number)
         }
         if unitText.isEmpty {
             throw UnitError(text: text, message: "has no unit; expected a \(kind.rawValue) in a unit such as \(kind.example)")
         }
         var dim = dimension
-        var value = number * scale
+        var value = scaled(number)
         // A molar concentration becomes a mass concentration through the molar mass.
         let molarToMass = Dimension(amount: 1)
         if dim.amount == 1, kind.dimension.mass == 1, kind.dimension.amount == 0 {
@@ -210,7 +219,7 @@ public enum Units {
         guard dim == kind.dimension else {
             throw UnitError(text: text, message: "is a \(dimension.name), but a \(kind.rawValue) is expected (for example \(kind.example))")
         }
-        let result = value * kind.fromBase
+        let result = value
         guard result.isFinite else {
             throw UnitError(text: text, message: "is too large once converted to \(kind.internalUnit)")
         }
@@ -222,12 +231,12 @@ public enum Units {
         kind == .dimensionless ? "\(value)" : "\(value) \(kind.internalUnit)"
     }
 
-    private static func parseUnit(_ unit: String, original: String, kind: QuantityKind) throws(UnitError) -> (Dimension, Double) {
+    private static func parseUnit(_ unit: String, original: String, kind: QuantityKind) throws(UnitError) -> (Dimension, (num: Double, den: Double)) {
         var text = unit
         if text.hasPrefix("per ") { text = "/" + text.dropFirst(4) }
         text = text.replacingAll(" per ", with: "/")
         var dim = Dimension()
-        var scale = 1.0
+        var num = 1.0, den = 1.0
         var sign = 1
         var token = ""
         var tokens: [(String, Int)] = []
@@ -253,8 +262,9 @@ public enum Units {
             var exponent = 1
             if let caret = raw.firstIndex(of: "^") {
                 name = String(raw[..<caret])
-                guard let e = Int(raw[raw.index(after: caret)...]) else {
-                    throw UnitError(text: original, message: "bad exponent in \"\(raw)\"")
+                // A bounded exponent: no unit needs more, and pow loops |e| times (Int.min has no abs).
+                guard let e = Int(raw[raw.index(after: caret)...]), (-12...12).contains(e) else {
+                    throw UnitError(text: original, message: "bad exponent in \"\(raw)\" (a whole number from -12 to 12)")
                 }
                 exponent = e
             } else if raw.hasSuffix("²") {
@@ -271,9 +281,9 @@ public enum Units {
             }
             let power = exponent * s
             dim = dim + d * power
-            scale *= pow(k, power)
+            if power >= 0 { num *= pow(k.num, power); den *= pow(k.den, power) } else { num *= pow(k.den, -power); den *= pow(k.num, -power) }
         }
-        return (dim, scale)
+        return (dim, (num, den))
     }
 
     private static func closestAtom(to name: String) -> String? {

@@ -47,12 +47,40 @@ final class UnitsTests: XCTestCase {
             ("1.2 nM", .concentration, "molar mass"),
             ("2 hrs", .time, "did you mean"),
             ("4 um^x", .length, "bad exponent"),
+            ("4 um^-9223372036854775808", .length, "bad exponent"),
+            ("4 um^99999999999", .length, "bad exponent"),
         ]
         for (text, kind, fragment) in cases {
             XCTAssertThrowsError(try Units.parse(text, as: kind), text) { error in
                 let message = String(describing: error)
                 XCTAssertTrue(message.contains(fragment), "\(text): \(message)")
             }
+        }
+    }
+}
+
+extension UnitsTests {
+    /// A value written in its kind's internal unit, as the resolved scenario writes it, reads back
+    /// bit-exact (it was 1 ulp off for ng/mL/min, the number taken through 1e-12 and 1e12); a unit
+    /// whose factor is a whole number or its inverse costs one rounding, as plain division does.
+    func testInternalUnitsReadBackBitExactAndWholeFactorsRoundOnce() throws {
+        XCTAssertEqual(try Units.parse("6.083333333333333 ng/mL/min", as: .concentrationRate), 6.083333333333333)
+        var r = SystemRandomNumberGenerator()
+        let kinds: [QuantityKind] = [.length, .time, .speed, .diffusivity, .rate, .concentration, .concentrationRate, .sensitivity, .molarMass, .volume, .area]
+        for kind in kinds {
+            for _ in 0..<2000 {
+                let x = Double.random(in: 1e-9...1e9, using: &r) * (Bool.random(using: &r) ? 1 : 1e-6)
+                let text = Units.format(x, as: kind)
+                XCTAssertEqual(try Units.parse(text, as: kind), x, text)
+            }
+        }
+        let oneRounding: [(String, QuantityKind, Double)] = [
+            ("365 ng/mL/h", .concentrationRate, 365.0 / 60), ("0.92 /h", .rate, 0.92 / 60),
+            ("3 pg/mL", .concentration, 3.0 / 1000), ("30 s", .time, 30.0 / 60), ("2 d", .time, 2.0 * 1440),
+            ("60 um^2/s", .diffusivity, 60.0 * 60), ("7 mL/ng", .sensitivity, 7.0),
+        ]
+        for (text, kind, exact) in oneRounding {
+            XCTAssertEqual(try Units.parse(text, as: kind), exact, text)
         }
     }
 }
