@@ -238,19 +238,17 @@ public enum ScenarioDecoder {
                     if let v = r.number(k["response"], "\(key).response", min: 0, max: 1e3) { imp.response = v }
                     // A multiplier of a rate the kind does not have would change nothing: refused.
                     let own = cells.first { $0.parameters.kind == kind }?.parameters
-                    if let v = r.number(k["polarization"], "\(key).polarization", min: 0, max: 1e3) {
-                        if v != 1, !((own?.polarization.basal ?? 0) > 0) {
-                            r.fail(k["polarization"], "\(key).polarization", "multiplies a switch rate that \(kind) cells do not have in this scenario",
-                                   hint: "give cells.\(kind).polarization.rate, or remove it")
+                    let multipliers: [(String, String, Bool, WritableKeyPath<Condition.KindImpairment, Double>)] = [
+                        ("polarization", "a switch rate", (own?.polarization.basal ?? 0) > 0, \.polarization),
+                        ("recruitment", "a recruitment rate", (own?.recruitment.basal ?? 0) > 0, \.recruitment),
+                    ]
+                    for (name, what, has, field) in multipliers {
+                        guard let v = r.number(k[name], "\(key).\(name)", min: 0, max: 1e3) else { continue }
+                        if v != 1, !has {
+                            r.fail(k[name], "\(key).\(name)", "multiplies \(what) that \(kind) cells do not have in this scenario",
+                                   hint: "give cells.\(kind).\(name).rate, or remove it")
                         }
-                        imp.polarization = v
-                    }
-                    if let v = r.number(k["recruitment"], "\(key).recruitment", min: 0, max: 1e3) {
-                        if v != 1, !((own?.recruitment.basal ?? 0) > 0) {
-                            r.fail(k["recruitment"], "\(key).recruitment", "multiplies a recruitment rate that \(kind) cells do not have in this scenario",
-                                   hint: "give cells.\(kind).recruitment.rate, or remove it")
-                        }
-                        imp.recruitment = v
+                        imp[keyPath: field] = v
                     }
                     condition.kinds[kind] = imp
                 }

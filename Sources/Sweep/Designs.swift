@@ -9,20 +9,30 @@ import StrictYAML
 public enum Designs {
     struct DesignError: Error, CustomStringConvertible { let description: String }
 
+    /// Values per parameter of a grid (a list's length, a range's steps, 1 for a distribution).
+    public static func gridSizes(_ spec: SweepSpec) -> [Int] {
+        spec.parameters.map { p -> Int in
+            switch p.domain {
+            case let .list(v): return v.count
+            case let .range(_, _, _, _, steps): return steps ?? 2
+            case .normal: return 1
+            }
+        }
+    }
+
+    /// The grid's number of points, or some number above `cap` once the product passes it (the
+    /// full product can pass Int.max: ten ranges of 10,000 steps).
+    public static func gridPointCount(_ spec: SweepSpec, cap: Int) -> Int {
+        gridSizes(spec).reduce(1) { n, s in n > cap ? n : n * s }
+    }
+
     /// Unit-cube points of the spec's design.
     public static func points(_ spec: SweepSpec) throws -> [(u: [Double], group: Int, role: PointRole, changed: Int?)] {
         let k = spec.parameters.count
         switch spec.design {
         case .grid:
-            let sizes = spec.parameters.map { p -> Int in
-                switch p.domain {
-                case let .list(v): return v.count
-                case let .range(_, _, _, _, steps): return steps ?? 2
-                case .normal: return 1
-                }
-            }
-            // The product can pass Int.max (ten ranges of 10,000 steps): stop multiplying past the cap.
-            let total = sizes.reduce(1) { n, s in n > 1_000_000 ? n : n * s }
+            let sizes = gridSizes(spec)
+            let total = gridPointCount(spec, cap: 1_000_000)
             guard total <= 1_000_000 else {
                 throw DesignError(description: "the grid has \(sizes.map(String.init).joined(separator: " x ")) points (over a million)")
             }

@@ -21,15 +21,7 @@ enum FuzzTarget {
         }
         if let spec = try? SweepFile.parse(text, file: "/nonexistent/fuzz/sweep.yaml") {
             // Plan only modest sweeps: the fuzzer looks for crashes, not for big grids.
-            // Stop multiplying past the cap: many ranges of 10,000 steps overflow Int.
-            let size = spec.parameters.reduce(1) { n, p in
-                guard n <= 64 else { return n }
-                switch p.domain {
-                case let .list(v): return n * v.count
-                case let .range(_, _, _, _, steps): return n * (steps ?? 2)
-                case .normal: return n
-                }
-            }
+            let size = Designs.gridPointCount(spec, cap: 64)
             if size * spec.seeds.count <= 64, spec.samples <= 64 { _ = try? Planner.plan(spec) }
         }
     }

@@ -78,12 +78,7 @@ final class ParserMutationTests: XCTestCase {
                 do {
                     let spec = try SweepFile.parse(mutant, file: file.path)
                     parsed += 1
-                    let size = spec.parameters.reduce(1) { n, p in
-                        if n > 40 { return n }
-                        if case let .list(v) = p.domain { return n * v.count }
-                        if case let .range(_, _, _, _, steps) = p.domain { return n * (steps ?? 2) }
-                        return n
-                    }
+                    let size = Designs.gridPointCount(spec, cap: 40)
                     if size * spec.seeds.count <= 40, spec.samples <= 16 { _ = try? Planner.plan(spec); planned += 1 }
                 } catch {
                     rejected += 1
