@@ -43,6 +43,15 @@ public struct ModulatedRate: Sendable, Equatable {
     }
 }
 
+/// Where a kind's recruits enter the lattice.
+public enum RecruitmentSource: String, Sendable, CaseIterable {
+    /// From the blood, at vessel sites (monocytes becoming macrophages).
+    case vessels
+    /// From the tissue under the wound bed (fascia, subcutis), which a lattice of dermis and
+    /// epidermis does not hold: into empty wound-bed sites.
+    case woundBed = "wound_bed"
+}
+
 /// How a cell becomes migratory.
 ///
 /// `fixedLag` (timed migration): a cell becomes migratory once it has spent `lag` at or above
@@ -136,6 +145,13 @@ public struct KindParameters: Sendable, Equatable {
     /// grow (Grinnell 2003 Trends Cell Biol 13:264) and intact endothelium turns over in months
     /// to years (Hobson & Denekamp 1984 Br J Cancer 49:405). 0: no gate (the earlier model).
     public var matrixInhibition: Double = 0
+    /// Provisional matrix needed under the wound surface, in [0, 1] (a fraction of intact dermis): a
+    /// hop, or a daughter, onto a wound-surface site whose wound-bed site below holds matrix m
+    /// (clot fibrin plus deposited collagen, at most 1) is refused with probability
+    /// 1 - m / `matrixNeeded` when m is below it. Keratinocytes migrate over a provisional matrix,
+    /// the fibrin clot first and granulation tissue later (Clark 1996; PARAMETERS.md "Granulation
+    /// tissue"). 0: no gate (the earlier model).
+    public var matrixNeeded: Double = 0
     /// Endothelial sprouting: a moving cell marks the site it leaves as vessel.
     public var leavesVesselTrail: Bool = false
     /// Tissue region ids (see `Tissue`) this kind may move or divide into; empty: any.
@@ -144,6 +160,10 @@ public struct KindParameters: Sendable, Equatable {
     /// factors at that site (a chemokine). Each step every vessel site draws once; a recruit takes
     /// the vessel site, or a free in-plane neighbour open to the kind. Basal 0: never recruited.
     public var recruitment = ModulatedRate(basal: 0)
+    /// Where recruits enter (`recruitment.from`): `vessels` (from the blood, at vessel sites) or
+    /// `wound_bed` (from the tissue under the lattice's dermis, the fascia and subcutis, into each
+    /// empty wound-bed site at `recruitment` per site per minute).
+    public var recruitedFrom: RecruitmentSource = .vessels
     /// The switch to the second state (`CellFlags.repair`; macrophages: pro-inflammatory to
     /// pro-repair), per minute [1/min], modulated by the factors at the cell's site. One way;
     /// basal 0: the kind has one state.
@@ -171,8 +191,8 @@ public struct KindParameters: Sendable, Equatable {
             && a.uptake.map(\.factor) == b.uptake.map(\.factor) && a.uptake.map(\.rate) == b.uptake.map(\.rate)
             && a.secretesOnlyWhenMigratory == b.secretesOnlyWhenMigratory && a.leavesVesselTrail == b.leavesVesselTrail
             && a.allowedRegions == b.allowedRegions && a.cohesion == b.cohesion
-            && a.matrixInhibition == b.matrixInhibition
-            && a.recruitment == b.recruitment && a.polarization == b.polarization
+            && a.matrixInhibition == b.matrixInhibition && a.matrixNeeded == b.matrixNeeded
+            && a.recruitment == b.recruitment && a.recruitedFrom == b.recruitedFrom && a.polarization == b.polarization
             && a.repairSecretion.map(\.factor) == b.repairSecretion.map(\.factor) && a.repairSecretion.map(\.rate) == b.repairSecretion.map(\.rate)
     }
 
@@ -214,13 +234,16 @@ public struct KindParameters: Sendable, Equatable {
             throw .invalid(key: "\(key).secretion", message: "names factor \(s.factor), but there are \(factorCount) factors")
         }
         if recruitment.basal * dt > 1 {
-            throw .invalid(key: "\(key).recruitment.rate", message: "\(recruitment.basal) /min is more than one recruit per vessel site per step (time.dt = \(dt) min)")
+            throw .invalid(key: "\(key).recruitment.rate", message: "\(recruitment.basal) /min is more than one recruit per \(recruitedFrom == .vessels ? "vessel" : "wound-bed") site per step (time.dt = \(dt) min)")
         }
         if polarization.maximum * dt > 1 {
             throw .invalid(key: "\(key).polarization.rate", message: "the switch probability per step reaches \(polarization.maximum * dt) > 1; lower the rate or time.dt")
         }
         guard matrixInhibition.isFinite, (0...1).contains(matrixInhibition) else {
             throw .invalid(key: "\(key).proliferation.matrix_inhibition", message: "\(matrixInhibition) must be in [0, 1]")
+        }
+        guard matrixNeeded.isFinite, (0...1).contains(matrixNeeded) else {
+            throw .invalid(key: "\(key).migration.matrix_needed", message: "\(matrixNeeded) must be in [0, 1]")
         }
         guard cohesion.isFinite, (0...1).contains(cohesion) else { throw .invalid(key: "\(key).migration.cohesion", message: "\(cohesion) must be in [0, 1]") }
         if let a = activation, a.mode == .graded {

@@ -23,6 +23,13 @@ public struct CompiledRate: Sendable {
         }
     }
 
+    /// The largest rate the responses allow [1/min] (every factor with a fold above 1 saturated).
+    public var maximum: Double {
+        var fold = 1.0
+        for i in 0..<count where foldMinusOne[i] > 0 { fold += foldMinusOne[i] }
+        return basal * fold
+    }
+
     /// `basal * (1 + sum (maxFold - 1) H(c))` [1/min] for local concentrations `c` [ng/mL].
     @inlinable @inline(__always)
     public func rate(_ c: SIMD8<Double>) -> Double {
@@ -68,6 +75,8 @@ public struct CompiledKind: Sendable {
     public var cohesion = 0.0
     /// The probability per unit collagen at the target site that a division is refused, in [0, 1].
     public var matrixInhibition = 0.0
+    /// The provisional matrix a move or daughter onto the wound surface needs, in [0, 1] (0: none).
+    public var matrixNeeded = 0.0
     public var secretesOnlyWhenMigratory = true
     public var leavesVesselTrail = false
     /// [min]; infinity when the kind does not differentiate.
@@ -75,8 +84,10 @@ public struct CompiledKind: Sendable {
     public var secretionCount = 0
     public var secretionFactor: SIMD4<Int32> = .zero
     public var secretion: (CompiledRate, CompiledRate, CompiledRate, CompiledRate) = (.init(), .init(), .init(), .init())
-    /// Recruits per vessel site per minute [1/min] (`KindParameters.recruitment`).
+    /// Recruits per source site per minute [1/min] (`KindParameters.recruitment`).
     public var recruitment = CompiledRate()
+    /// Whether recruits enter empty wound-bed sites from below instead of at vessel sites.
+    public var recruitsFromWoundBed = false
     /// The switch to the second state (`CellFlags.repair`) [1/min]; basal 0: one state.
     public var polarization = CompiledRate()
     public var polarizes: Bool { polarization.basal > 0 }
@@ -117,6 +128,7 @@ public struct CompiledKind: Sendable {
         }
         cohesion = p.cohesion
         matrixInhibition = p.matrixInhibition
+        matrixNeeded = p.matrixNeeded
         activationRequired = p.activationRequired
         revertsWhenUnstimulated = p.revertsWhenUnstimulated
         secretesOnlyWhenMigratory = p.secretesOnlyWhenMigratory
@@ -134,6 +146,7 @@ public struct CompiledKind: Sendable {
         }
         polarization = CompiledRate(p.polarization)
         recruitment = CompiledRate(p.recruitment)
+        recruitsFromWoundBed = p.recruitedFrom == .woundBed
         repairSecretionCount = min(p.repairSecretion.count, 4)
         for (i, s) in p.repairSecretion.prefix(4).enumerated() {
             repairSecretionFactor[i] = Int32(s.factor)

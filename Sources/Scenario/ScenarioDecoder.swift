@@ -171,7 +171,8 @@ public enum ScenarioDecoder {
         var clot: [Double] = []
         var clotHalfLife = 0.0
         var clotHalfLives: [Double] = []
-        if let c = r.map(top["clot"], "clot", allowed: ["amounts", "half_life", "half_lives", "source"], required: ["amounts", "half_life"]) {
+        var fibrinHalfLife = 0.0
+        if let c = r.map(top["clot"], "clot", allowed: ["amounts", "half_life", "half_lives", "fibrin_half_life", "source"], required: ["amounts", "half_life"]) {
             clot = concentrations(c["amounts"], "clot.amounts")
             clotHalfLife = r.quantity(c["half_life"], "clot.half_life", .time, positive: true) ?? 0
             // Per-factor half-lives override the clot's one for the factors they name.
@@ -182,6 +183,7 @@ public enum ScenarioDecoder {
                 }
             }
             if let src = r.source(c["source"], "clot.source") { sources["clot"] = src }
+            fibrinHalfLife = r.quantity(c["fibrin_half_life"], "clot.fibrin_half_life", .time, positive: true) ?? 0
         }
         var vesselSpacing = 0.0
         if let v = r.map(top["vessels"], "vessels", allowed: ["spacing", "source"]) {
@@ -268,6 +270,7 @@ public enum ScenarioDecoder {
         model.clotRelease = clot
         model.clotHalfLife = clotHalfLife
         model.clotHalfLives = clotHalfLives
+        model.fibrinHalfLife = fibrinHalfLife
         return Scenario(model: model, description: description, snapshotEvery: snapshot, checkpointEvery: checkpoint,
                         sources: sources, warnings: r.warnings)
     }

@@ -66,6 +66,7 @@ public enum ScenarioWriter {
             if m.clotHalfLife > 0, !m.clotRelease.isEmpty {
                 out += "clot:\n  amounts: {" + zip(names, m.clotRelease).map { "\($0): \(q($1, "ng/mL"))" }.joined(separator: ", ") + "}\n"
                 out += "  half_life: \(q(m.clotHalfLife, "min"))\n"
+                if m.fibrinHalfLife > 0 { out += "  fibrin_half_life: \(q(m.fibrinHalfLife, "min"))\n" }
                 let own = m.clotHalfLives.indices.filter { m.clotHalfLives[$0] > 0 && m.clotHalfLives[$0] != m.clotHalfLife }
                 if !own.isEmpty { out += "  half_lives: {" + own.map { "\(names[$0]): \(q(m.clotHalfLives[$0], "min"))" }.joined(separator: ", ") + "}\n" }
                 if let src = s.sources["clot"] { out += "  source: \"\(src)\"\n" }
@@ -91,6 +92,7 @@ public enum ScenarioWriter {
             out += "  \(p.kind):\n    density: \(num(c.density))\n"
             out += "    migration:\n      hop_rate: \(q(p.motility.basal, "/min"))\n      requires_activation: \(p.activationRequired)\n      reverts: \(p.revertsWhenUnstimulated)\n"
             if p.cohesion > 0 { out += "      cohesion: \(num(p.cohesion))\n" }
+            if p.matrixNeeded > 0 { out += "      matrix_needed: \(num(p.matrixNeeded))\n" }
             if let a = p.activation, a.mode == .graded {
                 out += "      activation: graded\n      activated_by: [\(a.factors.map { names[$0] }.joined(separator: ", "))]\n"
                 out += "      half_activation: {" + zip(a.factors, a.halfActivation).map { "\(names[$0]): \(q($1, "ng/mL"))" }.joined(separator: ", ") + "}\n"
@@ -127,6 +129,7 @@ public enum ScenarioWriter {
             if p.leavesVesselTrail { out += "    vessel_trail: true\n" }
             if p.recruitment.basal > 0 || s.sources["cells.\(p.kind).recruitment"] != nil {
                 out += "    recruitment: {rate: \(q(p.recruitment.basal, "/min"))"
+                if p.recruitedFrom != .vessels { out += ", from: \(p.recruitedFrom.rawValue)" }
                 if let src = s.sources["cells.\(p.kind).recruitment"] { out += ", source: \"\(src)\"" }
                 out += "}\n"
             }

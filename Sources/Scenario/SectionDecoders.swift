@@ -58,7 +58,7 @@ extension ScenarioDecoder {
         }
         if let mig = r.map(m["migration"], "\(key).migration", allowed: ["speed", "persistence", "hop_rate", "lag", "lag_source", "threshold", "activated_by",
                                                                           "requires_activation", "reverts", "activation", "half_activation",
-                                                                          "response_time", "hill", "activation_source", "cohesion"]) {
+                                                                          "response_time", "hill", "activation_source", "cohesion", "matrix_needed"]) {
             if let forms = Overrides.mixedForms("migration", Array(mig.keys)) {
                 r.fail(m["migration"], "\(key).migration", "gives two forms of the hop rate: \(forms.map { $0.filter(mig.keys.contains).joined(separator: " and ") }.joined(separator: ", and "))",
                        hint: "give either speed with persistence or hop_rate in one file; a later file or --set replaces the inherited form")
@@ -111,6 +111,7 @@ extension ScenarioDecoder {
                 }
             }
             if let c = r.number(mig["cohesion"], "\(key).migration.cohesion", min: 0, max: 1) { p.cohesion = c }
+            if let g = r.number(mig["matrix_needed"], "\(key).migration.matrix_needed", min: 0, max: 1) { p.matrixNeeded = g }
             if hasRule {
                 if rule.factors.isEmpty { r.fail(m["migration"], "\(key).migration.activated_by", "is missing", hint: "name the factors whose exposure counts toward the lag") }
                 p.activation = rule
@@ -198,8 +199,11 @@ extension ScenarioDecoder {
                 if let only = r.bool(e["only_when_migratory"], "\(k).only_when_migratory") { p.secretesOnlyWhenMigratory = only }
             }
         }
-        if let rc = r.map(m["recruitment"], "\(key).recruitment", allowed: ["rate", "source"], required: ["rate"]) {
+        if let rc = r.map(m["recruitment"], "\(key).recruitment", allowed: ["rate", "from", "source"], required: ["rate"]) {
             p.recruitment.basal = r.quantity(rc["rate"], "\(key).recruitment.rate", .rate) ?? 0
+            if let from = r.choice(rc["from"], "\(key).recruitment.from", RecruitmentSource.allCases.map(\.rawValue)).flatMap(RecruitmentSource.init(rawValue:)) {
+                p.recruitedFrom = from
+            }
             if let src = r.source(rc["source"], "\(key).recruitment.source") { sources["\(key).recruitment"] = src }
         }
         if let po = r.map(m["polarization"], "\(key).polarization", allowed: ["rate", "secretion", "source"], required: ["rate"]) {

@@ -1,4 +1,5 @@
 import Cells
+import Foundation
 import Fields
 import SimCore
 
@@ -38,9 +39,18 @@ public final class CellStepper: @unchecked Sendable {
     public let seed: UInt64
     /// Vessel flag per site, set where a trail-leaving cell (endothelial sprout) moves away.
     public var vessel: UnsafeMutablePointer<UInt8>?
+    /// The wound-bed sites in site order, where kinds recruited from the wound bed enter.
+    public var bedSites: [Int32] = []
     /// Collagen per site [fraction of intact dermis], read by kinds whose division the matrix
     /// inhibits (`KindParameters.matrixInhibition`); nil: no gate.
     public var collagen: UnsafeMutablePointer<Float>?
+    /// Collagen of the dermis layer under the wound surface, indexed by plane site (x + nx y) [fraction
+    /// of intact dermis], read with `fibrin` by kinds that need matrix under the wound surface
+    /// (`KindParameters.matrixNeeded`); nil: no gate.
+    public var substrate: UnsafeMutablePointer<Float>?
+    /// The clot's fibrin in the wound bed in this step [fraction of intact dermis's matrix], set by
+    /// the world before each step (`ModelConfig.fibrin(at:)`).
+    public var fibrin = 0.0
     /// The solver's tile-layer maxima of the fields the cells sense (tiles of this stepper's size),
     /// read by the active set; nil: a tile whose quiet cells wait for their factors is not skipped.
     public var fieldMaxima: TileMaxima?
@@ -248,23 +258,55 @@ public final class CellStepper: @unchecked Sendable {
     /// or else one of its free in-plane neighbours open to the kind, drawn at random; it is in its
     /// first state, acts from the next step on, and counts as a change of its tile-layer for the
     /// active set.
+    ///
+    /// A kind recruited from the wound bed (`RecruitmentSource.woundBed`) enters only empty
+    /// wound-bed sites, at most one per site and step, with probability rate(factors at the site)
+    /// x dt. The sites are visited in `bedSites` order with one stream per step and kind: gaps
+    /// between candidate sites are drawn geometrically at the largest probability the responses
+    /// allow and each candidate is accepted with its own probability over that one (thinning),
+    /// so the cost follows the number of candidates, not of bed sites.
     /// - Returns: the number of cells recruited.
     @discardableResult
     public func recruit(_ population: inout CellPopulation, fields: FieldSet?, step: Int) -> Int {
-        guard let vessel else { return 0 }
-        var kinds: [Int] = []
-        for k in 0..<Self.kindCount where compiled[k].recruitment.basal > 0 { kinds.append(k) }
-        if kinds.isEmpty { return 0 }
+        var vesselKinds = 0, bedKinds = 0
+        for k in 0..<Self.kindCount where compiled[k].recruitment.basal > 0 {
+            if compiled[k].recruitsFromWoundBed { bedKinds |= 1 << k } else { vesselKinds |= 1 << k }
+        }
+        if vesselKinds == 0 && bedKinds == 0 { lastRecruits = 0; return 0 }
         let nx = lattice.nx, ny = lattice.ny, plane = nx * ny, n = lattice.count
         let factorCount = fields?.factorCount ?? 0
         let base = fields.map { $0.buffer(0).baseAddress! }
         let phase = 8 &* step &+ 6
         let bornAt = Float(Double(step + 1) * dt)
         var recruited = 0
+        for k in 0..<Self.kindCount where bedKinds & (1 << k) != 0 {
+            let pmax = compiled[k].recruitment.maximum * dt
+            var rng = RandomStream(seed: seed, step: step, id: n &* Self.kindCount &+ k, purpose: .recruitment)
+            let logMiss = pmax < 1 ? log1p(-pmax) : -Double.infinity
+            var i = -1
+            while true {
+                // Sites up to the next candidate, each missed with probability 1 - pmax.
+                let gap = pmax < 1 ? log(rng.uniform()) / logMiss : 0
+                if gap >= Double(bedSites.count) { break }
+                i += Int(gap) + 1
+                if i >= bedSites.count { break }
+                let s = Int(bedSites[i])
+                var here = SIMD8<Double>.zero
+                if let base { for q in 0..<factorCount { here[q] = base[q &* n &+ s] } }
+                let p = compiled[k].recruitment.rate(here) * dt
+                if rng.uniform() * pmax >= p { continue }
+                if population.cellAt[s] != -1 || !(regionBase.map { allowed[k &* 256 &+ Int($0[s])] } ?? true) { continue }
+                population.add(CellKind(rawValue: UInt8(k))!, at: s, bornAt: bornAt)
+                let q = s % plane
+                lastChange[tiles.tile(ofX: q % nx, y: q / nx) * lattice.nz + s / plane] = phase
+                recruited += 1
+            }
+        }
+        guard let vessel, vesselKinds != 0 else { lastRecruits = recruited; return recruited }
         for s in 0..<n where vessel[s] != 0 {
             var here = SIMD8<Double>.zero
             if let base { for q in 0..<factorCount { here[q] = base[q &* n &+ s] } }
-            for k in kinds {
+            for k in 0..<Self.kindCount where vesselKinds & (1 << k) != 0 {
                 let p = compiled[k].recruitment.rate(here) * dt
                 if p <= 0 { continue }
                 var rng = RandomStream(seed: seed, step: step, id: s &* Self.kindCount &+ k, purpose: .recruitment)

@@ -50,6 +50,18 @@ extension CellStepper {
         return false
     }
 
+    /// Whether a move or daughter onto a site, at plane site `p` in `region`, finds the matrix its kind
+    /// needs: off the wound surface always; on it, with matrix m = min(1, fibrin + collagen below)
+    /// short of the need, with probability m / need (one draw from the cell's stream).
+    @inline(__always)
+    func supported(_ p: Int, region: UInt8?, _ kp: UnsafeMutablePointer<CompiledKind>, _ rng: inout RandomStream) -> Bool {
+        guard region == Tissue.woundSurface, let substrate else { return true }
+        let m = min(1, fibrin + Double(substrate[p]))
+        let need = kp.pointee.matrixNeeded
+        if m >= need { return true }
+        return rng.uniform32() < m / need
+    }
+
     /// One tile: visit its sites in scan order and update each cell found.
     func runTile(_ t: Int, cells: PopulationPointers, fields: FieldSet?, step: Int, flip: UInt32, phase: Int, buffers: TileBuffers) {
         // Flag bits as plain constants: a static property costs an accessor call per use.
@@ -177,6 +189,7 @@ extension CellStepper {
                                 if !Self.inContact(target, x: ti, y: tj, excluding: s, cells.cellAt, nx: nx, ny: ny),
                                    kp.pointee.cohesion >= 1 || rng.uniform32() < kp.pointee.cohesion { break }
                             }
+                            if kp.pointee.matrixNeeded > 0, !supported(target &- k &* plane, region: regionPointer?[target], kp, &rng) { break }
                             if kp.pointee.leavesVesselTrail, let vessel { vessel[s] = 1 }
                             cells.cellAt[s] = -1
                             cells.cellAt[target] = Int32(c)
@@ -193,6 +206,7 @@ extension CellStepper {
                                 let refuse = kp.pointee.matrixInhibition * Double(collagen[target])
                                 if refuse >= 1 || (refuse > 0 && rng.uniform32() < refuse) { break }
                             }
+                            if kp.pointee.matrixNeeded > 0, !supported(target &- k &* plane, region: regionPointer?[target], kp, &rng) { break }
                             let n = Int(buffers.birthCount[t])
                             guard n < tileCapacity else { break }
                             let slot = t &* tileCapacity &+ n

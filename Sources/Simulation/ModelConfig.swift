@@ -1,5 +1,6 @@
 import Cells
 import Fields
+import Foundation
 import SimCore
 
 /// Tissue regions: every site of the lattice belongs to one. The wound regions are the
@@ -127,6 +128,16 @@ public struct ModelConfig: Sendable, Equatable {
     /// Per-factor release half-lives [min] that replace `clotHalfLife` where > 0 (a factor the
     /// injured tissue keeps producing for days, such as a monocyte chemokine). Empty: none.
     public var clotHalfLives: [Double] = []
+    /// Half-life [min] of the clot's fibrin, the wound bed's first provisional matrix: it fills every
+    /// wound-bed site at t = 0 (a fraction 1 of intact dermis's matrix) and is lysed as
+    /// exp(-ln 2 t / half-life). Read only by kinds that need matrix under the wound surface
+    /// (`KindParameters.matrixNeeded`). 0: no fibrin.
+    public var fibrinHalfLife: Double = 0
+
+    /// The clot's fibrin at time `t` [min], as a fraction of intact dermis's matrix.
+    public func fibrin(at t: Double) -> Double {
+        fibrinHalfLife > 0 ? exp(-log(2) * t / fibrinHalfLife) : 0
+    }
 
     /// The release half-life of factor `f` [min].
     public func clotHalfLife(of f: Int) -> Double {
@@ -156,6 +167,7 @@ public struct ModelConfig: Sendable, Equatable {
             && a.woundCentre.x == b.woundCentre.x && a.woundCentre.y == b.woundCentre.y && a.factors == b.factors
             && a.secretome == b.secretome && a.injuryRelease == b.injuryRelease && a.injuryHalfLife == b.injuryHalfLife
             && a.clotRelease == b.clotRelease && a.clotHalfLife == b.clotHalfLife && a.clotHalfLives == b.clotHalfLives
+            && a.fibrinHalfLife == b.fibrinHalfLife
             && a.vesselSpacing == b.vesselSpacing && a.cells == b.cells && a.culture == b.culture && a.condition == b.condition
     }
 

@@ -106,6 +106,7 @@ public final class World: @unchecked Sendable {
     public func advance(threads: Int = 1) {
         var t0 = DispatchTime.now().uptimeNanoseconds
         cellUpdates += cells.count
+        if config.fibrinHalfLife > 0 { stepper.fibrin = config.fibrin(at: time) }
         stepper.step(&cells, fields: fields, step: step, threads: threads)
         stepper.recruit(&cells, fields: fields, step: step)
         t0 = lap(.cells, since: t0)

@@ -156,6 +156,18 @@ struct WorldLayout {
         stepper.setRegions(regionMap.ids)
         stepper.vessel = vessel.baseAddress
         stepper.collagen = collagen.baseAddress
+        stepper.bedSites = bed
+        if bed.isEmpty, let fromBed = config.cells.first(where: { $0.parameters.recruitedFrom == .woundBed && $0.parameters.recruitment.basal > 0 }) {
+            throw .invalid(key: "cells.\(fromBed.parameters.kind).recruitment.from", message: "wound_bed needs a wound with a wound bed (a dermis layer under the wound)")
+        }
+        // The matrix under the wound surface: the dermis layer's collagen, with the clot's fibrin.
+        if let needing = config.cells.first(where: { $0.parameters.matrixNeeded > 0 }) {
+            guard config.culture == nil, let k = config.layers.firstIndex(of: .dermis), config.layers.contains(.epidermis) else {
+                throw .invalid(key: "cells.\(needing.parameters.kind).migration.matrix_needed",
+                               message: "needs a wound bed under a wound surface (lattice.layers [dermis, epidermis], not a dish)")
+            }
+            stepper.substrate = collagen.baseAddress! + k * nx * ny
+        }
         // The wound's sources are added by the solver in its first sweep.
         var woundMask = [Bool](repeating: false, count: lattice.count)
         for s in wound { woundMask[Int(s)] = true }
