@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Issue 13's validation of the clot-and-macrophage wound, from finished sweep folders.
 
-Usage: validate-inflammation.py CONTROL MEDIA NO_HGF NO_EGF [--json OUT]
+Usage: validate-inflammation.py CONTROL MEDIA NO_HGF NO_EGF [NO_FIBROBLASTS] [--json OUT]
 
 Each argument is the folder of a finished `woundsim sweep run` of the matching file in
 Scenarios/validation/ (runs.csv is read). Every figure is the mean over the common seeds with its
@@ -13,6 +13,8 @@ Criteria (PARAMETERS.md "Outcomes to compare with"; VALIDATION.md):
   4. monolayer ASC-CM's open area at day 7 over the control's: 0.5-0.85
   5. removing HGF lowers the benefit (1 - that ratio) by more than 3 SE of the paired drop
   6. removing EGF likewise
+  7. (issue 14, with NO_FIBROBLASTS) without fibroblasts closure at day 14 is lower than the
+     control's by more than 3 SE of the paired difference
 Exits 1 when a criterion is missed, 2 when a folder is unreadable or incomplete. Not checked here
 (not met by the model yet; VALIDATION.md gives the numbers): the db/db curve, the diabetic
 pro-inflammatory fraction and benefit, the anti-inflammatory component.
@@ -102,14 +104,15 @@ def main(argv):
         i = argv.index("--json")
         out = argv[i + 1]
         argv = argv[:i] + argv[i + 2:]
-    if len(argv) != 4:
+    if len(argv) not in (4, 5):
         sys.exit(__doc__.strip().splitlines()[2])
-    control_dir, media_dir, no_hgf_dir, no_egf_dir = argv
+    control_dir, media_dir, no_hgf_dir, no_egf_dir = argv[:4]
+    no_fibroblasts = only_point(read_runs(argv[4]), argv[4]) if len(argv) == 5 else None
     control = only_point(read_runs(control_dir), control_dir)
     untreated, treated = profile_points(read_runs(media_dir), media_dir)
     no_hgf = only_point(read_runs(no_hgf_dir), no_hgf_dir)
     no_egf = only_point(read_runs(no_egf_dir), no_egf_dir)
-    seeds = sorted(set(control) & set(untreated) & set(treated) & set(no_hgf) & set(no_egf))
+    seeds = sorted(set(control) & set(untreated) & set(treated) & set(no_hgf) & set(no_egf) & (set(no_fibroblasts) if no_fibroblasts else set(control)))
     if len(seeds) < 2:
         sys.exit(f"validate-inflammation: {len(seeds)} common seeds; at least 2 are needed")
 
@@ -164,6 +167,14 @@ def main(argv):
         drop = figure(f"benefit_drop_without_{name}", [b - w for b, w in zip(benefit, without)])
         met = drop[2] > 0 and drop[0] > 3 * drop[2]
         criterion(f"removing {name} lowers the benefit by more than 3 SE", met, f"drop {fmt(drop)}, SE {drop[2]:.2g}")
+
+    # 7. Granulation tissue gates re-epithelialisation: no fibroblasts, slower closure.
+    if no_fibroblasts:
+        lines.append("untreated wound without fibroblasts, day 14:")
+        figure("closure_pct_day14_no_fibroblasts", [closure_at(no_fibroblasts[s], 14) for s in seeds])
+        slower = figure("closure_pct_day14_control_minus_no_fibroblasts", [closure_at(control[s], 14) - closure_at(no_fibroblasts[s], 14) for s in seeds])
+        met = slower[2] > 0 and slower[0] > 3 * slower[2]
+        criterion("without fibroblasts closure at day 14 is lower by more than 3 SE", met, f"difference {fmt(slower)} pp, SE {slower[2]:.2g}")
 
     missed = [c for c in report["criteria"] if not c["met"]]
     lines.append(f"validation: {len(report['criteria']) - len(missed)} of {len(report['criteria'])} criteria met"

@@ -212,9 +212,21 @@ clot:
   amounts: { EGF: "10 ng/mL", VEGF: "3.3 ng/mL", TGFb1: "24 ng/mL", CCL2: "100 ng/mL" }
   half_life: "6 h"          # [assumption]: a fibrin clot still releases at 300 min (Su 2009)
   half_lives: { CCL2: "2 d" }   # DiPietro 1995 [seen: slow fall over days; 2 d within it, assumption]
-  source: "Zimmermann 2003; Su 2009; DiPietro 1995 [seen]; half-lives and CCL2 amount [assumption]"
+  # The clot's fibrin is the wound bed's first provisional matrix (keratinocytes migrate over it,
+  # then over granulation tissue: Clark 1983 J Invest Dermatol 80:26s [seen, abstract]); fibrin in
+  # mouse burn wounds covers 13.2 % of the wound at day 4, 2.3 % at day 11, 0.22 % at day 20 (Ny
+  # 2020 Cell Death Dis 11:1054 [seen, figure legend]): t1/2 2.7-2.8 d [derived]
+  fibrin_half_life: "2.7 d"  # Ny 2020 (mouse burn wounds) [derived]
+  source: "Zimmermann 2003; Su 2009; DiPietro 1995 [seen]; half-lives and CCL2 amount [assumption]; fibrin Ny 2020 [derived]"
 cells:
   keratinocyte:
+    # Keratinocytes migrate over a provisional matrix, not over a bare bed: fibrinogen- or
+    # fibronectin-coated glass carries epidermal migration, bare glass does not (newt, J Cell Sci
+    # 1983 62:117 [seen, abstract]); wounds without myofibroblasts (McAndrews 2022 EMBO J
+    # 41:e109470) or with the fascia's fibroblasts held back (Correa-Gallegos 2019 Nature 576:287)
+    # neither granulate nor re-epithelialise [seen, abstracts]. More fibronectin does not speed
+    # migration (Pora 2020 Sci Rep 10:4574), so the need is a low "matrix present" level.
+    migration: { matrix_needed: 0.1 }   # matrix present (Clark 1983; J Cell Sci 1983 62:117 [seen]); level 0.1 [assumption]
     responses:
       - { behaviour: migration, factor: EGF, ec50: "0.5 ng/mL", max_fold: 2, source: "O'Keefe 1982 Kd ~1 nM [seen]" }
       - { behaviour: migration, factor: HGF, ec50: "5 ng/mL", max_fold: 1.5, source: "[lit] EC50 1-10 ng/mL" }
@@ -225,6 +237,13 @@ cells:
     # bed, its provisional matrix). Fibroblasts in a relaxed collagen matrix turn quiescent (Grinnell
     # 2003 Trends Cell Biol 13:264 [seen, abstract]); refusal with probability = collagen [assumption]
     proliferation: { matrix_inhibition: 1 }   # quiescent in mature matrix (Grinnell 2003 [seen]); form [assumption]
+    # The wound bed's fibroblasts come mostly from below: fascia fibroblasts rise into the wound and
+    # make its provisional matrix (Correa-Gallegos 2019 Nature 576:287; Jiang 2020 Nat Commun
+    # 11:5653), the lower dermal lineage makes the first wave of repair (Driskell 2013 Nature
+    # 504:277) [seen, abstracts]. The lattice has no fascia: they enter empty wound-bed sites. No
+    # measured influx rate was found; 5e-3 /h keeps the untreated wound on Galiano's curve with
+    # the keratinocytes' matrix need (a 2-seed probe: at 1e-3 /h closure reached only 94 % by day 21) [assumption]
+    recruitment: { rate: "5e-3 /h", from: wound_bed, source: "Correa-Gallegos 2019 (origin, qualitative); rate [assumption]" }
   endothelial:
     # Endothelium of normal tissue, skin included, turns over in 47-23,000 days, 20-2,000x slower
     # than in growing tumours (Hobson & Denekamp 1984 Br J Cancer 49:405 [seen, abstract])

@@ -100,13 +100,15 @@ final class ConditionTests: XCTestCase {
         // A multiplier of a rate the kind lacks would change nothing: refused, in a scenario with
         // no macrophages and for a kind that never switches.
         for (base, set) in [("excisional-wound-diabetic-control", "condition.macrophage.polarization=0.5"),
-                            ("excisional-wound-inflammation-control", "condition.fibroblast.recruitment=2"),
+                            ("excisional-wound-inflammation-control", "condition.keratinocyte.recruitment=2"),
                             ("excisional-wound-inflammation-control", "condition.keratinocyte.polarization=0.3")] {
             XCTAssertThrowsError(try ScenarioLoader.load(base, sets: [set]), set) { error in
                 XCTAssertTrue("\(error)".contains("do not have in this scenario"), "\(set): \(error)")
             }
         }
         XCTAssertNoThrow(try ScenarioLoader.load("excisional-wound-inflammation-control", sets: ["condition.macrophage.polarization=0.5"]))
+        // Fibroblasts rise into the wound bed in that scenario: their recruitment may be scaled.
+        XCTAssertNoThrow(try ScenarioLoader.load("excisional-wound-inflammation-control", sets: ["condition.fibroblast.recruitment=2"]))
         XCTAssertNoThrow(try ScenarioLoader.load("excisional-wound-diabetic-control", sets: ["condition.macrophage.polarization=1"]))
         XCTAssertThrowsError(try ScenarioLoader.load("scratch-assay", sets: ["condition=diabetic"])) { error in
             XCTAssertTrue("\(error)".contains("culture"), "\(error)")

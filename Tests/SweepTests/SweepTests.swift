@@ -40,7 +40,8 @@ final class SweepTests: XCTestCase {
     func testValidationSweepsParseAndPlan() throws {
         let folder = Self.repoRoot.appendingPathComponent("Scenarios/validation")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
-        XCTAssertEqual(files, ["inflammation-control.yaml", "inflammation-media-no-egf.yaml", "inflammation-media-no-hgf.yaml", "inflammation-media.yaml"])
+        XCTAssertEqual(files, ["inflammation-control.yaml", "inflammation-media-no-egf.yaml", "inflammation-media-no-hgf.yaml", "inflammation-media.yaml",
+                               "inflammation-no-fibroblasts.yaml"])
         for f in files {
             let spec = try SweepFile.load(folder.appendingPathComponent(f).path)
             XCTAssertEqual(spec.seeds, [1, 2, 3, 4, 5], f)
