@@ -156,9 +156,10 @@ public struct KindParameters: Sendable, Equatable {
     public var leavesVesselTrail: Bool = false
     /// Tissue region ids (see `Tissue`) this kind may move or divide into; empty: any.
     public var allowedRegions: Set<UInt8> = []
-    /// Recruitment from the blood: new cells per vessel site per minute [1/min], modulated by the
-    /// factors at that site (a chemokine). Each step every vessel site draws once; a recruit takes
-    /// the vessel site, or a free in-plane neighbour open to the kind. Basal 0: never recruited.
+    /// Recruitment: new cells per source site per minute [1/min], modulated by the factors at that
+    /// site (a chemokine). From `vessels` (the blood): each step every vessel site draws once; a
+    /// recruit takes the vessel site, or a free in-plane neighbour open to the kind. From
+    /// `wound_bed` (`recruitedFrom`): an empty wound-bed site takes one. Basal 0: never recruited.
     public var recruitment = ModulatedRate(basal: 0)
     /// Where recruits enter (`recruitment.from`): `vessels` (from the blood, at vessel sites) or
     /// `wound_bed` (from the tissue under the lattice's dermis, the fascia and subcutis, into each

@@ -171,7 +171,7 @@ public enum KeyReference {
         "condition.KIND.secretion": "multiplier of every secretion rate of the kind",
         "condition.KIND.response": "multiplier of the excess fold (max_fold - 1) of the kind's migration and proliferation responses",
         "condition.KIND.polarization": "multiplier of the basal rate of the one-way switch to the pro-repair state (macrophages)",
-        "condition.KIND.recruitment": "multiplier of the basal recruitment rate per vessel site (macrophages)",
+        "condition.KIND.recruitment": "multiplier of the basal recruitment rate per source site (macrophages at vessel sites, fibroblasts into the wound bed)",
         "secretome.profile": "the conditioned medium applied: a bundled secretome profile (control: plain medium)",
         "secretome.dose": "concentration factor of the medium (1: as collected; 10: ten-fold concentrated)",
         "secretome.deplete": "factors removed from the medium (e.g. by antibody depletion)",

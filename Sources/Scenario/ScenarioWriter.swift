@@ -127,7 +127,7 @@ public enum ScenarioWriter {
             if p.collagenDeposition.basal > 0 { out += "    collagen: {rate: \(q(p.collagenDeposition.basal, "/min"))}\n" }
             if let r = p.differentiationResidence { out += "    differentiation: {residence: \(q(r, "min"))}\n" }
             if p.leavesVesselTrail { out += "    vessel_trail: true\n" }
-            if p.recruitment.basal > 0 || s.sources["cells.\(p.kind).recruitment"] != nil {
+            if p.recruitment.basal > 0 || p.recruitedFrom != .vessels || s.sources["cells.\(p.kind).recruitment"] != nil {
                 out += "    recruitment: {rate: \(q(p.recruitment.basal, "/min"))"
                 if p.recruitedFrom != .vessels { out += ", from: \(p.recruitedFrom.rawValue)" }
                 if let src = s.sources["cells.\(p.kind).recruitment"] { out += ", source: \"\(src)\"" }

@@ -152,7 +152,8 @@ public enum StreamPurpose: Sendable, Hashable {
     case parserMutation
     /// The noise of a calibration's synthetic data sets (recovery checks), per data set.
     case syntheticData
-    /// Whether a cell is recruited at a vessel site, and where, per step and site.
+    /// Whether a cell is recruited at a vessel site, and where, per step and site; recruitment into
+    /// the wound bed, per step and kind (ids past every site's).
     case recruitment
     /// Whether a cell switches to its second state (`CellFlags.repair`), per step and cell id.
     case polarization

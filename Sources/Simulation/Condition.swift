@@ -20,7 +20,8 @@ public struct Condition: Sendable, Equatable {
         /// Basal rate of the one-way switch to the pro-repair state (macrophages) [dimensionless
         /// multiplier]; below 1 holds the kind pro-inflammatory longer.
         public var polarization: Double = 1
-        /// Basal recruitment per vessel site (macrophages) [dimensionless multiplier].
+        /// Basal recruitment per source site (macrophages at vessel sites, fibroblasts from below the
+        /// wound bed) [dimensionless multiplier].
         public var recruitment: Double = 1
 
         public init(migration: Double = 1, proliferation: Double = 1, secretion: Double = 1, response: Double = 1,

@@ -8,7 +8,7 @@ import SimCore
 ///
 /// One step (integer clock; time = step x dt):
 /// 1. `cells`: sense, decide, commit (`CellStepper`, tile by tile, quiet tiles skipped), then
-///    recruitment at vessel sites (`CellStepper.recruit`, serial in site order);
+///    recruitment at vessel sites and into the wound bed (`CellStepper.recruit`, serial in site order);
 /// 2. `secrete`: each cell takes up (exact exponential) and secretes at its own site; fibroblasts
 ///    in the wound bed deposit collagen;
 /// 3. `therapy`: the amounts of conditioned medium and injury release entering the wound sites in

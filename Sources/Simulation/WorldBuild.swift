@@ -157,8 +157,14 @@ struct WorldLayout {
         stepper.vessel = vessel.baseAddress
         stepper.collagen = collagen.baseAddress
         stepper.bedSites = bed
-        if bed.isEmpty, let fromBed = config.cells.first(where: { $0.parameters.recruitedFrom == .woundBed && $0.parameters.recruitment.basal > 0 }) {
-            throw .invalid(key: "cells.\(fromBed.parameters.kind).recruitment.from", message: "wound_bed needs a wound with a wound bed (a dermis layer under the wound)")
+        if let fromBed = config.cells.first(where: { $0.parameters.recruitedFrom == .woundBed && $0.parameters.recruitment.basal > 0 }) {
+            let p = fromBed.parameters
+            guard !bed.isEmpty, config.culture == nil else {
+                throw .invalid(key: "cells.\(p.kind).recruitment.from", message: "wound_bed needs a wound with a wound bed (a dermis layer under the wound, not a dish)")
+            }
+            guard p.allowedRegions.isEmpty || p.allowedRegions.contains(Tissue.woundBed) else {
+                throw .invalid(key: "cells.\(p.kind).recruitment.from", message: "wound_bed, but \(p.kind)s may not enter the wound bed")
+            }
         }
         // The matrix under the wound surface: the dermis layer's collagen, with the clot's fibrin.
         if let needing = config.cells.first(where: { $0.parameters.matrixNeeded > 0 }) {

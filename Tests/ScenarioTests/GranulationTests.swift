@@ -105,6 +105,10 @@ final class GranulationTests: XCTestCase {
             XCTAssertTrue((0..<w.cells.count).allSatisfy { w.regions.ids[Int(w.cells.site[$0])] == Tissue.woundBed })
             XCTAssertEqual(Set(w.cells.site[0..<w.cells.count]).count, w.cells.count)
         }
+        // Responses that reach past one recruit per step: every site is a candidate, kept with p (0.5).
+        let fast = try recruited(["cells.fibroblast.recruitment={rate: \"15 /h\", from: wound_bed}", thinned], steps: 1)
+        let bed = Double(fast.bedSites.count)
+        XCTAssertEqual(Double(fast.cells.count), 0.5 * bed, accuracy: 4 * (0.25 * bed).squareRoot())
         XCTAssertThrowsError(try World(ScenarioLoader.load("scratch-assay", sets: [
             "cells.keratinocyte.recruitment={rate: \"0.05 /h\", from: wound_bed}"]).scenario.model))
     }
