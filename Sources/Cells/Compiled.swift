@@ -23,13 +23,6 @@ public struct CompiledRate: Sendable {
         }
     }
 
-    /// The largest rate the responses allow [1/min] (every factor with a fold above 1 saturated).
-    public var maximum: Double {
-        var fold = 1.0
-        for i in 0..<count where foldMinusOne[i] > 0 { fold += foldMinusOne[i] }
-        return basal * fold
-    }
-
     /// `basal * (1 + sum (maxFold - 1) H(c))` [1/min] for local concentrations `c` [ng/mL].
     @inlinable @inline(__always)
     public func rate(_ c: SIMD8<Double>) -> Double {
@@ -88,6 +81,8 @@ public struct CompiledKind: Sendable {
     public var recruitment = CompiledRate()
     /// Whether recruits enter empty wound-bed sites from below instead of at vessel sites.
     public var recruitsFromWoundBed = false
+    /// The largest recruitment rate the responses allow [1/min] (`ModulatedRate.maximum`).
+    public var recruitmentMaximum = 0.0
     /// The switch to the second state (`CellFlags.repair`) [1/min]; basal 0: one state.
     public var polarization = CompiledRate()
     public var polarizes: Bool { polarization.basal > 0 }
@@ -147,6 +142,7 @@ public struct CompiledKind: Sendable {
         polarization = CompiledRate(p.polarization)
         recruitment = CompiledRate(p.recruitment)
         recruitsFromWoundBed = p.recruitedFrom == .woundBed
+        recruitmentMaximum = p.recruitment.maximum
         repairSecretionCount = min(p.repairSecretion.count, 4)
         for (i, s) in p.repairSecretion.prefix(4).enumerated() {
             repairSecretionFactor[i] = Int32(s.factor)

@@ -282,13 +282,13 @@ public final class CellStepper: @unchecked Sendable {
         for k in 0..<Self.kindCount where bedKinds & (1 << k) != 0 {
             // The candidates' probability, at most 1 (a rate whose folds reach past one recruit per
             // step makes every site a candidate, kept with min(1, p)).
-            let pmax = min(1, compiled[k].recruitment.maximum * dt)
+            let pmax = min(1, compiled[k].recruitmentMaximum * dt)
             var rng = RandomStream(seed: seed, step: step, id: n &* Self.kindCount &+ k, purpose: .recruitment)
             let logMiss = pmax < 1 ? log1p(-pmax) : -Double.infinity
             var i = -1
             while true {
                 // Sites up to the next candidate, each missed with probability 1 - pmax.
-                let gap = pmax < 1 ? Foundation.log(rng.uniform()) / logMiss : 0
+                let gap = pmax < 1 ? log(rng.uniform()) / logMiss : 0
                 if gap >= Double(bedSites.count) { break }
                 i += Int(gap) + 1
                 if i >= bedSites.count { break }
