@@ -76,7 +76,17 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations { world.advance(threads: 1) }
         benchmark.stopMeasurement()
     }
-    Benchmark("WoundStep_excisional_asc_cm", configuration: .init(maxIterations: 20)) { benchmark in
+    // The threaded step's own code allocates nothing (the 1-thread run checks that at 0); the
+    // mallocs here are libdispatch's, inside concurrentPerform, and their number follows the
+    // worker pool's state: 56 on one machine, 61 on a CI machine of the same kind. A leak per cell
+    // or per chunk would add thousands, so half the recorded count is tolerance enough.
+    let dispatchAllocationTolerance = BenchmarkThresholds(relative: [.p90: 50.0])
+    Benchmark(
+        "WoundStep_excisional_asc_cm",
+        configuration: .init(
+            maxIterations: 20,
+            thresholds: [.wallClock: tolerances, cellUpdatesPerSecond: tolerances, .mallocCountTotal: dispatchAllocationTolerance])
+    ) { benchmark in
         let scenario = try ScenarioLoader.load("excisional-wound-asc-cm").scenario
         let world = try World(scenario.model)
         for _ in 0..<30 { world.advance(threads: defaultThreadCount) }
