@@ -54,12 +54,16 @@ build-static: deps
 test: deps
 	$(SWIFT) test $(RELEASE) --disable-swift-testing --disable-testable-imports
 
-## test-outputs: a short run's folder opened with numpy and the vtk package (pip), as a user would
+## test-outputs: short runs' folders (a dish and skin) opened with numpy and the vtk package (pip), as a user would
 test-outputs: build
 	python3 -c "import numpy, vtk, yaml" 2>/dev/null || python3 -m pip install -q numpy vtk pyyaml
 	rm -rf .build/test-outputs
 	.build/release/woundsim run scratch-assay --quiet --days 0.5 --set 'time.snapshot_every="6 h"' --out .build/test-outputs
 	python3 Tests/python/check_outputs.py .build/test-outputs
+	rm -rf .build/test-outputs-skin
+	.build/release/woundsim run excisional-wound-inflammation-control --quiet --days 7 --set 'lattice.size=[120,120]' --set 'wound.diameter="1.2 mm"' \
+	    --set 'time.snapshot_every="3.5 d"' --out .build/test-outputs-skin
+	python3 Tests/python/check_outputs.py .build/test-outputs-skin
 
 ## test-python: the Python loader (python/, numpy and pandas) installed with pip from the repository
 ## and tested against folders the built binary writes

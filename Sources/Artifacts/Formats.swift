@@ -47,10 +47,15 @@ public enum Formats {
     /// A `.vti` (VTK XML ImageData) with one cell-data array per named buffer (`scalars` names the active one): each lattice site is
     /// a VTK cell of size `spacing` [um], so values sit at site centres as in the model.
     public static func vti(nx: Int, ny: Int, nz: Int, spacing h: Double, scalars: String, arrays: [(name: String, values: UnsafeBufferPointer<Double>)]) -> Data {
+        vti(nx: nx, ny: ny, nz: nz, spacing: h, scalars: scalars, float32: arrays.map { (name: $0.name, bytes: float32Bytes($0.values)) })
+    }
+
+    /// The same `.vti` from arrays already encoded as little-endian float32 (`float32Bytes`).
+    public static func vti(nx: Int, ny: Int, nz: Int, spacing h: Double, scalars: String, float32 arrays: [(name: String, bytes: Data)]) -> Data {
         var out = "<?xml version=\"1.0\"?>\n<VTKFile type=\"ImageData\" version=\"1.0\" byte_order=\"LittleEndian\" header_type=\"UInt32\">\n"
         out += "<ImageData WholeExtent=\"0 \(nx) 0 \(ny) 0 \(nz)\" Origin=\"0 0 0\" Spacing=\"\(h) \(h) \(h)\">\n"
         out += "<Piece Extent=\"0 \(nx) 0 \(ny) 0 \(nz)\">\n<CellData Scalars=\"\(scalars)\">\n"
-        for a in arrays { out += vtkArray(a.name, type: "Float32", float32Bytes(a.values)) }
+        for a in arrays { out += vtkArray(a.name, type: "Float32", a.bytes) }
         out += "</CellData>\n</Piece>\n</ImageData>\n</VTKFile>\n"
         return Data(out.utf8)
     }

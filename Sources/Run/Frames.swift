@@ -95,23 +95,53 @@ public enum Frames {
     /// Heat map of one factor in the top layer that has the wound (the dermis when there is
     /// one), scaled to its maximum, with a colour bar in ng/mL.
     public static func factor(_ world: World, _ f: Int, label: String) -> RGBImage {
-        let l = world.lattice, s = scale(l)
-        let bar = 90
-        var img = RGBImage(width: l.nx * s + bar, height: l.ny * s + 40)
+        let l = world.lattice
         let k = world.config.layers.firstIndex(of: .dermis) ?? 0
         let b = world.fields.buffer(f)
         var top = 0.0
         for j in 0..<l.ny { for i in 0..<l.nx { top = max(top, b[l.index(i, j, k)]) } }
         let scaleMax = top > 0 ? top : 1
+        return heatMap(l, layer: k, top: scaleMax, ticks: (number(scaleMax), number(scaleMax / 2)), unit: "ng/mL", label: label) { b[$0] }
+    }
+
+    /// One of the tissue's maps (`Formats.tissueMaps`) in the dermis: collagen as a heat map on a
+    /// fixed 0-1 scale (a fraction of intact dermis, so pictures at different times compare);
+    /// vessel and myofibroblast sites marked over the tissue (wound bed pink, dermis beige).
+    public static func tissue(_ world: World, _ map: Formats.TissueMap, label: String) -> RGBImage {
+        let l = world.lattice
+        let k = world.config.layers.firstIndex(of: .dermis) ?? 0
+        let v = map.values
+        if map.name == "collagen" {
+            return heatMap(l, layer: k, top: 1, ticks: ("1", "0.5"), unit: "of intact", label: label) { v[$0] }
+        }
+        let s = scale(l)
+        let mark = map.name == "vessel" ? vessel : myofibroblast
+        var img = RGBImage(width: l.nx * s, height: l.ny * s + 40)
         for j in 0..<l.ny { for i in 0..<l.nx {
-            img.rect(i * s, (l.ny - 1 - j) * s, s, s, heat(b[l.index(i, j, k)] / scaleMax))
+            let site = l.index(i, j, k)
+            let c = v[site] != 0 ? mark : (world.regions.ids[site] == Tissue.woundBed ? woundBed : dermis)
+            img.rect(i * s, (l.ny - 1 - j) * s, s, s, c)
+        } }
+        img.text(label, x: 4, y: l.ny * s + 10, scale: 2)
+        return img
+    }
+
+    /// A heat map of `value(site)` over one layer on the scale [0, top], with a colour bar whose
+    /// top and middle ticks read `ticks` and whose unit reads `unit`.
+    static func heatMap(_ l: Lattice, layer k: Int, top: Double, ticks: (String, String), unit: String, label: String,
+                        value: (Int) -> Double) -> RGBImage {
+        let s = scale(l)
+        let bar = 90
+        var img = RGBImage(width: l.nx * s + bar, height: l.ny * s + 40)
+        for j in 0..<l.ny { for i in 0..<l.nx {
+            img.rect(i * s, (l.ny - 1 - j) * s, s, s, heat(value(l.index(i, j, k)) / top))
         } }
         let x0 = l.nx * s + 10, h = l.ny * s
         for y in 0..<h { img.rect(x0, y, 16, 1, heat(1 - Double(y) / Double(max(1, h - 1)))) }
-        img.text(number(scaleMax), x: x0 + 20, y: 0, scale: 1)
-        img.text(number(scaleMax / 2), x: x0 + 20, y: h / 2 - 4, scale: 1)
+        img.text(ticks.0, x: x0 + 20, y: 0, scale: 1)
+        img.text(ticks.1, x: x0 + 20, y: h / 2 - 4, scale: 1)
         img.text("0", x: x0 + 20, y: h - 8, scale: 1)
-        img.text("ng/mL", x: x0 + 20, y: h / 2 + 10, scale: 1)
+        img.text(unit, x: x0 + 20, y: h / 2 + 10, scale: 1)
         img.text(label, x: 4, y: h + 10, scale: 2)
         return img
     }

@@ -138,7 +138,7 @@ public enum Report {
         // Parameters and profile.
         out += "<h2>Parameters</h2>\n" + parameterTable(tree, text: resolved)
         out += "<h2>Where the time went</h2>\n" + profileTable(summary)
-        out += "<p class=\"note\">woundsim \(htmlEscape(BuildInfo.version)); files: <code>timeseries.csv</code>, <code>summary.json</code>, <code>scenario.resolved.yaml</code>, <code>fields/</code>, <code>vtk/</code> beside this page.</p>\n"
+        out += "<p class=\"note\">woundsim \(htmlEscape(BuildInfo.version)); files: <code>timeseries.csv</code>, <code>summary.json</code>, <code>scenario.resolved.yaml</code>, <code>fields/</code>, <code>tissue/</code>, <code>vtk/</code> beside this page.</p>\n"
         out += "</body></html>\n"
         return out
     }
@@ -205,7 +205,23 @@ public enum Report {
             byStamp[stamp, default: [:]][name] = f
             if !names.contains(name) { names.append(name) }
         }
-        names.sort { ($0 == "cells" ? 0 : 1, ["EGF", "bFGF", "VEGF", "HGF"].firstIndex(of: $0) ?? 9) < ($1 == "cells" ? 0 : 1, ["EGF", "bFGF", "VEGF", "HGF"].firstIndex(of: $1) ?? 9) }
+        // Cells, then the factors (the secretome's four first), then the tissue's maps.
+        let tissue = ["collagen", "vessel", "myofibroblast"]
+        func rank(_ n: String) -> (Int, Int, String) {
+            if n == "cells" { return (0, 0, n) }
+            if let t = tissue.firstIndex(of: n) { return (2, t, n) }
+            return (1, ["EGF", "bFGF", "VEGF", "HGF"].firstIndex(of: n) ?? 9, n)
+        }
+        names.sort { rank($0) < rank($1) }
+        func title(_ n: String) -> String {
+            switch n {
+            case "cells": return "cells by kind"
+            case "collagen": return "collagen [fraction of intact dermis]"
+            case "vessel": return "vessel sites"
+            case "myofibroblast": return "myofibroblasts"
+            default: return "\(n) [ng/mL]"
+            }
+        }
         let stamps = byStamp.keys.sorted()
         var chosen = stamps
         if stamps.count > 8 { chosen = (0..<8).map { stamps[Int((Double($0) * Double(stamps.count - 1) / 7).rounded())] } }
@@ -220,7 +236,7 @@ public enum Report {
         }
         var out = "<h2>Snapshots</h2>\n<div class=\"strip\"><table><tr><th></th>" + chosen.map { "<th>\(hours($0))</th>" }.joined() + "</tr>\n"
         for n in names {
-            out += "<tr><th>\(htmlEscape(n == "cells" ? "cells by kind" : "\(n) [ng/mL]"))</th>"
+            out += "<tr><th>\(htmlEscape(title(n)))</th>"
             for s in chosen {
                 if let f = byStamp[s]?[n] {
                     let frameAttribute = n == "cells" ? " data-frame=\"t = \(hours(s))\"" : ""
@@ -229,7 +245,7 @@ public enum Report {
             }
             out += "</tr>\n"
         }
-        out += "</table></div>\n<p class=\"note\">Cells: K keratinocyte, F fibroblast, M myofibroblast, E endothelial, V vessel; factors as heat maps scaled to each picture's maximum (colour bar in ng/mL).</p>\n"
+        out += "</table></div>\n<p class=\"note\">Cells: K keratinocyte, F fibroblast, M myofibroblast, E endothelial, V vessel; factors as heat maps scaled to each picture's maximum (colour bar in ng/mL); in skin, the dermis's collagen on a fixed 0-1 scale (a fraction of intact dermis), and its vessel and myofibroblast sites (files in <code>tissue/</code>).</p>\n"
         // The player also shows frames the strip left out.
         let hidden = stamps.filter { !chosen.contains($0) }.compactMap { s in byStamp[s]?["cells"].map { (s, $0) } }
         if !hidden.isEmpty {

@@ -186,7 +186,8 @@ public enum Runner {
                       skippedTileShare: skippedShare)
     }
 
-    /// Fields as `.npy` (shape nz, ny, nx) and cells as CSV at the current time.
+    /// Fields as `.npy` (shape nz, ny, nx), in skin the tissue's maps as `.npy` too, cells as CSV,
+    /// their pictures and the VTK files, at the current time.
     static func snapshot(_ world: World, folder: RunFolder, scenario: Scenario) throws(OutputError) {
         guard scenario.snapshotEvery != nil else { return }
         let stamp = String(format: "t%05dmin", Int(world.time.rounded()))
@@ -202,7 +203,13 @@ public enum Runner {
         for (f, spec) in scenario.model.factors.enumerated() {
             if let png = Frames.factor(world, f, label: "\(spec.name)  \(hours)").png() { try folder.write("frames/\(spec.name)_\(stamp).png", png) }
         }
-        try folder.write("vtk/fields_\(stamp).vti", Formats.vti(world.fields, names: scenario.model.factors.map(\.name)))
+        let tissue = Formats.tissueMaps(world)
+        for m in tissue {
+            let data = m.values.withUnsafeBufferPointer { Formats.npy($0, shape: [l.nz, l.ny, l.nx]) }
+            try folder.write("tissue/\(m.name)_\(stamp).npy", data)
+            if let png = Frames.tissue(world, m, label: "\(m.meaning)  \(hours)").png() { try folder.write("frames/\(m.name)_\(stamp).png", png) }
+        }
+        try folder.write("vtk/fields_\(stamp).vti", Formats.vti(world.fields, names: scenario.model.factors.map(\.name), tissue: tissue))
         try folder.write("vtk/cells_\(stamp).vtp", Formats.vtp(world.cells))
     }
 

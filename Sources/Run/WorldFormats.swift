@@ -60,11 +60,42 @@ extension Formats {
         return out
     }
 
-    /// A `.vti` (VTK XML ImageData) with one cell-data array per factor [ng/mL]. Loads in ParaView.
-    public static func vti(_ fields: FieldSet, names: [String]) -> Data {
+    /// A `.vti` (VTK XML ImageData) with one cell-data array per factor [ng/mL], then one per
+    /// tissue map (`tissueMaps`, skin only). Loads in ParaView.
+    public static func vti(_ fields: FieldSet, names: [String], tissue: [TissueMap] = []) -> Data {
         let l = fields.lattice
-        let arrays = names.enumerated().map { (name: "\($0.element)_ngml", values: UnsafeBufferPointer(fields.buffer($0.offset))) }
-        return vti(nx: l.nx, ny: l.ny, nz: l.nz, spacing: l.spacing, scalars: names.first ?? "", arrays: arrays)
+        var arrays = names.enumerated().map { (name: "\($0.element)_ngml", bytes: float32Bytes(UnsafeBufferPointer(fields.buffer($0.offset)))) }
+        for m in tissue { arrays.append((name: m.name, bytes: m.values.withUnsafeBufferPointer { float32Bytes($0) })) }
+        return vti(nx: l.nx, ny: l.ny, nz: l.nz, spacing: l.spacing, scalars: names.first ?? "", float32: arrays)
+    }
+
+    /// One per-site map of the tissue's own state, in site order (shape nz, ny, nx).
+    public struct TissueMap: Sendable {
+        /// `collagen`, `vessel` or `myofibroblast`: the file stem and the VTK array's name.
+        public let name: String
+        /// What a value means, for the report and the frames' colour bar.
+        public let meaning: String
+        public let values: [Double]
+    }
+
+    /// The tissue's own state per site, written beside the factors at snapshot times: collagen
+    /// (a fraction of intact dermis's, in [0, 1]), vessel (1 at a vessel site, else 0) and
+    /// myofibroblast (1 where a myofibroblast sits, else 0). Empty in a dish, which has neither
+    /// vessels nor a dermis to lay collagen in. Oxygen is not modelled yet.
+    public static func tissueMaps(_ world: World) -> [TissueMap] {
+        guard world.config.culture == nil else { return [] }
+        let n = world.lattice.count
+        var collagen = [Double](repeating: 0, count: n), vessel = [Double](repeating: 0, count: n)
+        var myo = [Double](repeating: 0, count: n)
+        for s in 0..<n {
+            collagen[s] = Double(world.collagen[s])
+            vessel[s] = world.vessel[s] != 0 ? 1 : 0
+        }
+        let cells = world.cells
+        for c in 0..<cells.count where cells.flags[c] & CellFlags.myofibroblast.rawValue != 0 { myo[Int(cells.site[c])] = 1 }
+        return [TissueMap(name: "collagen", meaning: "collagen [fraction of intact dermis]", values: collagen),
+                TissueMap(name: "vessel", meaning: "vessel sites", values: vessel),
+                TissueMap(name: "myofibroblast", meaning: "myofibroblasts", values: myo)]
     }
 
     /// A `.vtp` (VTK XML PolyData) with one vertex per cell at its site centre [um], and its kind

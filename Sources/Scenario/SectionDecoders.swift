@@ -7,9 +7,16 @@ import StrictYAML
 
 /// The decoders of the scenario's repeated sections: one factor of `factors:`, one kind of `cells:`.
 extension ScenarioDecoder {
+    /// Names a factor may not take: the run folder's other pictures and maps use them.
+    static let reservedFactorNames: Set<String> = ["cells", "collagen", "vessel", "myofibroblast"]
+
     static func decodeFactor(_ e: YEntry, _ r: Reader, _ sources: inout [String: String]) -> FactorSpec {
         let key = "factors.\(e.key)"
         var spec = FactorSpec(name: e.key, diffusion: 0, decay: 0)
+        // The run folder's frames/ holds cells_*.png and the tissue maps beside one picture per factor.
+        if reservedFactorNames.contains(e.key) {
+            r.fail(e.value, key, "\"\(e.key)\" names a picture of the run folder (frames/\(e.key)_tNNNNNmin.png); give the factor another name")
+        }
         guard let m = r.map(e.value, key, allowed: ["diffusion", "wound_bed_diffusion", "decay", "molar_mass", "initial", "boundary", "source"],
                             required: ["diffusion", "decay"]) else { return spec }
         spec.molarMass = r.quantity(m["molar_mass"], "\(key).molar_mass", .molarMass, positive: true)

@@ -43,6 +43,8 @@ final class MalformedCatalogTests: XCTestCase {
              expect: ["@6", "responses[0].behaviour", "not one of"]),
         Case(name: "EC50 without a concentration unit", yaml: base + "cells:\n  keratinocyte:\n    responses:\n      - { behaviour: migration, factor: EGF, ec50: 1, max_fold: 2 }\n",
              expect: ["@6", "responses[0].ec50", "has no unit"]),
+        Case(name: "a factor named like a tissue map", yaml: base + "factors:\n  collagen: { diffusion: \"10 um^2/s\", decay: \"1 /h\" }\n",
+             expect: ["@4", "factors.collagen", "names a picture of the run folder"]),
         Case(name: "unknown cell kind", yaml: base + "cells:\n  melanocyte: { density: 0.1 }\n", expect: ["@4", "cells.melanocyte: unknown key"]),
         Case(name: "density above one per site", yaml: base + "cells:\n  keratinocyte: { density: 2 }\n", expect: ["@4", "cells.keratinocyte.density", "at most 1"]),
         Case(name: "negative lag", yaml: "extends: excisional-wound-control\nname: bad\n" + "cells:\n  keratinocyte:\n    migration: { lag: \"-4 h\" }\n", expect: ["@5", "cells.keratinocyte.migration.lag", "must not be negative"]),

@@ -32,7 +32,8 @@ final class ReportTests: XCTestCase {
         }
         // Snapshots at 0, 24, 48, 72 and 84 h: every frame in the strip, and the player.
         let frames = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("frames").path).filter { $0.hasSuffix(".png") }
-        XCTAssertEqual(frames.count, 5 * 5)
+        // Each snapshot: cells, 4 factors, and the skin's collagen, vessel and myofibroblast maps.
+        XCTAssertEqual(frames.count, 5 * 8)
         XCTAssertEqual(page.components(separatedBy: "<img ").count - 1, frames.count + 1)
         // The manifest's checksum covers the report, and `woundsim report` rebuilds the same bytes.
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("manifest.json"))) as! [String: Any]

@@ -105,14 +105,58 @@ for f in factors:
     initial = np.float32(number(scenario["factors"][f]["initial"], "ng/mL"))
     if not np.all(a == initial):
         fail(f"{f} at t = 0 ranges {a.min()}-{a.max()} ng/mL, but the scenario's initial value is {initial}")
+# In skin, the tissue's maps (DESIGN.md "Run folder"); a dish has none.
+in_skin = "culture" not in scenario
+tissue_maps = ["collagen", "vessel", "myofibroblast"] if in_skin else []
+tissue_npys = sorted(glob.glob(os.path.join(run, "tissue", "*.npy")))
+if bool(tissue_npys) != in_skin:
+    fail(f"{len(tissue_npys)} tissue maps in tissue/, but the run is {'in skin' if in_skin else 'in a dish'}")
+stamps = sorted(os.path.basename(p)[len(factors[0]) + 1:] for p in glob.glob(os.path.join(run, "fields", f"{factors[0]}_t*.npy")))
+for name in tissue_maps:
+    for stamp in stamps:
+        a = np.load(os.path.join(run, "tissue", f"{name}_{stamp}"))
+        if a.shape != (nz, ny, nx) or a.dtype != np.float32 or a.min() < 0 or a.max() > 1:
+            fail(f"tissue/{name}_{stamp}: shape {a.shape}, {a.dtype}, range {a.min()}-{a.max()}")
+        if name != "collagen" and not np.all((a == 0) | (a == 1)):
+            fail(f"tissue/{name}_{stamp}: values other than 0 and 1")
+        if not os.path.isfile(os.path.join(run, "frames", f"{name}_{stamp[:-4]}.png")):
+            fail(f"frames/{name}_{stamp[:-4]}.png is missing")
+if in_skin and "dermis" in layers:
+    k = layers.index("dermis")
+    # At t = 0: intact dermis holds all its collagen and the wound none; vessels run in lines
+    # every vessels.spacing through intact dermis (a site on a line when i or j mod `every` is
+    # every / 2, DESIGN.md "Tissue"), none in the wound or in another layer.
+    collagen = np.load(os.path.join(run, "tissue", "collagen_t00000min.npy"))
+    expected = np.zeros((nz, ny, nx), dtype=np.float32)
+    expected[k][~in_wound] = 1
+    if not np.array_equal(collagen, expected):
+        fail("tissue/collagen_t00000min.npy: not 1 in intact dermis and 0 elsewhere")
+    vessel = np.load(os.path.join(run, "tissue", "vessel_t00000min.npy"))
+    spacing = number(scenario["vessels"]["spacing"], "um") if "vessels" in scenario else 0
+    expected = np.zeros((nz, ny, nx), dtype=np.float32)
+    if spacing > 0:
+        every = max(1, int(math.floor(spacing / h + 0.5)))
+        I, J = np.meshgrid(np.arange(nx), np.arange(ny))
+        expected[k][((I % every == every // 2) | (J % every == every // 2)) & ~in_wound] = 1
+    if not np.array_equal(vessel, expected):
+        fail(f"tissue/vessel_t00000min.npy: {int(vessel.sum())} vessel sites, expected {int(expected.sum())} on lines every {spacing} um")
+    # Myofibroblasts: one per site where cells/*.csv has a myofibroblast.
+    for stamp in stamps:
+        myo = np.load(os.path.join(run, "tissue", f"myofibroblast_{stamp}"))
+        expected = np.zeros((nz, ny, nx), dtype=np.float32)
+        for c in csv.DictReader(open(os.path.join(run, "cells", f"cells_{stamp[:-4]}.csv"))):
+            if c["myofibroblast"] == "1":
+                expected[int(c["layer"]), int(c["y"]), int(c["x"])] = 1
+        if not np.array_equal(myo, expected):
+            fail(f"tissue/myofibroblast_{stamp}: {int(myo.sum())} sites, but the cells file has {int(expected.sum())} myofibroblasts")
 for path in vtis:
     r = vtk.vtkXMLImageDataReader(); r.SetFileName(path); r.Update()
     img = r.GetOutput()
     if img.GetDimensions() != (nx + 1, ny + 1, nz + 1) or any(abs(s - h) > 1e-9 for s in img.GetSpacing()):
         fail(f"{path}: dimensions {img.GetDimensions()}, spacing {img.GetSpacing()}; the scenario has {nx} x {ny} x {nz} sites of {h} um")
     names = [img.GetCellData().GetArrayName(i) for i in range(img.GetCellData().GetNumberOfArrays())]
-    if names != [f"{f}_ngml" for f in factors]:
-        fail(f"{path}: arrays {names}, expected one per factor {factors}")
+    if names != [f"{f}_ngml" for f in factors] + tissue_maps:
+        fail(f"{path}: arrays {names}, expected one per factor {factors}, then the tissue maps {tissue_maps}")
     for name in names:
         values = vtk_to_numpy(img.GetCellData().GetArray(name))
         if values.shape != (nx * ny * nz,) or not np.all(np.isfinite(values)) or values.min() < 0:

@@ -39,6 +39,9 @@ class LoaderTests(unittest.TestCase):
         cls.run_dir = os.path.join(cls.tmp, "run")
         subprocess.run([BIN, "run", "scratch-assay", "--quiet", "--days", "0.25", "--set", 'time.snapshot_every="3 h"',
                         "--out", cls.run_dir], check=True)
+        cls.skin_dir = os.path.join(cls.tmp, "skin")
+        subprocess.run([BIN, "run", "excisional-wound-control", "--quiet", "--days", "1", "--set", "lattice.size=[60, 50]",
+                        "--set", 'wound.diameter="0.6 mm"', "--set", 'time.snapshot_every="12 h"', "--out", cls.skin_dir], check=True)
         sweep_file = os.path.join(cls.tmp, "sweep.yaml")
         with open(sweep_file, "w") as f:
             f.write(SWEEP)
@@ -79,6 +82,29 @@ class LoaderTests(unittest.TestCase):
         self.assertTrue(np.isfinite(latest.values).all() and (latest.values >= 0).all())
         with self.assertRaises(KeyError):
             run.field("TGFb")
+
+    def test_tissue_maps_in_skin_and_none_in_a_dish(self):
+        self.assertEqual(woundsim.load_run(self.run_dir).tissue_maps, [])
+        run = woundsim.load_run(self.skin_dir)
+        self.assertEqual(run.tissue_maps, ["collagen", "vessel", "myofibroblast"])
+        nx, ny = run.scenario["lattice"]["size"]
+        layers = run.scenario["lattice"]["layers"]
+        collagen = run.tissue("collagen", time_min=0)
+        self.assertEqual(collagen.values.shape, (len(layers), ny, nx))
+        self.assertEqual(collagen.unit, "fraction of intact dermis")
+        # At t = 0 the wound's 0.6 mm disc in the dermis holds no collagen, intact dermis all of
+        # it, and the epidermis none.
+        h = float(run.scenario["lattice"]["spacing"].split()[0])
+        x, y = np.meshgrid((np.arange(nx) + 0.5) * h, (np.arange(ny) + 0.5) * h)
+        in_wound = np.hypot(x - nx * h / 2, y - ny * h / 2) <= 300
+        dermis = collagen.values[layers.index("dermis")]
+        self.assertTrue(np.all(dermis[in_wound] == 0) and np.all(dermis[~in_wound] == 1))
+        self.assertTrue(np.all(collagen.values[layers.index("epidermis")] == 0))
+        self.assertEqual(run.tissue("myofibroblast").time_min, 1440.0)
+        with self.assertRaises(KeyError):
+            run.tissue("oxygen")
+        with self.assertRaises(FileNotFoundError):
+            woundsim.load_run(self.run_dir).tissue("collagen")
 
     def test_sweep_long_table(self):
         sweep = woundsim.load_sweep(self.sweep_dir)

@@ -1,7 +1,8 @@
 """Load woundsim run folders and sweep folders as numpy arrays and pandas tables.
 
 A run folder (``woundsim run``) holds timeseries.csv, summary.json, scenario.resolved.yaml and,
-with snapshots, fields/FACTOR_tNNNNNmin.npy (shape nz, ny, nx, ng/mL); a sweep folder
+with snapshots, fields/FACTOR_tNNNNNmin.npy (shape nz, ny, nx, ng/mL) and, in skin,
+tissue/MAP_tNNNNNmin.npy (collagen, vessel, myofibroblast; same shape); a sweep folder
 (``woundsim sweep``) holds plan.json, runs.csv, summary.csv, effects.csv and runs/ID/ (each a run
 folder). The layouts are described in the repository's DESIGN.md ("Run folder", "Sweep folder").
 """
@@ -25,6 +26,9 @@ _TIMESERIES_UNITS = {
     "time_h": "h", "wound_area_mm2": "mm^2", "closure_pct": "%", "collagen_in_wound": "fraction of intact dermis",
     "vessel_density_in_wound": "fraction of sites", "gap_closure_pct": "%", "gap_um": "um", "detached_ahead_pct": "%",
 }
+# Units of the tissue maps (DESIGN.md "Run folder").
+_TISSUE_UNITS = {"collagen": "fraction of intact dermis", "vessel": "vessel site (1) or not (0)",
+                 "myofibroblast": "myofibroblast present (1) or not (0)"}
 _QUANTITY = re.compile(r"^\s*([-+0-9.eE]+)\s*(.*)$")
 
 
@@ -43,10 +47,11 @@ def _number(text: str) -> float:
 
 @dataclass
 class Field:
-    """One factor's concentration at one time, with the coordinates of the site centres."""
+    """One factor's concentration (or one tissue map) at one time, with the coordinates of the
+    site centres."""
     factor: str
     time_min: float
-    values: np.ndarray  # shape (nz, ny, nx), ng/mL
+    values: np.ndarray  # shape (nz, ny, nx), in `unit`
     x_um: np.ndarray
     y_um: np.ndarray
     z_um: np.ndarray
@@ -88,26 +93,45 @@ class Run:
 
     def field_times_min(self, factor: str) -> List[float]:
         """The snapshot times [min] of a factor's field, ascending."""
-        folder = os.path.join(self.path, "fields")
-        pattern = re.compile(rf"^{re.escape(factor)}_t(\d+)min\.npy$")
-        times = [int(m.group(1)) for m in (pattern.match(n) for n in (os.listdir(folder) if os.path.isdir(folder) else [])) if m]
-        return [float(t) for t in sorted(times)]
+        return self._times("fields", factor)
 
     def field(self, factor: str, time_min: Optional[float] = None) -> Field:
         """A factor's field at a snapshot time [min] (the latest when None)."""
         if factor not in self.factors:
             raise KeyError(f"{factor!r} is not a factor of this run; its factors: {', '.join(self.factors)}")
-        times = self.field_times_min(factor)
+        return self._load("fields", factor, time_min, "ng/mL")
+
+    @property
+    def tissue_maps(self) -> List[str]:
+        """The tissue's maps this run wrote (collagen, vessel, myofibroblast; none in a dish)."""
+        return [m for m in _TISSUE_UNITS if self._times("tissue", m)]
+
+    def tissue(self, name: str, time_min: Optional[float] = None) -> Field:
+        """A tissue map at a snapshot time [min] (the latest when None): collagen as a fraction of
+        intact dermis, vessel 1 at a vessel site, myofibroblast 1 where one sits (else 0)."""
+        if name not in _TISSUE_UNITS:
+            raise KeyError(f"{name!r} is not a tissue map; the maps: {', '.join(_TISSUE_UNITS)}")
+        return self._load("tissue", name, time_min, _TISSUE_UNITS[name])
+
+    def _times(self, folder_name: str, name: str) -> List[float]:
+        folder = os.path.join(self.path, folder_name)
+        pattern = re.compile(rf"^{re.escape(name)}_t(\d+)min\.npy$")
+        times = [int(m.group(1)) for m in (pattern.match(n) for n in (os.listdir(folder) if os.path.isdir(folder) else [])) if m]
+        return [float(t) for t in sorted(times)]
+
+    def _load(self, folder_name: str, name: str, time_min: Optional[float], unit: str) -> Field:
+        times = self._times(folder_name, name)
         if not times:
-            raise FileNotFoundError(f"{self.path} has no snapshots of {factor} (time.snapshot_every was off)")
+            why = "time.snapshot_every was off" if folder_name == "fields" else "time.snapshot_every was off, or the run is in a dish"
+            raise FileNotFoundError(f"{self.path} has no snapshots of {name} ({why})")
         t = times[-1] if time_min is None else min(times, key=lambda s: abs(s - time_min))
         if time_min is not None and abs(t - time_min) > 0.5:
-            raise KeyError(f"no snapshot of {factor} at {time_min} min; snapshots at {times}")
-        values = np.load(os.path.join(self.path, "fields", f"{factor}_t{int(round(t)):05d}min.npy"))
+            raise KeyError(f"no snapshot of {name} at {time_min} min; snapshots at {times}")
+        values = np.load(os.path.join(self.path, folder_name, f"{name}_t{int(round(t)):05d}min.npy"))
         nz, ny, nx = values.shape
         h = self.spacing_um
         centres = lambda n: (np.arange(n) + 0.5) * h
-        return Field(factor=factor, time_min=t, values=values, x_um=centres(nx), y_um=centres(ny), z_um=centres(nz))
+        return Field(factor=name, time_min=t, values=values, x_um=centres(nx), y_um=centres(ny), z_um=centres(nz), unit=unit)
 
 
 class Sweep:
