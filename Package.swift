@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "CGSL"]),
         .testTarget(name: "FieldsTests", dependencies: ["Fields", "SimCore", "Scenario"]),
         .testTarget(name: "CellsTests", dependencies: ["Cells", "Simulation", "Fields", "SimCore"]),
-        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "StrictYAML", "Simulation", "SimCore", "Run", "Cells", "Artifacts"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "StrictYAML", "Simulation", "SimCore", "Run", "Cells", "Artifacts", "Fields"]),
         .testTarget(name: "ValidationTests", dependencies: ["Scenario", "Simulation", "SimCore"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Fields", "SimCore"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts"]),

@@ -197,9 +197,10 @@ public struct KindParameters: Sendable, Equatable {
             && a.repairSecretion.map(\.factor) == b.repairSecretion.map(\.factor) && a.repairSecretion.map(\.rate) == b.repairSecretion.map(\.rate)
     }
 
-    /// The largest probability per step of dying, dividing and hopping together; must be <= 1.
+    /// The largest probability per step of dividing and hopping together; must be <= 1. (Death
+    /// is drawn apart, once an hour: `CellStepper.apoptosisEvery`.)
     public func maximumEventProbability(dt: Double) -> Double {
-        (apoptosis.maximum + proliferation.maximum + motility.maximum) * dt
+        (proliferation.maximum + motility.maximum) * dt
     }
 
     /// Checks the parameters for dt [min]; every problem names its key.
@@ -267,7 +268,7 @@ public struct KindParameters: Sendable, Equatable {
         let p = maximumEventProbability(dt: dt)
         if p > 1 {
             let largest = dt / p
-            throw .invalid(key: "\(key).migration", message: "with time.dt = \(dt) min a \(kind) would die, divide and hop with total probability \(String(format: "%.3f", p)) > 1 per step; lower its rates or use a time.dt of at most \(String(format: "%.4g", largest)) min (the largest dt that fits)")
+            throw .invalid(key: "\(key).migration", message: "with time.dt = \(dt) min a \(kind) would divide and hop with total probability \(String(format: "%.3f", p)) > 1 per step; lower its rates or use a time.dt of at most \(String(format: "%.4g", largest)) min (the largest dt that fits)")
         }
     }
 }

@@ -94,11 +94,11 @@ public struct CompiledKind: Sendable {
     public var uptakeFactor: SIMD4<Int32> = .zero
     /// exp(-u dt) per uptake entry.
     public var uptakeDecay: SIMD4<Double> = .one
-    /// The largest total probability per step of dying, dividing and hopping (every factor at
+    /// The largest total probability per step of dividing and hopping (every factor at
     /// the level that maximises each rate); a draw at or above it means "stay" whatever the
     /// signals, so the rates need not be computed.
     public var maximumEventProbability = 1.0
-    /// Whether anything can happen to a cell that cannot move or divide (death).
+    /// Whether cells of the kind may die (in the hourly draw, `CellStepper.apoptosisEvery`).
     public var canDie: Bool { apoptosis.basal > 0 }
 
     public init() {}

@@ -2,12 +2,12 @@ import Foundation
 import SimCore
 
 /// What one cell does in one step. Directions index the in-plane neighbours
-/// (0: -x, 1: +x, 2: -y, 3: +y); cells never leave their layer (compartment).
+/// (0: -x, 1: +x, 2: -y, 3: +y); cells never leave their layer (compartment). Death is not an
+/// intent: it is drawn once an hour for every cell of a kind that can die (`CellStepper`).
 public enum Intent: Equatable, Sendable {
     case stay
     case move(Int)
     case divide(Int)
-    case die
 }
 
 /// What a cell senses at its site: every factor's concentration [ng/mL], and for each in-plane
@@ -64,7 +64,7 @@ public enum Rules {
     }
 
     /// One cell's decision. With one uniform draw u:
-    /// `u < p_die` dies; then `< + p_divide` divides toward a random neighbour; then `< + p_move`
+    /// `u < p_divide` divides toward a random neighbour; then `< + p_move`
     /// hops toward a neighbour drawn with weights `exp(attraction)`. Either of the last two is
     /// aborted when the chosen site is taken, off the lattice or closed to the kind (exclusion:
     /// crowding lowers the realised rates, as in the exclusion processes of Simpson et al.), and
@@ -88,15 +88,13 @@ public enum Rules {
         // One Philox block (four words) serves the whole decision.
         let u = rng.uniform32()
         if u >= p.pointee.maximumEventProbability { return .stay }
-        let pDie = p.pointee.apoptosis.rate(c) * dt
         let pDivide = divides ? p.pointee.proliferation.rate(c) * dt : 0
         let pMove = active ? p.pointee.motility.rate(c) * dt : 0
-        if u < pDie { return .die }
-        if u < pDie + pDivide {
+        if u < pDivide {
             let d = Int(rng.below(4))
             return free[d] != 0 ? .divide(d) : .stay
         }
-        if u < pDie + pDivide + pMove {
+        if u < pDivide + pMove {
             let d: Int
             if p.pointee.chemotaxisCount == 0 {
                 d = Int(rng.below(4))

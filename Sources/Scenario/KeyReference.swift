@@ -212,7 +212,7 @@ public enum KeyReference {
         "culture.source": "where the culture conditions come from",
         "cells.KIND.proliferation.doubling": "doubling time of a dividing cell",
         "cells.KIND.proliferation.rate": "division rate (instead of a doubling time)",
-        "cells.KIND.apoptosis.rate": "rate of cell death",
+        "cells.KIND.apoptosis.rate": "rate of cell death (drawn once an hour for every cell of the kind)",
         "cells.KIND.collagen.rate": "rate of collagen deposition at the cell's site",
         "cells.KIND.differentiation.residence": "time in the wound after which a fibroblast becomes a myofibroblast",
         "cells.KIND.vessel_trail": "the cell leaves a vessel behind as it moves (sprouting endothelium)",

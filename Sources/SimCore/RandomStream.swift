@@ -138,7 +138,7 @@ public struct RandomStream: Sendable {
 public enum StreamPurpose: Sendable, Hashable {
     /// Tests, benchmarks and other one-off uses with no other stream beside them.
     case unspecified
-    /// A cell's die / divide / hop / stay decision and its target site, per step and cell id.
+    /// A cell's divide / hop / stay decision and its target site, per step and cell id.
     case cellDecision
     /// The colour order and scan direction of the tiles, per step.
     case tileOrder
@@ -157,6 +157,9 @@ public enum StreamPurpose: Sendable, Hashable {
     case recruitment
     /// Whether a cell switches to its second state (`CellFlags.repair`), per step and cell id.
     case polarization
+    /// Whether a cell dies in the hourly apoptosis draw (`CellStepper.apoptosisEvery`), per step
+    /// and cell id.
+    case apoptosis
 
     /// The 32-bit purpose word of the Philox counter.
     @inlinable public var key: UInt32 {
@@ -171,12 +174,13 @@ public enum StreamPurpose: Sendable, Hashable {
         case .syntheticData: return 0x5359_4E00
         case .recruitment: return 0x5245_4300
         case .polarization: return 0x504F_4C00
+        case .apoptosis: return 0x4150_4F00
         }
     }
 
     /// Every purpose, with every kind of `initialPlacement`.
     public static var all: [StreamPurpose] {
-        [.unspecified, .cellDecision, .tileOrder, .latinHypercube, .morrisTrajectory, .parserMutation, .syntheticData, .recruitment, .polarization]
+        [.unspecified, .cellDecision, .tileOrder, .latinHypercube, .morrisTrajectory, .parserMutation, .syntheticData, .recruitment, .polarization, .apoptosis]
             + (0...UInt8.max).map { .initialPlacement(kind: $0) }
     }
 }

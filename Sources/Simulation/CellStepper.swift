@@ -17,8 +17,14 @@ import SimCore
 ///
 /// Births are held in per-tile buffers while the colours run (the daughter's site is taken at
 /// once) and appended after the last colour, in tile order, so new ids do not depend on the
-/// thread count. Deaths free their site at once; the dead are compacted out at the end.
-/// Newborn cells act from the next step on.
+/// thread count. Newborn cells act from the next step on.
+///
+/// Apoptosis is a scheduled event, not part of a cell's visit: at every `apoptosisEvery`-th step
+/// (once an hour of model time), before the tiles run, each cell of a kind that can die dies with
+/// probability 1 - exp(-rate(factors at its site) x the interval), from its own stream (keyed by
+/// step and cell id), in cell order. So a cell that cannot move or divide is quiet even when it can
+/// die, and costs nothing in the steps between; a death frees its site at once and counts as a
+/// change of its tile-layer. The dead are compacted out at the end of the step.
 ///
 /// Active set: a tile whose every cell did nothing at its last visit (no draw, no change of
 /// state) is *quiet*. It is skipped while it
@@ -106,6 +112,10 @@ public final class CellStepper: @unchecked Sendable {
     public private(set) var skippedTiles = 0
 
     static let deadFlag: UInt8 = 1 << 6
+    /// The interval of the apoptosis draw [min]: deaths are drawn every `apoptosisEvery` steps.
+    public static let apoptosisInterval = 60.0
+    /// Steps between apoptosis draws: the interval in whole steps (at least one).
+    public var apoptosisEvery: Int { max(1, Int((Self.apoptosisInterval / dt).rounded())) }
     /// The number of cell kinds (a constant for the hot loops).
     static let kindCount = 4
     static let newbornMarker: Int32 = -2
@@ -191,6 +201,7 @@ public final class CellStepper: @unchecked Sendable {
         let endPhase = 8 &* step &+ 5
 
         for t in 0..<tiles.count { birthCount[t] = 0; movedCount[t] = 0 }
+        let deaths = step % apoptosisEvery == 0 ? apoptosis(&population, fields: fields, step: step) : 0
         var skipped = 0
         population.withPointers { cells in
             birthParent.withUnsafeMutableBufferPointer { bp in
@@ -225,8 +236,6 @@ public final class CellStepper: @unchecked Sendable {
             }
         }
         // Deaths out, then births in, in tile order.
-        var deaths = 0
-        for i in 0..<population.count where population.flags[i] & Self.deadFlag != 0 { deaths += 1 }
         if deaths > 0 { population.compact(removingFlagged: Self.deadFlag) }
         var births = 0
         let nx = lattice.nx, plane = nx * lattice.ny
@@ -250,6 +259,40 @@ public final class CellStepper: @unchecked Sendable {
         lastDeaths = deaths
         lastSkippedTiles = skipped
         skippedTiles += skipped
+    }
+
+    /// The hourly apoptosis draw (see the type's description): marks the dead and frees their
+    /// sites; `step` compacts them out. Serial, in cell order: one draw per cell of a kind that
+    /// can die, so the result does not depend on the thread count.
+    /// - Returns: the number of deaths.
+    func apoptosis(_ population: inout CellPopulation, fields: FieldSet?, step: Int) -> Int {
+        var dying = 0
+        for k in 0..<Self.kindCount where compiled[k].canDie { dying |= 1 << k }
+        if dying == 0 { return 0 }
+        var deaths = 0
+        let interval = Double(apoptosisEvery) * dt
+        let n = lattice.count, nx = lattice.nx, plane = nx * lattice.ny
+        let factorCount = fields?.factorCount ?? 0
+        let base = fields.map { $0.buffer(0).baseAddress! }
+        // Later than every phase of the step before (at most 8 (step - 1) + 6): the tiles around
+        // a death are visited in this step.
+        let phase = 8 &* step &- 1
+        for c in 0..<population.count {
+            let k = Int(population.kind[c])
+            if dying & (1 << k) == 0 { continue }
+            let s = Int(population.site[c])
+            var here = SIMD8<Double>.zero
+            if let base { for q in 0..<factorCount { here[q] = base[q &* n &+ s] } }
+            let p = -expm1(-compiled[k].apoptosis.rate(here) * interval)
+            var rng = RandomStream(seed: seed, step: step, id: Int(population.id[c]), purpose: .apoptosis)
+            if rng.uniform() >= p { continue }
+            population.flags[c] |= Self.deadFlag
+            population.cellAt[s] = -1
+            let q = s % plane
+            lastChange[tiles.tile(ofX: q % nx, y: q / nx) * lattice.nz + s / plane] = phase
+            deaths += 1
+        }
+        return deaths
     }
 
     /// Recruitment (`KindParameters.recruitment`), after the step's births: every vessel site

@@ -66,9 +66,9 @@ extension CellStepper {
     func runTile(_ t: Int, cells: PopulationPointers, fields: FieldSet?, step: Int, flip: UInt32, phase: Int, buffers: TileBuffers) {
         // Flag bits as plain constants: a static property costs an accessor call per use.
         let movedBit: UInt8 = 1 << 7, migratoryBit: UInt8 = 1 << 0, myofibroblastBit: UInt8 = 1 << 1, repairBit: UInt8 = 1 << 2
-        let deadBit: UInt8 = 1 << 6, newborn: Int32 = -2
+        let newborn: Int32 = -2
         assert(movedBit == CellFlags.moved.rawValue && migratoryBit == CellFlags.migratory.rawValue
-               && myofibroblastBit == CellFlags.myofibroblast.rawValue && repairBit == CellFlags.repair.rawValue && deadBit == Self.deadFlag && newborn == Self.newbornMarker)
+               && myofibroblastBit == CellFlags.myofibroblast.rawValue && repairBit == CellFlags.repair.rawValue && newborn == Self.newbornMarker)
         let (xr, yr) = tiles.bounds(of: t)
         let nx = lattice.nx, ny = lattice.ny
         let plane = nx &* ny
@@ -110,9 +110,9 @@ extension CellStepper {
                         if free[2] != 0, !allowed[row &+ Int(regionIDs[s &- nx])] { free[2] = 0 }
                         if free[3] != 0, !allowed[row &+ Int(regionIDs[s &+ nx])] { free[3] = 0 }
                     }
-                    // A cell that may draw senses every factor now; one that cannot (contact-inhibited,
-                    // immortal) reads only its activation factors, if it needs them.
-                    let mayDraw = free != .zero || kp.pointee.canDie
+                    // A cell that may draw senses every factor now; one that cannot (contact-inhibited)
+                    // reads only its activation factors, if it needs them. (Death is drawn apart.)
+                    let mayDraw = free != .zero
                     if mayDraw, let base = fieldBase {
                         if factorCount == 4 {
                             signals.here = SIMD8(base[s], base[siteCount &+ s], base[2 &* siteCount &+ s], base[3 &* siteCount &+ s], 0, 0, 0, 0)
@@ -158,8 +158,10 @@ extension CellStepper {
                         quiet = false
                         cells.flags[c] = flags
                     }
-                    // A cell that can neither move nor divide nor die stays without a draw.
-                    let draws = mayDraw && !(!kp.pointee.canDie && kp.pointee.activationRequired && !migratory && !kp.pointee.graded)
+                    // A cell that can neither move nor divide (not activated, or a kind without either
+                    // rate) stays without a draw.
+                    let draws = mayDraw && kp.pointee.maximumEventProbability > 0
+                        && !(kp.pointee.activationRequired && !migratory && !kp.pointee.graded)
                     if draws {
                         quiet = false
                         if kp.pointee.chemotaxisCount > 0, let base = fieldBase {
@@ -215,10 +217,6 @@ extension CellStepper {
                             buffers.birthCount[t] = Int32(n &+ 1)
                             cells.cellAt[target] = newborn
                             cells.cycle[c] = Float(Double(step &+ 1) * dt)
-                            changed = true
-                        case .die:
-                            cells.cellAt[s] = -1
-                            cells.flags[c] = flags | deadBit
                             changed = true
                         }
                     }

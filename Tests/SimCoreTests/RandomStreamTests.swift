@@ -90,6 +90,7 @@ final class RandomStreamTests: XCTestCase {
         XCTAssertEqual(StreamPurpose.initialPlacement(kind: 2).key, 0x5EED_0002)
         XCTAssertEqual(StreamPurpose.latinHypercube.key, 0x4C48_5300)
         XCTAssertEqual(StreamPurpose.morrisTrajectory.key, 0x4D52_5300)
-        XCTAssertEqual(StreamPurpose.all.count, 9 + 256)
+        XCTAssertEqual(StreamPurpose.apoptosis.key, 0x4150_4F00)
+        XCTAssertEqual(StreamPurpose.all.count, 10 + 256)
     }
 }
