@@ -138,7 +138,7 @@ public enum Report {
         // Parameters and profile.
         out += "<h2>Parameters</h2>\n" + parameterTable(tree, text: resolved)
         out += "<h2>Where the time went</h2>\n" + profileTable(summary)
-        out += "<p class=\"note\">woundsim \(htmlEscape(BuildInfo.version)); files: <code>timeseries.csv</code>, <code>summary.json</code>, <code>scenario.resolved.yaml</code>, <code>fields/</code>, <code>tissue/</code>, <code>vtk/</code> beside this page.</p>\n"
+        out += "<p class=\"note\">woundsim \(htmlEscape(BuildInfo.version)); files: <code>timeseries.csv</code>, <code>summary.json</code>, <code>scenario.resolved.yaml</code>, <code>fields/</code>, \(FileManager.default.fileExists(atPath: url.appendingPathComponent("tissue").path) ? "<code>tissue/</code>, " : "")<code>vtk/</code> beside this page.</p>\n"
         out += "</body></html>\n"
         return out
     }
@@ -245,7 +245,7 @@ public enum Report {
             }
             out += "</tr>\n"
         }
-        out += "</table></div>\n<p class=\"note\">Cells: K keratinocyte, F fibroblast, M myofibroblast, E endothelial, V vessel; factors as heat maps scaled to each picture's maximum (colour bar in ng/mL); in skin, the dermis's collagen on a fixed 0-1 scale (a fraction of intact dermis), and its vessel and myofibroblast sites (files in <code>tissue/</code>).</p>\n"
+        out += "</table></div>\n<p class=\"note\">Cells: K keratinocyte, F fibroblast, M myofibroblast, E endothelial, V vessel; factors as heat maps scaled to each picture's maximum (colour bar in ng/mL)\(names.contains("collagen") ? "; the dermis's collagen on a fixed 0-1 scale (a fraction of intact dermis), and its vessel and myofibroblast sites (files in <code>tissue/</code>)" : "").</p>\n"
         // The player also shows frames the strip left out.
         let hidden = stamps.filter { !chosen.contains($0) }.compactMap { s in byStamp[s]?["cells"].map { (s, $0) } }
         if !hidden.isEmpty {

@@ -14,7 +14,8 @@ extension ScenarioDecoder {
         let key = "factors.\(e.key)"
         var spec = FactorSpec(name: e.key, diffusion: 0, decay: 0)
         // The run folder's frames/ holds cells_*.png and the tissue maps beside one picture per factor.
-        if reservedFactorNames.contains(e.key) {
+        // Compared without case: a case-insensitive file system (macOS) would mix Collagen_ with collagen_.
+        if reservedFactorNames.contains(e.key.lowercased()) {
             r.fail(e.value, key, "\"\(e.key)\" names a picture of the run folder (frames/\(e.key)_tNNNNNmin.png); give the factor another name")
         }
         guard let m = r.map(e.value, key, allowed: ["diffusion", "wound_bed_diffusion", "decay", "molar_mass", "initial", "boundary", "source"],

@@ -29,8 +29,9 @@ import SimCore
 /// Active set: a tile whose every cell did nothing at its last visit (no draw, no change of
 /// state) is *quiet*. It is skipped while it
 /// stays so for sure: no site in it or in the eight tiles around it changed occupancy since (each
-/// tile records the phase of its last change; a birth counts for the daughter's tile at the end of
-/// the step), and, where a quiet cell waits for its activation factors, every such factor stays
+/// tile records the phase of its last change; a death in the hourly draw counts for its tile at the
+/// start of the step, a birth for the daughter's tile at its end, a recruit for its tile after
+/// that), and, where a quiet cell waits for its activation factors, every such factor stays
 /// below the kind's threshold over the whole tile. A skipped visit would have changed nothing, so
 /// results are byte-identical to visiting every tile (`activeSet = false`), which the tests check.
 /// Uptake, secretion and deposition are not part of the visit (`World.secrete` does them for every
@@ -197,7 +198,8 @@ public final class CellStepper: @unchecked Sendable {
             let t = colours[i]; colours[i] = colours[j]; colours[j] = t
         }
         let flip = order.below(4)
-        // Phases order the tile visits of all steps: 8 per step, colour ci at 8 step + ci, births at 8 step + 5.
+        // Phases order the tile visits of all steps: 8 per step, deaths at 8 step - 1 (before the
+        // tiles), colour ci at 8 step + ci, births at 8 step + 5, recruits at 8 step + 6.
         let endPhase = 8 &* step &+ 5
 
         for t in 0..<tiles.count { birthCount[t] = 0; movedCount[t] = 0 }
@@ -275,7 +277,9 @@ public final class CellStepper: @unchecked Sendable {
         let factorCount = fields?.factorCount ?? 0
         let base = fields.map { $0.buffer(0).baseAddress! }
         // Later than every phase of the step before (at most 8 (step - 1) + 6): the tiles around
-        // a death are visited in this step.
+        // a death are visited in this step. At step 0 this is -1, "no change", which is enough:
+        // no tile is quiet before its first visit (quietSince starts at -1, and invalidateQuiet
+        // resets it when a state is restored).
         let phase = 8 &* step &- 1
         for c in 0..<population.count {
             let k = Int(population.kind[c])

@@ -236,7 +236,7 @@ public enum Planner {
 
 extension Planner {
     /// A model-level problem a run would stop at, found while planning: every point's cell
-    /// parameters are checked against its dt (hop, division and death probabilities per step);
+    /// parameters are checked against its dt (hop and division probabilities per step);
     /// the first point's world is built in full (lattice, wound, regions). Problems only a full
     /// build of a later point would show are recorded as that run's failure.
     static func modelProblem(_ scenario: Scenario, tree: YNode, buildWorld: Bool) -> InputIssue? {

@@ -36,8 +36,8 @@ final class ApoptosisTests: XCTestCase {
         let expected = n * exp(-0.5)
         let sd = (n * exp(-0.5) * (1 - exp(-0.5))).squareRoot()
         XCTAssertEqual(Double(pop.count), expected, accuracy: 4 * sd, "survivors of \(Int(n)) after 50 h")
-        // Every site was full: nothing can move or divide, so between the hourly draws every tile
-        // is quiet. Only the step after each draw visits the tiles around its deaths.
+        // The kind has neither a hop nor a division rate, so its cells never draw and every tile is
+        // quiet between the hourly draws; only the draw's own step visits the tiles around its deaths.
         let visits = Double(stepper.tiles.count * 1500)
         XCTAssertGreaterThan(Double(stepper.skippedTiles) / visits, 0.9, "skipped \(stepper.skippedTiles) of \(Int(visits))")
         // The dead left their sites: the lattice's index agrees with the cells.

@@ -108,7 +108,8 @@ final class MacrophageTests: XCTestCase {
         for step in 1...720 {
             a.advance(threads: 1); b.advance(threads: 2); c.advance(threads: 1)
             resumed?.advance(threads: 2)
-            if step == 300 {
+            // Mid-hour (the apoptosis draw runs every 30 steps): the resumed world keeps the schedule.
+            if step == 317 {
                 let r = try World(m)
                 try r.restoreState(a.encodeState())
                 resumed = r

@@ -125,7 +125,7 @@ if in_skin and "dermis" in layers:
     k = layers.index("dermis")
     # At t = 0: intact dermis holds all its collagen and the wound none; vessels run in lines
     # every vessels.spacing through intact dermis (a site on a line when i or j mod `every` is
-    # every / 2, DESIGN.md "Tissue"), none in the wound or in another layer.
+    # every / 2, as WorldBuild.swift lays them), none in the wound or in another layer.
     collagen = np.load(os.path.join(run, "tissue", "collagen_t00000min.npy"))
     expected = np.zeros((nz, ny, nx), dtype=np.float32)
     expected[k][~in_wound] = 1
