@@ -206,7 +206,7 @@ public enum Report {
             if !names.contains(name) { names.append(name) }
         }
         // Cells, then the factors (the secretome's four first), then the tissue's maps.
-        let tissue = ["collagen", "vessel", "myofibroblast"]
+        let tissue = Formats.tissueMapMeanings.map(\.name)
         func rank(_ n: String) -> (Int, Int, String) {
             if n == "cells" { return (0, 0, n) }
             if let t = tissue.firstIndex(of: n) { return (2, t, n) }
@@ -214,13 +214,8 @@ public enum Report {
         }
         names.sort { rank($0) < rank($1) }
         func title(_ n: String) -> String {
-            switch n {
-            case "cells": return "cells by kind"
-            case "collagen": return "collagen [fraction of intact dermis]"
-            case "vessel": return "vessel sites"
-            case "myofibroblast": return "myofibroblasts"
-            default: return "\(n) [ng/mL]"
-            }
+            if n == "cells" { return "cells by kind" }
+            return Formats.tissueMapMeanings.first { $0.name == n }?.meaning ?? "\(n) [ng/mL]"
         }
         let stamps = byStamp.keys.sorted()
         var chosen = stamps

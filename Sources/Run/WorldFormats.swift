@@ -78,6 +78,12 @@ extension Formats {
         public let values: [Double]
     }
 
+    /// The tissue maps' names (file stems, VTK array names) and meanings, in the order they are
+    /// written and shown.
+    public static let tissueMapMeanings: [(name: String, meaning: String)] = [
+        ("collagen", "collagen [fraction of intact dermis]"), ("vessel", "vessel sites"), ("myofibroblast", "myofibroblasts"),
+    ]
+
     /// The tissue's own state per site, written beside the factors at snapshot times: collagen
     /// (a fraction of intact dermis's, in [0, 1]), vessel (1 at a vessel site, else 0) and
     /// myofibroblast (1 where a myofibroblast sits, else 0). Empty in a dish, which has neither
@@ -93,9 +99,7 @@ extension Formats {
         }
         let cells = world.cells
         for c in 0..<cells.count where cells.flags[c] & CellFlags.myofibroblast.rawValue != 0 { myo[Int(cells.site[c])] = 1 }
-        return [TissueMap(name: "collagen", meaning: "collagen [fraction of intact dermis]", values: collagen),
-                TissueMap(name: "vessel", meaning: "vessel sites", values: vessel),
-                TissueMap(name: "myofibroblast", meaning: "myofibroblasts", values: myo)]
+        return zip(tissueMapMeanings, [collagen, vessel, myo]).map { TissueMap(name: $0.0.name, meaning: $0.0.meaning, values: $0.1) }
     }
 
     /// A `.vtp` (VTK XML PolyData) with one vertex per cell at its site centre [um], and its kind

@@ -7,7 +7,8 @@ import StrictYAML
 
 /// The decoders of the scenario's repeated sections: one factor of `factors:`, one kind of `cells:`.
 extension ScenarioDecoder {
-    /// Names a factor may not take: the run folder's other pictures and maps use them.
+    /// Names a factor may not take: the run folder's other pictures and maps use them (cells, and
+    /// `Formats.tissueMapMeanings` of the Run module, which this module cannot see).
     static let reservedFactorNames: Set<String> = ["cells", "collagen", "vessel", "myofibroblast"]
 
     static func decodeFactor(_ e: YEntry, _ r: Reader, _ sources: inout [String: String]) -> FactorSpec {

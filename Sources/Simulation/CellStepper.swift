@@ -240,7 +240,6 @@ public final class CellStepper: @unchecked Sendable {
         // Deaths out, then births in, in tile order.
         if deaths > 0 { population.compact(removingFlagged: Self.deadFlag) }
         var births = 0
-        let nx = lattice.nx, plane = nx * lattice.ny
         for t in 0..<tiles.count {
             for b in 0..<Int(birthCount[t]) {
                 let slot = t * tileCapacity + b
@@ -252,8 +251,7 @@ public final class CellStepper: @unchecked Sendable {
                 population.add(CellKind(rawValue: population.kind[p])!, at: site, flags: CellFlags(rawValue: flags),
                                exposure: population.exposure[p], bornAt: Float(Double(step + 1) * dt))
                 // The daughter's tile (in its layer) has a cell it has not seen.
-                let q = site % plane
-                lastChange[tiles.tile(ofX: q % nx, y: q / nx) * lattice.nz + site / plane] = endPhase
+                markChanged(site: site, phase: endPhase)
                 births += 1
             }
         }
@@ -261,6 +259,21 @@ public final class CellStepper: @unchecked Sendable {
         lastDeaths = deaths
         lastSkippedTiles = skipped
         skippedTiles += skipped
+    }
+
+    /// Records a change of occupancy at `site` in the phase `phase` (its tile-layer wakes).
+    @inline(__always) func markChanged(site: Int, phase: Int) {
+        let plane = lattice.nx &* lattice.ny, q = site % plane
+        lastChange[tiles.tile(ofX: q % lattice.nx, y: q / lattice.nx) &* lattice.nz &+ site / plane] = phase
+    }
+
+    /// Every factor at `site` [ng/mL] (zero without fields).
+    @inline(__always) func factors(at site: Int, _ fields: FieldSet?) -> SIMD8<Double> {
+        var here = SIMD8<Double>.zero
+        guard let fields else { return here }
+        let base = fields.buffer(0).baseAddress!, n = lattice.count
+        for q in 0..<fields.factorCount { here[q] = base[q &* n &+ site] }
+        return here
     }
 
     /// The hourly apoptosis draw (see the type's description): marks the dead and frees their
@@ -273,9 +286,6 @@ public final class CellStepper: @unchecked Sendable {
         if dying == 0 { return 0 }
         var deaths = 0
         let interval = Double(apoptosisEvery) * dt
-        let n = lattice.count, nx = lattice.nx, plane = nx * lattice.ny
-        let factorCount = fields?.factorCount ?? 0
-        let base = fields.map { $0.buffer(0).baseAddress! }
         // Later than every phase of the step before (at most 8 (step - 1) + 6): the tiles around
         // a death are visited in this step. At step 0 this is -1, "no change", which is enough:
         // no tile is quiet before its first visit (quietSince starts at -1, and invalidateQuiet
@@ -285,15 +295,12 @@ public final class CellStepper: @unchecked Sendable {
             let k = Int(population.kind[c])
             if dying & (1 << k) == 0 { continue }
             let s = Int(population.site[c])
-            var here = SIMD8<Double>.zero
-            if let base { for q in 0..<factorCount { here[q] = base[q &* n &+ s] } }
-            let p = -expm1(-compiled[k].apoptosis.rate(here) * interval)
+            let p = -expm1(-compiled[k].apoptosis.rate(factors(at: s, fields)) * interval)
             var rng = RandomStream(seed: seed, step: step, id: Int(population.id[c]), purpose: .apoptosis)
             if rng.uniform() >= p { continue }
             population.flags[c] |= Self.deadFlag
             population.cellAt[s] = -1
-            let q = s % plane
-            lastChange[tiles.tile(ofX: q % nx, y: q / nx) * lattice.nz + s / plane] = phase
+            markChanged(site: s, phase: phase)
             deaths += 1
         }
         return deaths
@@ -321,8 +328,6 @@ public final class CellStepper: @unchecked Sendable {
         }
         if vesselKinds == 0 && bedKinds == 0 { lastRecruits = 0; return 0 }
         let nx = lattice.nx, ny = lattice.ny, plane = nx * ny, n = lattice.count
-        let factorCount = fields?.factorCount ?? 0
-        let base = fields.map { $0.buffer(0).baseAddress! }
         let phase = 8 &* step &+ 6
         let bornAt = Float(Double(step + 1) * dt)
         var recruited = 0
@@ -340,21 +345,17 @@ public final class CellStepper: @unchecked Sendable {
                 i += Int(gap) + 1
                 if i >= bedSites.count { break }
                 let s = Int(bedSites[i])
-                var here = SIMD8<Double>.zero
-                if let base { for q in 0..<factorCount { here[q] = base[q &* n &+ s] } }
-                let p = compiled[k].recruitment.rate(here) * dt
+                let p = compiled[k].recruitment.rate(factors(at: s, fields)) * dt
                 if rng.uniform() * pmax >= p { continue }
                 if population.cellAt[s] != -1 || !(regionBase.map { allowed[k &* 256 &+ Int($0[s])] } ?? true) { continue }
                 population.add(CellKind(rawValue: UInt8(k))!, at: s, bornAt: bornAt)
-                let q = s % plane
-                lastChange[tiles.tile(ofX: q % nx, y: q / nx) * lattice.nz + s / plane] = phase
+                markChanged(site: s, phase: phase)
                 recruited += 1
             }
         }
         guard let vessel, vesselKinds != 0 else { lastRecruits = recruited; return recruited }
         for s in 0..<n where vessel[s] != 0 {
-            var here = SIMD8<Double>.zero
-            if let base { for q in 0..<factorCount { here[q] = base[q &* n &+ s] } }
+            let here = factors(at: s, fields)
             for k in 0..<Self.kindCount where vesselKinds & (1 << k) != 0 {
                 let p = compiled[k].recruitment.rate(here) * dt
                 if p <= 0 { continue }
@@ -377,8 +378,7 @@ public final class CellStepper: @unchecked Sendable {
                 }
                 if target < 0 { continue }
                 population.add(CellKind(rawValue: UInt8(k))!, at: target, bornAt: bornAt)
-                let tq = target % plane
-                lastChange[tiles.tile(ofX: tq % nx, y: tq / nx) * lattice.nz + target / plane] = phase
+                markChanged(site: target, phase: phase)
                 recruited += 1
             }
         }
