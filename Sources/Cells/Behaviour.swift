@@ -113,8 +113,13 @@ public struct KindParameters: Sendable, Equatable {
     public var chemotaxis: [(factor: Int, sensitivity: Double)]
     /// Divisions per minute into a free neighbour site (contact inhibition: none when all are full).
     public var proliferation: ModulatedRate
-    /// Deaths per minute.
+    /// Deaths per minute [1/min], drawn once an hour (`CellStepper.apoptosisEvery`).
     public var apoptosis: ModulatedRate
+    /// Whether only differentiated cells (`CellFlags.myofibroblast`: fibroblasts after
+    /// `differentiationResidence` in the wound) can die. Granulation tissue's myofibroblasts die
+    /// as it turns into scar (Desmouliere 1995 Am J Pathol 146:56), while quiescent fibroblasts of
+    /// intact dermis turn over far more slowly than a wound heals. false: every cell of the kind.
+    public var apoptosisOnlyDifferentiated: Bool = false
     public var activation: ActivationRule?
     /// Whether the kind moves and divides only once activated (true: quiescent until its lag of
     /// exposure has passed) or always (false).
@@ -165,6 +170,12 @@ public struct KindParameters: Sendable, Equatable {
     /// `wound_bed` (from the tissue under the lattice's dermis, the fascia and subcutis, into each
     /// empty wound-bed site at `recruitment` per site per minute).
     public var recruitedFrom: RecruitmentSource = .vessels
+    /// Matrix inhibition of recruitment from the wound bed, in [0, 1]: a recruit drawn for an empty
+    /// wound-bed site whose collagen is c (a fraction of intact dermis) is refused with
+    /// probability `recruitmentMatrixInhibition * c`, as a daughter is under `matrixInhibition`:
+    /// the influx fills the wound's empty bed, not the space a dead cell leaves in matrix laid
+    /// down since. 0: no gate.
+    public var recruitmentMatrixInhibition: Double = 0
     /// The switch to the second state (`CellFlags.repair`; macrophages: pro-inflammatory to
     /// pro-repair), per minute [1/min], modulated by the factors at the cell's site. One way;
     /// basal 0: the kind has one state.
@@ -193,6 +204,7 @@ public struct KindParameters: Sendable, Equatable {
             && a.secretesOnlyWhenMigratory == b.secretesOnlyWhenMigratory && a.leavesVesselTrail == b.leavesVesselTrail
             && a.allowedRegions == b.allowedRegions && a.cohesion == b.cohesion
             && a.matrixInhibition == b.matrixInhibition && a.matrixNeeded == b.matrixNeeded
+            && a.apoptosisOnlyDifferentiated == b.apoptosisOnlyDifferentiated && a.recruitmentMatrixInhibition == b.recruitmentMatrixInhibition
             && a.recruitment == b.recruitment && a.recruitedFrom == b.recruitedFrom && a.polarization == b.polarization
             && a.repairSecretion.map(\.factor) == b.repairSecretion.map(\.factor) && a.repairSecretion.map(\.rate) == b.repairSecretion.map(\.rate)
     }
@@ -241,8 +253,17 @@ public struct KindParameters: Sendable, Equatable {
         if polarization.maximum * dt > 1 {
             throw .invalid(key: "\(key).polarization.rate", message: "the switch probability per step reaches \(polarization.maximum * dt) > 1; lower the rate or time.dt")
         }
+        if apoptosisOnlyDifferentiated && apoptosis.basal > 0 && differentiationResidence == nil {
+            throw .invalid(key: "\(key).apoptosis.only_differentiated", message: "the kind never differentiates, so none of its cells would die; give cells.\(kind).differentiation.residence, or drop only_differentiated")
+        }
         guard matrixInhibition.isFinite, (0...1).contains(matrixInhibition) else {
             throw .invalid(key: "\(key).proliferation.matrix_inhibition", message: "\(matrixInhibition) must be in [0, 1]")
+        }
+        guard recruitmentMatrixInhibition.isFinite, (0...1).contains(recruitmentMatrixInhibition) else {
+            throw .invalid(key: "\(key).recruitment.matrix_inhibition", message: "\(recruitmentMatrixInhibition) must be in [0, 1]")
+        }
+        if recruitmentMatrixInhibition > 0 && recruitedFrom != .woundBed {
+            throw .invalid(key: "\(key).recruitment.matrix_inhibition", message: "gates recruitment from the wound bed only; this kind is recruited from \(recruitedFrom.rawValue)")
         }
         guard matrixNeeded.isFinite, (0...1).contains(matrixNeeded) else {
             throw .invalid(key: "\(key).migration.matrix_needed", message: "\(matrixNeeded) must be in [0, 1]")

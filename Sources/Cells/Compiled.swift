@@ -81,6 +81,8 @@ public struct CompiledKind: Sendable {
     public var recruitment = CompiledRate()
     /// Whether recruits enter empty wound-bed sites from below instead of at vessel sites.
     public var recruitsFromWoundBed = false
+    /// The probability per unit collagen at a wound-bed site that a recruit for it is refused, in [0, 1].
+    public var recruitmentMatrixInhibition = 0.0
     /// The largest recruitment rate the responses allow [1/min] (`ModulatedRate.maximum`).
     public var recruitmentMaximum = 0.0
     /// The switch to the second state (`CellFlags.repair`) [1/min]; basal 0: one state.
@@ -100,6 +102,8 @@ public struct CompiledKind: Sendable {
     public var maximumEventProbability = 1.0
     /// Whether cells of the kind may die (in the hourly draw, `CellStepper.apoptosisEvery`).
     public var canDie: Bool { apoptosis.basal > 0 }
+    /// Whether only myofibroblasts (`CellFlags.myofibroblast`) of the kind can die.
+    public var diesOnlyDifferentiated = false
 
     public init() {}
 
@@ -123,6 +127,7 @@ public struct CompiledKind: Sendable {
         }
         cohesion = p.cohesion
         matrixInhibition = p.matrixInhibition
+        diesOnlyDifferentiated = p.apoptosisOnlyDifferentiated
         matrixNeeded = p.matrixNeeded
         activationRequired = p.activationRequired
         revertsWhenUnstimulated = p.revertsWhenUnstimulated
@@ -142,6 +147,7 @@ public struct CompiledKind: Sendable {
         polarization = CompiledRate(p.polarization)
         recruitment = CompiledRate(p.recruitment)
         recruitsFromWoundBed = p.recruitedFrom == .woundBed
+        recruitmentMatrixInhibition = p.recruitmentMatrixInhibition
         recruitmentMaximum = p.recruitment.maximum
         repairSecretionCount = min(p.repairSecretion.count, 4)
         for (i, s) in p.repairSecretion.prefix(4).enumerated() {

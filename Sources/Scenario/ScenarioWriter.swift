@@ -103,7 +103,7 @@ public enum ScenarioWriter {
                 if !a.source.isEmpty { out += "      lag_source: \"\(a.source)\"\n" }
             }
             let gate = p.matrixInhibition > 0 ? ", matrix_inhibition: \(num(p.matrixInhibition))" : ""
-            out += "    proliferation: {rate: \(q(p.proliferation.basal, "/min"))\(gate)}\n    apoptosis: {rate: \(q(p.apoptosis.basal, "/min"))}\n"
+            out += "    proliferation: {rate: \(q(p.proliferation.basal, "/min"))\(gate)}\n    apoptosis: {rate: \(q(p.apoptosis.basal, "/min"))\(p.apoptosisOnlyDifferentiated ? ", only_differentiated: true" : "")}\n"
             var responses: [String] = []
             for (behaviour, rate) in [("migration", p.motility), ("proliferation", p.proliferation), ("apoptosis", p.apoptosis), ("collagen", p.collagenDeposition),
                                       ("recruitment", p.recruitment), ("polarization", p.polarization)] {
@@ -130,6 +130,7 @@ public enum ScenarioWriter {
             if p.recruitment.basal > 0 || p.recruitedFrom != .vessels || s.sources["cells.\(p.kind).recruitment"] != nil {
                 out += "    recruitment: {rate: \(q(p.recruitment.basal, "/min"))"
                 if p.recruitedFrom != .vessels { out += ", from: \(p.recruitedFrom.rawValue)" }
+                if p.recruitmentMatrixInhibition > 0 { out += ", matrix_inhibition: \(num(p.recruitmentMatrixInhibition))" }
                 if let src = s.sources["cells.\(p.kind).recruitment"] { out += ", source: \"\(src)\"" }
                 out += "}\n"
             }

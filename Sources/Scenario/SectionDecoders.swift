@@ -137,8 +137,9 @@ extension ScenarioDecoder {
             if let rate = r.quantity(pr["rate"], "\(key).proliferation.rate", .rate) { p.proliferation.basal = rate }
             if let g = r.number(pr["matrix_inhibition"], "\(key).proliferation.matrix_inhibition", min: 0, max: 1) { p.matrixInhibition = g }
         }
-        if let ap = r.map(m["apoptosis"], "\(key).apoptosis", allowed: ["rate"]) {
-            p.apoptosis.basal = r.quantity(ap["rate"], "\(key).apoptosis.rate", .rate) ?? 0
+        if let ap = r.map(m["apoptosis"], "\(key).apoptosis", allowed: ["rate", "only_differentiated"]) {
+            if let rate = r.quantity(ap["rate"], "\(key).apoptosis.rate", .rate) { p.apoptosis.basal = rate }
+            if let only = r.bool(ap["only_differentiated"], "\(key).apoptosis.only_differentiated") { p.apoptosisOnlyDifferentiated = only }
         }
         if let col = r.map(m["collagen"], "\(key).collagen", allowed: ["rate"]) {
             p.collagenDeposition.basal = r.quantity(col["rate"], "\(key).collagen.rate", .rate) ?? 0
@@ -208,8 +209,9 @@ extension ScenarioDecoder {
                 if let only = r.bool(e["only_when_migratory"], "\(k).only_when_migratory") { p.secretesOnlyWhenMigratory = only }
             }
         }
-        if let rc = r.map(m["recruitment"], "\(key).recruitment", allowed: ["rate", "from", "source"], required: ["rate"]) {
+        if let rc = r.map(m["recruitment"], "\(key).recruitment", allowed: ["rate", "from", "matrix_inhibition", "source"], required: ["rate"]) {
             p.recruitment.basal = r.quantity(rc["rate"], "\(key).recruitment.rate", .rate) ?? 0
+            if let g = r.number(rc["matrix_inhibition"], "\(key).recruitment.matrix_inhibition", min: 0, max: 1) { p.recruitmentMatrixInhibition = g }
             if let from = r.choice(rc["from"], "\(key).recruitment.from", RecruitmentSource.allCases.map(\.rawValue)).flatMap(RecruitmentSource.init(rawValue:)) {
                 p.recruitedFrom = from
             }

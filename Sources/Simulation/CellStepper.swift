@@ -48,8 +48,9 @@ public final class CellStepper: @unchecked Sendable {
     public var vessel: UnsafeMutablePointer<UInt8>?
     /// The wound-bed sites in site order, where kinds recruited from the wound bed enter.
     public var bedSites: [Int32] = []
-    /// Collagen per site [fraction of intact dermis], read by kinds whose division the matrix
-    /// inhibits (`KindParameters.matrixInhibition`); nil: no gate.
+    /// Collagen per site [fraction of intact dermis], read by kinds whose division or recruitment
+    /// the matrix inhibits (`KindParameters.matrixInhibition`, `recruitmentMatrixInhibition`);
+    /// nil: no gate.
     public var collagen: UnsafeMutablePointer<Float>?
     /// Collagen of the dermis layer under the wound surface, indexed by plane site (x + nx y) [fraction
     /// of intact dermis], read with `fibrin` by kinds that need matrix under the wound surface
@@ -278,12 +279,18 @@ public final class CellStepper: @unchecked Sendable {
 
     /// The hourly apoptosis draw (see the type's description): marks the dead and frees their
     /// sites; `step` compacts them out. Serial, in cell order: one draw per cell of a kind that
-    /// can die, so the result does not depend on the thread count.
+    /// can die (only its myofibroblasts when `CompiledKind.diesOnlyDifferentiated`), so the
+    /// result does not depend on the thread count.
     /// - Returns: the number of deaths.
     func apoptosis(_ population: inout CellPopulation, fields: FieldSet?, step: Int) -> Int {
         var dying = 0
-        for k in 0..<Self.kindCount where compiled[k].canDie { dying |= 1 << k }
+        var onlyDifferentiated = 0
+        for k in 0..<Self.kindCount where compiled[k].canDie {
+            dying |= 1 << k
+            if compiled[k].diesOnlyDifferentiated { onlyDifferentiated |= 1 << k }
+        }
         if dying == 0 { return 0 }
+        let differentiated = CellFlags.myofibroblast.rawValue
         var deaths = 0
         let interval = Double(apoptosisEvery) * dt
         // Later than every phase of the step before (at most 8 (step - 1) + 6): the tiles around
@@ -294,6 +301,7 @@ public final class CellStepper: @unchecked Sendable {
         for c in 0..<population.count {
             let k = Int(population.kind[c])
             if dying & (1 << k) == 0 { continue }
+            if onlyDifferentiated & (1 << k) != 0 && population.flags[c] & differentiated == 0 { continue }
             let s = Int(population.site[c])
             let p = -expm1(-compiled[k].apoptosis.rate(factors(at: s, fields)) * interval)
             var rng = RandomStream(seed: seed, step: step, id: Int(population.id[c]), purpose: .apoptosis)
@@ -337,6 +345,7 @@ public final class CellStepper: @unchecked Sendable {
             let pmax = min(1, compiled[k].recruitmentMaximum * dt)
             var rng = RandomStream(seed: seed, step: step, id: n &* Self.kindCount &+ k, purpose: .recruitment)
             let logMiss = pmax < 1 ? log1p(-pmax) : -Double.infinity
+            let gate = compiled[k].recruitmentMatrixInhibition
             var i = -1
             while true {
                 // Sites up to the next candidate, each missed with probability 1 - pmax.
@@ -345,7 +354,10 @@ public final class CellStepper: @unchecked Sendable {
                 i += Int(gap) + 1
                 if i >= bedSites.count { break }
                 let s = Int(bedSites[i])
-                let p = compiled[k].recruitment.rate(factors(at: s, fields)) * dt
+                var p = compiled[k].recruitment.rate(factors(at: s, fields)) * dt
+                // Matrix laid down since the wound was made leaves no room (a factor <= 1 on the
+                // acceptance: no draw of its own).
+                if gate > 0, let collagen { p *= 1 - gate * Double(collagen[s]) }
                 if rng.uniform() * pmax >= p { continue }
                 if population.cellAt[s] != -1 || !(regionBase.map { allowed[k &* 256 &+ Int($0[s])] } ?? true) { continue }
                 population.add(CellKind(rawValue: UInt8(k))!, at: s, bornAt: bornAt)

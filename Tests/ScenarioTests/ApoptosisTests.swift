@@ -64,6 +64,35 @@ final class ApoptosisTests: XCTestCase {
         XCTAssertEqual(Double(held.count) / n, exp(-0.01), accuracy: 0.01)
     }
 
+    func testOnlyDifferentiatedCellsDieWhenSoRestricted() throws {
+        // Every other cell is a myofibroblast; with only_differentiated the others never die, and
+        // the myofibroblasts follow exp(-rate t). 0.02 /h for 50 h: exp(-1).
+        let l = try Lattice(nx: 96, ny: 96, spacing: 20)
+        let fields = try FieldSet(lattice: l, names: ["S"], initial: [0])
+        var p = KindParameters(kind: .fibroblast, apoptosis: .init(basal: 0.02 / 60), activationRequired: false)
+        p.differentiationResidence = 1e9   // no cell differentiates during the test
+        p.apoptosisOnlyDifferentiated = true
+        var pop = CellPopulation(lattice: l)
+        for s in 0..<l.count {
+            pop.add(.fibroblast, at: s, flags: s % 2 == 0 ? .myofibroblast : [])
+        }
+        let half = Double(l.count / 2)
+        let stepper = try CellStepper(lattice: l, parameters: [p], dt: 2, seed: 11, factorCount: 1)
+        for step in 0..<1500 { stepper.step(&pop, fields: fields, step: step, threads: 1) }
+        var plain = 0, myo = 0
+        for c in 0..<pop.count {
+            if pop.flags[c] & CellFlags.myofibroblast.rawValue != 0 { myo += 1 } else { plain += 1 }
+        }
+        XCTAssertEqual(plain, l.count / 2, "no fibroblast that has not differentiated dies")
+        let sd = (half * exp(-1) * (1 - exp(-1))).squareRoot()
+        XCTAssertEqual(Double(myo), half * exp(-1), accuracy: 4 * sd, "myofibroblasts left of \(Int(half)) after 50 h")
+        // Restricting death to a kind that never differentiates is refused, naming the key.
+        p.differentiationResidence = nil
+        XCTAssertThrowsError(try p.validate(dt: 2, factorCount: 1)) { error in
+            XCTAssertTrue("\(error)".contains("cells.fibroblast.apoptosis.only_differentiated"), "\(error)")
+        }
+    }
+
     func testTheSameCellsDieWithTheActiveSetOffAndAtAnyThreadCount() throws {
         // Cells that hop into the sites the dead leave: deaths and hops interleave.
         func run(activeSet: Bool, threads: Int) throws -> CellPopulation {

@@ -112,4 +112,30 @@ final class GranulationTests: XCTestCase {
         XCTAssertThrowsError(try World(ScenarioLoader.load("scratch-assay", sets: [
             "cells.keratinocyte.recruitment={rate: \"0.05 /h\", from: wound_bed}"]).scenario.model))
     }
+
+    func testMatrixInTheBedRefusesRecruitsInProportion() throws {
+        // Gate 1: bed sites holding collagen 1 take no recruit, those holding 0.5 take them at half
+        // the rate (the acceptance is scaled; no draw of its own).
+        let w = try world(["cells.keratinocyte.density=0", "cells.fibroblast.density=0",
+                           "cells.fibroblast.recruitment={rate: \"0.05 /h\", from: wound_bed, matrix_inhibition: 1}"])
+        for (i, s) in w.bedSites.enumerated() { w.collagen[Int(s)] = i % 2 == 0 ? 1 : 0.5 }
+        let steps = 600
+        run(w, steps: steps)
+        let full = Set(w.bedSites.enumerated().filter { $0.offset % 2 == 0 }.map { Int($0.element) })
+        let sites = (0..<w.cells.count).map { Int(w.cells.site[$0]) }
+        XCTAssertEqual(sites.filter { full.contains($0) }.count, 0, "recruits on sites of intact-dermis collagen")
+        let half = Double(w.bedSites.count - full.count)
+        let p = 0.5 * 0.05 / 60 * w.config.dt
+        let expected = half * (1 - Foundation.pow(1 - p, Double(steps)))
+        let sd = (expected * (1 - expected / half)).squareRoot()
+        XCTAssertGreaterThan(expected, 100)
+        XCTAssertEqual(Double(sites.count), expected, accuracy: 4 * sd)
+        XCTAssertThrowsError(try ScenarioLoader.load("excisional-wound-control", sets: [
+            "cells.fibroblast.recruitment={rate: \"0.05 /h\", from: wound_bed, matrix_inhibition: 2}"]))
+        // The gate reads wound-bed sites: a kind recruited at vessels is refused it, naming the key.
+        XCTAssertThrowsError(try World(ScenarioLoader.load("excisional-wound-control", sets: [
+            "cells.fibroblast.recruitment={rate: \"0.05 /h\", matrix_inhibition: 1}"]).scenario.model)) { error in
+            XCTAssertTrue("\(error)".contains("cells.fibroblast.recruitment.matrix_inhibition"), "\(error)")
+        }
+    }
 }
