@@ -15,6 +15,11 @@ Criteria (PARAMETERS.md "Outcomes to compare with"; VALIDATION.md):
   6. removing EGF likewise
   7. (issue 14, with NO_FIBROBLASTS) without fibroblasts closure at day 14 is lower than the
      control's by more than 3 SE of the paired difference
+  8. (issue 14) under each medium (monolayer, spheroid when the media sweep has it, monolayer
+     without HGF) the mean wound fibroblast count at day 7 is at least the control's mean minus
+     2 SE (the medium does not crowd fibroblasts out)
+Reported, not checked (no published range to hold them to): the untreated wound's fibroblasts
+at days 4-21, their peak and their day-21 share of it (granulation tissue thinning, issue 14).
 Exits 1 when a criterion is missed, 2 when a folder is unreadable or incomplete. Not checked here
 (not met by the model yet; VALIDATION.md gives the numbers): the db/db curve, the diabetic
 pro-inflammatory fraction and benefit, the anti-inflammatory component.
@@ -95,7 +100,7 @@ def profile_points(points, folder):
         by_profile[row[key]] = runs
     if not {"control", "asc-monolayer"} <= set(by_profile):
         sys.exit(f"validate-inflammation: {folder}: profiles {sorted(by_profile)}, expected control and asc-monolayer among them")
-    return by_profile["control"], by_profile["asc-monolayer"]
+    return by_profile["control"], by_profile["asc-monolayer"], by_profile.get("asc-spheroid")
 
 
 def main(argv):
@@ -109,7 +114,7 @@ def main(argv):
     control_dir, media_dir, no_hgf_dir, no_egf_dir = argv[:4]
     no_fibroblasts = only_point(read_runs(argv[4]), argv[4]) if len(argv) == 5 else None
     control = only_point(read_runs(control_dir), control_dir)
-    untreated, treated = profile_points(read_runs(media_dir), media_dir)
+    untreated, treated, spheroid = profile_points(read_runs(media_dir), media_dir)
     no_hgf = only_point(read_runs(no_hgf_dir), no_hgf_dir)
     no_egf = only_point(read_runs(no_egf_dir), no_egf_dir)
     seeds = sorted(set(control) & set(untreated) & set(treated) & set(no_hgf) & set(no_egf) & (set(no_fibroblasts) if no_fibroblasts else set(control)))
@@ -175,6 +180,28 @@ def main(argv):
         slower = figure("closure_pct_day14_control_minus_no_fibroblasts", [closure_at(control[s], 14) - closure_at(no_fibroblasts[s], 14) for s in seeds])
         met = slower[2] > 0 and slower[0] > 3 * slower[2]
         criterion("without fibroblasts closure at day 14 is lower by more than 3 SE", met, f"difference {fmt(slower)} pp, SE {slower[2]:.2g}")
+
+    # 8. The media do not crowd fibroblasts out of the wound (day 7).
+    if "fibroblasts_in_wound_at_168h" in next(iter(untreated.values())):
+        lines.append("wound fibroblasts at day 7 under each medium:")
+        base = figure("fibroblasts_in_wound_day7_control", [column(untreated[s], "fibroblasts_in_wound_at_168h") for s in seeds], 4)
+        arms = [("asc_monolayer", treated), ("asc_monolayer_without_HGF", no_hgf)]
+        if spheroid and set(seeds) <= set(spheroid):
+            arms.insert(1, ("asc_spheroid", spheroid))
+        for name, arm in arms:
+            f = figure(f"fibroblasts_in_wound_day7_{name}", [column(arm[s], "fibroblasts_in_wound_at_168h") for s in seeds], 4)
+            criterion(f"{name.replace('_', ' ')}: wound fibroblasts at day 7 at least the control's mean minus 2 SE", f[0] >= base[0] - 2 * base[2],
+                      f"{f[0]:.4g} against {base[0]:.4g} - 2 x {base[2]:.2g}")
+
+    # Reported: the granulation tissue's fibroblasts over time in the untreated wound.
+    days = [d for d in (4, 7, 10, 14, 21) if f"fibroblasts_in_wound_at_{24 * d}h" in next(iter(control.values()))]
+    if days:
+        lines.append("untreated wound's fibroblasts (reported, not checked):")
+        for d in days:
+            figure(f"fibroblasts_in_wound_day{d}", [column(control[s], f"fibroblasts_in_wound_at_{24 * d}h") for s in seeds], 4)
+        peak = [max(column(control[s], f"fibroblasts_in_wound_at_{24 * d}h") for d in days) for s in seeds]
+        figure("fibroblasts_in_wound_peak", peak, 4)
+        figure(f"fibroblasts_in_wound_day{days[-1]}_over_peak", [column(control[s], f"fibroblasts_in_wound_at_{24 * days[-1]}h") / p for s, p in zip(seeds, peak)])
 
     missed = [c for c in report["criteria"] if not c["met"]]
     lines.append(f"validation: {len(report['criteria']) - len(missed)} of {len(report['criteria'])} criteria met"
