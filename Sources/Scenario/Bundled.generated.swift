@@ -248,20 +248,22 @@ cells:
     recruitment: { rate: "5e-3 /h", from: wound_bed, matrix_inhibition: 1, source: "Correa-Gallegos 2019 (origin, qualitative); rate [assumption]; matrix gate [assumption]" }
     # Granulation tissue turns into scar by apoptosis: its myofibroblasts and vascular cells die
     # as the wound closes (Desmouliere 1995 Am J Pathol 146:56 [seen, abstract]); quiescent
-    # fibroblasts of intact dermis are not seen to (turnover far slower than healing [assumption]).
+    # fibroblasts of intact dermis are given no death (turnover far slower than healing [assumption]).
     # Released from mechanical load, fibroblasts in collagen matrices turn apoptotic within 3-6 h;
     # about 15 % are apoptotic at any time from 24 h to 7 days, and cell numbers fall after day 3
     # (Grinnell 1999 Exp Cell Res 248:608 [seen, abstract]): 0.16 /d if an apoptotic cell is seen
-    # for about a day [derived; the day an assumption]. The lattice has no mechanics yet, so the
-    # myofibroblast state stands for the granulation tissue that loses its load [assumption].
-    # TGF-beta1 keeps myofibroblasts alive (Zhang & Phan 1999 Am J Respir Cell Mol Biol 21:658
-    # [seen, abstract]), so their death rises as the macrophages that make it leave the wound.
-    apoptosis: { rate: "0.16 /d", only_differentiated: true }   # Grinnell 1999 [derived]; myofibroblasts only (Desmouliere 1995)
+    # for about a day [derived; the day an assumption: a shorter one gives a higher rate]. The
+    # lattice has no mechanics yet, so the myofibroblast state stands for the granulation tissue
+    # that loses its load [assumption; Grinnell found differentiation not needed]. TGF-beta1
+    # suppresses IL-1beta-induced apoptosis of myofibroblasts (Zhang & Phan 1999 Am J Respir Cell
+    # Mol Biol 21:658 [seen, abstract]); here it lowers the baseline death [assumption], so death
+    # rises as the macrophages that make TGF-beta1 leave the wound.
+    apoptosis: { rate: "0.16 /d", only_differentiated: true }   # Grinnell 1999 [derived]; myofibroblasts only [assumption] (Desmouliere 1995)
     responses:
       - { behaviour: migration, factor: bFGF, ec50: "0.5 ng/mL", max_fold: 3, source: "review's claim, partly Zhao 2013 (retracted)" }
       - { behaviour: proliferation, factor: bFGF, ec50: "0.5 ng/mL", max_fold: 3, source: "[lit]" }
       - { behaviour: proliferation, factor: EGF, ec50: "0.5 ng/mL", max_fold: 1.5, source: "Zhao 2013 BioMed Res Int (retracted)" }
-      - { behaviour: apoptosis, factor: TGFb1, ec50: "1 ng/mL", max_fold: 0.25, source: "Zhang & Phan 1999 [seen: TGF-beta1 protects]; EC50 and fold [assumption]" }
+      - { behaviour: apoptosis, factor: TGFb1, ec50: "1 ng/mL", max_fold: 0.25, source: "Zhang & Phan 1999 [seen: TGF-beta1 suppresses IL-1beta-induced apoptosis]; on baseline death, EC50 and fold [assumption]" }
   endothelial:
     # Endothelium of normal tissue, skin included, turns over in 47-23,000 days, 20-2,000x slower
     # than in growing tumours (Hobson & Denekamp 1984 Br J Cancer 49:405 [seen, abstract])

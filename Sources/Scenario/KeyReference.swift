@@ -60,7 +60,7 @@ public enum KeyReference {
             ["condition={profile: diabetic, production: {EGF: 1}, source: \"probe\", keratinocyte: {migration: 1, proliferation: 1, secretion: 1, response: 1}}"],
             ["cells.fibroblast.proliferation={rate: \"0.01 /h\"}", "cells.fibroblast.migration={hop_rate: \"0.1 /min\", requires_activation: false}",
              "cells.fibroblast.chemotaxis=[{factor: EGF, sensitivity: \"1 mL/ng\"}]", "cells.fibroblast.differentiation={residence: \"1 d\"}",
-             "cells.fibroblast.collagen={rate: \"0.01 /h\"}", "cells.fibroblast.recruitment={rate: \"0.001 /h\", from: wound_bed, source: \"probe\"}", "cells.fibroblast.recruitment={rate: \"0.001 /h\", from: wound_bed, matrix_inhibition: 1}", "cells.fibroblast.vessel_trail=false", "cells.fibroblast.apoptosis={rate: \"0.001 /h\"}", "cells.fibroblast.apoptosis={rate: \"0.1 /d\", only_differentiated: true}",
+             "cells.fibroblast.collagen={rate: \"0.01 /h\"}", "cells.fibroblast.recruitment={rate: \"0.001 /h\", from: wound_bed, matrix_inhibition: 1, source: \"probe\"}", "cells.fibroblast.vessel_trail=false", "cells.fibroblast.apoptosis={rate: \"0.001 /h\"}", "cells.fibroblast.apoptosis={rate: \"0.1 /d\", only_differentiated: true}",
              "cells.fibroblast.secretion=[{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: true}]", "cells.fibroblast.uptake=[{factor: EGF, rate: \"0.01 /h\"}]",
              "factors.EGF.wound_bed_diffusion=\"10 um^2/s\"", "factors.EGF.initial=\"0 ng/mL\"",
              "factors.EGF.boundary={x_low: no-flux, x_high: {fixed: \"0 ng/mL\"}, y_low: no-flux, y_high: no-flux}"],
