@@ -26,12 +26,14 @@ public struct VerificationResult: Sendable {
 }
 
 /// VALIDATION.md section 1: the field solver against analytic solutions, GSL's tridiagonal
-/// solvers, and its own conservation laws. Every case runs the real `DiffusionSolver`.
+/// solvers, and its own conservation laws. Every case runs the real `DiffusionSolver`, or (the
+/// `steady-` cases) the real `SteadyStateSolver`.
 public enum Verification {
     /// Every case, in the order `woundsim verify` prints them.
     public static let caseNames = [
         "gaussian-2d", "gaussian-3d", "space-order-2d", "time-order-2d", "point-source-2d", "point-source-3d",
         "conservation", "dirichlet", "periodic", "interface", "tridiagonal-gsl",
+        "steady-point-source-2d", "steady-point-source-3d",
     ]
 
     /// Runs one case by name.
@@ -48,6 +50,8 @@ public enum Verification {
         case "periodic": return try periodic(threads: threads)
         case "interface": return try interface(threads: threads)
         case "tridiagonal-gsl": return try tridiagonalAgainstGSL(threads: threads)
+        case "steady-point-source-2d": return try steadyPointSource2D(threads: threads)
+        case "steady-point-source-3d": return try steadyPointSource3D(threads: threads)
         default: throw VerificationError.unknownCase(name)
         }
     }

@@ -38,8 +38,23 @@ final class VerificationTests: XCTestCase {
     func testInterface() throws { _ = try check("interface") }
     func testTridiagonalAgainstGSL() throws { _ = try check("tridiagonal-gsl") }
 
+    /// The quasi-steady solver (oxygen): second order in h in 2-D and 3-D, errors falling at
+    /// every refinement, consumption balancing the supply.
+    func testSteadyPointSource2D() throws {
+        let r = try check("steady-point-source-2d", threads: 2)
+        XCTAssertEqual(try XCTUnwrap(r.observedOrder), 2, accuracy: 0.2)
+        XCTAssertGreaterThan(r.measurements[0].value, r.measurements[1].value)
+        XCTAssertGreaterThan(r.measurements[1].value, r.measurements[2].value)
+        XCTAssertLessThanOrEqual(r.measurements[3].value, 1e-9)
+    }
+    func testSteadyPointSource3D() throws {
+        let r = try check("steady-point-source-3d", threads: 2)
+        XCTAssertEqual(try XCTUnwrap(r.observedOrder), 2, accuracy: 0.2)
+        XCTAssertLessThanOrEqual(r.measurements[2].value, 1e-9)
+    }
+
     func testEveryCaseIsCovered() {
-        XCTAssertEqual(Verification.caseNames.count, 11)
+        XCTAssertEqual(Verification.caseNames.count, 13)
         XCTAssertThrowsError(try Verification.run("nope"))
     }
 }

@@ -1,0 +1,84 @@
+import Foundation
+import Fields
+import SimCore
+
+/// The quasi-steady solver (`SteadyStateSolver`, for oxygen: issue 14) against the steady point
+/// supply in a uniformly consuming medium, L = sqrt(D / a):
+/// 2-D c = Q / (2 pi D) K0(r / L) (K0 from GSL), 3-D c = Q e^(-r/L) / (4 pi D r).
+extension Verification {
+    /// Oxygen-like diffusion, 2,000 um^2/s (Goldman 2008 Microcirculation 15:795 gives 2.0-2.4e-5
+    /// cm^2/s in tissue), and a penetration length of 100 um.
+    static let steadyDiffusion = 1.2e5, steadyLength = 100.0
+
+    /// Solves the point supply on an n^dim box of spacing h with the supply at the centre site;
+    /// returns the worst relative error at the given (i, j) offsets [sites] from the source, and
+    /// the consumption's relative imbalance with the supply.
+    static func steadyPoint(dimension: Int, h: Double, box: Double, offsets: [(Int, Int)], threads: Int) throws
+        -> (error: Double, balance: Double, cycles: Int) {
+        let d = steadyDiffusion, length = steadyLength, a = d / (length * length)
+        let n = Int((box / h).rounded())
+        let lattice = try Lattice(nx: n, ny: n, nz: dimension == 2 ? 1 : n, spacing: h)
+        let solver = try SteadyStateSolver(lattice: lattice, diffusion: d)
+        solver.loss.update(repeating: a)
+        let m = n / 2
+        let source = dimension == 2 ? lattice.index(m, m) : lattice.index(m, m, m)
+        let volume = dimension == 2 ? h * h : h * h * h
+        let q = 1e6  // units um^dim / min
+        solver.supply[source] = q / volume
+        let outcome = solver.solve(tolerance: 1e-13, maxCycles: 80, threads: threads)
+        var worst = 0.0
+        for (di, dj) in offsets {
+            let site = dimension == 2 ? lattice.index(m + di, m + dj) : lattice.index(m + di, m + dj, m)
+            let r = h * Double(di * di + dj * dj).squareRoot()
+            let exact = dimension == 2 ? q / (2 * Double.pi * d) * (try GSL.besselK0(r / length))
+                                       : q * exp(-r / length) / (4 * Double.pi * d * r)
+            worst = max(worst, abs(solver.solution[site] - exact) / exact)
+        }
+        var consumed = 0.0
+        for s in 0..<lattice.count { consumed += a * solver.solution[s] * volume }
+        return (worst, abs(consumed - q) / q, outcome.converged ? outcome.cycles : -1)
+    }
+
+    /// 2-D: h = 20, 10, 5 um on the same 2,560 um box (12.8 L from source to face), errors at
+    /// r = 100, 200 and 300 um on an axis and on the diagonal; second order in h.
+    static func steadyPointSource2D(threads: Int) throws -> VerificationResult {
+        var errors: [Double] = [], worstBalance = 0.0, cycles: [Int] = []
+        for h in [20.0, 10.0, 5.0] {
+            let unit = Int((100 / h).rounded())
+            let offsets = [1, 2, 3].flatMap { [(unit * $0, 0), (0, unit * $0), (unit * $0, unit * $0)] }
+            let result = try steadyPoint(dimension: 2, h: h, box: 2560, offsets: offsets, threads: threads)
+            errors.append(result.error); worstBalance = max(worstBalance, result.balance); cycles.append(result.cycles)
+        }
+        let p = order(errors[1], errors[2])
+        let converged = !cycles.contains(-1)
+        return VerificationResult(
+            name: "steady-point-source-2d",
+            summary: "quasi-steady solver, point supply, L 100 um, h = 20/10/5 um, V-cycles \(cycles.map(String.init).joined(separator: "/"))",
+            measurements: [.init(label: "h20", value: errors[0]), .init(label: "h10", value: errors[1]), .init(label: "h5", value: errors[2]),
+                           .init(label: "balance", value: worstBalance)],
+            observedOrder: p, expectedOrder: 2, criterion: "1.8 <= order <= 2.2, h20 <= 0.02, balance <= 1e-9, converged",
+            passed: p >= 1.8 && p <= 2.2 && errors[0] <= 0.02 && worstBalance <= 1e-9 && converged)
+    }
+
+    /// 3-D: h = 20 and 10 um on the same 1,280 um box (6.4 L to the faces), errors at r = 160, 200
+    /// and 240 um on an axis and 160 sqrt 2 um on the diagonal (nearer the source, at 5 sites for
+    /// h = 20 um, terms of higher order in h / r still show: order 2.2 there); the
+    /// z columns are solved exactly, so this also checks the column smoother on 64 and 128 layers.
+    static func steadyPointSource3D(threads: Int) throws -> VerificationResult {
+        var errors: [Double] = [], worstBalance = 0.0, cycles: [Int] = []
+        for h in [20.0, 10.0] {
+            let u = Int((20 / h).rounded())
+            let offsets = [(8 * u, 0), (10 * u, 0), (12 * u, 0), (0, 10 * u), (8 * u, 8 * u)]
+            let result = try steadyPoint(dimension: 3, h: h, box: 1280, offsets: offsets, threads: threads)
+            errors.append(result.error); worstBalance = max(worstBalance, result.balance); cycles.append(result.cycles)
+        }
+        let p = order(errors[0], errors[1])
+        let converged = !cycles.contains(-1)
+        return VerificationResult(
+            name: "steady-point-source-3d",
+            summary: "quasi-steady solver, point supply, L 100 um, h = 20/10 um, V-cycles \(cycles.map(String.init).joined(separator: "/"))",
+            measurements: [.init(label: "h20", value: errors[0]), .init(label: "h10", value: errors[1]), .init(label: "balance", value: worstBalance)],
+            observedOrder: p, expectedOrder: 2, criterion: "1.8 <= order <= 2.2, h20 <= 0.05, balance <= 1e-9, converged",
+            passed: p >= 1.8 && p <= 2.2 && errors[0] <= 0.05 && worstBalance <= 1e-9 && converged)
+    }
+}
