@@ -23,6 +23,8 @@ Criteria (PARAMETERS.md "Outcomes to compare with"; VALIDATION.md):
      wound edge differ at day 4 from day 0 by less than 10 % (seed mean)
 Reported, not checked (no published range to hold them to): the untreated wound's fibroblasts
 at days 4-21, their peak and their day-21 share of it (granulation tissue thinning, issue 14).
+Reported, not checked (the model does not meet it yet: no sprouting): the wound vessel area
+fraction at day 7 in each medium arm (issue 14 asks 5-25 % and an order of the media).
 Exits 1 when a criterion is missed, 2 when a folder is unreadable or incomplete. Not checked here
 (not met by the model yet; VALIDATION.md gives the numbers): the db/db curve, the diabetic
 pro-inflammatory fraction and benefit, the anti-inflammatory component.
@@ -137,6 +139,20 @@ def intact_counts(run_dir, day, margin_um=500.0):
         for k, v in counts.items():
             out.setdefault(k, []).append(v)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def timeseries_at(run_dir, hours, name):
+    """A run's timeseries value of `name` at `hours` (the row nearest it, within half an hour), or
+    None when the file, the column or the row is missing."""
+    path = os.path.join(run_dir, "timeseries.csv")
+    if not os.path.exists(path):
+        return None
+    with open(path, newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r.get(name, "") != ""]
+    if not rows:
+        return None
+    row = min(rows, key=lambda r: abs(float(r["time_h"]) - hours))
+    return float(row[name]) if abs(float(row["time_h"]) - hours) <= 0.5 else None
 
 
 def only_point(points, folder):
@@ -279,6 +295,22 @@ def main(argv):
         peak = [max(column(control[s], f"fibroblasts_in_wound_at_{24 * d}h") for d in days) for s in seeds]
         figure("fibroblasts_in_wound_peak", peak, 4)
         figure(f"fibroblasts_in_wound_day{days[-1]}_over_peak", [column(control[s], f"fibroblasts_in_wound_at_{24 * days[-1]}h") / p for s, p in zip(seeds, peak)])
+
+    # Reported: issue 14's wound vessel area fraction at day 7 in each medium arm, from the runs'
+    # timeseries (not checked: without sprouting the control's vessels do not enter the bed).
+    vessel_arms = [("control", untreated, media_dir), ("asc_monolayer", treated, media_dir)]
+    if spheroid and set(seeds) <= set(spheroid):
+        vessel_arms.append(("asc_spheroid", spheroid, media_dir))
+    vessel_arms.append(("asc_monolayer_without_HGF", no_hgf, no_hgf_dir))
+    values = {}
+    for name, arm, folder in vessel_arms:
+        series = [timeseries_at(os.path.join(folder, "runs", arm[s]["run_id"]), 168, "vessel_density_in_wound") for s in seeds]
+        if None not in series:
+            values[name] = series
+    if values:
+        lines.append("wound vessel area fraction at day 7 (reported, not checked: issue 14 asks 5-25 % and spheroid > monolayer > without HGF >= control):")
+        for name, series in values.items():
+            figure(f"vessel_fraction_day7_{name}", series)
 
     missed = [c for c in report["criteria"] if not c["met"]]
     lines.append(f"validation: {len(report['criteria']) - len(missed)} of {len(report['criteria'])} criteria met"
