@@ -2,7 +2,7 @@ import Foundation
 import SimCore
 
 /// The quasi-steady state of a fast field, for factors that equilibrate within one step (oxygen:
-/// D dt / h^2 in the hundreds at dt = 2 min, where the split solver's error next to a source is
+/// D about 1e5 um^2/min, so D dt / h^2 is about 500 at dt = 2 min and h = 20 um, where the split solver's error next to a source is
 /// large; issue 14). Solves
 ///
 ///     D lap c - a(x) c + b(x) = 0

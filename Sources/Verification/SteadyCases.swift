@@ -6,9 +6,11 @@ import SimCore
 /// supply in a uniformly consuming medium, L = sqrt(D / a):
 /// 2-D c = Q / (2 pi D) K0(r / L) (K0 from GSL), 3-D c = Q e^(-r/L) / (4 pi D r).
 extension Verification {
-    /// Oxygen-like diffusion, 2,000 um^2/s (Goldman 2008 Microcirculation 15:795 gives 2.0-2.4e-5
-    /// cm^2/s in tissue), and a penetration length of 100 um.
-    static let steadyDiffusion = 1.2e5, steadyLength = 100.0
+    /// Oxygen's diffusion coefficient, 1e5 um^2/min (1,700 um^2/s: PhysiCell's default for oxygen,
+    /// Ghaffarizadeh et al. 2018 PLoS Comput Biol 14:e1005991), and a penetration length of 100 um
+    /// [assumption: the order of oxygen's reach from a capillary]. The relative errors depend only
+    /// on h / L and r / L.
+    static let steadyDiffusion = 1e5, steadyLength = 100.0
 
     /// Solves the point supply on an n^dim box of spacing h with the supply at the centre site;
     /// returns the worst relative error at the given (i, j) offsets [sites] from the source, and
