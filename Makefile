@@ -109,7 +109,7 @@ fuzz: deps
 ## bundled scenarios run at 1 and 3 threads only (make test compares 1, 2, 3, 5 and 8): the
 ## sanitizer finds a race from the order of the accesses whichever count runs, and each run is
 ## slow under it (1, 2, 3, 5 and 8 took 19 minutes of CI's 60)
-TSAN_TESTS := DiffusionSolverTests|ThreadInvarianceTests|AgentRuleTests.testInvariantsAndThreadIndependence|AgentRuleTests.testChemotacticDrift
+TSAN_TESTS := DiffusionSolverTests|SteadyStateSolverTests.testBitIdenticalAtAnyThreadCount|ThreadInvarianceTests|AgentRuleTests.testInvariantsAndThreadIndependence|AgentRuleTests.testChemotacticDrift
 test-tsan: deps
 	$(SWIFT) build --build-tests $(RELEASE) --sanitize=thread --scratch-path .build-tsan
 	TSAN_OPTIONS=halt_on_error=1 WOUNDSIM_TEST_THREAD_COUNTS="1 3" $(SWIFT) test $(RELEASE) --sanitize=thread --scratch-path .build-tsan --skip-build --disable-swift-testing --filter '$(TSAN_TESTS)'
