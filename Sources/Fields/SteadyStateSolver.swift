@@ -19,7 +19,7 @@ import SimCore
 /// bilinear in x and y. A column's update reads only columns of the other colour, so the result
 /// is the same in every bit at any thread count; the stopping test is a maximum norm, which does
 /// not depend on the order of a reduction. `solve` starts from the current solution (a warm
-/// start between steps).
+/// start between steps). One `solve` at a time per instance: the grids and scratch are shared.
 public final class SteadyStateSolver: @unchecked Sendable {
     /// The fine lattice.
     public let lattice: Lattice
@@ -51,8 +51,9 @@ public final class SteadyStateSolver: @unchecked Sendable {
     private let maxima: UnsafeMutableBufferPointer<Double>
     private let chunks: Int
 
-    /// Smoothing sweeps before and after the coarse correction, and on the coarsest grid.
-    static let preSweeps = 2, postSweeps = 2, coarsestSweeps = 40
+    /// Smoothing sweeps before and after the coarse correction; on the coarsest grid (at most
+    /// 2 x 2 columns) sweeps run until its residual has fallen 1e6-fold, at most `coarsestSweeps`.
+    static let preSweeps = 2, postSweeps = 2, coarsestSweeps = 2000
 
     /// - Parameters:
     ///   - lattice: the fine lattice (its spacing in um).
@@ -111,7 +112,9 @@ public final class SteadyStateSolver: @unchecked Sendable {
     }
 
     /// Runs V-cycles from the current solution until the largest residual is at most
-    /// `tolerance` times the largest supply (or `maxCycles`).
+    /// `tolerance` times the largest supply (or `maxCycles`). With no supply anywhere the
+    /// solution is 0. A residual that is not finite (a singular problem: no loss anywhere in a
+    /// column or the whole lattice) stops the cycles and reports `converged == false`.
     ///
     /// - Precondition: `loss` and `supply` are finite and >= 0, and `loss` is positive somewhere
     ///   when any supply is (else no steady state exists).
@@ -119,16 +122,20 @@ public final class SteadyStateSolver: @unchecked Sendable {
     public func solve(tolerance: Double = 1e-10, maxCycles: Int = 60, threads: Int = 1) -> Outcome {
         for l in 1..<levels.count { restrictLoss(from: levels[l - 1], to: levels[l], threads: threads) }
         var fmax = 0.0
-        for v in levels[0].f { fmax = max(fmax, v) }
+        for v in levels[0].f where !(v <= fmax) && !fmax.isNaN { fmax = v }
+        if fmax == 0 {
+            levels[0].c.update(repeating: 0)
+            return Outcome(cycles: 0, residual: 0, converged: true)
+        }
         let target = tolerance * fmax
         var residual = residualMax(levels[0], threads: threads)
         var cycles = 0
-        while residual > target && cycles < maxCycles {
+        while residual > target && residual.isFinite && cycles < maxCycles {
             vCycle(0, threads: threads)
             cycles += 1
             residual = residualMax(levels[0], threads: threads)
         }
-        return Outcome(cycles: cycles, residual: residual, converged: residual <= target)
+        return Outcome(cycles: cycles, residual: residual, converged: residual.isFinite && residual <= target)
     }
 
     /// The largest residual of the fine grid [units/min], for the current solution.
@@ -139,7 +146,14 @@ public final class SteadyStateSolver: @unchecked Sendable {
     private func vCycle(_ l: Int, threads: Int) {
         let level = levels[l]
         if l == levels.count - 1 {
-            for _ in 0..<Self.coarsestSweeps { smooth(level, threads: threads) }
+            let start = residualMax(level, threads: threads)
+            var sweeps = 0
+            while sweeps < Self.coarsestSweeps {
+                for _ in 0..<10 { smooth(level, threads: threads) }
+                sweeps += 10
+                let r = residualMax(level, threads: threads)
+                if !(r > 1e-6 * start) { break }
+            }
             return
         }
         for _ in 0..<Self.preSweeps { smooth(level, threads: threads) }
@@ -247,12 +261,13 @@ public final class SteadyStateSolver: @unchecked Sendable {
         parallelFor(chunks: chunks, threads: threads) { chunk in
             var worst = 0.0
             for j in rows(chunk, of: ny) {
-                for k in 0..<nz { for i in 0..<nx { worst = max(worst, abs(r[k &* plane &+ j &* nx &+ i])) } }
+                // A NaN, once met, stays (Swift's max would drop it).
+                for k in 0..<nz { for i in 0..<nx { let v = abs(r[k &* plane &+ j &* nx &+ i]); if !(v <= worst) && !worst.isNaN { worst = v } } }
             }
             m.value[chunk] = worst
         }
         var worst = 0.0
-        for v in maxima { worst = max(worst, v) }
+        for v in maxima where !(v <= worst) && !worst.isNaN { worst = v }
         return worst
     }
 

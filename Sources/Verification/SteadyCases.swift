@@ -42,7 +42,8 @@ extension Verification {
     }
 
     /// 2-D: h = 20, 10, 5 um on the same 2,560 um box (12.8 L from source to face), errors at
-    /// r = 100, 200 and 300 um on an axis and on the diagonal; second order in h.
+    /// r = 100, 200 and 300 um on both axes and at 141, 283 and 424 um on the diagonal; second
+    /// order in h.
     static func steadyPointSource2D(threads: Int) throws -> VerificationResult {
         var errors: [Double] = [], worstBalance = 0.0, cycles: [Int] = []
         for h in [20.0, 10.0, 5.0] {
@@ -63,8 +64,8 @@ extension Verification {
     }
 
     /// 3-D: h = 20 and 10 um on the same 1,280 um box (6.4 L to the faces), errors at r = 160, 200
-    /// and 240 um on an axis and 160 sqrt 2 um on the diagonal (nearer the source, at 5 sites for
-    /// h = 20 um, terms of higher order in h / r still show: order 2.2 there); the
+    /// and 240 um on an axis and 226 um on the diagonal (at 100 um, 5 sites for h = 20 um, terms of
+    /// higher order in h / r still show, order 2.2 there, so that point is left out); the
     /// z columns are solved exactly, so this also checks the column smoother on 64 and 128 layers.
     static func steadyPointSource3D(threads: Int) throws -> VerificationResult {
         var errors: [Double] = [], worstBalance = 0.0, cycles: [Int] = []
