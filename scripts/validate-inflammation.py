@@ -253,15 +253,23 @@ def main(argv):
         met = slower[2] > 0 and slower[0] > 3 * slower[2]
         criterion("without fibroblasts closure at day 14 is lower by more than 3 SE", met, f"difference {fmt(slower)} pp, SE {slower[2]:.2g}")
 
-    # 8. The media do not crowd fibroblasts out of the wound (day 7).
+    # The media sweep's arms with every common seed, and a run's folder.
     unchecked = []
+    if spheroid and not set(seeds) <= set(spheroid):
+        spheroid = None
+    media_arms = [("control", untreated), ("asc-monolayer", treated)] + ([("asc-spheroid", spheroid)] if spheroid else [])
+
+    def run_dir(folder, runs, seed):
+        return os.path.join(folder, "runs", runs[seed]["run_id"])
+
+    # 8. The media do not crowd fibroblasts out of the wound (day 7).
     if "fibroblasts_in_wound_at_168h" not in next(iter(untreated.values())):
         unchecked.append("wound fibroblasts under each medium (the media sweep has no fibroblasts_in_wound_at_168h)")
     else:
         lines.append("wound fibroblasts at day 7 under each medium:")
         base = figure("fibroblasts_in_wound_day7_control", [column(untreated[s], "fibroblasts_in_wound_at_168h") for s in seeds], 4)
         arms = [("asc_monolayer", treated), ("asc_monolayer_without_HGF", no_hgf)]
-        if spheroid and set(seeds) <= set(spheroid):
+        if spheroid:
             arms.insert(1, ("asc_spheroid", spheroid))
         else:
             unchecked.append("wound fibroblasts under spheroid medium (no spheroid arm with the common seeds)")
@@ -272,8 +280,7 @@ def main(argv):
 
     # 9. Intact dermis far from the wound keeps its cells (day 4 against day 0), in each arm of the
     # media sweep, from the cells its runs wrote.
-    arms = [("control", untreated), ("asc-monolayer", treated)] + ([("asc-spheroid", spheroid)] if spheroid and set(seeds) <= set(spheroid) else [])
-    run_dirs = {arm: {s: os.path.join(media_dir, "runs", runs[s]["run_id"]) for s in seeds} for arm, runs in arms}
+    run_dirs = {arm: {s: run_dir(media_dir, runs, s) for s in seeds} for arm, runs in media_arms}
     if not all(cells_file(d, 0) for dirs in run_dirs.values() for d in dirs.values()):
         unchecked.append("intact dermis (the media sweep's runs wrote no cells at day 0: time.snapshot_every \"4 d\" is expected)")
     else:
@@ -298,13 +305,11 @@ def main(argv):
 
     # Reported: issue 14's wound vessel area fraction at day 7 in each medium arm, from the runs'
     # timeseries (not checked: without sprouting the control's vessels do not enter the bed).
-    vessel_arms = [("control", untreated, media_dir), ("asc_monolayer", treated, media_dir)]
-    if spheroid and set(seeds) <= set(spheroid):
-        vessel_arms.append(("asc_spheroid", spheroid, media_dir))
+    vessel_arms = [(name.replace("-", "_"), runs, media_dir) for name, runs in media_arms]
     vessel_arms.append(("asc_monolayer_without_HGF", no_hgf, no_hgf_dir))
     values = {}
     for name, arm, folder in vessel_arms:
-        series = [timeseries_at(os.path.join(folder, "runs", arm[s]["run_id"]), 168, "vessel_density_in_wound") for s in seeds]
+        series = [timeseries_at(run_dir(folder, arm, s), 168, "vessel_density_in_wound") for s in seeds]
         if None not in series:
             values[name] = series
     if values:

@@ -41,7 +41,6 @@ public final class SteadyStateSolver: @unchecked Sendable {
         let f: UnsafeMutableBufferPointer<Double>
         let c: UnsafeMutableBufferPointer<Double>
         let r: UnsafeMutableBufferPointer<Double>
-        var count: Int { nx * ny * nz }
     }
 
     private var levels: [Level] = []
@@ -63,28 +62,22 @@ public final class SteadyStateSolver: @unchecked Sendable {
         precondition(diffusion > 0 && diffusion.isFinite, "the steady-state solver needs a positive diffusion coefficient")
         self.lattice = lattice
         self.diffusion = diffusion
-        var nx = lattice.nx, ny = lattice.ny
-        var hx = lattice.spacing, hy = lattice.spacing
-        var bytes = 0.0
-        while true {
-            bytes += 32 * Double(nx * ny * lattice.nz)
-            if nx <= 2 && ny <= 2 { break }
-            nx = nx > 2 ? (nx + 1) / 2 : nx; ny = ny > 2 ? (ny + 1) / 2 : ny
+        // The grids' sizes and spacings: x and y halved (rounding up) while above 2 sites.
+        var sizes = [(nx: lattice.nx, ny: lattice.ny, hx: lattice.spacing, hy: lattice.spacing)]
+        while let g = sizes.last, g.nx > 2 || g.ny > 2 {
+            sizes.append((g.nx > 2 ? (g.nx + 1) / 2 : g.nx, g.ny > 2 ? (g.ny + 1) / 2 : g.ny,
+                          g.nx > 2 ? 2 * g.hx : g.hx, g.ny > 2 ? 2 * g.hy : g.hy))
         }
-        try MemoryBudget.check(bytes, what: "the steady-state solver's grids")
-        nx = lattice.nx; ny = lattice.ny
-        while true {
-            let n = nx * ny * lattice.nz
+        try MemoryBudget.check(sizes.reduce(0.0) { $0 + 32 * Double($1.nx * $1.ny * lattice.nz) }, what: "the steady-state solver's grids")
+        for g in sizes {
+            let n = g.nx * g.ny * lattice.nz
             func array() -> UnsafeMutableBufferPointer<Double> {
                 let p = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
                 p.initialize(repeating: 0)
                 return p
             }
-            levels.append(Level(nx: nx, ny: ny, nz: lattice.nz, hx: hx, hy: hy, hz: lattice.spacing,
+            levels.append(Level(nx: g.nx, ny: g.ny, nz: lattice.nz, hx: g.hx, hy: g.hy, hz: lattice.spacing,
                                 a: array(), f: array(), c: array(), r: array()))
-            if nx <= 2 && ny <= 2 { break }
-            if nx > 2 { nx = (nx + 1) / 2; hx *= 2 }
-            if ny > 2 { ny = (ny + 1) / 2; hy *= 2 }
         }
         chunks = max(1, min(lattice.ny, 64))
         scratch = .allocate(capacity: 2 * lattice.nz * chunks)
@@ -97,9 +90,6 @@ public final class SteadyStateSolver: @unchecked Sendable {
         for l in levels { l.a.deallocate(); l.f.deallocate(); l.c.deallocate(); l.r.deallocate() }
         scratch.deallocate(); maxima.deallocate()
     }
-
-    /// The number of grids (the fine one included).
-    public var levelCount: Int { levels.count }
 
     /// The outcome of `solve`.
     public struct Outcome: Sendable, Equatable {
@@ -120,7 +110,7 @@ public final class SteadyStateSolver: @unchecked Sendable {
     ///   when any supply is (else no steady state exists).
     @discardableResult
     public func solve(tolerance: Double = 1e-10, maxCycles: Int = 60, threads: Int = 1) -> Outcome {
-        for l in 1..<levels.count { restrictLoss(from: levels[l - 1], to: levels[l], threads: threads) }
+        for l in 1..<levels.count { restrictMean(levels[l - 1], levels[l - 1].a, levels[l], levels[l].a, threads: threads) }
         var fmax = 0.0
         for v in levels[0].f where !(v <= fmax) && !fmax.isNaN { fmax = v }
         if fmax == 0 {
@@ -159,7 +149,7 @@ public final class SteadyStateSolver: @unchecked Sendable {
         for _ in 0..<Self.preSweeps { smooth(level, threads: threads) }
         computeResidual(level, threads: threads)
         let coarse = levels[l + 1]
-        restrictResidual(from: level, to: coarse, threads: threads)
+        restrictMean(level, level.r, coarse, coarse.f, threads: threads)
         coarse.c.update(repeating: 0)
         vCycle(l + 1, threads: threads)
         prolongAdd(from: coarse, to: level, threads: threads)
@@ -292,14 +282,6 @@ public final class SteadyStateSolver: @unchecked Sendable {
                 }
             }
         }
-    }
-
-    private func restrictLoss(from fine: Level, to coarse: Level, threads: Int) {
-        restrictMean(fine, fine.a, coarse, coarse.a, threads: threads)
-    }
-
-    private func restrictResidual(from fine: Level, to coarse: Level, threads: Int) {
-        restrictMean(fine, fine.r, coarse, coarse.f, threads: threads)
     }
 
     /// Adds the coarse correction to the fine solution, bilinear in x and y (weights 3/4 for a
