@@ -24,7 +24,8 @@ Criteria (PARAMETERS.md "Outcomes to compare with"; VALIDATION.md):
 Reported, not checked (no published range to hold them to): the untreated wound's fibroblasts
 at days 4-21, their peak and their day-21 share of it (granulation tissue thinning, issue 14).
 Reported, not checked (the model does not meet it yet: no sprouting): the wound vessel area
-fraction at day 7 in each medium arm (issue 14 asks 5-25 % and an order of the media).
+fraction at day 7 in each medium arm (issue 14 asks 5-25 % and an order of the media), and the
+wound's mean oxygen at day 7 in mmHg where the runs have oxygen (beside Sano 2012's 5.7 mmHg).
 Exits 1 when a criterion is missed, 2 when a folder is unreadable or incomplete. Not checked here
 (not met by the model yet; VALIDATION.md gives the numbers): the db/db curve, the diabetic
 pro-inflammatory fraction and benefit, the anti-inflammatory component.
@@ -316,6 +317,19 @@ def main(argv):
         lines.append("wound vessel area fraction at day 7 (reported, not checked: issue 14 asks 5-25 % and spheroid > monolayer > without HGF >= control):")
         for name, series in values.items():
             figure(f"vessel_fraction_day7_{name}", series)
+
+    # Reported: the wound's mean oxygen at day 7 (over the 6 h before it) in each medium arm, in
+    # mmHg (32 ng/mL per uM, 1.34 uM per mmHg), beside Sano 2012's 5.72 +- 2.99 mmHg in mouse
+    # excisional wounds under an O2-impermeable membrane (PARAMETERS.md "Oxygen").
+    oxygen = {}
+    for name, arm, folder in vessel_arms:
+        series = [timeseries_at(run_dir(folder, arm, s), 168, "oxygen_interval_mean_ngml") for s in seeds]
+        if None not in series:
+            oxygen[name] = [v / 32 / 1.34 for v in series]
+    if oxygen:
+        lines.append("wound oxygen at day 7, mmHg (reported, not checked; Sano 2012: 5.72 +- 2.99 mmHg under an impermeable membrane):")
+        for name, series in oxygen.items():
+            figure(f"wound_oxygen_mmHg_day7_{name}", series)
 
     missed = [c for c in report["criteria"] if not c["met"]]
     lines.append(f"validation: {len(report['criteria']) - len(missed)} of {len(report['criteria'])} criteria met"

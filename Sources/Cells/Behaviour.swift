@@ -11,6 +11,14 @@ import Foundation
 /// ```
 /// so a factor at saturation multiplies the basal rate by its `maxFold`, two saturating factors
 /// add their excess folds, and with no factor the basal rate holds. `maxFold < 1` inhibits.
+/// A response to a factor's lack (`below`, as to hypoxia) uses `1 - H(c) = EC50^n / (EC50^n + c^n)`
+/// and multiplies the rate instead of adding to it:
+/// ```
+/// rate = basal * (1 + sum_i (maxFold_i - 1) H_i(c_i)) * prod_j (1 + (maxFold_j - 1) (1 - H_j(c_j)))
+/// ```
+/// so the rate, whatever the other factors make it, is `maxFold` times that as the factor falls to
+/// 0 and unchanged where it is plentiful: anoxia (`maxFold` 0) stops a division that growth
+/// factors drive, and hypoxia triples a secretion whatever its other signals.
 /// The step evaluates it in `CompiledRate.rate`, the one implementation.
 public struct Response: Sendable, Equatable {
     /// Index of the factor in the field set.
@@ -23,9 +31,13 @@ public struct Response: Sendable, Equatable {
     public var maxFold: Double
     /// Where the values come from, and whether that source is retracted.
     public var source: String
+    /// Whether the response is to the factor's lack (`1 - H(c)`, scenario `when: below`) rather
+    /// than to its presence.
+    public var below: Bool
 
-    public init(factor: Int, ec50: Double, hill: Double = 1, maxFold: Double, source: String = "") {
+    public init(factor: Int, ec50: Double, hill: Double = 1, maxFold: Double, source: String = "", below: Bool = false) {
         self.factor = factor; self.ec50 = ec50; self.hill = hill; self.maxFold = maxFold; self.source = source
+        self.below = below
     }
 }
 
@@ -39,7 +51,8 @@ public struct ModulatedRate: Sendable, Equatable {
 
     /// The largest rate the responses allow [1/min] (every factor at saturation or absent).
     public var maximum: Double {
-        basal * Swift.max(1, 1 + responses.reduce(0) { $0 + Swift.max(0, $1.maxFold - 1) })
+        let presence = Swift.max(1, 1 + responses.filter { !$0.below }.reduce(0) { $0 + Swift.max(0, $1.maxFold - 1) })
+        return basal * presence * responses.filter(\.below).reduce(1) { $0 * Swift.max(1, $1.maxFold) }
     }
 }
 

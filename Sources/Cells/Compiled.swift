@@ -12,6 +12,8 @@ public struct CompiledRate: Sendable {
     public var ec50: SIMD4<Double> = .one
     public var hill: SIMD4<Double> = .one
     public var foldMinusOne: SIMD4<Double> = .zero
+    /// Bit i set: response i is to the factor's lack (`Response.below`).
+    public var belowMask: UInt8 = 0
 
     public init() {}
 
@@ -20,22 +22,30 @@ public struct CompiledRate: Sendable {
         count = min(r.responses.count, Self.capacity)
         for (i, resp) in r.responses.prefix(Self.capacity).enumerated() {
             factor[i] = Int32(resp.factor); ec50[i] = resp.ec50; hill[i] = resp.hill; foldMinusOne[i] = resp.maxFold - 1
+            if resp.below { belowMask |= UInt8(1 << i) }
         }
     }
 
-    /// `basal * (1 + sum (maxFold - 1) H(c))` [1/min] for local concentrations `c` [ng/mL].
+    /// `basal * (1 + sum (maxFold - 1) H(c)) * prod (1 + (maxFold - 1) (1 - H(c)))` [1/min] for
+    /// local concentrations `c` [ng/mL]: responses to a factor's presence add their folds,
+    /// responses to its lack (`Response.below`) multiply the result.
     @inlinable @inline(__always)
     public func rate(_ c: SIMD8<Double>) -> Double {
         if basal == 0 { return 0 }
-        var fold = 1.0
+        var fold = 1.0, gate = 1.0
         for i in 0..<count {
             let x = c[Int(factor[i])]
-            if x <= 0 { continue }
+            let lack = belowMask & UInt8(1 << i) != 0
+            if x <= 0 {
+                if lack { gate *= 1 + foldMinusOne[i] }
+                continue
+            }
             let h: Double
             if hill[i] == 1 { h = x / (ec50[i] + x) } else { let q = Foundation.pow(x / ec50[i], hill[i]); h = q / (1 + q) }
-            fold += foldMinusOne[i] * h
+            if lack { gate *= 1 + foldMinusOne[i] * (1 - h) } else { fold += foldMinusOne[i] * h }
         }
-        return fold > 0 ? basal * fold : 0
+        let total = fold * gate
+        return total > 0 ? basal * total : 0
     }
 }
 

@@ -104,7 +104,7 @@ public final class DiffusionSolver: @unchecked Sendable {
         }
         let slab = lattice.dimension == 2 ? lattice.nx : lattice.nx * lattice.ny
         var blocks: [(Int, Int, Int)] = []
-        for f in 0..<factors.count {
+        for f in 0..<factors.count where factors[f].quasiSteady == nil {
             var q = 0
             while q < slab {
                 let c = min(Self.blockSize, slab - q)
@@ -172,6 +172,11 @@ public final class DiffusionSolver: @unchecked Sendable {
         // solved along the faster axes while it is still in cache.
         parallelFor(chunks: factors.count, threads: threads) { f in
             let (solver, fields, _) = context.value
+            if solver.factors[f].quasiSteady != nil {
+                // Solved elsewhere and unchanged between its solves: its wound sum is the last solution's.
+                if let sums = solver.siteSums { sums.accumulated[f] += sums.steadySum[f] }
+                return
+            }
             solver.backwardPass(factor: f, fields: fields)
         }
         siteSums?.steps += 1

@@ -36,12 +36,16 @@ public struct FactorSpec: Sendable, Equatable {
     /// Molar mass [g/mol], used to read molar concentrations ("1.2 nM"); nil when the scenario
     /// gives none, and then a molar concentration of this factor is an error, never a guess.
     public var molarMass: Double?
+    /// Solved quasi-steady (`SteadyStateSolver`) instead of stepped by the split solver: for a
+    /// factor that equilibrates within a step (oxygen). nil: an ordinary diffusing factor.
+    public var quasiSteady: QuasiSteady?
 
     public init(name: String, diffusion: Double, regionDiffusion: [UInt8: Double] = [:], decay: Double,
                 boundaries: [BoundaryCondition] = Array(repeating: .noFlux, count: 6),
-                initial: Double = 0, molarMass: Double? = nil) {
+                initial: Double = 0, molarMass: Double? = nil, quasiSteady: QuasiSteady? = nil) {
         self.name = name; self.diffusion = diffusion; self.regionDiffusion = regionDiffusion
         self.decay = decay; self.boundaries = boundaries; self.initial = initial; self.molarMass = molarMass
+        self.quasiSteady = quasiSteady
     }
 
     /// The same boundary condition on all six faces.
@@ -57,6 +61,29 @@ public struct FactorSpec: Sendable, Equatable {
     /// Checks the values against the lattice; every problem names the factor, the key and the value.
     public func validate(on lattice: Lattice) throws(FieldError) {
         let key = "factors.\(name)"
+        if let q = quasiSteady {
+            guard diffusion.isFinite, diffusion > 0 else {
+                throw FieldError.invalid(key: "\(key).diffusion", message: "\(diffusion) um^2/min: a quasi-steady factor needs a diffusion coefficient > 0")
+            }
+            guard regionDiffusion.isEmpty else {
+                throw FieldError.invalid(key: "\(key).wound_bed_diffusion", message: "a quasi-steady factor diffuses alike everywhere; drop wound_bed_diffusion")
+            }
+            guard boundaries.allSatisfy({ $0 == .noFlux }) else {
+                throw FieldError.invalid(key: "\(key).boundary", message: "a quasi-steady factor has closed faces (no-flux); its supply is the vessels'")
+            }
+            guard q.every.isFinite, q.every > 0 else {
+                throw FieldError.invalid(key: "\(key).quasi_steady.every", message: "\(q.every) min must be > 0")
+            }
+            guard q.vesselExchange.isFinite, q.vesselExchange >= 0 else {
+                throw FieldError.invalid(key: "\(key).quasi_steady.vessel_exchange", message: "\(q.vesselExchange) /min must be >= 0")
+            }
+            guard q.bloodLevel.isFinite, q.bloodLevel >= 0 else {
+                throw FieldError.invalid(key: "\(key).quasi_steady.blood", message: "\(q.bloodLevel) ng/mL must be a concentration >= 0")
+            }
+            guard q.tolerance.isFinite, q.tolerance > 0, q.tolerance < 1 else {
+                throw FieldError.invalid(key: "\(key).quasi_steady.tolerance", message: "\(q.tolerance) must be in (0, 1)")
+            }
+        }
         guard !name.isEmpty else { throw FieldError.invalid(key: "factors", message: "a factor needs a non-empty name") }
         guard diffusion.isFinite, diffusion >= 0 else {
             throw FieldError.invalid(key: "\(key).diffusion", message: "\(diffusion) um^2/min must be a finite value >= 0")
@@ -95,6 +122,26 @@ public struct FactorSpec: Sendable, Equatable {
                 throw FieldError.invalid(key: "\(key).boundary.\(low)", message: "a periodic axis needs at least 3 sites, \(axis) has \(lattice.size(of: axis))")
             }
         }
+    }
+}
+
+/// How a quasi-steady factor is supplied and how often it is solved: at each solve
+/// `D lap c - a c + b = 0` with `a = decay + vessel exchange (at vessel sites) + the uptake of
+/// the cell at the site` and `b = vessel exchange x blood level (at vessel sites)`.
+public struct QuasiSteady: Sendable, Equatable {
+    /// Exchange with the blood at a vessel site [1/min], >= 0: the site relaxes toward `bloodLevel`
+    /// at this rate (a large value holds vessel sites at the blood's level).
+    public var vesselExchange: Double
+    /// The level in the blood [ng/mL], >= 0.
+    public var bloodLevel: Double
+    /// Model time between solves [min], > 0; rounded to whole steps (at least one). Between solves
+    /// the field holds the last solution.
+    public var every: Double
+    /// Each solve stops once the largest residual is below this fraction of the largest supply.
+    public var tolerance: Double
+
+    public init(vesselExchange: Double, bloodLevel: Double, every: Double, tolerance: Double = 1e-6) {
+        self.vesselExchange = vesselExchange; self.bloodLevel = bloodLevel; self.every = every; self.tolerance = tolerance
     }
 }
 

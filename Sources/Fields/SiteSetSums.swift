@@ -20,6 +20,9 @@ public final class SiteSetSums: @unchecked Sendable {
     let spanLow: [Int32], spanHigh: [Int32]
     /// Per factor: the sum over the recorded steps of the sum over the set [ng/mL x sites].
     public let accumulated: UnsafeMutablePointer<Double>
+    /// Per factor: the sum over the set of a quasi-steady factor's last solution [ng/mL x sites],
+    /// added to `accumulated` at each step (`DiffusionSolver.recordSteady`); 0 for the others.
+    public let steadySum: UnsafeMutablePointer<Double>
     /// Steps recorded since the last `reset`.
     public internal(set) var steps = 0
 
@@ -47,9 +50,11 @@ public final class SiteSetSums: @unchecked Sendable {
         lineStart = start; spanLow = low; spanHigh = high
         accumulated = .allocate(capacity: max(1, factorCount))
         accumulated.initialize(repeating: 0, count: max(1, factorCount))
+        steadySum = .allocate(capacity: max(1, factorCount))
+        steadySum.initialize(repeating: 0, count: max(1, factorCount))
     }
 
-    deinit { accumulated.deallocate() }
+    deinit { accumulated.deallocate(); steadySum.deallocate() }
 
     /// Starts a new interval: no steps, every sum 0.
     public func reset() {
@@ -76,6 +81,11 @@ public final class SiteSetSums: @unchecked Sendable {
 
     /// Adds lines `firstLine ..< firstLine + count` (starting at `rows`, each `nx` long) of factor `f`.
     @inline(__always) func record(factor f: Int, rows: UnsafeMutablePointer<Double>, firstLine: Int, count: Int) {
+        accumulated[f] += sum(rows: rows, firstLine: firstLine, count: count)
+    }
+
+    /// The sum over the set's sites of lines `firstLine ..< firstLine + count` (starting at `rows`).
+    @inline(__always) func sum(rows: UnsafeMutablePointer<Double>, firstLine: Int, count: Int) -> Double {
         var sum = 0.0
         lineStart.withUnsafeBufferPointer { ls in spanLow.withUnsafeBufferPointer { lo in spanHigh.withUnsafeBufferPointer { hi in
             for r in 0..<count {
@@ -91,7 +101,7 @@ public final class SiteSetSums: @unchecked Sendable {
                 }
             }
         } } }
-        accumulated[f] += sum
+        return sum
     }
 }
 
@@ -99,5 +109,23 @@ extension DiffusionSolver {
     /// Starts recording each factor's sum over `sites` at every step (see `SiteSetSums`).
     public func trackSums(over sites: [Int32]) {
         siteSums = SiteSetSums(lattice: lattice, sites: sites, factorCount: factors.count)
+    }
+
+    /// Records a quasi-steady factor's new values (written by its own solver): its tile maxima,
+    /// and its sum over the tracked sites, which each following step adds to the interval sums.
+    /// Serial, planes in order: the same sum at any thread count.
+    public func recordSteady(factor f: Int, fields: FieldSet) {
+        precondition(factors[f].quasiSteady != nil, "\(factors[f].name) is not quasi-steady")
+        let x = fields.storage + f &* lattice.count
+        var total = 0.0
+        for k in 0..<lattice.nz {
+            let rows = x + k &* lattice.nx &* lattice.ny
+            if let sums = siteSums { total += sums.sum(rows: rows, firstLine: k &* lattice.ny, count: lattice.ny) }
+            if let m = tileMaxima {
+                m.clear(factor: f, layer: k)
+                m.record(factor: f, rows: rows, firstRow: 0, count: lattice.ny, layer: k)
+            }
+        }
+        siteSums?.steadySum[f] = total
     }
 }

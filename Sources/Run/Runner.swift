@@ -166,6 +166,11 @@ public enum Runner {
             summary["detached_ahead_pct_final"] = .number(final.detachedAheadPercent ?? 0)
             summary["edge_migration_onset_h"] = world.edgeMigrationOnsetMinutes.map { .number($0 / 60) } ?? .null
         }
+        if world.hasQuasiSteadyFactors {
+            // Counted by this process (a resumed run counts from its restart).
+            summary["quasi_steady"] = .object(["solves_unconverged": .number(Double(world.steadyUnconverged)),
+                                               "v_cycles": .number(Double(world.steadyCycles))])
+        }
         if let f = begin?.forkedFrom { summary["forked_from"] = .object(f) }
         try folder.write("summary.json", JSONValue.object(summary).data)
         try folder.write("report.html", text: Report.run(folder.url))

@@ -87,7 +87,7 @@ extension Formats {
     /// The tissue's own state per site, written beside the factors at snapshot times: collagen
     /// (a fraction of intact dermis's, in [0, 1]), vessel (1 at a vessel site, else 0) and
     /// myofibroblast (1 where a myofibroblast sits, else 0). Empty in a dish, which has neither
-    /// vessels nor a dermis to lay collagen in. Oxygen is not modelled yet.
+    /// vessels nor a dermis to lay collagen in. Oxygen, where modelled, is a factor (`quasi_steady`).
     public static func tissueMaps(_ world: World) -> [TissueMap] {
         guard world.config.culture == nil else { return [] }
         let n = world.lattice.count

@@ -200,6 +200,18 @@ factors:
            source: "D 29-55 um^2/s [derived]; decay 15 /d, Jin 2011 BMC Syst Biol 5:60 [seen] (active form: 2-3 min in plasma, Wakefield 1990)" }
   CCL2:  { diffusion: "50 um^2/s", decay: "1 /h", molar_mass: "8.7 kDa", boundary: no-flux,
            source: "monocyte chemokines (CCL2, CCL3) lumped; mature CCL2 8.7 kDa [lit]; D 50-95 um^2/s [derived]; decay [assumption]" }
+  # Oxygen, quasi-steady (D dt / h^2 = 500 at 2 min and 20 um): supplied by every perfused vessel site
+  # (intact dermis's lines and the sites endothelial cells mark in the wound [assumption: a marked
+  # site is perfused at once]), taken up by cells. D and the background decay are PhysiCell's
+  # defaults (BioFVM initialize_microenvironment [seen]; Ghaffarizadeh 2018 PLoS Comput Biol
+  # 14:e1005991). Blood: 40 mmHg, the pO2 at the base of human dermal capillary loops (Wang,
+  # Winlove & Michel 2003 J Physiol 549:855 [seen]), at 1.34 uM/mmHg (0.003 mL O2/dL/mmHg [lit])
+  # = 54 uM. The lattice's wound bed stands for granulation tissue that does not see the air
+  # (occlusive dressing: 5.7 mmHg at day 7 under an O2-impermeable membrane, 114 mmHg under a
+  # permeable one; Sano 2012 PLoS One 7:e50212 [seen]) [assumption: no atmospheric supply].
+  oxygen: { diffusion: "1e5 um^2/min", decay: "0.1 /min", molar_mass: "32 g/mol", initial: "54 uM", boundary: no-flux,
+            quasi_steady: { every: "1 h", vessel_exchange: "100 /min", blood: "54 uM", tolerance: 1e-5 },
+            source: "PhysiCell defaults (D, decay) [seen]; blood 40 mmHg (Wang 2003 [seen]); exchange 100 /min [assumption: holds vessel sites near the blood's level]; solved hourly [assumption]" }
 clot:
   # Per mL of clot at ~1e9 platelets/mL (mouse blood [lit]): TGF-beta1 120-241 ng per 1e9
   # platelets (Weibrich 2002 PRP; Zimmermann 2003 Vox Sang 85:283 [seen]), EGF and VEGF in the ratio a platelet-rich fibrin
@@ -232,6 +244,20 @@ cells:
       - { behaviour: migration, factor: HGF, ec50: "5 ng/mL", max_fold: 1.5, source: "[lit] EC50 1-10 ng/mL" }
       - { behaviour: proliferation, factor: EGF, ec50: "0.5 ng/mL", max_fold: 3, source: "Barrandon & Green 1987 [seen]" }
       - { behaviour: proliferation, factor: TNF, ec50: "5 ng/mL", max_fold: 0.3, source: "0.3-1 nM inhibits, Kd 0.28 nM: Pillai 1989 J Clin Invest 83:816 [seen]" }
+    # Hypoxia raises keratinocyte VEGF (Detmar 1997 J Invest Dermatol 108:263 [seen, no fold];
+    # 2-5x mRNA at 1-2 % O2 [lit]) through HIF-1, half-maximal at 1.5-2 % O2 and maximal at
+    # 0.5 % (Jiang 1996 Am J Physiol 271:C1172 [seen]): 1.75 % = 12.4 mmHg = 16.6 uM [derived];
+    # Hill 3 [derived: from half to maximal over 1.75 to 0.5 %]
+    secretion:
+      - { factor: VEGF, rate: "0.06 ng/mL/h", only_when_migratory: true,
+          responses: [{ factor: oxygen, ec50: "16.6 uM", hill: 3, max_fold: 3, when: below, source: "Detmar 1997 [seen]; Jiang 1996 [seen]; fold 3 within 2-5 [lit]" }] }
+    # Oxygen uptake: PhysiCell's 10 /min per cell (sample projects [seen]) over its 2,494 um^3
+    # cell in an 8,000 um^3 site = 3.1 /min [derived]; 20-50 amol/cell/s (Wagner 2011 Free Radic
+    # Biol Med 51:700 [lit]) at 40 uM in one site gives 3.8-9.4 /min: the lower end [assumption]
+    uptake:
+      - { factor: EGF, rate: "0.06 /h" }   # [assumption]
+      - { factor: HGF, rate: "0.06 /h" }   # [assumption]
+      - { factor: oxygen, rate: "3 /min" }   # PhysiCell 10 /min x 2,494 / 8,000 um^3 [derived]
   fibroblast:
     # Intact dermis leaves no room: a daughter lands only where the matrix is not mature (the wound
     # bed, its provisional matrix). Fibroblasts in a relaxed collagen matrix turn quiescent (Grinnell
@@ -264,10 +290,30 @@ cells:
       - { behaviour: proliferation, factor: bFGF, ec50: "0.5 ng/mL", max_fold: 3, source: "[lit]" }
       - { behaviour: proliferation, factor: EGF, ec50: "0.5 ng/mL", max_fold: 1.5, source: "Zhao 2013 BioMed Res Int (retracted)" }
       - { behaviour: apoptosis, factor: TGFb1, ec50: "1 ng/mL", max_fold: 0.25, source: "Zhang & Phan 1999 [seen: TGF-beta1 suppresses IL-1beta-induced apoptosis]; on baseline death, EC50 and fold [assumption]" }
+      # Mild hypoxia does not slow dermal fibroblasts (2 % O2 stimulates them: Falanga & Kirsner
+      # 1993 J Cell Physiol 154:506 [seen]); division stops near anoxia, below 0.5-1 % O2 [lit]:
+      # half at 5 uM (0.5 % O2) [assumption within it]. A response to a lack multiplies the rate,
+      # so anoxia stops division whatever bFGF and EGF do.
+      - { behaviour: proliferation, factor: oxygen, ec50: "5 uM", hill: 2, max_fold: 0, when: below, source: "Falanga & Kirsner 1993 [seen]; near-anoxic arrest [lit]; EC50 [assumption]" }
+    uptake:
+      - { factor: bFGF, rate: "0.06 /h" }
+      - { factor: oxygen, rate: "3 /min" }   # as keratinocytes [derived]
   endothelial:
     # Endothelium of normal tissue, skin included, turns over in 47-23,000 days, 20-2,000x slower
     # than in growing tumours (Hobson & Denekamp 1984 Br J Cancer 49:405 [seen, abstract])
     proliferation: { matrix_inhibition: 1 }   # turnover 47-23,000 d (Hobson & Denekamp 1984 [seen]); form [assumption]
+    responses:
+      - { behaviour: migration, factor: VEGF, ec50: "3 ng/mL", max_fold: 2, source: "tip activation ~3 ng/mL (Song & Finley 2022) [seen]" }
+      - { behaviour: migration, factor: HGF, ec50: "5 ng/mL", max_fold: 3, source: "Cai 2007 Stem Cells 25:3234 [lit]" }
+      - { behaviour: proliferation, factor: VEGF, ec50: "3 ng/mL", max_fold: 2, source: "[lit]" }
+      - { behaviour: proliferation, factor: HGF, ec50: "5 ng/mL", max_fold: 4, source: "Cai 2007 [lit]" }
+      # 1 % O2 inhibits HUVEC proliferation over 3 days, 5-10 % O2 gives the most (Cell Tissue
+      # Biol 2014, doi:10.1134/S1990519X14030031 [seen]): half at 1 % O2 = 9.5 uM [derived]
+      - { behaviour: proliferation, factor: oxygen, ec50: "9.5 uM", hill: 2, max_fold: 0, when: below, source: "HUVEC at 1 % O2 (Cell Tissue Biol 2014) [seen]; form [assumption]" }
+    uptake:
+      - { factor: VEGF, rate: "0.06 /h" }
+      - { factor: HGF, rate: "0.06 /h" }
+      - { factor: oxygen, rate: "3 /min" }   # as keratinocytes [derived]
   macrophage:
     density: 0              # resident macrophages not modelled [assumption]
     migration:
@@ -282,13 +328,19 @@ cells:
       rate: "0.5 /d"        # [assumption]: Ly6C-high cells first, Ly6C-low later (Crane 2014 PLoS One 9:e86660, qualitative)
       secretion:
         - { factor: EGF,   rate: "6 ng/mL/h" }     # HB-EGF, a macrophage product (Higashiyama 1991 Science 251:936) [assumption: rate, not fixed by closure]
-        - { factor: VEGF,  rate: "1 ng/mL/h" }     # [assumption: rate]
+        # Hypoxia raises macrophage VEGF (Xiong 1998 Am J Pathol 153:587; Harmey 1998 [lit:
+        # 2-5x]; Ramanathan 2003 Exp Biol Med 228:697 and Constant 2000 Wound Repair Regen 8:353
+        # [seen, no fold]), through HIF-1 as in keratinocytes (Jiang 1996 [seen])
+        - { factor: VEGF,  rate: "1 ng/mL/h",      # [assumption: rate]
+            responses: [{ factor: oxygen, ec50: "16.6 uM", hill: 3, max_fold: 3, when: below, source: "Constant 2000 [seen]; Jiang 1996 [seen]; fold 3 within 2-5 [lit]" }] }
         - { factor: bFGF,  rate: "0.5 ng/mL/h" }   # [assumption: rate]
         - { factor: TGFb1, rate: "365 ng/mL/h" }   # 0.07 pg/cell/d (Jin 2011 [seen]) over one 20 um site, 8e-9 mL [derived]
       source: "Jin 2011; Higashiyama 1991; rates of EGF, VEGF, bFGF [assumption]"
     secretion:
       - { factor: TNF,  rate: "1 ng/mL/h", only_when_migratory: false }   # 8e-6 pg/cell/h over one 20 um site [assumption]; no measured per-cell rate found
       - { factor: CCL2, rate: "2 ng/mL/h", only_when_migratory: false }   # [assumption]
+    uptake:
+      - { factor: oxygen, rate: "3 /min" }   # as keratinocytes [derived]; a respiratory burst would take more [assumption]
     responses:
       - { behaviour: recruitment, factor: CCL2, ec50: "10 ng/mL", max_fold: 200, source: "monocyte chemotaxis maximal near 10 ng/mL CCL2 [lit]" }
       - { behaviour: polarization, factor: TGFb1, ec50: "1 ng/mL", max_fold: 3, source: "TGF-beta deactivates macrophages (Tsunawaki 1988 Nature 334:260) [lit: EC50, fold assumption]" }

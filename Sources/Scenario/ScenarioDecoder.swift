@@ -214,7 +214,7 @@ public enum ScenarioDecoder {
         if let cnode = top["cells"], let m = r.map(cnode, "cells", allowed: CellKind.allCases.map(\.description)) {
             for kind in CellKind.allCases {
                 guard let node = m[kind.description] else { continue }
-                if let setup = decodeCell(kind, node, r, factorIndex, &sources, spacing: spacing, factorNames: factorNames) { cells.append(setup) }
+                if let setup = decodeCell(kind, node, r, factorIndex, &sources, spacing: spacing, factorNames: factorNames, molarMasses: factors.map(\.molarMass)) { cells.append(setup) }
             }
         }
 

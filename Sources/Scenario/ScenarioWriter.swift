@@ -43,6 +43,9 @@ public enum ScenarioWriter {
                 case let .fixed(v): return "\(face): {fixed: \(q(v, "ng/mL"))}"
                 }
             }.joined(separator: ", ") + "}\n"
+            if let qs = f.quasiSteady {
+                out += "    quasi_steady: {every: \(q(qs.every, "min")), vessel_exchange: \(q(qs.vesselExchange, "/min")), blood: \(q(qs.bloodLevel, "ng/mL")), tolerance: \(num(qs.tolerance))}\n"
+            }
             if let src = s.sources["factors.\(f.name)"] { out += "    source: \"\(src)\"\n" }
         }
         let sec = m.secretome
@@ -109,6 +112,7 @@ public enum ScenarioWriter {
                                       ("recruitment", p.recruitment), ("polarization", p.polarization)] {
                 for r in rate.responses {
                     var line = "      - {behaviour: \(behaviour), factor: \(names[r.factor]), ec50: \(q(r.ec50, "ng/mL")), hill: \(num(r.hill)), max_fold: \(num(r.maxFold))"
+                    if r.below { line += ", when: below" }
                     if !r.source.isEmpty { line += ", source: \"\(r.source)\"" }
                     responses.append(line + "}")
                 }
@@ -119,7 +123,7 @@ public enum ScenarioWriter {
             func own(_ rate: ModulatedRate) -> String {
                 if rate.responses.isEmpty { return "" }
                 return ", responses: [" + rate.responses.map { r in
-                    "{factor: \(names[r.factor]), ec50: \(q(r.ec50, "ng/mL")), hill: \(num(r.hill)), max_fold: \(num(r.maxFold))" + (r.source.isEmpty ? "" : ", source: \"\(r.source)\"") + "}"
+                    "{factor: \(names[r.factor]), ec50: \(q(r.ec50, "ng/mL")), hill: \(num(r.hill)), max_fold: \(num(r.maxFold))" + (r.below ? ", when: below" : "") + (r.source.isEmpty ? "" : ", source: \"\(r.source)\"") + "}"
                 }.joined(separator: ", ") + "]"
             }
             if !p.secretion.isEmpty { out += "    secretion: [" + p.secretion.map { "{factor: \(names[$0.factor]), rate: \(q($0.rate.basal, "ng/mL/min")), only_when_migratory: \(p.secretesOnlyWhenMigratory)\(own($0.rate))}" }.joined(separator: ", ") + "]\n" }

@@ -19,7 +19,7 @@ extension ScenarioDecoder {
         if reservedFactorNames.contains(e.key.lowercased()) {
             r.fail(e.value, key, "\"\(e.key)\" names a picture of the run folder (frames/\(e.key)_tNNNNNmin.png); give the factor another name")
         }
-        guard let m = r.map(e.value, key, allowed: ["diffusion", "wound_bed_diffusion", "decay", "molar_mass", "initial", "boundary", "source"],
+        guard let m = r.map(e.value, key, allowed: ["diffusion", "wound_bed_diffusion", "decay", "molar_mass", "initial", "boundary", "quasi_steady", "source"],
                             required: ["diffusion", "decay"]) else { return spec }
         spec.molarMass = r.quantity(m["molar_mass"], "\(key).molar_mass", .molarMass, positive: true)
         spec.diffusion = r.quantity(m["diffusion"], "\(key).diffusion", .diffusivity) ?? 0
@@ -29,6 +29,17 @@ extension ScenarioDecoder {
         spec.decay = r.quantity(m["decay"], "\(key).decay", .rate) ?? 0
         spec.initial = r.quantity(m["initial"], "\(key).initial", .concentration, molarMass: spec.molarMass) ?? 0
         if let src = r.source(m["source"], "\(key).source") { sources[key] = src }
+        // Solved as a steady state between the vessels' supply and every loss (oxygen).
+        if let q = r.map(m["quasi_steady"], "\(key).quasi_steady", allowed: ["every", "vessel_exchange", "blood", "tolerance"],
+                         required: ["every", "vessel_exchange", "blood"]) {
+            let every = r.quantity(q["every"], "\(key).quasi_steady.every", .time, positive: true)
+            let exchange = r.quantity(q["vessel_exchange"], "\(key).quasi_steady.vessel_exchange", .rate)
+            let blood = r.quantity(q["blood"], "\(key).quasi_steady.blood", .concentration, molarMass: spec.molarMass)
+            let tolerance = r.number(q["tolerance"], "\(key).quasi_steady.tolerance", positive: true) ?? 1e-6
+            if let every, let exchange, let blood {
+                spec.quasiSteady = QuasiSteady(vesselExchange: exchange, bloodLevel: blood, every: every, tolerance: tolerance)
+            }
+        }
         if let b = m["boundary"] {
             let options = ["no-flux", "periodic"]
             func condition(_ n: YNode?, _ k: String) -> BoundaryCondition? {
@@ -53,7 +64,7 @@ extension ScenarioDecoder {
     }
 
     static func decodeCell(_ kind: CellKind, _ node: YNode, _ r: Reader, _ factorIndex: (YNode?, String) -> Int?,
-                           _ sources: inout [String: String], spacing: Double, factorNames: [String]) -> CellSetup? {
+                           _ sources: inout [String: String], spacing: Double, factorNames: [String], molarMasses: [Double?] = []) -> CellSetup? {
         func factorName(_ f: Int) -> String { f < factorNames.count ? factorNames[f] : "\(f)" }
         let key = "cells.\(kind)"
         guard let m = r.map(node, key, allowed: ["density", "migration", "proliferation", "apoptosis", "responses", "chemotaxis",
@@ -152,18 +163,21 @@ extension ScenarioDecoder {
         // or a secretion entry's; its source is recorded under its key.
         func response(_ e: [String: YNode], _ k: String) -> Response? {
             let f = factorIndex(e["factor"], "\(k).factor")
-            let ec50 = r.quantity(e["ec50"], "\(k).ec50", .concentration, positive: true)
+            // A molar EC50 ("10 uM") converts through the factor's molar mass.
+            let mass = f.flatMap { $0 < molarMasses.count ? molarMasses[$0] : nil }
+            let ec50 = r.quantity(e["ec50"], "\(k).ec50", .concentration, molarMass: mass, positive: true)
+            let below = r.choice(e["when"], "\(k).when", ["above", "below"]) == "below"
             let hill = r.number(e["hill"], "\(k).hill", positive: true) ?? 1
             let fold = r.number(e["max_fold"], "\(k).max_fold", min: 0)
             let src = r.source(e["source"], "\(k).source") ?? ""
             guard let f, let ec50, let fold else { return nil }
             if !src.isEmpty { sources[k] = src }
-            return Response(factor: f, ec50: ec50, hill: hill, maxFold: fold, source: src)
+            return Response(factor: f, ec50: ec50, hill: hill, maxFold: fold, source: src, below: below)
         }
         if let list = r.list(m["responses"], "\(key).responses") {
             for (i, n) in list.enumerated() {
                 let k = "\(key).responses[\(i)]"
-                guard let e = r.map(n, k, allowed: ["behaviour", "factor", "ec50", "hill", "max_fold", "source"], required: ["behaviour", "factor", "ec50", "max_fold"]) else { continue }
+                guard let e = r.map(n, k, allowed: ["behaviour", "factor", "ec50", "hill", "max_fold", "when", "source"], required: ["behaviour", "factor", "ec50", "max_fold"]) else { continue }
                 let behaviour = r.choice(e["behaviour"], "\(k).behaviour", behaviours)
                 guard let resp = response(e, k), let behaviour else { continue }
                 switch behaviour {
@@ -192,7 +206,7 @@ extension ScenarioDecoder {
             var out: [Response] = []
             for (j, n) in list.enumerated() {
                 let kj = "\(k).responses[\(j)]"
-                guard let e = r.map(n, kj, allowed: ["factor", "ec50", "hill", "max_fold", "source"], required: ["factor", "ec50", "max_fold"]),
+                guard let e = r.map(n, kj, allowed: ["factor", "ec50", "hill", "max_fold", "when", "source"], required: ["factor", "ec50", "max_fold"]),
                       let resp = response(e, kj) else { continue }
                 out.append(resp)
             }

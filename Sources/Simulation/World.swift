@@ -35,6 +35,12 @@ public final class World: @unchecked Sendable {
     public let collagen: UnsafeMutableBufferPointer<Float>
     /// Vessel flag per site (dermis).
     public let vessel: UnsafeMutableBufferPointer<UInt8>
+    /// The quasi-steady factors (oxygen) and their solvers.
+    let steady: SteadyFields
+    /// Quasi-steady solves that stopped short of their tolerance, and V-cycles run (all factors).
+    public var steadyUnconverged: Int { steady.unconverged }
+    public var steadyCycles: Int { steady.cycles }
+    public var hasQuasiSteadyFactors: Bool { !steady.isEmpty }
     /// Distance of each x-y position from the wound edge [um].
     public let edgeDistance: [Float]
     /// Sites of the wound (bed and surface), and of the surface alone.
@@ -69,6 +75,7 @@ public final class World: @unchecked Sendable {
         regions = layout.regions
         collagen = layout.collagen
         vessel = layout.vessel
+        steady = layout.steady
         edgeDistance = layout.edgeDistance
         woundSites = layout.woundSites
         surfaceSites = layout.surfaceSites
@@ -76,6 +83,9 @@ public final class World: @unchecked Sendable {
         coverSites = layout.surfaceSites.isEmpty ? layout.bedSites : layout.surfaceSites
         initialSurface = coverSites.count
         scratch = ScratchGeometry(config, lattice: layout.lattice, regions: layout.regions, cells: layout.cells)
+        // The quasi-steady factors as the first outputs show them (step 0's solve then finds the
+        // same problem solved and runs no cycle; a restore replaces them).
+        if !steady.isEmpty { steady.solve(at: 0, fields: fields, cells: &cells, vessel: vessel, diffusion: solver, threads: 1) }
     }
 
     deinit { vessel.deallocate(); collagen.deallocate() }
@@ -92,6 +102,7 @@ public final class World: @unchecked Sendable {
         self.closureTime = closureTime
         stepper.invalidateQuiet()
         solver.tileMaxima?.invalidate()
+        steady.restored(fields: fields, diffusion: solver)
     }
 
     let initialSurface: Int
@@ -105,6 +116,11 @@ public final class World: @unchecked Sendable {
     /// Advances one step. No allocation once warmed up.
     public func advance(threads: Int = 1) {
         var t0 = DispatchTime.now().uptimeNanoseconds
+        if !steady.isEmpty, steady.due(at: step) {
+            // The quasi-steady factors for the cells, vessels and uptake as they stand.
+            steady.solve(at: step, fields: fields, cells: &cells, vessel: vessel, diffusion: solver, threads: threads)
+            t0 = lap(.diffuse, since: t0)
+        }
         cellUpdates += cells.count
         if config.fibrinHalfLife > 0 { stepper.fibrin = config.fibrin(at: time) }
         stepper.step(&cells, fields: fields, step: step, threads: threads)

@@ -16,6 +16,7 @@ struct WorldLayout {
     var collagen: UnsafeMutableBufferPointer<Float>
     var terms: SiteTerms
     var vessel: UnsafeMutableBufferPointer<UInt8>
+    var steady: SteadyFields
     var edgeDistance: [Float]
     var woundSites: [Int32], surfaceSites: [Int32], bedSites: [Int32]
 
@@ -137,12 +138,41 @@ struct WorldLayout {
             for p in 0..<(nx * ny) where !inWound[p] { collagen[k * nx * ny + p] = 1 }
         }
 
+        // Quasi-steady factors (oxygen): supplied by the vessels alone, taken up as a loss of the
+        // steady problem rather than per step.
+        let steadyFactors = Set(config.factors.indices.filter { config.factors[$0].quasiSteady != nil })
+        var steadyUptake: [Int: [Double]] = [:]
+        for f in steadyFactors.sorted() {
+            let name = config.factors[f].name
+            if config.culture != nil {
+                throw .invalid(key: "factors.\(name).quasi_steady", message: "a dish has no vessels to supply a quasi-steady factor")
+            }
+            for (what, amounts) in [("secretome.concentrations", config.secretome.concentrations), ("injury.levels", config.injuryRelease),
+                                    ("clot.amounts", config.clotRelease)] where f < amounts.count && amounts[f] != 0 {
+                throw .invalid(key: "\(what).\(name)", message: "\(name) is quasi-steady: only the vessels supply it")
+            }
+            for setup in config.cells {
+                let p = setup.parameters
+                if (p.secretion + p.repairSecretion).contains(where: { $0.factor == f }) {
+                    throw .invalid(key: "cells.\(p.kind).secretion", message: "\(name) is quasi-steady: only the vessels supply it")
+                }
+                for u in p.uptake where u.factor == f {
+                    guard u.rate.isFinite, u.rate >= 0 else {
+                        throw .invalid(key: "cells.\(p.kind).uptake", message: "\(u.rate) /min of \(name) must be >= 0")
+                    }
+                    steadyUptake[f, default: [Double](repeating: 0, count: CellStepper.kindCount)][Int(p.kind.rawValue)] += u.rate
+                }
+            }
+        }
+        steady = try SteadyFields(factors: config.factors, lattice: lattice, dt: config.dt, uptake: steadyUptake)
+
         // Cells.
         do {
             // In culture a cell's secretion and uptake spread over its column of medium.
             let dilution = config.culture?.dilution(spacing: h) ?? 1
             let kinds = config.cells.map { setup in
                 var p = setup.parameters
+                p.uptake.removeAll { steadyFactors.contains($0.factor) }
                 if dilution != 1 {
                     p.secretion = p.secretion.map { s in var r = s.rate; r.basal *= dilution; return (s.factor, r) }
                     p.repairSecretion = p.repairSecretion.map { s in var r = s.rate; r.basal *= dilution; return (s.factor, r) }

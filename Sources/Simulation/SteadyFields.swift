@@ -1,0 +1,103 @@
+import Cells
+import Fields
+import Foundation
+import SimCore
+
+/// The world's quasi-steady factors (oxygen, issue 14): each is solved as the steady state of
+///
+///     D lap c - a c + b = 0,   a = decay + exchange (vessel sites) + uptake of the site's cell,
+///                              b = exchange x blood level (vessel sites)
+///
+/// every `QuasiSteady.every` of model time, from the last solution (a warm start), by its own
+/// `SteadyStateSolver`; the field row holds the solution in between, so the cells read it like any
+/// factor. A cell's uptake of such a factor is a loss of the steady problem, not a per-step
+/// exponential (`WorldLayout` moves it here from the kind's uptake list). Every perfused vessel
+/// site (the intact dermis's lines and the sites endothelial cells have marked) supplies it.
+final class SteadyFields: @unchecked Sendable {
+    struct Entry {
+        let factor: Int
+        let spec: QuasiSteady
+        let decay: Double
+        let solver: SteadyStateSolver
+        /// First-order uptake per cell kind [1/min].
+        let uptake: [Double]
+        /// Steps between solves (>= 1).
+        let every: Int
+    }
+
+    let entries: [Entry]
+    /// Solves that stopped before reaching their tolerance (reported in the summary).
+    private(set) var unconverged = 0
+    /// V-cycles run so far, over every factor.
+    private(set) var cycles = 0
+
+    /// - Parameter uptake: per quasi-steady factor index, the uptake rate per kind [1/min].
+    init(factors: [FactorSpec], lattice: Lattice, dt: Double, uptake: [Int: [Double]]) throws(ModelError) {
+        var entries: [Entry] = []
+        for (f, spec) in factors.enumerated() {
+            guard let q = spec.quasiSteady else { continue }
+            let solver: SteadyStateSolver
+            do { solver = try SteadyStateSolver(lattice: lattice, diffusion: spec.diffusion) }
+            catch { throw .invalid(key: "factors.\(spec.name).quasi_steady", message: error.description) }
+            solver.solution.update(repeating: spec.initial)
+            entries.append(Entry(factor: f, spec: q, decay: spec.decay, solver: solver,
+                                 uptake: uptake[f] ?? [Double](repeating: 0, count: CellStepper.kindCount),
+                                 every: max(1, Int((q.every / dt).rounded()))))
+        }
+        self.entries = entries
+    }
+
+    var isEmpty: Bool { entries.isEmpty }
+
+    /// Whether any factor is due for a solve at `step`.
+    func due(at step: Int) -> Bool { entries.contains { step % $0.every == 0 } }
+
+    /// Solves every factor due at `step` and writes its solution into its field row.
+    func solve(at step: Int, fields: FieldSet, cells: inout CellPopulation, vessel: UnsafeMutableBufferPointer<UInt8>,
+               diffusion: DiffusionSolver, threads: Int) {
+        let n = fields.lattice.count
+        let chunk = 16_384
+        for e in entries where step % e.every == 0 {
+            let loss = e.solver.loss, supply = e.solver.supply
+            let exchange = e.spec.vesselExchange, inflow = e.spec.vesselExchange * e.spec.bloodLevel, decay = e.decay
+            var uptake = SIMD4<Double>.zero
+            for k in 0..<min(4, e.uptake.count) { uptake[k] = e.uptake[k] }
+            cells.withPointers { cp in
+                let context = UncheckedSendable(cp)
+                parallelFor(chunks: (n + chunk - 1) / chunk, threads: threads) { ch in
+                    let cp = context.value
+                    for s in (ch * chunk)..<min(n, (ch + 1) * chunk) {
+                        var a = decay, b = 0.0
+                        if vessel[s] != 0 { a += exchange; b = inflow }
+                        let c = Int(cp.cellAt[s])
+                        if c >= 0 { a += uptake[Int(cp.kind[c]) & 3] }
+                        loss[s] = a; supply[s] = b
+                    }
+                }
+            }
+            let outcome = e.solver.solve(tolerance: e.spec.tolerance, maxCycles: 100, threads: threads)
+            cycles += outcome.cycles
+            if !outcome.converged { unconverged += 1 }
+            // The exact solution is >= 0; an iterate stopped at the tolerance could dip below it by
+            // a rounding-sized amount, which the field may not hold. Clamped in the solver's own
+            // buffer too, so that the warm start equals the row a checkpoint carries.
+            let solution = e.solver.solution
+            let context = UncheckedSendable(solution)
+            parallelFor(chunks: (n + chunk - 1) / chunk, threads: threads) { ch in
+                let x = context.value
+                for s in (ch * chunk)..<min(n, (ch + 1) * chunk) where !(x[s] >= 0) { x[s] = 0 }
+            }
+            _ = fields.buffer(e.factor).update(fromContentsOf: solution)
+            diffusion.recordSteady(factor: e.factor, fields: fields)
+        }
+    }
+
+    /// After a restore: each solver starts from the field row (as the uninterrupted run's solver
+    /// holds the solution it last wrote there), and the row's maxima and wound sum are recorded.
+    func restored(fields: FieldSet, diffusion: DiffusionSolver) {
+        for e in entries {
+            _ = e.solver.solution.update(fromContentsOf: fields.buffer(e.factor))
+            diffusion.recordSteady(factor: e.factor, fields: fields)
+        }
+    }
+}
