@@ -139,8 +139,10 @@ public struct QuasiSteady: Sendable, Equatable {
     public var every: Double
     /// Each solve stops once the largest residual is below this fraction of the largest supply.
     public var tolerance: Double
+    /// The tolerance when a scenario gives none.
+    public static let defaultTolerance = 1e-6
 
-    public init(vesselExchange: Double, bloodLevel: Double, every: Double, tolerance: Double = 1e-6) {
+    public init(vesselExchange: Double, bloodLevel: Double, every: Double, tolerance: Double = defaultTolerance) {
         self.vesselExchange = vesselExchange; self.bloodLevel = bloodLevel; self.every = every; self.tolerance = tolerance
     }
 }

@@ -35,7 +35,7 @@ extension ScenarioDecoder {
             let every = r.quantity(q["every"], "\(key).quasi_steady.every", .time, positive: true)
             let exchange = r.quantity(q["vessel_exchange"], "\(key).quasi_steady.vessel_exchange", .rate)
             let blood = r.quantity(q["blood"], "\(key).quasi_steady.blood", .concentration, molarMass: spec.molarMass)
-            let tolerance = r.number(q["tolerance"], "\(key).quasi_steady.tolerance", positive: true) ?? 1e-6
+            let tolerance = r.number(q["tolerance"], "\(key).quasi_steady.tolerance", positive: true) ?? QuasiSteady.defaultTolerance
             if let every, let exchange, let blood {
                 spec.quasiSteady = QuasiSteady(vesselExchange: exchange, bloodLevel: blood, every: every, tolerance: tolerance)
             }

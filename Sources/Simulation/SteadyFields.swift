@@ -19,8 +19,8 @@ final class SteadyFields: @unchecked Sendable {
         let spec: QuasiSteady
         let decay: Double
         let solver: SteadyStateSolver
-        /// First-order uptake per cell kind [1/min].
-        let uptake: [Double]
+        /// First-order uptake per cell kind [1/min], indexed by `CellKind.rawValue`.
+        let uptake: SIMD4<Double>
         /// Steps between solves (>= 1).
         let every: Int
     }
@@ -32,7 +32,7 @@ final class SteadyFields: @unchecked Sendable {
     private(set) var cycles = 0
 
     /// - Parameter uptake: per quasi-steady factor index, the uptake rate per kind [1/min].
-    init(factors: [FactorSpec], lattice: Lattice, dt: Double, uptake: [Int: [Double]]) throws(ModelError) {
+    init(factors: [FactorSpec], lattice: Lattice, dt: Double, uptake: [Int: SIMD4<Double>]) throws(ModelError) {
         var entries: [Entry] = []
         for (f, spec) in factors.enumerated() {
             guard let q = spec.quasiSteady else { continue }
@@ -41,7 +41,7 @@ final class SteadyFields: @unchecked Sendable {
             catch { throw .invalid(key: "factors.\(spec.name).quasi_steady", message: error.description) }
             solver.solution.update(repeating: spec.initial)
             entries.append(Entry(factor: f, spec: q, decay: spec.decay, solver: solver,
-                                 uptake: uptake[f] ?? [Double](repeating: 0, count: CellStepper.kindCount),
+                                 uptake: uptake[f] ?? .zero,
                                  every: max(1, Int((q.every / dt).rounded()))))
         }
         self.entries = entries
@@ -60,8 +60,7 @@ final class SteadyFields: @unchecked Sendable {
         for e in entries where step % e.every == 0 {
             let loss = e.solver.loss, supply = e.solver.supply
             let exchange = e.spec.vesselExchange, inflow = e.spec.vesselExchange * e.spec.bloodLevel, decay = e.decay
-            var uptake = SIMD4<Double>.zero
-            for k in 0..<min(4, e.uptake.count) { uptake[k] = e.uptake[k] }
+            let uptake = e.uptake
             cells.withPointers { cp in
                 let context = UncheckedSendable(cp)
                 parallelFor(chunks: (n + chunk - 1) / chunk, threads: threads) { ch in
@@ -80,12 +79,13 @@ final class SteadyFields: @unchecked Sendable {
             if !outcome.converged { unconverged += 1 }
             // The exact solution is >= 0; an iterate stopped at the tolerance could dip below it by
             // a rounding-sized amount, which the field may not hold. Clamped in the solver's own
-            // buffer too, so that the warm start equals the row a checkpoint carries.
+            // buffer too, so that the warm start equals the row a checkpoint carries. A NaN (a
+            // singular problem, counted in `unconverged`) is left for the run's guard to report.
             let solution = e.solver.solution
             let context = UncheckedSendable(solution)
             parallelFor(chunks: (n + chunk - 1) / chunk, threads: threads) { ch in
                 let x = context.value
-                for s in (ch * chunk)..<min(n, (ch + 1) * chunk) where !(x[s] >= 0) { x[s] = 0 }
+                for s in (ch * chunk)..<min(n, (ch + 1) * chunk) where x[s] < 0 { x[s] = 0 }
             }
             _ = fields.buffer(e.factor).update(fromContentsOf: solution)
             diffusion.recordSteady(factor: e.factor, fields: fields)

@@ -141,7 +141,7 @@ struct WorldLayout {
         // Quasi-steady factors (oxygen): supplied by the vessels alone, taken up as a loss of the
         // steady problem rather than per step.
         let steadyFactors = Set(config.factors.indices.filter { config.factors[$0].quasiSteady != nil })
-        var steadyUptake: [Int: [Double]] = [:]
+        var steadyUptake: [Int: SIMD4<Double>] = [:]
         for f in steadyFactors.sorted() {
             let name = config.factors[f].name
             if config.culture != nil {
@@ -160,7 +160,7 @@ struct WorldLayout {
                     guard u.rate.isFinite, u.rate >= 0 else {
                         throw .invalid(key: "cells.\(p.kind).uptake", message: "\(u.rate) /min of \(name) must be >= 0")
                     }
-                    steadyUptake[f, default: [Double](repeating: 0, count: CellStepper.kindCount)][Int(p.kind.rawValue)] += u.rate
+                    steadyUptake[f, default: .zero][Int(p.kind.rawValue)] += u.rate
                 }
             }
         }
