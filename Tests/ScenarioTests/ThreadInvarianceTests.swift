@@ -16,8 +16,15 @@ import XCTest
 /// `WOUNDSIM_TEST_THREAD_COUNTS` (counts separated by spaces, the first the reference) replaces
 /// 1, 2, 3, 5 and 8: `make test-tsan` runs 1 and 3, because ThreadSanitizer finds a race from the
 /// order of the accesses (happens-before), whichever count runs, and each run is slow under it.
+/// `WOUNDSIM_TEST_HOURS` (default 6) shortens the horizon there too: 3 hours still cross the
+/// hourly draws (deaths, vessel regression) and the hourly oxygen solves twice.
 final class ThreadInvarianceTests: XCTestCase {
     static let size = (nx: 256, ny: 160)
+
+    /// The model hours each run covers.
+    static var hours: Double {
+        ProcessInfo.processInfo.environment["WOUNDSIM_TEST_HOURS"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 6
+    }
 
     /// The thread counts to compare, the first the reference.
     static var threadCounts: [Int] {
@@ -38,7 +45,7 @@ final class ThreadInvarianceTests: XCTestCase {
             let shrink = name.contains("scratch") ? "wound.width=\"1 mm\"" : name.hasPrefix("proliferation") ? "seed=1" : "wound.diameter=\"2.5 mm\""
             var scenario = try ScenarioLoader.load(name, sets: ["lattice.size=[\(Self.size.nx), \(Self.size.ny)]", shrink,
                                                                 "time.snapshot_every=\"2 h\"", "time.output_every=\"1 h\""]).scenario
-            scenario.model.duration = 6 * 60
+            scenario.model.duration = Self.hours * 60
             var reference: [String: String]? = nil
             for threads in Self.threadCounts {
                 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("woundsim-threads-\(name)-\(threads)-\(getpid())")
