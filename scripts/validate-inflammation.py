@@ -318,6 +318,15 @@ def main(argv):
         for name, series in values.items():
             figure(f"vessel_fraction_day7_{name}", series)
 
+    # Reported: the untreated wound's vessel fraction over time (issue 14 asks below 50 % at day
+    # 14 in every arm; new vessels regress when VEGF is low, PARAMETERS.md "Vessel regression").
+    course = {d: [timeseries_at(run_dir(control_dir, control, s), 24 * d, "vessel_density_in_wound") for s in seeds] for d in (7, 10, 14, 21)}
+    course = {d: v for d, v in course.items() if None not in v}
+    if course:
+        lines.append("untreated wound's vessel area fraction (reported, not checked):")
+        for d, series in course.items():
+            figure(f"vessel_fraction_day{d}_control_21d", series)
+
     # Reported: the wound's mean oxygen at day 7 (over the 6 h before it) in each medium arm, in
     # mmHg (32 ng/mL per uM, 1.34 uM per mmHg), beside Sano 2012's 5.72 +- 2.99 mmHg in mouse
     # excisional wounds under an O2-impermeable membrane (PARAMETERS.md "Oxygen").

@@ -172,6 +172,11 @@ public struct KindParameters: Sendable, Equatable {
     public var matrixNeeded: Double = 0
     /// Endothelial sprouting: a moving cell marks the site it leaves as vessel.
     public var leavesVesselTrail: Bool = false
+    /// Regression of the vessel sites this kind's trail made (`leavesVesselTrail`) [1/min],
+    /// modulated by the factors at the site (VEGF as the new vessel's survival factor). Drawn at
+    /// the hourly apoptosis draw (`CellStepper.apoptosisEvery`); the dermis's own vessels never
+    /// regress. Basal 0: trails are permanent (the earlier model).
+    public var vesselRegression = ModulatedRate(basal: 0)
     /// Tissue region ids (see `Tissue`) this kind may move or divide into; empty: any.
     public var allowedRegions: Set<UInt8> = []
     /// Recruitment: new cells per source site per minute [1/min], modulated by the factors at that
@@ -214,7 +219,7 @@ public struct KindParameters: Sendable, Equatable {
             && a.chemotaxis.map(\.factor) == b.chemotaxis.map(\.factor) && a.chemotaxis.map(\.sensitivity) == b.chemotaxis.map(\.sensitivity)
             && a.secretion.map(\.factor) == b.secretion.map(\.factor) && a.secretion.map(\.rate) == b.secretion.map(\.rate)
             && a.uptake.map(\.factor) == b.uptake.map(\.factor) && a.uptake.map(\.rate) == b.uptake.map(\.rate)
-            && a.secretesOnlyWhenMigratory == b.secretesOnlyWhenMigratory && a.leavesVesselTrail == b.leavesVesselTrail
+            && a.secretesOnlyWhenMigratory == b.secretesOnlyWhenMigratory && a.leavesVesselTrail == b.leavesVesselTrail && a.vesselRegression == b.vesselRegression
             && a.allowedRegions == b.allowedRegions && a.cohesion == b.cohesion
             && a.matrixInhibition == b.matrixInhibition && a.matrixNeeded == b.matrixNeeded
             && a.apoptosisOnlyDifferentiated == b.apoptosisOnlyDifferentiated && a.recruitmentMatrixInhibition == b.recruitmentMatrixInhibition
@@ -235,7 +240,7 @@ public struct KindParameters: Sendable, Equatable {
                           ("apoptosis", apoptosis.responses.count), ("collagen", collagenDeposition.responses.count),
                           ("chemotaxis", chemotaxis.count), ("secretion", secretion.count), ("uptake", uptake.count),
                           ("recruitment", recruitment.responses.count), ("polarization", polarization.responses.count),
-                          ("polarization.secretion", repairSecretion.count)]
+                          ("polarization.secretion", repairSecretion.count), ("vessel_regression", vesselRegression.responses.count)]
             where n > CompiledRate.capacity {
             throw .invalid(key: "\(key).\(name)", message: "\(n) entries; at most \(CompiledRate.capacity) are allowed")
         }
@@ -256,6 +261,10 @@ public struct KindParameters: Sendable, Equatable {
         try checkRate(apoptosis, "apoptosis"); try checkRate(collagenDeposition, "collagen")
         for s in secretion { try checkRate(s.rate, "secretion") }
         try checkRate(recruitment, "recruitment"); try checkRate(polarization, "polarization")
+        try checkRate(vesselRegression, "vessel_regression")
+        if vesselRegression.basal > 0, !leavesVesselTrail {
+            throw .invalid(key: "\(key).vessel_regression", message: "the kind leaves no vessel trail (vessel_trail: true) to regress")
+        }
         for s in repairSecretion { try checkRate(s.rate, "polarization.secretion") }
         for s in secretion + repairSecretion where !(0..<factorCount).contains(s.factor) {
             throw .invalid(key: "\(key).secretion", message: "names factor \(s.factor), but there are \(factorCount) factors")

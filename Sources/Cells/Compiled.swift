@@ -89,6 +89,8 @@ public struct CompiledKind: Sendable {
     public var secretion: (CompiledRate, CompiledRate, CompiledRate, CompiledRate) = (.init(), .init(), .init(), .init())
     /// Recruits per source site per minute [1/min] (`KindParameters.recruitment`).
     public var recruitment = CompiledRate()
+    /// Regression of the vessel sites the kind's trail made [1/min] (`KindParameters.vesselRegression`).
+    public var vesselRegression = CompiledRate()
     /// Whether recruits enter empty wound-bed sites from below instead of at vessel sites.
     public var recruitsFromWoundBed = false
     /// The probability per unit collagen at a wound-bed site that a recruit for it is refused, in [0, 1].
@@ -156,6 +158,7 @@ public struct CompiledKind: Sendable {
         }
         polarization = CompiledRate(p.polarization)
         recruitment = CompiledRate(p.recruitment)
+        vesselRegression = CompiledRate(p.vesselRegression)
         recruitsFromWoundBed = p.recruitedFrom == .woundBed
         recruitmentMatrixInhibition = p.recruitmentMatrixInhibition
         recruitmentMaximum = p.recruitment.maximum

@@ -310,6 +310,18 @@ cells:
       # 1 % O2 inhibits HUVEC proliferation over 3 days, 5-10 % O2 gives the most (Cell Tissue
       # Biol 2014, doi:10.1134/S1990519X14030031 [seen]): half at 1 % O2 = 9.5 uM [derived]
       - { behaviour: proliferation, factor: oxygen, ec50: "9.5 uM", hill: 2, max_fold: 0, when: below, source: "HUVEC at 1 % O2 (Cell Tissue Biol 2014) [seen]; form [assumption]" }
+      # New vessels without pericytes depend on VEGF to survive (Benjamin 1999 J Clin Invest
+      # 103:159 [lit, abstract]): VEGF at 10-100 ng/mL prevents starved HUVEC apoptosis (Gerber
+      # 1998 J Biol Chem 273:13313 [lit, abstract]): half protection at 10 ng/mL [assumption: the
+      # range's lower end], full at saturation
+      - { behaviour: vessel_regression, factor: VEGF, ec50: "10 ng/mL", max_fold: 0, source: "Gerber 1998 J Biol Chem 273:13313: 10-100 ng/mL protects [lit]; EC50 [assumption]" }
+    # Withdrawn VEGF signalling removes 50-60 % of tumour capillaries in 7 days (Mancuso 2006 J
+    # Clin Invest 116:2610), over 70 % (Inai 2004 Am J Pathol 165:35), up to 68 % in normal adult
+    # mouse thyroid (Kamba 2006 Am J Physiol 290:H560) [lit, abstracts]: 0.10-0.17 /d [derived];
+    # wound capillaries fall from their day-7 peak toward baseline by day 12-21 (Rege 2012
+    # Angiogenesis 15:87; Urao 2016 Microvasc Res; DiPietro 2013 [lit, abstracts]). The dermis's
+    # own (mature) vessels do not regress.
+    vessel_regression: { rate: "0.15 /d", source: "Mancuso 2006 (0.10-0.13 /d); Inai 2004 (>= 0.17 /d) [lit, abstracts; derived]" }
     uptake:
       - { factor: VEGF, rate: "0.06 /h" }
       - { factor: HGF, rate: "0.06 /h" }

@@ -8,7 +8,7 @@ import StrictYAML
 /// The scenario schema (DESIGN.md "Scenario file"): strict, every dimensional value with a unit.
 public enum ScenarioDecoder {
     static let topKeys = ["name", "description", "seed", "extends", "lattice", "time", "wound", "factors", "secretome", "injury", "clot", "vessels", "cells", "culture", "condition"]
-    static let behaviours = ["migration", "proliferation", "apoptosis", "collagen", "recruitment", "polarization"]
+    static let behaviours = ["migration", "proliferation", "apoptosis", "collagen", "recruitment", "polarization", "vessel_regression"]
 
     /// Decodes a merged tree (after `extends:` and `--set`); `schema` hears of every key read.
     public static func decode(_ root: YNode, schema: ((String, String) -> Void)? = nil) throws(InputErrors) -> Scenario {

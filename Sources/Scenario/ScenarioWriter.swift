@@ -109,7 +109,7 @@ public enum ScenarioWriter {
             out += "    proliferation: {rate: \(q(p.proliferation.basal, "/min"))\(gate)}\n    apoptosis: {rate: \(q(p.apoptosis.basal, "/min"))\(p.apoptosisOnlyDifferentiated ? ", only_differentiated: true" : "")}\n"
             var responses: [String] = []
             for (behaviour, rate) in [("migration", p.motility), ("proliferation", p.proliferation), ("apoptosis", p.apoptosis), ("collagen", p.collagenDeposition),
-                                      ("recruitment", p.recruitment), ("polarization", p.polarization)] {
+                                      ("recruitment", p.recruitment), ("polarization", p.polarization), ("vessel_regression", p.vesselRegression)] {
                 for r in rate.responses {
                     var line = "      - {behaviour: \(behaviour), factor: \(names[r.factor]), ec50: \(q(r.ec50, "ng/mL")), hill: \(num(r.hill)), max_fold: \(num(r.maxFold))"
                     if r.below { line += ", when: below" }
@@ -131,6 +131,11 @@ public enum ScenarioWriter {
             if p.collagenDeposition.basal > 0 { out += "    collagen: {rate: \(q(p.collagenDeposition.basal, "/min"))}\n" }
             if let r = p.differentiationResidence { out += "    differentiation: {residence: \(q(r, "min"))}\n" }
             if p.leavesVesselTrail { out += "    vessel_trail: true\n" }
+            if p.vesselRegression.basal > 0 || s.sources["cells.\(p.kind).vessel_regression"] != nil {
+                out += "    vessel_regression: {rate: \(q(p.vesselRegression.basal, "/min"))"
+                if let src = s.sources["cells.\(p.kind).vessel_regression"] { out += ", source: \"\(src)\"" }
+                out += "}\n"
+            }
             if p.recruitment.basal > 0 || p.recruitedFrom != .vessels || s.sources["cells.\(p.kind).recruitment"] != nil {
                 out += "    recruitment: {rate: \(q(p.recruitment.basal, "/min"))"
                 if p.recruitedFrom != .vessels { out += ", from: \(p.recruitedFrom.rawValue)" }

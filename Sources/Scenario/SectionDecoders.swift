@@ -68,7 +68,7 @@ extension ScenarioDecoder {
         func factorName(_ f: Int) -> String { f < factorNames.count ? factorNames[f] : "\(f)" }
         let key = "cells.\(kind)"
         guard let m = r.map(node, key, allowed: ["density", "migration", "proliferation", "apoptosis", "responses", "chemotaxis",
-                                                  "secretion", "uptake", "collagen", "differentiation", "vessel_trail", "recruitment",
+                                                  "secretion", "uptake", "collagen", "differentiation", "vessel_trail", "vessel_regression", "recruitment",
                                                   "polarization", "source"],
                             required: ["density"]) else { return nil }
         var p = KindParameters(kind: kind)
@@ -159,6 +159,10 @@ extension ScenarioDecoder {
             p.differentiationResidence = r.quantity(dif["residence"], "\(key).differentiation.residence", .time)
         }
         p.leavesVesselTrail = r.bool(m["vessel_trail"], "\(key).vessel_trail") ?? false
+        if let vr = r.map(m["vessel_regression"], "\(key).vessel_regression", allowed: ["rate", "source"], required: ["rate"]) {
+            p.vesselRegression.basal = r.quantity(vr["rate"], "\(key).vessel_regression.rate", .rate) ?? 0
+            if let src = r.source(vr["source"], "\(key).vessel_regression.source") { sources["\(key).vessel_regression"] = src }
+        }
         // One response entry (factor, ec50, hill, max_fold, source), in a kind's `responses` list
         // or a secretion entry's; its source is recorded under its key.
         func response(_ e: [String: YNode], _ k: String) -> Response? {
@@ -186,6 +190,7 @@ extension ScenarioDecoder {
                 case "apoptosis": p.apoptosis.responses.append(resp)
                 case "recruitment": p.recruitment.responses.append(resp)
                 case "polarization": p.polarization.responses.append(resp)
+                case "vessel_regression": p.vesselRegression.responses.append(resp)
                 default: p.collagenDeposition.responses.append(resp)
                 }
             }

@@ -160,6 +160,8 @@ public enum StreamPurpose: Sendable, Hashable {
     /// Whether a cell dies in the hourly apoptosis draw (`CellStepper.apoptosisEvery`), per step
     /// and cell id.
     case apoptosis
+    /// Whether a vessel site a trail made regresses in the hourly draw, per step and site.
+    case vesselRegression
 
     /// The 32-bit purpose word of the Philox counter.
     @inlinable public var key: UInt32 {
@@ -175,12 +177,13 @@ public enum StreamPurpose: Sendable, Hashable {
         case .recruitment: return 0x5245_4300
         case .polarization: return 0x504F_4C00
         case .apoptosis: return 0x4150_4F00
+        case .vesselRegression: return 0x5652_4700
         }
     }
 
     /// Every purpose, with every kind of `initialPlacement`.
     public static var all: [StreamPurpose] {
-        [.unspecified, .cellDecision, .tileOrder, .latinHypercube, .morrisTrajectory, .parserMutation, .syntheticData, .recruitment, .polarization, .apoptosis]
+        [.unspecified, .cellDecision, .tileOrder, .latinHypercube, .morrisTrajectory, .parserMutation, .syntheticData, .recruitment, .polarization, .apoptosis, .vesselRegression]
             + (0...UInt8.max).map { .initialPlacement(kind: $0) }
     }
 }

@@ -109,6 +109,8 @@ public final class CellStepper: @unchecked Sendable {
     public private(set) var lastBirths = 0
     public private(set) var lastDeaths = 0
     public private(set) var lastRecruits = 0
+    /// Vessel sites that regressed in the last hourly draw (`regressVessels`).
+    public private(set) var lastRegressed = 0
     /// Tile layers skipped as quiet in the last step, and in all steps so far.
     public private(set) var lastSkippedTiles = 0
     public private(set) var skippedTiles = 0
@@ -205,6 +207,7 @@ public final class CellStepper: @unchecked Sendable {
 
         for t in 0..<tiles.count { birthCount[t] = 0; movedCount[t] = 0 }
         let deaths = step % apoptosisEvery == 0 ? apoptosis(&population, fields: fields, step: step) : 0
+        if step % apoptosisEvery == 0 { regressVessels(fields: fields, step: step) }
         var skipped = 0
         population.withPointers { cells in
             birthParent.withUnsafeMutableBufferPointer { bp in
@@ -312,6 +315,34 @@ public final class CellStepper: @unchecked Sendable {
             deaths += 1
         }
         return deaths
+    }
+
+    /// The hourly regression draw of new vessels (`KindParameters.vesselRegression`): every
+    /// vessel site a trail made (holding 2 + the kind) draws once, in site order, from its own
+    /// stream (keyed by step and site), with probability 1 - exp(-rate(factors at the site) x the
+    /// interval), so the result does not depend on the thread count. A regressed site is no
+    /// longer a vessel (no supply of a quasi-steady factor, no recruitment); a trail may mark it
+    /// again. No cell reads the vessel map, so the active set needs no wake-up.
+    /// - Returns: the number of vessel sites that regressed.
+    @discardableResult
+    func regressVessels(fields: FieldSet?, step: Int) -> Int {
+        guard let vessel else { return 0 }
+        var regressing = 0
+        for k in 0..<Self.kindCount where compiled[k].vesselRegression.basal > 0 { regressing |= 1 << k }
+        if regressing == 0 { return 0 }
+        let interval = Double(apoptosisEvery) * dt
+        var regressed = 0
+        for s in 0..<lattice.count where vessel[s] >= 2 {
+            let k = Int(vessel[s] &- 2)
+            if regressing & (1 << k) == 0 { continue }
+            let p = -expm1(-compiled[k].vesselRegression.rate(factors(at: s, fields)) * interval)
+            var rng = RandomStream(seed: seed, step: step, id: s, purpose: .vesselRegression)
+            if rng.uniform() >= p { continue }
+            vessel[s] = 0
+            regressed += 1
+        }
+        lastRegressed = regressed
+        return regressed
     }
 
     /// Recruitment (`KindParameters.recruitment`), after the step's births: every vessel site

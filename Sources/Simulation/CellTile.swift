@@ -192,7 +192,8 @@ extension CellStepper {
                                    kp.pointee.cohesion >= 1 || rng.uniform32() < kp.pointee.cohesion { break }
                             }
                             if kp.pointee.matrixNeeded > 0, !supported(target &- k &* plane, region: regionPointer?[target], kp, &rng) { break }
-                            if kp.pointee.leavesVesselTrail, let vessel { vessel[s] = 1 }
+                            // A new vessel site holds 2 + the kind that made it (the dermis's own vessels hold 1).
+                            if kp.pointee.leavesVesselTrail, let vessel, vessel[s] == 0 { vessel[s] = 2 &+ cells.kind[c] }
                             cells.cellAt[s] = -1
                             cells.cellAt[target] = Int32(c)
                             cells.site[c] = Int32(target)

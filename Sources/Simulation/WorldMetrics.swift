@@ -90,7 +90,7 @@ extension World {
             if r == Tissue.woundBed || r == Tissue.woundSurface { inWound[k] += 1 }
         }
         var collagenSum = 0.0, vessels = 0
-        for s in bedSites { collagenSum += Double(collagen[Int(s)]); vessels += Int(vessel[Int(s)]) }
+        for s in bedSites { collagenSum += Double(collagen[Int(s)]); vessels += vessel[Int(s)] != 0 ? 1 : 0 }
         let bed = max(1, bedSites.count)
         var means: [Double] = []
         for f in 0..<fields.factorCount {

@@ -91,6 +91,7 @@ final class RandomStreamTests: XCTestCase {
         XCTAssertEqual(StreamPurpose.latinHypercube.key, 0x4C48_5300)
         XCTAssertEqual(StreamPurpose.morrisTrajectory.key, 0x4D52_5300)
         XCTAssertEqual(StreamPurpose.apoptosis.key, 0x4150_4F00)
-        XCTAssertEqual(StreamPurpose.all.count, 10 + 256)
+        XCTAssertEqual(StreamPurpose.vesselRegression.key, 0x5652_4700)
+        XCTAssertEqual(StreamPurpose.all.count, 11 + 256)
     }
 }
