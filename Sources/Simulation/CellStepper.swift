@@ -109,8 +109,6 @@ public final class CellStepper: @unchecked Sendable {
     public private(set) var lastBirths = 0
     public private(set) var lastDeaths = 0
     public private(set) var lastRecruits = 0
-    /// Vessel sites that regressed in the last hourly draw (`regressVessels`).
-    public private(set) var lastRegressed = 0
     /// Tile layers skipped as quiet in the last step, and in all steps so far.
     public private(set) var lastSkippedTiles = 0
     public private(set) var skippedTiles = 0
@@ -341,7 +339,6 @@ public final class CellStepper: @unchecked Sendable {
             vessel[s] = 0
             regressed += 1
         }
-        lastRegressed = regressed
         return regressed
     }
 
