@@ -12,6 +12,11 @@ import Foundation
 /// lines from noisy or different machines compare through it. An older build without the
 /// reference is measured as a child process (`bench --of-binary`) between two reference
 /// measurements by this binary, on the same machine.
+///
+/// A second reference, a dependent integer chain (multiply, add, shift, xor: one step cannot start
+/// before the last ends), is the speed of one core at that moment, untouched by memory. A machine
+/// that slows down for everyone (a busy neighbour, a shared core) slows the chain with the figures,
+/// while the triad may not move; a slower build does not move the chain.
 enum BenchHistory {
     /// Figures that are throughputs (kernel_Nt), the ones normalised and compared.
     static func isThroughput(_ key: String) -> Bool {
@@ -45,6 +50,27 @@ enum BenchHistory {
         return Double(24 * n) / times[times.count / 2]
     }
 
+    /// The dependent chain's speed [steps/s]: median of `repeats` passes of 2^24 steps, one thread.
+    /// Each step is a 64-bit multiply-add and a shift-xor on the last step's result, so neither the
+    /// compiler nor the core can overlap or vectorise steps: its time is the core's latency.
+    static func chainStepsPerSecond(repeats: Int = 9) -> Double {
+        let n = 1 << 24
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var times: [Double] = []
+        for r in 0...repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<n {
+                x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                x ^= x >> 29
+            }
+            let t = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            if r > 0 { times.append(t) }
+        }
+        precondition(x != 0 || times.count > 0)
+        times.sort()
+        return Double(n) / times[times.count / 2]
+    }
+
     /// One line of the history.
     struct Line {
         var commit: String
@@ -54,6 +80,8 @@ enum BenchHistory {
         var figures: [String: Double]
         /// Triad bandwidth [bytes/s] measured around the figures.
         var reference: Double
+        /// Dependent-chain speed [steps/s] measured with the triad; 0 on lines recorded before it.
+        var chain: Double = 0
         /// Who measured the reference ("self", or the build that measured it for an older binary).
         var referenceBy: String
         /// Lattice side of the largest measurement (NxN sites).
@@ -66,11 +94,19 @@ enum BenchHistory {
             return out
         }
 
+        /// Throughput per G steps/s of the dependent chain (empty when the line has no chain).
+        var perChain: [String: Double] {
+            var out: [String: Double] = [:]
+            for (k, v) in figures where BenchHistory.isThroughput(k) && chain > 0 { out[k] = v / (chain / 1e9) }
+            return out
+        }
+
         var json: JSONValue {
             .object([
                 "commit": .string(commit), "date": .string(date), "machine": .string(machine), "version": .string(version),
                 "figures": .object(figures.mapValues { .number($0) }),
-                "reference": .object(["triad_bytes_per_s": .number(reference), "measured_by": .string(referenceBy)]),
+                "reference": .object(["triad_bytes_per_s": .number(reference), "chain_steps_per_s": .number(chain),
+                                      "measured_by": .string(referenceBy)]),
                 "normalised": .object(normalised.mapValues { .number($0) }),
                 "size": .number(Double(size)),
             ])
@@ -94,6 +130,7 @@ enum BenchHistory {
             version = o["version"] as? String ?? ""
             self.figures = f
             reference = (ref?["triad_bytes_per_s"] as? NSNumber)?.doubleValue ?? 0
+            chain = (ref?["chain_steps_per_s"] as? NSNumber)?.doubleValue ?? 0
             referenceBy = ref?["measured_by"] as? String ?? ""
             size = (o["size"] as? NSNumber)?.intValue ?? 0
         }
@@ -127,20 +164,25 @@ enum BenchHistory {
     }
 
     /// The best of one or more measurements of this build: each figure's highest normalised value and,
-    /// separately, its highest raw value (a check keeps both: a fall must last).
+    /// separately, its highest raw value and highest value per chain speed (a check keeps all three:
+    /// a fall must last).
     struct Best {
         var normalised: [String: Double]
         var raw: [String: Double]
+        var perChain: [String: Double]
         var reference: Double
+        var chain: Double
         var machine: String
 
         init(_ line: Line) {
-            normalised = line.normalised; raw = line.figures; reference = line.reference; machine = line.machine
+            normalised = line.normalised; raw = line.figures; perChain = line.perChain
+            reference = line.reference; chain = line.chain; machine = line.machine
         }
 
         mutating func keep(_ line: Line) {
             for (k, v) in line.normalised where v > (normalised[k] ?? 0) { normalised[k] = v }
             for (k, v) in line.figures where v > (raw[k] ?? 0) { raw[k] = v }
+            for (k, v) in line.perChain where v > (perChain[k] ?? 0) { perChain[k] = v }
         }
     }
 
@@ -149,13 +191,18 @@ enum BenchHistory {
     /// the same machine description, a figure counts as fallen only when its raw throughput fell
     /// beyond the tolerance too: on one machine kind the reference's own noise (triad medians of
     /// 17.5 to 27 GB/s were measured here a day apart, with the step figures within 12 % of each
-    /// other) must not fail a build by itself. Across machine kinds the normalised figure decides.
+    /// other) must not fail a build by itself. When both lines carry the chain reference, the figure
+    /// per chain speed must have fallen beyond the tolerance as well, on any machine: a whole machine
+    /// slowed (CI once measured every raw figure at 0.59-0.84 of the last line's, the triad at 0.87)
+    /// moves the chain with the figures, a slower build does not. Across machine kinds without the
+    /// chain the normalised figure decides.
     static func compare(_ now: Best, with before: Line, tolerance: Double) -> (table: String, fallen: [String], compared: Int) {
         let a = now.normalised, b = before.normalised
         let sameMachine = !now.machine.isEmpty && now.machine == before.machine
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+        let withChain = before.chain > 0 && now.chain > 0
         var table = pad("normalised figure (per GB/s triad)", 36) + pad("now", 13) + pad(String(before.commit.prefix(12)), 13) + "ratio"
-            + (sameMachine ? "  raw ratio" : "") + "\n"
+            + (sameMachine ? "  raw ratio" : "") + (withChain ? "  chain ratio" : "") + "\n"
         var fallen: [String] = []
         var compared = 0
         for key in a.keys.sorted() {
@@ -164,13 +211,20 @@ enum BenchHistory {
             let ratio = x / y
             var rawRatio: Double?
             if sameMachine, let u = now.raw[key], let v = before.figures[key], v > 0 { rawRatio = u / v }
+            var chainRatio: Double?
+            if withChain, let u = now.perChain[key], let v = before.perChain[key], v > 0 { chainRatio = u / v }
             let flag = ratio < 1 - tolerance && (rawRatio.map { $0 < 1 - tolerance } ?? true)
+                && (chainRatio.map { $0 < 1 - tolerance } ?? true)
             if flag { fallen.append(key) }
             table += pad(key, 36) + String(format: "%-12.4g %-12.4g %.3f", x, y, ratio)
-                + (rawRatio.map { String(format: "  %.3f", $0) } ?? (sameMachine ? "  -" : ""))
+                + (rawRatio.map { String(format: "  %.3f    ", $0) } ?? (sameMachine ? "  -        " : ""))
+                + (chainRatio.map { String(format: "  %.3f", $0) } ?? (withChain ? "  -" : ""))
                 + (flag ? "  below the limit" : "") + "\n"
         }
         table += String(format: "triad bandwidth: now %.2f GB/s, then %.2f GB/s\n", now.reference / 1e9, before.reference / 1e9)
+        if withChain {
+            table += String(format: "dependent chain: now %.3g steps/s, then %.3g steps/s; a fall counts when the figure per chain speed fell beyond the limit too\n", now.chain, before.chain)
+        }
         if sameMachine { table += "same machine kind (\(before.machine)): a fall counts when the raw figure fell beyond the limit too\n" }
         return (table, fallen, compared)
     }

@@ -54,7 +54,7 @@ struct BenchCommand: ParsableCommand {
         discussion: """
         Each figure is the median of repeated steps after a warm-up. --compare OLD.json prints each figure's ratio to the \
         last line of OLD.json. History (see DESIGN.md, "Benchmark history"): --record FILE appends a line with the figures \
-        and a reference kernel (streaming triad) measured in the same process; --of-binary OLD measures an older build \
+        and two reference kernels (a streaming triad, a dependent integer chain) measured in the same process; --of-binary OLD measures an older build \
         between two reference measurements by this one; --check FILE compares the normalised figures with FILE's last \
         line and exits 1 when one falls more than 25 % below; --history FILE --out PAGE.html charts them over commits.
         """
@@ -149,6 +149,7 @@ struct BenchCommand: ParsableCommand {
     /// last (its median).
     func historyLine(rounds: Int = 3) throws -> BenchHistory.Line {
         var references = [BenchHistory.triadBytesPerSecond()]
+        var chains = [BenchHistory.chainStepsPerSecond()]
         var samples: [String: [Double]] = [:]
         var commit = self.commit ?? BuildInfo.revisionLabel
         var version = BuildInfo.version
@@ -171,11 +172,13 @@ struct BenchCommand: ParsableCommand {
             }
             for (k, v) in figures { samples[k, default: []].append(v) }
             references.append(BenchHistory.triadBytesPerSecond())
+            chains.append(BenchHistory.chainStepsPerSecond())
         }
         func median(_ a: [Double]) -> Double { let s = a.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
         var line = BenchHistory.Line(commit: commit, date: ISO8601DateFormatter().string(from: Date()), machine: Bench.machine,
                                      version: version, figures: samples.mapValues(median), reference: median(references), referenceBy: referenceBy)
         line.size = try parsedSize()
+        line.chain = median(chains)
         return line
     }
 

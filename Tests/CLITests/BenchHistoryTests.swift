@@ -75,11 +75,13 @@ final class BenchHistoryTests: XCTestCase {
         XCTAssertEqual(probe.status, 0, probe.stderr)
         let json = try XCTUnwrap(probe.stdout.split(separator: "\n").last(where: { $0.hasPrefix("{") }))
         let machine = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["machine"] as? String)
-        func history(_ name: String, raw: Double, triad: Double) throws -> URL {
+        func history(_ name: String, raw: Double, triad: Double, chain: Double? = nil) throws -> URL {
             let url = root.appendingPathComponent(name)
             let figures = ["cells_1t": raw, "diffusion_1t": raw, "step_1t": raw]
+            var reference: [String: Any] = ["triad_bytes_per_s": triad, "measured_by": "self"]
+            if let chain { reference["chain_steps_per_s"] = chain }
             let line: [String: Any] = ["commit": "feed000", "date": "2026-01-01T00:00:00Z", "machine": machine, "version": "0",
-                                       "figures": figures, "reference": ["triad_bytes_per_s": triad, "measured_by": "self"]]
+                                       "figures": figures, "reference": reference]
             try JSONSerialization.data(withJSONObject: line).write(to: url)
             return url
         }
@@ -90,6 +92,16 @@ final class BenchHistoryTests: XCTestCase {
         let slower = try CLI.run(["bench", "--check", history("slower.jsonl", raw: 1e15, triad: 1e-9).path, "--attempts", "1"] + small)
         XCTAssertEqual(slower.status, 1, slower.stdout + slower.stderr)
         XCTAssertTrue(slower.stderr.contains("fell more than 25 % below the last line"), slower.stderr)
+        // A whole machine slowed: raw and triad-normalised figures out of reach, but the old line's
+        // core (its dependent chain) was as much faster: no fall. The same line with a chain like
+        // this machine's fails.
+        let slowMachine = try CLI.run(["bench", "--check", history("slow-machine.jsonl", raw: 1e15, triad: 1e-9, chain: 1e30).path,
+                                       "--attempts", "1"] + small)
+        XCTAssertEqual(slowMachine.status, 0, slowMachine.stdout + slowMachine.stderr)
+        XCTAssertTrue(slowMachine.stdout.contains("chain ratio"), slowMachine.stdout)
+        let slowBuild = try CLI.run(["bench", "--check", history("slow-build.jsonl", raw: 1e15, triad: 1e-9, chain: 1e9).path,
+                                     "--attempts", "1"] + small)
+        XCTAssertEqual(slowBuild.status, 1, slowBuild.stdout + slowBuild.stderr)
     }
 
     func testHistoryChartsEveryKernelOverCommits() throws {
