@@ -33,7 +33,7 @@ public enum Verification {
     public static let caseNames = [
         "gaussian-2d", "gaussian-3d", "space-order-2d", "time-order-2d", "point-source-2d", "point-source-3d",
         "conservation", "dirichlet", "periodic", "interface", "tridiagonal-gsl",
-        "steady-point-source-2d", "steady-point-source-3d",
+        "steady-point-source-2d", "steady-point-source-3d", "inclusion-axisymmetric",
     ]
 
     /// Runs one case by name.
@@ -52,6 +52,7 @@ public enum Verification {
         case "tridiagonal-gsl": return try tridiagonalAgainstGSL(threads: threads)
         case "steady-point-source-2d": return try steadyPointSource2D(threads: threads)
         case "steady-point-source-3d": return try steadyPointSource3D(threads: threads)
+        case "inclusion-axisymmetric": return inclusionAxisymmetric()
         default: throw VerificationError.unknownCase(name)
         }
     }

@@ -53,8 +53,17 @@ final class VerificationTests: XCTestCase {
         XCTAssertLessThanOrEqual(r.measurements[2].value, 1e-9)
     }
 
+    /// The wound-contraction mechanics: second order in h, errors falling at every refinement,
+    /// a plastic strain equal to the active stress it stands for.
+    func testInclusionAxisymmetric() throws {
+        let r = try check("inclusion-axisymmetric")
+        XCTAssertEqual(try XCTUnwrap(r.observedOrder), 2, accuracy: 0.2)
+        for i in 0..<3 { XCTAssertGreaterThan(r.measurements[i].value, r.measurements[i + 1].value) }
+        XCTAssertLessThanOrEqual(r.measurements[4].value, 1e-12)
+    }
+
     func testEveryCaseIsCovered() {
-        XCTAssertEqual(Verification.caseNames.count, 13)
+        XCTAssertEqual(Verification.caseNames.count, 14)
         XCTAssertThrowsError(try Verification.run("nope"))
     }
 }
