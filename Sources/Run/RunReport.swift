@@ -100,9 +100,14 @@ public enum Report {
             chart.series.append(.init(name: "Galiano 2004 control", color: "#444", points: Reference.galianoControl.filter { $0.0 <= end + 0.5 }, dots: true))
             chart.series.append(.init(name: "Galiano 2004 db/db", color: "#999", points: Reference.galianoDiabetic.filter { $0.0 <= end + 0.5 }, dots: true))
         }
+        let mechanics = series["contraction_pct"] != nil
+        if mechanics {
+            chart.series.append(.init(name: "closure in space (with contraction)", color: chartColors[1], points: Array(zip(days, series["closure_with_contraction_pct"] ?? []))))
+            chart.series.append(.init(name: "contraction", color: chartColors[2], points: Array(zip(days, series["contraction_pct"] ?? []))))
+        }
         out += chart.svg() + "\n"
         out += excisional
-            ? "<p class=\"note\">Shaded: 6 mm control wounds, 30-50 % closed at day 3, 60-80 % at day 7, 90-100 % at day 14 (rough, [lit]); dots: Galiano 2004 (Fig 2, read off the figure by others, rough), control and diabetic db/db mice. Those wounds also close by contraction, which this model does not have (PARAMETERS.md \"Outcomes to compare with\").</p>\n"
+            ? "<p class=\"note\">Shaded: 6 mm control wounds, 30-50 % closed at day 3, 60-80 % at day 7, 90-100 % at day 14 (rough, [lit]); dots: Galiano 2004 (Fig 2, read off the figure by others, rough), control and diabetic db/db mice. Galiano's wounds were splinted and measured by re-epithelialisation." + (mechanics ? " Contraction: the loss of area inside the wound's moved edge; closure in space: the open surface weighted by the tissue's areal stretch (PARAMETERS.md \"Tissue mechanics\"; the cells do not yet feel the contraction)." : " This run has no mechanics: unsplinted wounds also close by contraction.") + "</p>\n"
             : "<p class=\"note\">No in-vivo reference drawn: this is not an excisional wound. Scratch assays: front speed 2 sqrt(D r), about 10-18 um/h for the Simpson lab's values (PARAMETERS.md).</p>\n"
 
         // Cells, matrix, factors.

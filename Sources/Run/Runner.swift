@@ -166,6 +166,11 @@ public enum Runner {
             summary["detached_ahead_pct_final"] = .number(final.detachedAheadPercent ?? 0)
             summary["edge_migration_onset_h"] = world.edgeMigrationOnsetMinutes.map { .number($0 / 60) } ?? .null
         }
+        if let mechanics = world.mechanics {
+            summary["contraction_pct_final"] = .number(final.contractionPercent ?? 0)
+            summary["closure_with_contraction_pct_final"] = .number(final.closureWithContractionPercent ?? 0)
+            summary["contraction_pct_at_closure"] = mechanics.contractionAtClosure.map { .number($0) } ?? .null
+        }
         if world.hasQuasiSteadyFactors {
             // Counted by this process (a resumed run counts from its restart).
             summary["quasi_steady"] = .object(["solves_unconverged": .number(Double(world.steadyUnconverged)),

@@ -78,6 +78,11 @@ extension World {
         // Added with the interval means (older checkpoints end above: their interval restarts).
         let sums = solver.siteSums
         w.u64(UInt64(sums?.steps ?? 0)); w.array(sums?.sums ?? [])
+        // Wound contraction, only when the scenario has mechanics (other checkpoints end above).
+        if let m = mechanics?.state {
+            w.array(m.displacement); w.array(m.plasticRadial); w.array(m.plasticHoop)
+            w.u32(m.atClosure == nil ? 0 : 1); w.f64(m.atClosure ?? 0)
+        }
         return w.data
     }
 
@@ -130,7 +135,21 @@ extension World {
                 }
                 interval = (steps, sums)
             }
+            var contraction: (u: [Double], pr: [Double], ph: [Double], atClosure: Double?)?
+            if !r.atEnd {
+                guard mechanics != nil else { throw CheckpointStateError("the checkpoint holds wound mechanics, the scenario has no `mechanics:`") }
+                let u = try r.array(Double.self, maxCount: 1 << 20), pr = try r.array(Double.self, maxCount: 1 << 20)
+                let ph = try r.array(Double.self, maxCount: 1 << 20)
+                let has = try r.u32(), t = try r.f64()
+                contraction = (u, pr, ph, has == 1 ? t : nil)
+            }
             guard r.atEnd else { throw CheckpointStateError("the state has trailing bytes") }
+            if let m = mechanics, let c = contraction {
+                guard c.u.count == m.displacement.count, c.pr.count == m.sheet.elements, c.ph.count == m.sheet.elements,
+                      (c.u + c.pr + c.ph).allSatisfy(\.isFinite) else {
+                    throw CheckpointStateError("the checkpoint's mechanics has \(c.pr.count) rings (or a value that is not finite), the scenario's \(m.sheet.elements) rings")
+                }
+            }
             var population = cells
             if let problem = population.restore(kind: kind, flags: flags, site: site, exposure: exposure, cycle: cycle, residence: residence, id: ids, nextID: nextID) {
                 throw CheckpointStateError(problem)
@@ -141,6 +160,15 @@ extension World {
             setRestored(step: savedStep, cellUpdates: savedUpdates, collagen: savedCollagen, cells: population,
                         onset: onsets, closureTime: hasClosure == 1 ? closure : nil, edgeOnset: edgeOnset)
             if let interval { solver.siteSums?.restore(sums: interval.sums, steps: interval.steps) } else { solver.siteSums?.reset() }
+            if let m = mechanics {
+                if let c = contraction {
+                    guard m.restore(displacement: c.u, plasticRadial: c.pr, plasticHoop: c.ph, atClosure: c.atClosure) else {
+                        throw CheckpointStateError("the checkpoint's mechanics holds a value that is not finite")
+                    }
+                } else {
+                    m.reset()
+                }
+            }
         } catch let e as CheckpointStateError {
             throw e
         } catch {

@@ -21,6 +21,9 @@ extension Formats {
         // Scenarios with macrophages add their counts by state.
         let macrophages = rows.first?.macrophages != nil
         if macrophages { header += ["macrophages", "macrophages_inflammatory", "macrophages_repair", "macrophages_in_wound"] }
+        // Scenarios with mechanics add the contraction and the closure in space.
+        let mechanics = rows.first?.contractionPercent != nil
+        if mechanics { header += ["contraction_pct", "closure_with_contraction_pct"] }
         var out = header.joined(separator: ",") + "\n"
         for o in rows {
             var cells = [fmt(o.timeHours), fmt(o.woundAreaMM2), fmt(o.closurePercent), "\(o.keratinocytes)", "\(o.fibroblasts)",
@@ -34,6 +37,7 @@ extension Formats {
                 let m = o.macrophages ?? MacrophageCounts(total: 0, repair: 0, inWound: 0)
                 cells += ["\(m.total)", "\(m.inflammatory)", "\(m.repair)", "\(m.inWound)"]
             }
+            if mechanics { cells += [fmt(o.contractionPercent ?? 0), fmt(o.closureWithContractionPercent ?? 0)] }
             out += cells.joined(separator: ",") + "\n"
         }
         return out

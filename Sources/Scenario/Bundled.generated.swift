@@ -191,6 +191,21 @@ extends: excisional-wound-control
 name: excisional-wound-inflammation-control
 description: 6 mm mouse excisional wound healed by clot and macrophages (no injury plateau), untreated, 14 days
 injury: ~
+# Contraction (issue 14; PARAMETERS.md "Tissue mechanics"): the wound bed's fibroblasts pull,
+# the skin resists, the wound tissue remodels into its contracted shape. Splinted, as Galiano
+# 2004's wounds: a silicone ring glued and sutured around the wound holds the skin. The cells do
+# not yet feel the contraction (their lattice is the tissue's own frame): it is reported as the
+# wound edge's loss of area and the closure in space.
+mechanics:
+  skin_modulus: "1 kPa"          # effective, [assumption]: measured tensile moduli of mouse skin are MPa (Munoz 2008 J Biomech 41:93 [seen, abstract]), which would allow under 0.1 % contraction; loose mouse skin slides over the panniculus carnosus; the order is set so that an unsplinted wound contracts by tens of per cent
+  granulation_modulus: "18 kPa"  # rat granulation tissue, early (Goffin 2006 J Cell Biol 172:259) [lit, recalled: not seen]
+  poisson: 0.4                   # a modelling convention; no measured value found [assumption]
+  fibroblast_stress: "175 Pa"    # 30-116 nN per fibroblast (PMC3028113 [seen, abstract]), 70 nN over a 20 um cell's cross-section [derived]
+  myofibroblast_stress: "350 Pa" # twice a fibroblast's [assumption]: alpha-SMA stress fibres raise the force (Hinz 2001 Am J Pathol 159:1009 [seen, abstract]; no ratio seen)
+  wound_remodelling: "4 /d"      # [assumption]: fibroblasts contract floating collagen gels within about a day (Bell 1979 PNAS 76:1274 [lit, not seen])
+  splint_radius: "3.5 mm"        # [assumption]: the ring's hole at or just beyond the wound's edge (6 mm holes for 6 mm wounds in a published lab protocol [seen])
+  every: "1 h"                   # the cells in the bed change over hours; a numerical choice
+  source: "PARAMETERS.md Tissue mechanics: every value but the fibroblast stress is an [assumption] or recalled; Olsen, Sherratt & Maini 1995 J Theor Biol 177:113 for the 1-D radial geometry"
 factors:
   # D: Stokes-Einstein at 37 C divided by a tissue tortuosity of 1.6^2-2.2^2 (PARAMETERS.md
   # "Inflammation") [derived]; decay from plasma half-lives, upper bounds on tissue clearance.
@@ -365,6 +380,22 @@ name: excisional-wound-spheroid-cm
 description: 6 mm wound, spheroid ASC-CM every 24 h for 7 days
 secretome:
   profile: asc-spheroid
+"""#,
+        "excisional-wound-unsplinted": #"""
+# The untreated clot-and-macrophage wound without a splint: the skin around the 6 mm wound is
+# free, so the wound bed's fibroblasts contract it (issue 14). Mouse wounds without a splint
+# close by contraction and re-epithelialisation, each about 40-60 % of the closure (Chen 2015
+# Wound Repair Regen 23:874 [seen, abstract]). The cells do not yet feel the contraction: the
+# closure by re-epithelialisation is the splinted wound's; the contraction and the closure in
+# space are reported beside it (timeseries: contraction_pct, closure_with_contraction_pct).
+extends: excisional-wound-inflammation-control
+name: excisional-wound-unsplinted
+description: 6 mm mouse excisional wound without a splint (contraction free), clot and macrophages, untreated, 21 days
+time:
+  duration: "21 d"          # splinted wounds close in 2-4 weeks (Wang 2013 Nat Protoc 8:302) [seen]
+mechanics:
+  splint_radius: ~          # no splint
+  still_radius: "15 mm"     # [assumption]: skin this far from the wound (half a mouse's back) taken as still
 """#,
         "fibroblast-scratch-control": #"""
 # In-vitro dermal fibroblast scratch assay in plain medium: the control arm of

@@ -7,7 +7,7 @@ import StrictYAML
 
 /// The scenario schema (DESIGN.md "Scenario file"): strict, every dimensional value with a unit.
 public enum ScenarioDecoder {
-    static let topKeys = ["name", "description", "seed", "extends", "lattice", "time", "wound", "factors", "secretome", "injury", "clot", "vessels", "cells", "culture", "condition"]
+    static let topKeys = ["name", "description", "seed", "extends", "lattice", "time", "wound", "factors", "secretome", "injury", "clot", "vessels", "cells", "culture", "condition", "mechanics"]
     static let behaviours = ["migration", "proliferation", "apoptosis", "collagen", "recruitment", "polarization", "vessel_regression"]
 
     /// Decodes a merged tree (after `extends:` and `--set`); `schema` hears of every key read.
@@ -261,6 +261,40 @@ public enum ScenarioDecoder {
             }
         }
 
+        // Wound contraction (issue 14).
+        var mechanics: MechanicsConfig?
+        let mechanicsKeys = ["skin_modulus", "granulation_modulus", "poisson", "fibroblast_stress", "myofibroblast_stress",
+                             "wound_remodelling", "skin_remodelling", "splint_radius", "still_radius", "every", "source"]
+        if let mnode = top["mechanics"], let m = r.map(mnode, "mechanics", allowed: mechanicsKeys) {
+            for k in ["skin_modulus", "granulation_modulus", "poisson", "fibroblast_stress", "myofibroblast_stress", "wound_remodelling"] where m[k] == nil {
+                r.fail(mnode, "mechanics.\(k)", "is missing", hint: "mechanics: needs \(mechanicsKeys.filter { $0 != "source" && $0 != "skin_remodelling" && $0 != "every" && !$0.hasSuffix("radius") }.joined(separator: ", ")) and splint_radius or still_radius")
+            }
+            let skin = r.quantity(m["skin_modulus"], "mechanics.skin_modulus", .pressure, positive: true)
+            let granulation = r.quantity(m["granulation_modulus"], "mechanics.granulation_modulus", .pressure, positive: true)
+            let poisson = r.number(m["poisson"], "mechanics.poisson", min: -0.99, max: 0.49)
+            let fibroblastStress = r.quantity(m["fibroblast_stress"], "mechanics.fibroblast_stress", .pressure)
+            let myofibroblastStress = r.quantity(m["myofibroblast_stress"], "mechanics.myofibroblast_stress", .pressure)
+            let woundRemodelling = r.quantity(m["wound_remodelling"], "mechanics.wound_remodelling", .rate)
+            let skinRemodelling = m["skin_remodelling"] == nil ? 0 : r.quantity(m["skin_remodelling"], "mechanics.skin_remodelling", .rate)
+            let splint = m["splint_radius"].flatMap { r.quantity($0, "mechanics.splint_radius", .length, positive: true) }
+            let still = m["still_radius"].flatMap { r.quantity($0, "mechanics.still_radius", .length, positive: true) }
+            if m["splint_radius"] == nil, m["still_radius"] == nil {
+                r.fail(mnode, "mechanics", "holds the skin nowhere", hint: "give splint_radius (a splinted wound) or still_radius (unsplinted: where the skin is taken as still)")
+            }
+            let every = m["every"] == nil ? 60 : r.quantity(m["every"], "mechanics.every", .time, positive: true)
+            if let src = r.source(m["source"], "mechanics.source") { sources["mechanics"] = src }
+            if case .circle = wound {} else {
+                r.fail(mnode, "mechanics", "needs a round wound (wound.shape: circle): the skin is solved in rings around the wound's centre")
+            }
+            if culture != nil { r.fail(mnode, "mechanics", "is the skin's; a scenario with `culture:` has none", hint: "remove `mechanics:`") }
+            if let skin, let granulation, let poisson, let fibroblastStress, let myofibroblastStress, let woundRemodelling, let skinRemodelling, let every,
+               splint != nil || still != nil {
+                mechanics = MechanicsConfig(skinModulus: skin, granulationModulus: granulation, poisson: poisson, fibroblastStress: fibroblastStress,
+                                            myofibroblastStress: myofibroblastStress, woundRemodelling: woundRemodelling, skinRemodelling: skinRemodelling,
+                                            splintRadius: splint, stillRadius: still ?? splint ?? 0, every: every)
+            }
+        }
+
         if !r.issues.isEmpty { throw InputErrors(issues: r.issues) }
         var model = ModelConfig(name: name, seed: seed, nx: nx, ny: ny, spacing: spacing, layers: layers, dt: dt, duration: duration,
                                 outputEvery: outputEvery, wound: wound, woundCentre: centre, factors: factors, secretome: secretome,
@@ -271,6 +305,7 @@ public enum ScenarioDecoder {
         model.clotHalfLife = clotHalfLife
         model.clotHalfLives = clotHalfLives
         model.fibrinHalfLife = fibrinHalfLife
+        model.mechanics = mechanics
         return Scenario(model: model, description: description, snapshotEvery: snapshot, checkpointEvery: checkpoint,
                         sources: sources, warnings: r.warnings)
     }

@@ -76,6 +76,15 @@ public enum ScenarioWriter {
             }
             out += "vessels:\n  spacing: \(q(m.vesselSpacing, "um"))\n"
         }
+        if let mc = m.mechanics {
+            out += "mechanics:\n  skin_modulus: \(q(mc.skinModulus, "Pa"))\n  granulation_modulus: \(q(mc.granulationModulus, "Pa"))\n"
+            out += "  poisson: \(num(mc.poisson))\n  fibroblast_stress: \(q(mc.fibroblastStress, "Pa"))\n"
+            out += "  myofibroblast_stress: \(q(mc.myofibroblastStress, "Pa"))\n  wound_remodelling: \(q(mc.woundRemodelling, "/min"))\n"
+            out += "  skin_remodelling: \(q(mc.skinRemodelling, "/min"))\n"
+            if let r = mc.splintRadius { out += "  splint_radius: \(q(r, "um"))\n" } else { out += "  still_radius: \(q(mc.stillRadius, "um"))\n" }
+            out += "  every: \(q(mc.every, "min"))\n"
+            if let src = s.sources["mechanics"] { out += "  source: \"\(src)\"\n" }
+        }
         let cond = m.condition
         if cond != .normal {
             out += "condition:\n  profile: \(cond.name)\n  production: {" + names.map { "\($0): \(num(cond.production[$0] ?? 1))" }.joined(separator: ", ") + "}\n"

@@ -21,6 +21,7 @@ extension QuantityKind {
         case .molarMass: return 10...1e7               // g/mol
         case .volume: return 1e6...1e15                // um^3: 1 nL to 1 L of medium
         case .area: return 1e4...1e10                  // um^2: 0.01 mm^2 to 100 cm^2 of dish
+        case .pressure: return 0.1...1e9               // Pa: a single cell's pull to bone
         case .concentrationRate, .sensitivity, .dimensionless: return nil
         }
     }
@@ -37,6 +38,7 @@ extension QuantityKind {
         case .molarMass: return "10 Da to 10 MDa"
         case .volume: return "1 nL to 1 L"
         case .area: return "0.01 mm^2 to 100 cm^2"
+        case .pressure: return "0.1 Pa to 1 GPa"
         case .concentrationRate, .sensitivity, .dimensionless: return "any"
         }
     }

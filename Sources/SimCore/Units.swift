@@ -2,7 +2,7 @@ import Foundation
 
 /// Physical quantities written with units, converted to woundsim's internal units.
 ///
-/// Internal units: micrometre (um), minute (min), ng/mL for concentrations. A scenario writes
+/// Internal units: micrometre (um), minute (min), ng/mL for concentrations, pascal (Pa) for stresses and moduli. A scenario writes
 /// every dimensional value as text with its unit (`"60 um^2/s"`, `"45 min"`, `"0.92 /h"`,
 /// `"10 ng/mL"`, `"1.2 nM"`); the parser checks the dimension against what the key expects and
 /// never assumes a unit.
@@ -11,7 +11,7 @@ import Foundation
 /// exponent (`um^2`, `um2`, `um²`), joined by spaces, `*` or `.`, with at most one `/`
 /// (`ng/mL`, `um^2/s`, `/h`, `1/h`, `per h`).
 public enum QuantityKind: String, Sendable, CaseIterable {
-    case length, time, speed, diffusivity, rate, concentration, concentrationRate, sensitivity, molarMass, dimensionless, volume, area
+    case length, time, speed, diffusivity, rate, concentration, concentrationRate, sensitivity, molarMass, dimensionless, volume, area, pressure
 
     /// What a user should write, for error messages.
     public var example: String {
@@ -28,6 +28,7 @@ public enum QuantityKind: String, Sendable, CaseIterable {
         case .dimensionless: return "\"2.5\""
         case .volume: return "\"0.5 mL\""
         case .area: return "\"1.9 cm^2\""
+        case .pressure: return "\"18 kPa\""
         }
     }
 
@@ -46,6 +47,7 @@ public enum QuantityKind: String, Sendable, CaseIterable {
         case .dimensionless: return ""
         case .volume: return "um^3"
         case .area: return "um^2"
+        case .pressure: return "Pa"
         }
     }
 
@@ -63,6 +65,7 @@ public enum QuantityKind: String, Sendable, CaseIterable {
         case .dimensionless: return Dimension()
         case .volume: return Dimension(length: 3)
         case .area: return Dimension(length: 2)
+        case .pressure: return Dimension(length: -1, time: -2, mass: 1)
         }
     }
 
@@ -72,6 +75,7 @@ public enum QuantityKind: String, Sendable, CaseIterable {
         switch self {
         case .concentration, .concentrationRate: return (1e12, 1)  // ng/um^3 -> ng/mL
         case .sensitivity: return (1, 1e12)                        // um^3/ng -> mL/ng
+        case .pressure: return (1, 3.6e9)                          // ng/(um min^2) -> Pa
         default: return (1, 1)
         }
     }
@@ -137,6 +141,10 @@ public enum Units {
         }
         for (names, num, den) in [(["pmol"], 1.0, 1e3), (["nmol"], 1, 1), (["umol", "µmol"], 1e3, 1), (["mmol"], 1e6, 1), (["mol"], 1e9, 1)] {
             for n in names { t[n] = (amount, (num, den)) }
+        }
+        // Pressure and stress: 1 Pa = 1 kg/(m s^2) = 1e12 ng / (1e6 um x (1/60 min)^2) = 3.6e9 ng/(um min^2).
+        for (names, num) in [(["Pa"], 3.6e9), (["kPa"], 3.6e12), (["MPa"], 3.6e15)] {
+            for n in names { t[n] = (Dimension(length: -1, time: -2, mass: 1), (num, 1)) }
         }
         // Molar mass: 1 Da = 1 g/mol = 1 ng/nmol.
         for (names, num) in [(["Da", "g/mol"], 1.0), (["kDa"], 1e3)] {

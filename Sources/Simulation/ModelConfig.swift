@@ -150,6 +150,8 @@ public struct ModelConfig: Sendable, Equatable {
     public var culture: Culture?
     /// The host's impairments (diabetic, aged), applied when a world is built; normal by default.
     public var condition: Condition = .normal
+    /// Wound contraction (a round wound in skin only); nil: no mechanics.
+    public var mechanics: MechanicsConfig?
 
     public init(name: String, seed: UInt64, nx: Int, ny: Int, spacing: Double, layers: [Layer], dt: Double, duration: Double,
                 outputEvery: Double, wound: WoundShape, woundCentre: (x: Double, y: Double), factors: [FactorSpec], secretome: Secretome,
@@ -169,6 +171,7 @@ public struct ModelConfig: Sendable, Equatable {
             && a.clotRelease == b.clotRelease && a.clotHalfLife == b.clotHalfLife && a.clotHalfLives == b.clotHalfLives
             && a.fibrinHalfLife == b.fibrinHalfLife
             && a.vesselSpacing == b.vesselSpacing && a.cells == b.cells && a.culture == b.culture && a.condition == b.condition
+            && a.mechanics == b.mechanics
     }
 
     /// The home layer of a kind: keratinocytes in the epidermis, the others in the dermis.

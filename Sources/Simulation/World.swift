@@ -37,6 +37,8 @@ public final class World: @unchecked Sendable {
     public let vessel: UnsafeMutableBufferPointer<UInt8>
     /// The quasi-steady factors (oxygen) and their solvers.
     let steady: SteadyFields
+    /// Wound contraction (`mechanics:`); nil without.
+    public let mechanics: WoundMechanics?
     /// Quasi-steady solves that stopped short of their tolerance, and V-cycles run (all factors).
     public var steadyUnconverged: Int { steady.unconverged }
     public var steadyCycles: Int { steady.cycles }
@@ -83,6 +85,17 @@ public final class World: @unchecked Sendable {
         coverSites = layout.surfaceSites.isEmpty ? layout.bedSites : layout.surfaceSites
         initialSurface = coverSites.count
         scratch = ScratchGeometry(config, lattice: layout.lattice, regions: layout.regions, cells: layout.cells)
+        if let m = config.mechanics {
+            guard case let .circle(d) = config.wound else {
+                throw .invalid(key: "mechanics", message: "needs a round wound (wound.shape: circle): the sheet is solved in rings around its centre")
+            }
+            guard config.culture == nil else { throw .invalid(key: "mechanics", message: "is the skin's; a dish has none") }
+            let h = layout.lattice.spacing
+            let centre = (x: config.woundCentre.x * Double(config.nx) * h, y: config.woundCentre.y * Double(config.ny) * h)
+            mechanics = try WoundMechanics(m, lattice: layout.lattice, regions: layout.regions, centre: centre, woundRadius: d / 2, dt: config.dt)
+        } else {
+            mechanics = nil
+        }
         // The quasi-steady factors as the first outputs show them (step 0's solve then finds the
         // same problem solved and runs no cycle; a restore replaces them).
         if !steady.isEmpty { steady.solve(at: 0, fields: fields, cells: &cells, vessel: vessel, diffusion: solver, threads: 1) }
@@ -120,6 +133,11 @@ public final class World: @unchecked Sendable {
             // The quasi-steady factors for the cells, vessels and uptake as they stand.
             steady.solve(at: step, fields: fields, cells: &cells, vessel: vessel, diffusion: solver, threads: threads)
             t0 = lap(.diffuse, since: t0)
+        }
+        if let mechanics, mechanics.due(at: step) {
+            // The wound's pull from its fibroblasts as they stand (serial: a few hundred rings).
+            mechanics.solve(cells: cells, regions: regions)
+            t0 = lap(.observe, since: t0)
         }
         cellUpdates += cells.count
         if config.fibrinHalfLife > 0 { stepper.fibrin = config.fibrin(at: time) }

@@ -53,7 +53,10 @@ extension World {
     public var edgeMigrationOnsetMinutes: Double? { edgeOnset }
 
     func observeEvents() {
-        if closureTime == nil, initialSurface > 0, closurePercent >= 95 { closureTime = time }
+        if closureTime == nil, initialSurface > 0, closurePercent >= 95 {
+            closureTime = time
+            if let mechanics { mechanics.contractionAtClosure = mechanics.contractionPercent }
+        }
         if edgeOnset == nil, let scratch, scratch.migratedEdgeShare(cells) >= 10 { edgeOnset = time }
         guard onset.count < CellKind.resident.count else { return }
         var near = SIMD4<Int>.zero, migrating = SIMD4<Int>.zero
@@ -101,6 +104,14 @@ extension World {
         }
         let h = lattice.spacing
         let gap = scratch?.measure(cells, spacing: h)
+        var contraction: Double?, spatialClosure: Double?
+        if let mechanics, initialSurface > 0 {
+            // The open surface in space: each open site's area scaled by its ring's areal stretch.
+            var open = 0.0
+            for s in coverSites where cells.cellAt[Int(s)] < 0 { open += mechanics.areaStretch(site: Int(s)) }
+            contraction = mechanics.contractionPercent
+            spatialClosure = 100 * (1 - open / Double(initialSurface))
+        }
         return Observation(
             timeHours: time / 60,
             woundAreaMM2: Double(uncoveredSurface) * h * h / 1e6,
@@ -109,7 +120,8 @@ extension World {
             keratinocytesInWound: inWound[0], fibroblastsInWound: inWound[1], endothelialInWound: inWound[2],
             macrophages: hasMacrophages ? MacrophageCounts(total: counts[3], repair: repair, inWound: inWound[3]) : nil,
             collagenInWound: collagenSum / Double(bed), vesselDensity: Double(vessels) / Double(bed),
-            factorMeans: means, factorIntervalMeans: solver.siteSums?.means ?? means, gapClosurePercent: gap?.gapClosure, meanGapUM: gap?.meanGap, detachedAheadPercent: gap?.detachedAhead)
+            factorMeans: means, factorIntervalMeans: solver.siteSums?.means ?? means, gapClosurePercent: gap?.gapClosure, meanGapUM: gap?.meanGap, detachedAheadPercent: gap?.detachedAhead,
+            contractionPercent: contraction, closureWithContractionPercent: spatialClosure)
     }
 }
 
@@ -137,6 +149,10 @@ public struct Observation: Sendable, Equatable {
     public var gapClosurePercent: Double? = nil
     public var meanGapUM: Double? = nil
     public var detachedAheadPercent: Double? = nil
+    /// With `mechanics:` only: the loss of area inside the wound's moved edge [%], and the closure
+    /// in space (the open surface's sites weighted by their areal stretch) [%].
+    public var contractionPercent: Double? = nil
+    public var closureWithContractionPercent: Double? = nil
 }
 
 /// Macrophage counts of one row: all, those in the pro-repair state (`CellFlags.repair`), and

@@ -75,12 +75,13 @@ public enum SweepMetrics {
         "keratinocytes_in_wound_final", "fibroblasts_in_wound_final", "endothelial_in_wound_final",
         "migration_onset_h.keratinocyte", "migration_onset_h.fibroblast", "migration_onset_h.endothelial",
         "edge_migration_onset_h", "gap_closure_pct_final", "detached_ahead_pct_final",
+        "contraction_pct_final", "closure_with_contraction_pct_final", "contraction_pct_at_closure",
     ]
     /// Timeseries columns that a metric `COLUMN_at_Xh` reads at any time of the run
     /// (`{COLUMN_at: "24 h"}` in a sweep file); the gap and detached columns exist for scratches,
     /// the macrophage columns in scenarios with macrophages.
     /// Each factor's columns, `F_mean_ngml` and `F_interval_mean_ngml`, are read the same way.
-    public static let seriesColumns = ["closure_pct", "gap_closure_pct", "detached_ahead_pct", "keratinocytes", "fibroblasts", "endothelial",
+    public static let seriesColumns = ["closure_pct", "contraction_pct", "closure_with_contraction_pct", "gap_closure_pct", "detached_ahead_pct", "keratinocytes", "fibroblasts", "endothelial",
                                        "keratinocytes_in_wound", "fibroblasts_in_wound", "endothelial_in_wound",
                                        "macrophages", "macrophages_inflammatory", "macrophages_repair", "macrophages_in_wound"]
 
@@ -137,7 +138,7 @@ public enum SweepMetrics {
     public static func unit(_ metric: String) -> String {
         if let (c, _) = series(of: metric), isFactorColumn(c) { return "ng/mL" }
         if metric.hasSuffix("_h") || metric.hasPrefix("migration_onset_h") { return "h" }
-        if metric.hasPrefix("closure_pct") || metric.hasPrefix("gap_closure_pct") || metric.hasPrefix("detached_ahead_pct") { return "%" }
+        if metric.hasPrefix("closure_pct") || metric.hasPrefix("contraction_pct") || metric.hasPrefix("closure_with_contraction_pct") || metric.hasPrefix("gap_closure_pct") || metric.hasPrefix("detached_ahead_pct") { return "%" }
         if metric.hasPrefix("collagen") { return "fraction of intact dermis" }
         if metric.hasPrefix("vessel_density") { return "fraction of sites" }
         return "cells"
