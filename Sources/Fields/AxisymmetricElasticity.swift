@@ -1,5 +1,5 @@
 /// Axisymmetric, plane-stress, linear elasticity of a skin sheet around a round wound: the radial
-/// displacement u(r) [m] of a sheet whose elements carry an active isotropic stress (contractile
+/// displacement u(r) (in the unit of the spacing: um in a world) of a sheet whose elements carry an active isotropic stress (contractile
 /// cells pulling) and a plastic, stress-free strain (tissue remodelled into its contracted shape).
 ///
 /// The 1-D radially symmetric geometry is the one of the first mechanochemical models of dermal
@@ -17,7 +17,7 @@
 /// definite and tridiagonal: one Thomas sweep, O(n), no iteration. Verified against the analytic
 /// solution of a round inclusion in a ring (`woundsim verify --case inclusion-axisymmetric`).
 public struct AxisymmetricElasticity: Sendable {
-    /// Node spacing h [m].
+    /// Node spacing h [length: um in a world].
     public let spacing: Double
     /// Number of elements n; nodes 0...n, element i spans [r_i, r_{i+1}].
     public let elements: Int
@@ -32,7 +32,7 @@ public struct AxisymmetricElasticity: Sendable {
     /// Plastic (stress-free) hoop strain of each element (dimensionless).
     public var plasticHoop: [Double]
 
-    /// A sheet of `elements` elements of `spacing` [m], modulus `modulus` [Pa] everywhere, no active
+    /// A sheet of `elements` elements of `spacing`, modulus `modulus` [Pa] everywhere, no active
     /// stress and no plastic strain.
     public init(spacing: Double, elements: Int, modulus: Double, poisson: Double) {
         precondition(spacing > 0 && elements >= 2 && modulus > 0 && poisson > -1 && poisson < 0.5)
@@ -45,16 +45,16 @@ public struct AxisymmetricElasticity: Sendable {
         plasticHoop = Array(repeating: 0, count: elements)
     }
 
-    /// Radius of node i [m].
+    /// Radius of node i [the spacing's unit].
     @inline(__always) public func radius(_ i: Int) -> Double { Double(i) * spacing }
 
-    /// The two Gauss points of element e: radii [m] and the weights times the Jacobian [m].
+    /// The two Gauss points of element e: radii and the weights times the Jacobian [the spacing's unit].
     @inline(__always) func gauss(_ e: Int) -> (r: (Double, Double), w: Double) {
         let h = spacing, mid = (Double(e) + 0.5) * h, off = h / (2 * 3.0.squareRoot())
         return ((mid - off, mid + off), h / 2)
     }
 
-    /// The nodal displacements u_0...u_n [m] (u_0 = u_n = 0).
+    /// The nodal displacements u_0...u_n [the spacing's unit] (u_0 = u_n = 0).
     public func solve() -> [Double] {
         let n = elements, h = spacing, nu = poisson
         // Tridiagonal stiffness over nodes 0...n: diagonal, upper (i, i+1), and the load.
@@ -102,7 +102,7 @@ public struct AxisymmetricElasticity: Sendable {
     }
 }
 
-/// The analytic displacement of a round inclusion of radius a [m] (modulus `inner` [Pa], active
+/// The analytic displacement of a round inclusion of radius a (any length unit; u in the same) (modulus `inner` [Pa], active
 /// stress `tau` [Pa]) in a ring a < r < b (modulus `outer` [Pa]) held at u(b) = 0, plane stress,
 /// Poisson ratio nu: u = B r inside, u = A (1/r - r/b^2) outside, from continuity of u and of the
 /// radial traction at r = a.

@@ -146,7 +146,7 @@ extension World {
             guard r.atEnd else { throw CheckpointStateError("the state has trailing bytes") }
             if let m = mechanics, let c = contraction {
                 guard c.u.count == m.displacement.count, c.pr.count == m.sheet.elements, c.ph.count == m.sheet.elements,
-                      (c.u + c.pr + c.ph).allSatisfy(\.isFinite) else {
+                      (c.u + c.pr + c.ph).allSatisfy(\.isFinite), c.atClosure?.isFinite ?? true else {
                     throw CheckpointStateError("the checkpoint's mechanics has \(c.pr.count) rings (or a value that is not finite), the scenario's \(m.sheet.elements) rings")
                 }
             }

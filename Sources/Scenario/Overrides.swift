@@ -12,6 +12,7 @@ public enum Overrides {
     static let alternatives: [(map: String, groups: [[String]])] = [
         ("migration", [["speed", "persistence"], ["hop_rate"]]),
         ("proliferation", [["doubling"], ["rate"]]),
+        ("mechanics", [["splint_radius"], ["still_radius"]]),
     ]
 
     /// The keys of `entries` (a mapping named `name`) from more than one form, if any.

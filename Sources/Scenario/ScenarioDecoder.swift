@@ -266,8 +266,9 @@ public enum ScenarioDecoder {
         let mechanicsKeys = ["skin_modulus", "granulation_modulus", "poisson", "fibroblast_stress", "myofibroblast_stress",
                              "wound_remodelling", "skin_remodelling", "splint_radius", "still_radius", "every", "source"]
         if let mnode = top["mechanics"], let m = r.map(mnode, "mechanics", allowed: mechanicsKeys) {
-            for k in ["skin_modulus", "granulation_modulus", "poisson", "fibroblast_stress", "myofibroblast_stress", "wound_remodelling"] where m[k] == nil {
-                r.fail(mnode, "mechanics.\(k)", "is missing", hint: "mechanics: needs \(mechanicsKeys.filter { $0 != "source" && $0 != "skin_remodelling" && $0 != "every" && !$0.hasSuffix("radius") }.joined(separator: ", ")) and splint_radius or still_radius")
+            let required = ["skin_modulus", "granulation_modulus", "poisson", "fibroblast_stress", "myofibroblast_stress", "wound_remodelling"]
+            for k in required where m[k] == nil {
+                r.fail(mnode, "mechanics.\(k)", "is missing", hint: "mechanics: needs \(required.joined(separator: ", ")) and splint_radius or still_radius")
             }
             let skin = r.quantity(m["skin_modulus"], "mechanics.skin_modulus", .pressure, positive: true)
             let granulation = r.quantity(m["granulation_modulus"], "mechanics.granulation_modulus", .pressure, positive: true)
@@ -278,6 +279,9 @@ public enum ScenarioDecoder {
             let skinRemodelling = m["skin_remodelling"] == nil ? 0 : r.quantity(m["skin_remodelling"], "mechanics.skin_remodelling", .rate)
             let splint = m["splint_radius"].flatMap { r.quantity($0, "mechanics.splint_radius", .length, positive: true) }
             let still = m["still_radius"].flatMap { r.quantity($0, "mechanics.still_radius", .length, positive: true) }
+            if m["splint_radius"] != nil, m["still_radius"] != nil {
+                r.fail(mnode, "mechanics", "gives both splint_radius and still_radius", hint: "a splinted wound is held at the splint; drop one (`~` drops an inherited one)")
+            }
             if m["splint_radius"] == nil, m["still_radius"] == nil {
                 r.fail(mnode, "mechanics", "holds the skin nowhere", hint: "give splint_radius (a splinted wound) or still_radius (unsplinted: where the skin is taken as still)")
             }

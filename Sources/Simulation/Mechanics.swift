@@ -9,9 +9,11 @@ import SimCore
 /// rings of the lattice spacing around the wound centre. The fibroblasts of the wound bed pull:
 /// each ring's active stress is the stress of a wound bed full of fibroblasts (or of
 /// myofibroblasts) times the share of the ring's dermal sites they occupy. The wound's tissue
-/// remodels into its contracted shape: its plastic strain relaxes towards its strain at
-/// `woundRemodelling` (a Maxwell fluid: viscosity E / k), so the pull keeps closing the wound against the skin's elastic resistance
-/// as long as the cells pull, and the contraction stays when they go. The cells stay on the
+/// remodels into its contracted shape: while it is compressed against its rest shape its plastic
+/// strain relaxes towards its strain at `woundRemodelling` (a Maxwell fluid: viscosity E / k), so
+/// the pull keeps closing the wound against the skin's elastic resistance as long as the cells
+/// pull; it never remodels back open (collagen laid down and cross-linked in the contracted shape
+/// [assumption]), so the contraction stays, held by the wound's elasticity, when they go. The cells stay on the
 /// lattice, which is the tissue's own (material) frame: the closure by re-epithelialisation is
 /// counted there, the contraction is the shrinking of the wound's edge in space.
 public struct MechanicsConfig: Sendable, Equatable {
@@ -67,6 +69,8 @@ public final class WoundMechanics: @unchecked Sendable {
     let sitesPerRing: [Int]
     /// Steps between solves.
     let stepsPerSolve: Int
+    /// The model time between solves [min] (a whole number of steps).
+    let interval: Double
     /// Contraction when the re-epithelialisation first reached 95 % [%].
     public internal(set) var contractionAtClosure: Double?
 
@@ -88,29 +92,32 @@ public final class WoundMechanics: @unchecked Sendable {
         guard config.every >= dt else { throw .invalid(key: "mechanics.every", message: "\(config.every) min must be at least dt = \(dt) min") }
         self.config = config
         self.woundRadius = woundRadius
+        // Rings no wider than the lattice spacing, the last ending exactly at the held radius.
         let elements = Int((held / h).rounded(.up))
-        var sheet = AxisymmetricElasticity(spacing: h, elements: elements, modulus: config.skinModulus, poisson: config.poisson)
-        for e in 0..<elements where (Double(e) + 0.5) * h < woundRadius { sheet.modulus[e] = config.granulationModulus }
+        let ring = held / Double(elements)
+        var sheet = AxisymmetricElasticity(spacing: ring, elements: elements, modulus: config.skinModulus, poisson: config.poisson)
+        for e in 0..<elements where (Double(e) + 0.5) * ring < woundRadius { sheet.modulus[e] = config.granulationModulus }
         self.sheet = sheet
         displacement = Array(repeating: 0, count: elements + 1)
         plane = lattice.nx * lattice.ny
-        var ring = [Int32](repeating: -1, count: plane)
+        var rings = [Int32](repeating: -1, count: plane)
         var perRing = [Int](repeating: 0, count: elements)
         let cx = centre.x, cy = centre.y
         for j in 0..<lattice.ny {
             for i in 0..<lattice.nx {
                 let x = lattice.centre(i) - cx, y = lattice.centre(j) - cy
-                let e = Int((x * x + y * y).squareRoot() / h)
-                if e < elements { ring[j * lattice.nx + i] = Int32(e) }
+                let e = Int((x * x + y * y).squareRoot() / ring)
+                if e < elements { rings[j * lattice.nx + i] = Int32(e) }
             }
         }
         for s in 0..<lattice.count {
-            let region = regions.ids[s], e = Int(ring[s % plane])
+            let region = regions.ids[s], e = Int(rings[s % plane])
             if e >= 0, region == Tissue.dermis || region == Tissue.woundBed { perRing[e] += 1 }
         }
-        ringOfColumn = ring
+        ringOfColumn = rings
         sitesPerRing = perRing
         stepsPerSolve = max(1, Int((config.every / dt).rounded()))
+        interval = Double(stepsPerSolve) * dt
     }
 
     /// Whether a solve is due at the start of `step`.
@@ -122,7 +129,10 @@ public final class WoundMechanics: @unchecked Sendable {
     /// the stress at its end is (1 - f) D (eps - eps_p) + tau, so the solve uses the modulus (1 - f) E
     /// with the last plastic strain, and the plastic strain then moves by f towards the new
     /// strain. Stable at any k and interval (a lagged update could not relax faster than a share
-    /// E_skin / (E_skin + E_wound) per solve), first order in the interval.
+    /// E_skin / (E_skin + E_wound) per solve), first order in the interval. A wound ring remodels
+    /// only while compressed against its rest shape (its area strain below its plastic one); one
+    /// pulled open keeps its full modulus and its plastic strain. Which rings remodel is found by
+    /// solving again until the set no longer changes (an active set; at most one pass per ring).
     func solve(cells: CellPopulation, regions: RegionMap) {
         let n = sheet.elements
         var fibroblasts = [Int](repeating: 0, count: n), myofibroblasts = [Int](repeating: 0, count: n)
@@ -135,27 +145,41 @@ public final class WoundMechanics: @unchecked Sendable {
             if cells.flags[c] & myo != 0 { myofibroblasts[e] += 1 } else { fibroblasts[e] += 1 }
         }
         let (fWound, fSkin) = shares
+        var share = [Double](repeating: 0, count: n)
         for e in 0..<n {
             let sites = Double(max(1, sitesPerRing[e]))
             sheet.activeStress[e] = (Double(fibroblasts[e]) * config.fibroblastStress + Double(myofibroblasts[e]) * config.myofibroblastStress) / sites
-            let inWound = (Double(e) + 0.5) * sheet.spacing < woundRadius
-            // At least a millionth of the modulus: a rate so high that f rounds to 1 leaves the sheet solvable.
-            sheet.modulus[e] = (inWound ? config.granulationModulus : config.skinModulus) * max(1e-6, 1 - (inWound ? fWound : fSkin))
+            share[e] = isWound(e) ? fWound : fSkin
         }
-        displacement = sheet.solve()
-        for e in 0..<n {
-            let f = (Double(e) + 0.5) * sheet.spacing < woundRadius ? fWound : fSkin
-            guard f > 0 else { continue }
+        for _ in 0...n {
+            for e in 0..<n {
+                // At least a millionth of the modulus: a rate so high that f rounds to 1 leaves the sheet solvable.
+                sheet.modulus[e] = (isWound(e) ? config.granulationModulus : config.skinModulus) * max(1e-6, 1 - share[e])
+            }
+            displacement = sheet.solve()
+            var changed = false
+            for e in 0..<n where isWound(e) && fWound > 0 {
+                let (er, eh) = sheet.strains(displacement, element: e)
+                let compressed = er + eh < sheet.plasticRadial[e] + sheet.plasticHoop[e]
+                let wanted = compressed ? fWound : 0
+                if wanted != share[e] { share[e] = wanted; changed = true }
+            }
+            if !changed { break }
+        }
+        for e in 0..<n where share[e] > 0 {
             let (er, eh) = sheet.strains(displacement, element: e)
-            sheet.plasticRadial[e] += f * (er - sheet.plasticRadial[e])
-            sheet.plasticHoop[e] += f * (eh - sheet.plasticHoop[e])
+            sheet.plasticRadial[e] += share[e] * (er - sheet.plasticRadial[e])
+            sheet.plasticHoop[e] += share[e] * (eh - sheet.plasticHoop[e])
         }
     }
 
+    /// Whether ring e lies in the wound (its centre inside the wound's radius).
+    @inline(__always) func isWound(_ e: Int) -> Bool { (Double(e) + 0.5) * sheet.spacing < woundRadius }
+
     /// The shares of the elastic strain remodelling turns plastic over one interval, in the wound
-    /// and in the skin: 1 - exp(-k x every).
+    /// and in the skin: 1 - exp(-k x interval).
     var shares: (wound: Double, skin: Double) {
-        (1 - exp(-config.woundRemodelling * config.every), 1 - exp(-config.skinRemodelling * config.every))
+        (1 - exp(-config.woundRemodelling * interval), 1 - exp(-config.skinRemodelling * interval))
     }
 
     /// Radial displacement of the wound's edge [um] (negative: inward), interpolated at r = a.
@@ -191,7 +215,7 @@ public final class WoundMechanics: @unchecked Sendable {
     /// Restores `state`; false when the arrays do not fit this sheet.
     public func restore(displacement u: [Double], plasticRadial pr: [Double], plasticHoop ph: [Double], atClosure: Double?) -> Bool {
         guard u.count == sheet.elements + 1, pr.count == sheet.elements, ph.count == sheet.elements,
-              (u + pr + ph).allSatisfy(\.isFinite) else { return false }
+              (u + pr + ph).allSatisfy(\.isFinite), atClosure?.isFinite ?? true else { return false }
         displacement = u
         sheet.plasticRadial = pr
         sheet.plasticHoop = ph

@@ -61,6 +61,25 @@ final class MechanicsTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(try XCTUnwrap(o.closureWithContractionPercent), o.closurePercent, "the open surface shrinks in space")
     }
 
+    func testTheContractionStaysWhenTheCellsGo() throws {
+        // A day of pull with fast remodelling, then every fibroblast removed from the bed: the
+        // wound never remodels back open, so only its elasticity (18 kPa against 1 kPa of skin)
+        // gives a little back.
+        let w = try world(hold: "still_radius: \"8 mm\"", remodelling: "100 /d")
+        for _ in 0..<720 { w.advance() }
+        let pulled = try XCTUnwrap(w.mechanics).contractionPercent
+        for c in 0..<w.cells.count where w.cells.kind[c] == CellKind.fibroblast.rawValue && w.regions.ids[Int(w.cells.site[c])] == Tissue.woundBed {
+            w.cells.flags[c] |= CellFlags.moved.rawValue
+        }
+        w.cells.compact(removingFlagged: CellFlags.moved.rawValue)
+        w.stepper.invalidateQuiet()
+        for _ in 0..<720 { w.advance() }
+        let after = try XCTUnwrap(w.mechanics).contractionPercent
+        XCTAssertGreaterThan(pulled, 20)
+        XCTAssertGreaterThan(after, 0.85 * pulled, "the contraction undid itself (\(pulled) % -> \(after) %)")
+        XCTAssertLessThanOrEqual(after, pulled + 1e-9)
+    }
+
     func testWithoutRemodellingTheSkinHoldsTheElasticAnswer() throws {
         let w = try world(hold: "still_radius: \"8 mm\"", remodelling: "0 /d")
         w.advance()
@@ -100,6 +119,11 @@ final class MechanicsTests: XCTestCase {
         XCTAssertTrue(refusal(base + [m + ", splint_radius: \"1.02 mm\"}"]).contains("mechanics.splint_radius"))
         XCTAssertTrue(refusal(base + [m + ", still_radius: \"8 mm\"}", "wound={shape: scratch, width: \"1 mm\"}"]).contains("round wound"))
         XCTAssertTrue(refusal(base + [mech(skin: "1 kg") + ", still_radius: \"8 mm\"}"]).contains("mechanics.skin_modulus"))
+        XCTAssertTrue(refusal(base + [m + ", splint_radius: \"2 mm\", still_radius: \"8 mm\"}"]).contains("gives both"))
+        // A later layer's form replaces the inherited one: the splinted control set free.
+        let freed = try ScenarioLoader.load("excisional-wound-inflammation-control", sets: ["mechanics.still_radius=\"12 mm\""]).scenario.model.mechanics
+        XCTAssertNil(freed?.splintRadius)
+        XCTAssertEqual(freed?.stillRadius, 12_000)
         let s = try ScenarioLoader.load("excisional-wound-inflammation-control", sets: base + [m + ", splint_radius: \"2 mm\", source: \"probe\"}"]).scenario
         let text = ScenarioWriter.yaml(s)
         XCTAssertTrue(text.contains("mechanics:\n  skin_modulus: \"1000 Pa\""), text)
