@@ -31,6 +31,9 @@ public struct AxisymmetricElasticity: Sendable {
     public var plasticRadial: [Double]
     /// Plastic (stress-free) hoop strain of each element (dimensionless).
     public var plasticHoop: [Double]
+    /// The tridiagonal system's diagonal, upper band, load and Thomas coefficients, reused by
+    /// every solve (a solve allocates nothing).
+    private var diag: [Double], upper: [Double], load: [Double], sweepC: [Double], sweepD: [Double]
 
     /// A sheet of `elements` elements of `spacing`, modulus `modulus` [Pa] everywhere, no active
     /// stress and no plastic strain.
@@ -43,6 +46,8 @@ public struct AxisymmetricElasticity: Sendable {
         activeStress = Array(repeating: 0, count: elements)
         plasticRadial = Array(repeating: 0, count: elements)
         plasticHoop = Array(repeating: 0, count: elements)
+        diag = Array(repeating: 0, count: elements + 1)
+        upper = diag; load = diag; sweepC = diag; sweepD = diag
     }
 
     /// Radius of node i [the spacing's unit].
@@ -56,11 +61,18 @@ public struct AxisymmetricElasticity: Sendable {
 
     /// The nodal displacements u_0...u_n [the spacing's unit] (u_0 = u_n = 0).
     public func solve() -> [Double] {
+        var sheet = self
+        var u = Array(repeating: 0.0, count: elements + 1)
+        sheet.solve(into: &u)
+        return u
+    }
+
+    /// The nodal displacements written into `u` (elements + 1 values), with no allocation.
+    public mutating func solve(into u: inout [Double]) {
+        precondition(u.count == elements + 1)
         let n = elements, h = spacing, nu = poisson
         // Tridiagonal stiffness over nodes 0...n: diagonal, upper (i, i+1), and the load.
-        var diag = Array(repeating: 0.0, count: n + 1)
-        var upper = Array(repeating: 0.0, count: n + 1)
-        var load = Array(repeating: 0.0, count: n + 1)
+        for i in 0...n { diag[i] = 0; upper[i] = 0; load[i] = 0 }
         for e in 0..<n {
             let c = modulus[e] / (1 - nu * nu)
             let (rs, w) = gauss(e)
@@ -82,17 +94,14 @@ public struct AxisymmetricElasticity: Sendable {
             }
         }
         // Unknowns 1...n-1 (u_0 = u_n = 0): Thomas sweep on the symmetric positive-definite system.
-        var u = Array(repeating: 0.0, count: n + 1)
-        var c = Array(repeating: 0.0, count: n + 1)
-        var d = Array(repeating: 0.0, count: n + 1)
         for i in 1..<n {
             let lower = i > 1 ? upper[i - 1] : 0
-            let denominator = diag[i] - lower * (i > 1 ? c[i - 1] : 0)
-            c[i] = upper[i] / denominator
-            d[i] = (load[i] - lower * (i > 1 ? d[i - 1] : 0)) / denominator
+            let denominator = diag[i] - lower * (i > 1 ? sweepC[i - 1] : 0)
+            sweepC[i] = upper[i] / denominator
+            sweepD[i] = (load[i] - lower * (i > 1 ? sweepD[i - 1] : 0)) / denominator
         }
-        for i in stride(from: n - 1, through: 1, by: -1) { u[i] = d[i] - (i < n - 1 ? c[i] * u[i + 1] : 0) }
-        return u
+        u[0] = 0; u[n] = 0
+        for i in stride(from: n - 1, through: 1, by: -1) { u[i] = sweepD[i] - (i < n - 1 ? sweepC[i] * u[i + 1] : 0) }
     }
 
     /// Radial and hoop strains at the centre of element e from nodal displacements `u`.

@@ -144,11 +144,9 @@ extension World {
                 contraction = (u, pr, ph, has == 1 ? t : nil)
             }
             guard r.atEnd else { throw CheckpointStateError("the state has trailing bytes") }
-            if let m = mechanics, let c = contraction {
-                guard c.u.count == m.displacement.count, c.pr.count == m.sheet.elements, c.ph.count == m.sheet.elements,
-                      (c.u + c.pr + c.ph).allSatisfy(\.isFinite), c.atClosure?.isFinite ?? true else {
-                    throw CheckpointStateError("the checkpoint's mechanics has \(c.pr.count) rings (or a value that is not finite), the scenario's \(m.sheet.elements) rings")
-                }
+            if let m = mechanics, let c = contraction,
+               let problem = m.problem(displacement: c.u, plasticRadial: c.pr, plasticHoop: c.ph, atClosure: c.atClosure) {
+                throw CheckpointStateError(problem)
             }
             var population = cells
             if let problem = population.restore(kind: kind, flags: flags, site: site, exposure: exposure, cycle: cycle, residence: residence, id: ids, nextID: nextID) {
@@ -162,9 +160,7 @@ extension World {
             if let interval { solver.siteSums?.restore(sums: interval.sums, steps: interval.steps) } else { solver.siteSums?.reset() }
             if let m = mechanics {
                 if let c = contraction {
-                    guard m.restore(displacement: c.u, plasticRadial: c.pr, plasticHoop: c.ph, atClosure: c.atClosure) else {
-                        throw CheckpointStateError("the checkpoint's mechanics holds a value that is not finite")
-                    }
+                    m.restore(displacement: c.u, plasticRadial: c.pr, plasticHoop: c.ph, atClosure: c.atClosure)
                 } else {
                     m.reset()
                 }

@@ -73,6 +73,9 @@ public final class WoundMechanics: @unchecked Sendable {
     let interval: Double
     /// Contraction when the re-epithelialisation first reached 95 % [%].
     public internal(set) var contractionAtClosure: Double?
+    /// Per ring: fibroblasts and myofibroblasts on its wound-bed sites, and the share of the
+    /// elastic strain remodelled this interval (reused by every solve).
+    private var fibroblastCount: [Int], myofibroblastCount: [Int], share: [Double]
 
     init(_ config: MechanicsConfig, lattice: Lattice, regions: RegionMap, centre: (x: Double, y: Double), woundRadius: Double,
          dt: Double) throws(ModelError) {
@@ -118,6 +121,9 @@ public final class WoundMechanics: @unchecked Sendable {
         sitesPerRing = perRing
         stepsPerSolve = max(1, Int((config.every / dt).rounded()))
         interval = Double(stepsPerSolve) * dt
+        fibroblastCount = Array(repeating: 0, count: elements)
+        myofibroblastCount = fibroblastCount
+        share = Array(repeating: 0, count: elements)
     }
 
     /// Whether a solve is due at the start of `step`.
@@ -133,22 +139,23 @@ public final class WoundMechanics: @unchecked Sendable {
     /// only while compressed against its rest shape (its area strain below its plastic one); one
     /// pulled open keeps its full modulus and its plastic strain. Which rings remodel is found by
     /// solving again until the set no longer changes (an active set; at most one pass per ring).
+    /// Allocates nothing.
     func solve(cells: CellPopulation, regions: RegionMap) {
         let n = sheet.elements
-        var fibroblasts = [Int](repeating: 0, count: n), myofibroblasts = [Int](repeating: 0, count: n)
+        for e in 0..<n { fibroblastCount[e] = 0; myofibroblastCount[e] = 0 }
         let fibroblast = CellKind.fibroblast.rawValue, myo = CellFlags.myofibroblast.rawValue
         for c in 0..<cells.count where cells.kind[c] == fibroblast {
             let s = Int(cells.site[c])
             guard regions.ids[s] == Tissue.woundBed else { continue }
             let e = Int(ringOfColumn[s % plane])
             guard e >= 0 else { continue }
-            if cells.flags[c] & myo != 0 { myofibroblasts[e] += 1 } else { fibroblasts[e] += 1 }
+            if cells.flags[c] & myo != 0 { myofibroblastCount[e] += 1 } else { fibroblastCount[e] += 1 }
         }
         let (fWound, fSkin) = shares
-        var share = [Double](repeating: 0, count: n)
         for e in 0..<n {
             let sites = Double(max(1, sitesPerRing[e]))
-            sheet.activeStress[e] = (Double(fibroblasts[e]) * config.fibroblastStress + Double(myofibroblasts[e]) * config.myofibroblastStress) / sites
+            sheet.activeStress[e] = (Double(fibroblastCount[e]) * config.fibroblastStress
+                + Double(myofibroblastCount[e]) * config.myofibroblastStress) / sites
             share[e] = isWound(e) ? fWound : fSkin
         }
         for _ in 0...n {
@@ -156,7 +163,7 @@ public final class WoundMechanics: @unchecked Sendable {
                 // At least a millionth of the modulus: a rate so high that f rounds to 1 leaves the sheet solvable.
                 sheet.modulus[e] = (isWound(e) ? config.granulationModulus : config.skinModulus) * max(1e-6, 1 - share[e])
             }
-            displacement = sheet.solve()
+            sheet.solve(into: &displacement)
             var changed = false
             for e in 0..<n where isWound(e) && fWound > 0 {
                 let (er, eh) = sheet.strains(displacement, element: e)
@@ -212,15 +219,22 @@ public final class WoundMechanics: @unchecked Sendable {
         (displacement, sheet.plasticRadial, sheet.plasticHoop, contractionAtClosure)
     }
 
-    /// Restores `state`; false when the arrays do not fit this sheet.
-    public func restore(displacement u: [Double], plasticRadial pr: [Double], plasticHoop ph: [Double], atClosure: Double?) -> Bool {
-        guard u.count == sheet.elements + 1, pr.count == sheet.elements, ph.count == sheet.elements,
-              (u + pr + ph).allSatisfy(\.isFinite), atClosure?.isFinite ?? true else { return false }
+    /// Why a checkpoint's state does not fit this sheet, or nil when it does.
+    public func problem(displacement u: [Double], plasticRadial pr: [Double], plasticHoop ph: [Double], atClosure: Double?) -> String? {
+        guard u.count == sheet.elements + 1, pr.count == sheet.elements, ph.count == sheet.elements else {
+            return "the checkpoint's mechanics has \(pr.count) rings, the scenario's \(sheet.elements)"
+        }
+        guard (u + pr + ph).allSatisfy(\.isFinite), atClosure?.isFinite ?? true else { return "the checkpoint's mechanics holds a value that is not finite" }
+        return nil
+    }
+
+    /// Restores a state that `problem` accepted.
+    public func restore(displacement u: [Double], plasticRadial pr: [Double], plasticHoop ph: [Double], atClosure: Double?) {
+        precondition(problem(displacement: u, plasticRadial: pr, plasticHoop: ph, atClosure: atClosure) == nil)
         displacement = u
         sheet.plasticRadial = pr
         sheet.plasticHoop = ph
         contractionAtClosure = atClosure
-        return true
     }
 
     /// Back to no displacement and no plastic strain (a restore from a state without mechanics).
