@@ -76,9 +76,12 @@ public enum Rules {
     ///   - free: whether each neighbour site is on the lattice, empty and open to the kind.
     ///   - activated: whether the cell is activated (migratory).
     ///   - dt: time step [min].
+    ///   - pace: factor on the hop probability (dimensionless; 1 / sqrt(J) on tissue at areal
+    ///     stretch J when cells crawl at their speed in space, `MechanicsConfig.crawlInSpace`).
+    ///   - paceBound: an upper bound of `pace` over the lattice, at least 1 (widens the early exit).
     @inlinable @inline(__always)
     public static func decide(_ kind: UnsafePointer<CompiledKind>, signals: LocalSignals, free: SIMD4<UInt8>, activated: Bool,
-                              dt: Double, rng: inout RandomStream) -> Intent {
+                              dt: Double, pace: Double = 1, paceBound: Double = 1, rng: inout RandomStream) -> Intent {
         let c = signals.here
         let p = kind
         let required = p.pointee.activationRequired
@@ -87,9 +90,9 @@ public enum Rules {
         let divides = active || p.pointee.graded
         // One Philox block (four words) serves the whole decision.
         let u = rng.uniform32()
-        if u >= p.pointee.maximumEventProbability { return .stay }
+        if u >= p.pointee.maximumEventProbability * paceBound { return .stay }
         let pDivide = divides ? p.pointee.proliferation.rate(c) * dt : 0
-        let pMove = active ? p.pointee.motility.rate(c) * dt : 0
+        let pMove = active ? p.pointee.motility.rate(c) * dt * pace : 0
         if u < pDivide {
             let d = Int(rng.below(4))
             return free[d] != 0 ? .divide(d) : .stay

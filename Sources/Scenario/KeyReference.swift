@@ -66,7 +66,7 @@ public enum KeyReference {
              "factors.EGF.boundary={x_low: no-flux, x_high: {fixed: \"0 ng/mL\"}, y_low: no-flux, y_high: no-flux}"],
             ["cells.macrophage={density: 0, migration: {hop_rate: \"0.1 /min\", requires_activation: false}, apoptosis: {rate: \"0.01 /h\"}, recruitment: {rate: \"0.001 /h\", source: \"probe\"}, polarization: {rate: \"0.02 /h\", secretion: [{factor: VEGF, rate: \"0.01 ng/mL/h\", responses: [{factor: HGF, ec50: \"1 ng/mL\", hill: 1, max_fold: 2, source: \"probe\"}]}], source: \"probe\"}, secretion: [{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: false, responses: [{factor: VEGF, ec50: \"1 ng/mL\", hill: 2, max_fold: 0.5, source: \"probe\"}]}], responses: [{behaviour: recruitment, factor: EGF, ec50: \"1 ng/mL\", max_fold: 10}, {behaviour: polarization, factor: HGF, ec50: \"1 ng/mL\", max_fold: 3}]}",
              "condition={macrophage: {polarization: 0.5, recruitment: 2}}"],
-            ["mechanics={skin_modulus: \"1 kPa\", granulation_modulus: \"18 kPa\", poisson: 0.4, fibroblast_stress: \"175 Pa\", myofibroblast_stress: \"350 Pa\", wound_remodelling: \"4 /d\", skin_remodelling: \"0.1 /d\", still_radius: \"15 mm\", every: \"2 h\", source: \"probe\"}"],
+            ["mechanics={skin_modulus: \"1 kPa\", granulation_modulus: \"18 kPa\", poisson: 0.4, fibroblast_stress: \"175 Pa\", myofibroblast_stress: \"350 Pa\", wound_remodelling: \"4 /d\", skin_remodelling: \"0.1 /d\", still_radius: \"15 mm\", every: \"2 h\", crawl_in_space: false, source: \"probe\"}"],
         ]
         for sets in variants { if let t = try? ScenarioLoader.load(base, sets: sets).tree { trees.append(t) } }
         return trees
@@ -179,6 +179,7 @@ public enum KeyReference {
         "mechanics.splint_radius": "radius at which a splint holds the skin still (a splinted wound)",
         "mechanics.still_radius": "without a splint: radius beyond which the skin is taken as still",
         "mechanics.every": "model time between solves (default 1 h)",
+        "mechanics.crawl_in_space": "whether cells crawl at their speed in space, crossing contracted tissue faster (hop rates x 1/sqrt(areal stretch); default true)",
         "mechanics.source": "where the mechanical parameters come from",
         "condition": "the host's impairments: a bundled profile (normal, diabetic, aged) that multiplies the scenario's normal values",
         "condition.profile": "the bundled impairment profile the multipliers start from (normal, diabetic, aged)",

@@ -264,7 +264,7 @@ public enum ScenarioDecoder {
         // Wound contraction (issue 14).
         var mechanics: MechanicsConfig?
         let mechanicsKeys = ["skin_modulus", "granulation_modulus", "poisson", "fibroblast_stress", "myofibroblast_stress",
-                             "wound_remodelling", "skin_remodelling", "splint_radius", "still_radius", "every", "source"]
+                             "wound_remodelling", "skin_remodelling", "splint_radius", "still_radius", "every", "crawl_in_space", "source"]
         if let mnode = top["mechanics"], let m = r.map(mnode, "mechanics", allowed: mechanicsKeys) {
             let required = ["skin_modulus", "granulation_modulus", "poisson", "fibroblast_stress", "myofibroblast_stress", "wound_remodelling"]
             for k in required where m[k] == nil {
@@ -286,16 +286,18 @@ public enum ScenarioDecoder {
                 r.fail(mnode, "mechanics", "holds the skin nowhere", hint: "give splint_radius (a splinted wound) or still_radius (unsplinted: where the skin is taken as still)")
             }
             let every = m["every"] == nil ? 60 : r.quantity(m["every"], "mechanics.every", .time, positive: true)
+            let crawl = m["crawl_in_space"] == nil ? true : r.bool(m["crawl_in_space"], "mechanics.crawl_in_space")
             if let src = r.source(m["source"], "mechanics.source") { sources["mechanics"] = src }
             if case .circle = wound {} else {
                 r.fail(mnode, "mechanics", "needs a round wound (wound.shape: circle): the skin is solved in rings around the wound's centre")
             }
             if culture != nil { r.fail(mnode, "mechanics", "is the skin's; a scenario with `culture:` has none", hint: "remove `mechanics:`") }
             if let skin, let granulation, let poisson, let fibroblastStress, let myofibroblastStress, let woundRemodelling, let skinRemodelling, let every,
-               splint != nil || still != nil {
+               let crawl, splint != nil || still != nil {
                 mechanics = MechanicsConfig(skinModulus: skin, granulationModulus: granulation, poisson: poisson, fibroblastStress: fibroblastStress,
                                             myofibroblastStress: myofibroblastStress, woundRemodelling: woundRemodelling, skinRemodelling: skinRemodelling,
-                                            splintRadius: splint, stillRadius: still ?? splint ?? 0, every: every)
+                                            splintRadius: splint, stillRadius: still ?? splint ?? 0, every: every,
+                                            crawlInSpace: crawl)
             }
         }
 

@@ -82,7 +82,7 @@ public enum ScenarioWriter {
             out += "  myofibroblast_stress: \(q(mc.myofibroblastStress, "Pa"))\n  wound_remodelling: \(q(mc.woundRemodelling, "/min"))\n"
             out += "  skin_remodelling: \(q(mc.skinRemodelling, "/min"))\n"
             if let r = mc.splintRadius { out += "  splint_radius: \(q(r, "um"))\n" } else { out += "  still_radius: \(q(mc.stillRadius, "um"))\n" }
-            out += "  every: \(q(mc.every, "min"))\n"
+            out += "  every: \(q(mc.every, "min"))\n  crawl_in_space: \(mc.crawlInSpace)\n"
             if let src = s.sources["mechanics"] { out += "  source: \"\(src)\"\n" }
         }
         let cond = m.condition

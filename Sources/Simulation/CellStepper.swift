@@ -59,6 +59,11 @@ public final class CellStepper: @unchecked Sendable {
     /// The clot's fibrin in the wound bed in this step [fraction of intact dermis's matrix], set by
     /// the world before each step (`ModelConfig.fibrin(at:)`).
     public var fibrin = 0.0
+    /// Per plane site (x + nx y): the factor on hop rates from the tissue's stretch
+    /// (`WoundMechanics.pace`), set by the world before each step; nil: 1 everywhere.
+    public var pace: UnsafeMutablePointer<Float>?
+    /// An upper bound of `pace` over the lattice, at least 1.
+    public var paceBound = 1.0
     /// The solver's tile-layer maxima of the fields the cells sense (tiles of this stepper's size),
     /// read by the active set; nil: a tile whose quiet cells wait for their factors is not skipped.
     public var fieldMaxima: TileMaxima?

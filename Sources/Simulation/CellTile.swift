@@ -77,6 +77,7 @@ extension CellStepper {
         let fieldBase = fields.map { $0.buffer(0).baseAddress! }
         let siteCount = lattice.count
         let regionPointer = regionBase
+        let pacePointer = pace, bound = paceBound
         for k in 0..<lattice.nz {
             if activeSet && staysQuiet(t, layer: k, fields: fields) { continue }
             var quiet = true, changed = false
@@ -180,7 +181,8 @@ extension CellStepper {
                         }
                         // Decide and commit.
                         var rng = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: .cellDecision)
-                        switch Rules.decide(kp, signals: signals, free: free, activated: migratory, dt: dt, rng: &rng) {
+                        let sitePace = pacePointer.map { Double($0[j &* nx &+ i]) } ?? 1
+                        switch Rules.decide(kp, signals: signals, free: free, activated: migratory, dt: dt, pace: sitePace, paceBound: bound, rng: &rng) {
                         case .stay:
                             break
                         case let .move(d):

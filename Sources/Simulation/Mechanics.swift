@@ -15,7 +15,9 @@ import SimCore
 /// pull; it never remodels back open (collagen laid down and cross-linked in the contracted shape
 /// [assumption]), so the contraction stays, held by the wound's elasticity, when they go. The cells stay on the
 /// lattice, which is the tissue's own (material) frame: the closure by re-epithelialisation is
-/// counted there, the contraction is the shrinking of the wound's edge in space.
+/// counted there, the contraction is the shrinking of the wound's edge in space. Cells crawl at
+/// their speed in space (`crawlInSpace`): across tissue compressed to an areal stretch J they cross
+/// 1 / sqrt(J) times as many of its sites per hour, so a contracted wound is covered sooner.
 public struct MechanicsConfig: Sendable, Equatable {
     /// Effective in-plane Young's modulus of the skin around the wound [Pa].
     public var skinModulus: Double
@@ -37,13 +39,19 @@ public struct MechanicsConfig: Sendable, Equatable {
     public var stillRadius: Double
     /// Interval between solves [min].
     public var every: Double
+    /// Whether cells crawl at their speed in space: a hop rate is multiplied by the site's pace
+    /// 1 / sqrt(J), J the areal stretch of the tissue there (clamped to [1/4, 4]). False keeps
+    /// every rate in the tissue's frame (the cells do not feel the contraction).
+    public var crawlInSpace: Bool
 
     public init(skinModulus: Double, granulationModulus: Double, poisson: Double, fibroblastStress: Double, myofibroblastStress: Double,
-                woundRemodelling: Double, skinRemodelling: Double, splintRadius: Double?, stillRadius: Double, every: Double) {
+                woundRemodelling: Double, skinRemodelling: Double, splintRadius: Double?, stillRadius: Double, every: Double,
+                crawlInSpace: Bool = true) {
         self.skinModulus = skinModulus; self.granulationModulus = granulationModulus; self.poisson = poisson
         self.fibroblastStress = fibroblastStress; self.myofibroblastStress = myofibroblastStress
         self.woundRemodelling = woundRemodelling; self.skinRemodelling = skinRemodelling
         self.splintRadius = splintRadius; self.stillRadius = stillRadius; self.every = every
+        self.crawlInSpace = crawlInSpace
     }
 
     /// The radius at which the sheet is held [um].
@@ -76,6 +84,11 @@ public final class WoundMechanics: @unchecked Sendable {
     /// Per ring: fibroblasts and myofibroblasts on its wound-bed sites, and the share of the
     /// elastic strain remodelled this interval (reused by every solve).
     private var fibroblastCount: [Int], myofibroblastCount: [Int], share: [Double]
+    /// Per plane site (x + nx y): the factor on hop rates from the tissue's stretch, 1 / sqrt(J)
+    /// (1 off the sheet); nil unless `config.crawlInSpace`. Set by every solve and restore.
+    public let pace: UnsafeMutablePointer<Float>?
+    /// The largest pace on the lattice, at least 1 (bounds a step's event probability).
+    public private(set) var paceMaximum = 1.0
 
     init(_ config: MechanicsConfig, lattice: Lattice, regions: RegionMap, centre: (x: Double, y: Double), woundRadius: Double,
          dt: Double) throws(ModelError) {
@@ -124,6 +137,32 @@ public final class WoundMechanics: @unchecked Sendable {
         fibroblastCount = Array(repeating: 0, count: elements)
         myofibroblastCount = fibroblastCount
         share = Array(repeating: 0, count: elements)
+        if config.crawlInSpace {
+            pace = .allocate(capacity: plane)
+            pace!.initialize(repeating: 1, count: plane)
+        } else {
+            pace = nil
+        }
+    }
+
+    deinit { pace?.deallocate() }
+
+    /// Sets every site's pace from the displacement (the ring's J, clamped to [1/4, 4]).
+    private func updatePace() {
+        guard let pace else { return }
+        var biggest: Float = 1
+        for p in 0..<plane {
+            let e = Int(ringOfColumn[p])
+            var v: Float = 1
+            if e >= 0 {
+                let (er, eh) = sheet.strains(displacement, element: e)
+                let j = min(4, max(0.25, (1 + er) * (1 + eh)))
+                v = Float(1 / j.squareRoot())
+            }
+            pace[p] = v
+            biggest = max(biggest, v)
+        }
+        paceMaximum = Double(biggest)
     }
 
     /// Whether a solve is due at the start of `step`.
@@ -178,6 +217,7 @@ public final class WoundMechanics: @unchecked Sendable {
             sheet.plasticRadial[e] += share[e] * (er - sheet.plasticRadial[e])
             sheet.plasticHoop[e] += share[e] * (eh - sheet.plasticHoop[e])
         }
+        updatePace()
     }
 
     /// Whether ring e lies in the wound (its centre inside the wound's radius).
@@ -235,6 +275,7 @@ public final class WoundMechanics: @unchecked Sendable {
         sheet.plasticRadial = pr
         sheet.plasticHoop = ph
         contractionAtClosure = atClosure
+        updatePace()
     }
 
     /// Back to no displacement and no plastic strain (a restore from a state without mechanics).
@@ -243,5 +284,6 @@ public final class WoundMechanics: @unchecked Sendable {
         sheet.plasticRadial = Array(repeating: 0, count: sheet.elements)
         sheet.plasticHoop = Array(repeating: 0, count: sheet.elements)
         contractionAtClosure = nil
+        updatePace()
     }
 }

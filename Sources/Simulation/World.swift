@@ -141,6 +141,7 @@ public final class World: @unchecked Sendable {
         }
         cellUpdates += cells.count
         if config.fibrinHalfLife > 0 { stepper.fibrin = config.fibrin(at: time) }
+        if let mechanics, let pace = mechanics.pace { stepper.pace = pace; stepper.paceBound = mechanics.paceMaximum }
         stepper.step(&cells, fields: fields, step: step, threads: threads)
         stepper.recruit(&cells, fields: fields, step: step)
         t0 = lap(.cells, since: t0)

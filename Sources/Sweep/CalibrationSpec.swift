@@ -149,8 +149,8 @@ public enum CalibrationFile {
                 }
             }
         }
-        if !parameters.isEmpty, !observations.isEmpty, observations.count <= parameters.count {
-            r.fail(top["observations"], "observations", "\(observations.count) observations cannot fit \(parameters.count) parameters", hint: "a fit needs more observations than parameters")
+        if !parameters.isEmpty, !observations.isEmpty, observations.count < parameters.count {
+            r.fail(top["observations"], "observations", "\(observations.count) observations cannot fit \(parameters.count) parameters", hint: "a fit needs at least as many observations as parameters")
         }
         if !r.issues.isEmpty { throw InputErrors(issues: r.issues) }
         return CalibrationSpec(name: name, description: description, file: file, base: base, baseLocation: top["base"]?.location ?? root.location,

@@ -108,6 +108,57 @@ final class MechanicsTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(r.mechanics).edgeDisplacement, 0)
     }
 
+    /// Cells crawl at their speed in space: lone walkers on tissue at pace 2 (compressed to a
+    /// quarter of its area) spread twice as far per step (MSD = p pace n h^2), with margins from
+    /// the spread of four seeds; and a contracted wound's pace is 1 / sqrt(J) of its ring.
+    func testCellsCrawlAtTheirSpeedInSpace() throws {
+        let l = try Lattice(nx: 400, ny: 400, spacing: 1)
+        let plane = l.nx * l.ny
+        let pace = UnsafeMutablePointer<Float>.allocate(capacity: plane)
+        defer { pace.deallocate() }
+        pace.initialize(repeating: 2, count: plane)
+        var ratios: [Double] = []
+        for seed in UInt64(1)...4 {
+            var msd: [Double] = []
+            for fast in [false, true] {
+                var pop = CellPopulation(lattice: l)
+                for a in 0..<15 { for b in 0..<15 { pop.add(.fibroblast, at: l.index(25 + 25 * a, 25 + 25 * b)) } }
+                let start = pop.site.map { l.coordinates(of: Int($0)) }
+                let walker = KindParameters(kind: .fibroblast, motility: .init(basal: 0.2), activationRequired: false)
+                let stepper = try CellStepper(lattice: l, parameters: [walker], dt: 1, seed: seed, factorCount: 0)
+                if fast { stepper.pace = pace; stepper.paceBound = 2 }
+                for s in 0..<100 { stepper.step(&pop, fields: nil, step: s, threads: 1) }
+                var sum = 0.0
+                for (c, s0) in start.enumerated() {
+                    let e = l.coordinates(of: Int(pop.site[c]))
+                    sum += Double((e.i - s0.i) * (e.i - s0.i) + (e.j - s0.j) * (e.j - s0.j))
+                }
+                msd.append(sum / Double(start.count))
+            }
+            XCTAssertEqual(msd[0], 0.2 * 100, accuracy: 0.2 * 100 * 0.2, "pace 1: MSD = p n h^2")
+            ratios.append(msd[1] / msd[0])
+        }
+        let (m, sd) = GSL.meanAndStandardDeviation(ratios)
+        XCTAssertEqual(m, 2, accuracy: max(0.15, 4 * sd / 2), "pace 2 doubles the hop rate (ratios \(ratios))")
+
+        let w = try world(hold: "still_radius: \"8 mm\"", remodelling: "100 /d")
+        for _ in 0..<720 { w.advance() }
+        let mech = try XCTUnwrap(w.mechanics)
+        let p = try XCTUnwrap(mech.pace)
+        let lattice = w.cells.lattice
+        let i = lattice.nx / 2, centre = Double(lattice.nx) * lattice.spacing / 2
+        let r = ((lattice.centre(i) - centre) * (lattice.centre(i) - centre) * 2).squareRoot()
+        let (er, eh) = mech.sheet.strains(mech.displacement, element: Int(r / mech.sheet.spacing))
+        let expected = 1 / ((1 + er) * (1 + eh)).squareRoot()
+        XCTAssertGreaterThan(expected, 1.05, "the wound is compressed")
+        XCTAssertEqual(Double(p[i * lattice.nx + i]), expected, accuracy: 1e-6)
+        XCTAssertEqual(Double(p[0]), 1, accuracy: 0.02, "the skin 2.8 mm out barely deforms")
+        XCTAssertGreaterThanOrEqual(mech.paceMaximum, expected - 1e-6)
+        // Off: no pace at all.
+        let still = try World(ScenarioLoader.load("excisional-wound-inflammation-control", sets: ["mechanics.crawl_in_space=false"]).scenario.model)
+        XCTAssertNil(try XCTUnwrap(still.mechanics).pace)
+    }
+
     func testTheSectionIsCheckedAndRoundTrips() throws {
         let base = ["lattice.spacing=\"40 um\"", "lattice.size=[100, 100]", "wound.diameter=\"2 mm\""]
         func mech(skin: String = "1 kPa") -> String { "mechanics={skin_modulus: \"\(skin)\", granulation_modulus: \"18 kPa\", poisson: 0.4, fibroblast_stress: \"200 Pa\", myofibroblast_stress: \"400 Pa\", wound_remodelling: \"4 /d\"" }
@@ -127,6 +178,7 @@ final class MechanicsTests: XCTestCase {
         let s = try ScenarioLoader.load("excisional-wound-inflammation-control", sets: base + [m + ", splint_radius: \"2 mm\", source: \"probe\"}"]).scenario
         let text = ScenarioWriter.yaml(s)
         XCTAssertTrue(text.contains("mechanics:\n  skin_modulus: \"1000 Pa\""), text)
+        XCTAssertTrue(text.contains("  crawl_in_space: true\n"), text)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("mechanics-\(getpid()).yaml")
         try text.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
