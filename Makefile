@@ -9,7 +9,7 @@ RELEASE := -c release
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT_PACKAGES := libgsl-dev libpng-dev pkg-config
 
-.PHONY: all deps build build-static test test-outputs test-python test-tsan test-slurm test-browser fuzz run verify scenarios test-calibration validate-inflammation validate-mechanics calibrate-galiano calibrate-inflammation bench bench-check bench-record bench-history bench-update clean
+.PHONY: all deps build build-static test test-outputs test-python test-tsan test-slurm test-browser fuzz run verify scenarios test-calibration validate-inflammation validate-mechanics calibrate-galiano calibrate-inflammation calibrate-contraction bench bench-check bench-record bench-history bench-update clean
 
 ## run: the main job; RUN_ARGS passes options (e.g. RUN_ARGS="scratch-assay --days 1")
 RUN_ARGS ?=
@@ -166,6 +166,10 @@ validate-mechanics: build
 ## calibrate-inflammation: the clot-and-macrophage wound's recruitment and pro-repair EGF-family secretion fitted to Galiano 2004's control curve (20 um lattice, about 30 min on 2 cores)
 calibrate-inflammation: build
 	.build/release/woundsim calibrate Scenarios/calibrations/galiano-inflammation.yaml --jobs 2 --threads 1
+
+## calibrate-contraction: the skin's effective modulus fitted to Chen 2015's share of closure by contraction in the unsplinted wound (40 um lattice, one seed, about 25 minutes on one core)
+calibrate-contraction: build
+	.build/release/woundsim calibrate Scenarios/calibrations/chen-contraction.yaml --jobs 2 --threads 1
 
 ## calibrate-galiano: the bundled calibration of the control wound to Galiano 2004's control curve
 ## (not in CI; under 30 minutes on 2 cores); report in calibrations/galiano-control/report.html

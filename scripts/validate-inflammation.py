@@ -23,9 +23,12 @@ Criteria (PARAMETERS.md "Outcomes to compare with"; VALIDATION.md):
      wound edge differ at day 4 from day 0 by less than 10 % (seed mean)
  10. (issue 14, when the control runs have mechanics) the splinted wound's contraction when
      re-epithelialisation reaches 95 % is at most 10 % of the wound's area (upper 95 % bound)
-With --unsplinted DIR (a finished sweep of Scenarios/validation/mechanics-unsplinted.yaml), the
-unsplinted wound's contraction at that time is reported beside issue 14's 40-60 % (Chen 2015),
-not checked: the cells do not yet feel the contraction.
+With --unsplinted DIR (a finished sweep of Scenarios/validation/mechanics-unsplinted.yaml), a
+further criterion: the unsplinted wound's contraction at that time lies within issue 14's
+40-60 % (Chen 2015; its 95 % CI inside the range). The skin's effective modulus is fitted to
+that share (make calibrate-contraction, one seed at day 14), so this checks the fit over the
+sweep's seeds and at the time each seed's re-epithelialisation completes, not an independent
+prediction.
 Reported, not checked (no published range to hold them to): the untreated wound's fibroblasts
 at days 4-21, their peak and their day-21 share of it (granulation tissue thinning, issue 14).
 Reported, not checked (the model does not meet it yet: no sprouting): the wound vessel area
@@ -374,12 +377,18 @@ def main(argv):
         common = [s for s in seeds if s in free]
         if len(common) < 2:
             fail(f"{unsplinted_dir}: {len(common)} seeds in common with the other sweeps; at least 2 are needed")
-        lines.append("contraction without a splint (reported, not checked: issue 14 asks 40-60 % of closure when re-epithelialisation completes; the cells do not yet feel the contraction):")
-        for d in (7, 14, 21):
-            figure(f"contraction_pct_day{d}_unsplinted", [column(free[s], f"contraction_pct_at_{24 * d}h") for s in common])
-        at_closure, _ = closed(free, "unsplinted")
+        lines.append("contraction without a splint (the skin's modulus is fitted to Chen 2015's share: a check of the fit, not a prediction):")
+        for d in (7, 10, 14, 21):
+            if f"contraction_pct_at_{24 * d}h" in free[common[0]]:
+                figure(f"contraction_pct_day{d}_unsplinted", [column(free[s], f"contraction_pct_at_{24 * d}h") for s in common])
+        at_closure, missing = closed(free, "unsplinted")
+        name = "unsplinted: contraction when re-epithelialisation reaches 95 % within 40-60 % (95 % CI inside; fitted)"
         if len(at_closure) >= 2:
-            figure("contraction_pct_at_closure_unsplinted", at_closure)
+            c = figure("contraction_pct_at_closure_unsplinted", at_closure)
+            criterion(name, 40 <= c[1][0] and c[1][1] <= 60 and missing == 0, fmt(c))
+        else:
+            criterion(name, False, f"{missing} seeds never closed")
+        figure("closure_time_h_unsplinted", [column(free[s], "closure_time_h") for s in common if free[s].get("closure_time_h", "") != ""])
         figure("closure_with_contraction_pct_day7_unsplinted", [column(free[s], "closure_with_contraction_pct_at_168h") for s in common])
 
     missed = [c for c in report["criteria"] if not c["met"]]

@@ -193,19 +193,20 @@ description: 6 mm mouse excisional wound healed by clot and macrophages (no inju
 injury: ~
 # Contraction (issue 14; PARAMETERS.md "Tissue mechanics"): the wound bed's fibroblasts pull,
 # the skin resists, the wound tissue remodels into its contracted shape. Splinted, as Galiano
-# 2004's wounds: a silicone ring glued and sutured around the wound holds the skin. The cells do
-# not yet feel the contraction (their lattice is the tissue's own frame): it is reported as the
-# wound edge's loss of area and the closure in space.
+# 2004's wounds: a silicone ring glued and sutured around the wound holds the skin. The lattice
+# is the tissue's own frame: cells crawl at their speed in space, so they cross contracted tissue
+# faster (crawl_in_space, default true); the contraction is reported as the wound edge's loss of
+# area and the closure in space.
 mechanics:
-  skin_modulus: "1 kPa"          # effective, [assumption]: measured tensile moduli of mouse skin are MPa (Munoz 2008 J Biomech 41:93 [seen, abstract]), which would allow under 0.1 % contraction; loose mouse skin slides over the panniculus carnosus; the order is set so that an unsplinted wound contracts by tens of per cent
+  skin_modulus: "555 Pa"         # effective, fitted (`make calibrate-contraction`, 95 % CI 405-760 Pa): the unsplinted wound's contraction at day 14 to Chen 2015's 40-60 % of closure (Wound Repair Regen 23:874 [seen, abstract]); measured tensile moduli of mouse skin are MPa (Munoz 2008 J Biomech 41:93 [seen, abstract]); loose mouse skin slides over the panniculus carnosus [assumption: this value stands for that sliding resistance]
   granulation_modulus: "18 kPa"  # rat granulation tissue, early (Goffin 2006 J Cell Biol 172:259) [lit, recalled: not seen]
   poisson: 0.4                   # a modelling convention; no measured value found [assumption]
   fibroblast_stress: "175 Pa"    # 30-116 nN per fibroblast (PMC3028113 [seen, abstract]), 70 nN over a 20 um cell's cross-section [derived]
   myofibroblast_stress: "350 Pa" # twice a fibroblast's [assumption]: alpha-SMA stress fibres raise the force (Hinz 2001 Am J Pathol 159:1009 [seen, abstract]; no ratio seen)
-  wound_remodelling: "4 /d"      # [assumption]: fibroblasts contract floating collagen gels within about a day (Bell 1979 PNAS 76:1274 [lit, not seen])
+  wound_remodelling: "12 /d"     # [assumption]: a 2 h relaxation; at 4 /d the unsplinted contraction stays below 38 % at day 14 for any skin modulus >= 100 Pa (a sweep), so no skin value reaches Chen 2015's share; fibroblasts contract floating collagen gels within about a day (Bell 1979 PNAS 76:1274 [lit, not seen])
   splint_radius: "3.5 mm"        # [assumption]: the ring's hole at or just beyond the wound's edge (6 mm holes for 6 mm wounds in a published lab protocol [seen])
   every: "1 h"                   # the cells in the bed change over hours; a numerical choice
-  source: "PARAMETERS.md Tissue mechanics: every value but the fibroblast stress is an [assumption] or recalled; Olsen, Sherratt & Maini 1995 J Theor Biol 177:113 for the 1-D radial geometry"
+  source: "PARAMETERS.md Tissue mechanics: the skin modulus fitted to Chen 2015; every other value but the fibroblast stress is an [assumption] or recalled; Olsen, Sherratt & Maini 1995 J Theor Biol 177:113 for the 1-D radial geometry"
 factors:
   # D: Stokes-Einstein at 37 C divided by a tissue tortuosity of 1.6^2-2.2^2 (PARAMETERS.md
   # "Inflammation") [derived]; decay from plasma half-lives, upper bounds on tissue clearance.
@@ -385,9 +386,9 @@ secretome:
 # The untreated clot-and-macrophage wound without a splint: the skin around the 6 mm wound is
 # free, so the wound bed's fibroblasts contract it (issue 14). Mouse wounds without a splint
 # close by contraction and re-epithelialisation, each about 40-60 % of the closure (Chen 2015
-# Wound Repair Regen 23:874 [seen, abstract]). The cells do not yet feel the contraction: the
-# closure by re-epithelialisation is the splinted wound's; the contraction and the closure in
-# space are reported beside it (timeseries: contraction_pct, closure_with_contraction_pct).
+# Wound Repair Regen 23:874 [seen, abstract]). Keratinocytes cross the contracted wound faster
+# (they crawl at their speed in space); the contraction and the closure in space are reported
+# beside the re-epithelialisation (timeseries: contraction_pct, closure_with_contraction_pct).
 extends: excisional-wound-inflammation-control
 name: excisional-wound-unsplinted
 description: 6 mm mouse excisional wound without a splint (contraction free), clot and macrophages, untreated, 21 days
