@@ -167,7 +167,7 @@ validate-mechanics: build
 calibrate-inflammation: build
 	.build/release/woundsim calibrate Scenarios/calibrations/galiano-inflammation.yaml --jobs 2 --threads 1
 
-## calibrate-contraction: the skin's effective modulus fitted to Chen 2015's share of closure by contraction in the unsplinted wound (40 um lattice, one seed, about 25 minutes on one core)
+## calibrate-contraction: the skin's effective modulus fitted to Chen 2015's share of closure by contraction in the unsplinted wound (40 um lattice, one seed; about 20 runs of 80-115 s, some 15 minutes on 2 cores)
 calibrate-contraction: build
 	.build/release/woundsim calibrate Scenarios/calibrations/chen-contraction.yaml --jobs 2 --threads 1
 

@@ -84,6 +84,9 @@ public final class WoundMechanics: @unchecked Sendable {
     /// Per ring: fibroblasts and myofibroblasts on its wound-bed sites, and the share of the
     /// elastic strain remodelled this interval (reused by every solve).
     private var fibroblastCount: [Int], myofibroblastCount: [Int], share: [Double]
+    /// Per ring: the areal stretch J = (1 + e_r)(1 + e_theta) of the current displacement, set
+    /// with it (by every solve, restore and reset); read by `areaStretch` and the pace.
+    private var ringStretch: [Double]
     /// Per plane site (x + nx y): the factor on hop rates from the tissue's stretch, 1 / sqrt(J)
     /// (1 off the sheet); nil unless `config.crawlInSpace`. Set by every solve and restore.
     public let pace: UnsafeMutablePointer<Float>?
@@ -137,6 +140,7 @@ public final class WoundMechanics: @unchecked Sendable {
         fibroblastCount = Array(repeating: 0, count: elements)
         myofibroblastCount = fibroblastCount
         share = Array(repeating: 0, count: elements)
+        ringStretch = Array(repeating: 1, count: elements)
         if config.crawlInSpace {
             pace = .allocate(capacity: plane)
             pace!.initialize(repeating: 1, count: plane)
@@ -147,18 +151,18 @@ public final class WoundMechanics: @unchecked Sendable {
 
     deinit { pace?.deallocate() }
 
-    /// Sets every site's pace from the displacement (the ring's J, clamped to [1/4, 4]).
-    private func updatePace() {
+    /// Sets each ring's areal stretch from the displacement, then every site's pace from its
+    /// ring's (J clamped to [1/4, 4]). Allocates nothing.
+    private func displacementChanged() {
+        for e in 0..<sheet.elements {
+            let (er, eh) = sheet.strains(displacement, element: e)
+            ringStretch[e] = (1 + er) * (1 + eh)
+        }
         guard let pace else { return }
         var biggest: Float = 1
         for p in 0..<plane {
             let e = Int(ringOfColumn[p])
-            var v: Float = 1
-            if e >= 0 {
-                let (er, eh) = sheet.strains(displacement, element: e)
-                let j = min(4, max(0.25, (1 + er) * (1 + eh)))
-                v = Float(1 / j.squareRoot())
-            }
+            let v: Float = e >= 0 ? Float(1 / min(4, max(0.25, ringStretch[e])).squareRoot()) : 1
             pace[p] = v
             biggest = max(biggest, v)
         }
@@ -217,7 +221,7 @@ public final class WoundMechanics: @unchecked Sendable {
             sheet.plasticRadial[e] += share[e] * (er - sheet.plasticRadial[e])
             sheet.plasticHoop[e] += share[e] * (eh - sheet.plasticHoop[e])
         }
-        updatePace()
+        displacementChanged()
     }
 
     /// Whether ring e lies in the wound (its centre inside the wound's radius).
@@ -249,9 +253,7 @@ public final class WoundMechanics: @unchecked Sendable {
     /// Areal stretch J = (1 + e_r)(1 + e_theta) at the site's ring (1 off the sheet).
     func areaStretch(site: Int) -> Double {
         let e = Int(ringOfColumn[site % plane])
-        guard e >= 0 else { return 1 }
-        let (er, eh) = sheet.strains(displacement, element: e)
-        return (1 + er) * (1 + eh)
+        return e >= 0 ? ringStretch[e] : 1
     }
 
     /// The state a checkpoint carries: displacements and plastic strains.
@@ -275,7 +277,7 @@ public final class WoundMechanics: @unchecked Sendable {
         sheet.plasticRadial = pr
         sheet.plasticHoop = ph
         contractionAtClosure = atClosure
-        updatePace()
+        displacementChanged()
     }
 
     /// Back to no displacement and no plastic strain (a restore from a state without mechanics).
@@ -284,6 +286,6 @@ public final class WoundMechanics: @unchecked Sendable {
         sheet.plasticRadial = Array(repeating: 0, count: sheet.elements)
         sheet.plasticHoop = Array(repeating: 0, count: sheet.elements)
         contractionAtClosure = nil
-        updatePace()
+        displacementChanged()
     }
 }
