@@ -233,9 +233,27 @@ public struct KindParameters: Sendable, Equatable {
         (proliferation.maximum + motility.maximum) * dt
     }
 
+    /// Every factor the kind's rates and activation read at a cell's site, ascending (its
+    /// chemotaxis reads the fields directly, and what it secretes or takes up it writes, so
+    /// neither counts). A cell holds them in `LocalSignals.here`, at most
+    /// `Rules.maximumSensedFactors` of them.
+    public var sensedFactors: [Int] {
+        var set = Set<Int>()
+        for r in [motility, proliferation, apoptosis, collagenDeposition, recruitment, polarization, vesselRegression]
+            + (secretion + repairSecretion).map(\.rate) {
+            for resp in r.responses { set.insert(resp.factor) }
+        }
+        for f in activation?.factors ?? [] { set.insert(f) }
+        return set.sorted()
+    }
+
     /// Checks the parameters for dt [min]; every problem names its key.
     public func validate(dt: Double, factorCount: Int) throws(CellError) {
         let key = "cells.\(kind)"
+        let sensed = sensedFactors
+        if sensed.count > Rules.maximumSensedFactors {
+            throw .invalid(key: key, message: "its rates and activation read \(sensed.count) factors (\(sensed.map(String.init).joined(separator: ", "))); a kind senses at most \(Rules.maximumSensedFactors)")
+        }
         for (name, n) in [("migration", motility.responses.count), ("proliferation", proliferation.responses.count),
                           ("apoptosis", apoptosis.responses.count), ("collagen", collagenDeposition.responses.count),
                           ("chemotaxis", chemotaxis.count), ("secretion", secretion.count), ("uptake", uptake.count),

@@ -17,17 +17,19 @@ public struct CompiledRate: Sendable {
 
     public init() {}
 
-    public init(_ r: ModulatedRate) {
+    /// - Parameter slot: where a factor's concentration sits in the vector `rate` reads (its
+    ///   kind's sensing slot, `CompiledKind.sensed`; the factor's own index by default).
+    public init(_ r: ModulatedRate, slot: (Int) -> Int = { $0 }) {
         basal = r.basal
         count = min(r.responses.count, Self.capacity)
         for (i, resp) in r.responses.prefix(Self.capacity).enumerated() {
-            factor[i] = Int32(resp.factor); ec50[i] = resp.ec50; hill[i] = resp.hill; foldMinusOne[i] = resp.maxFold - 1
+            factor[i] = Int32(slot(resp.factor)); ec50[i] = resp.ec50; hill[i] = resp.hill; foldMinusOne[i] = resp.maxFold - 1
             if resp.below { belowMask |= UInt8(1 << i) }
         }
     }
 
     /// `basal * (1 + sum (maxFold - 1) H(c)) * prod (1 + (maxFold - 1) (1 - H(c)))` [1/min] for
-    /// local concentrations `c` [ng/mL]: responses to a factor's presence add their folds,
+    /// local concentrations `c` [ng/mL], by sensing slot: responses to a factor's presence add their folds,
     /// responses to its lack (`Response.below`) multiply the result.
     @inlinable @inline(__always)
     public func rate(_ c: SIMD8<Double>) -> Double {
@@ -56,8 +58,16 @@ public struct CompiledKind: Sendable {
     public var chemotaxisFactor: SIMD4<Int32> = .zero
     /// Sensitivity [mL/ng].
     public var chemotaxisChi: SIMD4<Double> = .zero
+    /// The factors a cell of the kind senses: slot q of `LocalSignals.here` holds factor
+    /// `sensed[q]` (`KindParameters.sensedFactors`). While every one of them is below 8 the slots
+    /// are the factors' own indices (`remapped` false: slot q holds factor q, the first
+    /// min(factor count, 8) are read), so a table of at most 8 factors reads as before; otherwise
+    /// the slots are the sensed factors in ascending order.
+    public var remapped = false
+    public var sensedCount = 0
+    public var sensed: SIMD8<Int32> = .zero
     public var hasActivation = false
-    /// Bit f set: factor f counts for activation.
+    /// Bit q set: the factor in sensing slot q counts for activation.
     public var activationMask: UInt8 = 0
     /// [ng/mL] and [min].
     public var activationThreshold = 0.0, activationLag = 0.0
@@ -120,17 +130,23 @@ public struct CompiledKind: Sendable {
     public init() {}
 
     public init(_ p: KindParameters, dt: Double) {
-        motility = CompiledRate(p.motility); proliferation = CompiledRate(p.proliferation)
-        apoptosis = CompiledRate(p.apoptosis); collagen = CompiledRate(p.collagenDeposition)
+        let sensedList = p.sensedFactors
+        remapped = sensedList.contains { $0 >= Rules.maximumSensedFactors }
+        sensedCount = min(sensedList.count, Rules.maximumSensedFactors)
+        for (q, f) in sensedList.prefix(Rules.maximumSensedFactors).enumerated() { sensed[q] = Int32(f) }
+        let isRemapped = remapped
+        let slot: (Int) -> Int = { f in isRemapped ? sensedList.firstIndex(of: f) ?? 0 : f }
+        motility = CompiledRate(p.motility, slot: slot); proliferation = CompiledRate(p.proliferation, slot: slot)
+        apoptosis = CompiledRate(p.apoptosis, slot: slot); collagen = CompiledRate(p.collagenDeposition, slot: slot)
         chemotaxisCount = min(p.chemotaxis.count, 4)
         for (i, c) in p.chemotaxis.prefix(4).enumerated() { chemotaxisFactor[i] = Int32(c.factor); chemotaxisChi[i] = c.sensitivity }
         if let a = p.activation {
             hasActivation = true
-            for f in a.factors where f < 8 { activationMask |= UInt8(1 << f) }
+            for f in a.factors where slot(f) < 8 { activationMask |= UInt8(1 << slot(f)) }
             activationThreshold = a.threshold; activationLag = a.lag
             if a.mode == .graded {
                 graded = true
-                for (i, f) in a.factors.enumerated() where f < 8 { gradedWeight[f] += 1 / a.halfActivation[i] }
+                for (i, f) in a.factors.enumerated() where slot(f) < 8 { gradedWeight[slot(f)] += 1 / a.halfActivation[i] }
                 gradedHill = a.hill
                 gradedRelax = -expm1(-dt / a.responseTime)
                 // The state follows the signal both ways.
@@ -150,15 +166,15 @@ public struct CompiledKind: Sendable {
         for (i, s) in p.secretion.prefix(4).enumerated() {
             secretionFactor[i] = Int32(s.factor)
             switch i {
-            case 0: secretion.0 = CompiledRate(s.rate)
-            case 1: secretion.1 = CompiledRate(s.rate)
-            case 2: secretion.2 = CompiledRate(s.rate)
-            default: secretion.3 = CompiledRate(s.rate)
+            case 0: secretion.0 = CompiledRate(s.rate, slot: slot)
+            case 1: secretion.1 = CompiledRate(s.rate, slot: slot)
+            case 2: secretion.2 = CompiledRate(s.rate, slot: slot)
+            default: secretion.3 = CompiledRate(s.rate, slot: slot)
             }
         }
-        polarization = CompiledRate(p.polarization)
-        recruitment = CompiledRate(p.recruitment)
-        vesselRegression = CompiledRate(p.vesselRegression)
+        polarization = CompiledRate(p.polarization, slot: slot)
+        recruitment = CompiledRate(p.recruitment, slot: slot)
+        vesselRegression = CompiledRate(p.vesselRegression, slot: slot)
         recruitsFromWoundBed = p.recruitedFrom == .woundBed
         recruitmentMatrixInhibition = p.recruitmentMatrixInhibition
         recruitmentMaximum = p.recruitment.maximum
@@ -166,10 +182,10 @@ public struct CompiledKind: Sendable {
         for (i, s) in p.repairSecretion.prefix(4).enumerated() {
             repairSecretionFactor[i] = Int32(s.factor)
             switch i {
-            case 0: repairSecretion.0 = CompiledRate(s.rate)
-            case 1: repairSecretion.1 = CompiledRate(s.rate)
-            case 2: repairSecretion.2 = CompiledRate(s.rate)
-            default: repairSecretion.3 = CompiledRate(s.rate)
+            case 0: repairSecretion.0 = CompiledRate(s.rate, slot: slot)
+            case 1: repairSecretion.1 = CompiledRate(s.rate, slot: slot)
+            case 2: repairSecretion.2 = CompiledRate(s.rate, slot: slot)
+            default: repairSecretion.3 = CompiledRate(s.rate, slot: slot)
             }
         }
         maximumEventProbability = p.maximumEventProbability(dt: dt)

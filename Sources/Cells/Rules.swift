@@ -10,10 +10,11 @@ public enum Intent: Equatable, Sendable {
     case divide(Int)
 }
 
-/// What a cell senses at its site: every factor's concentration [ng/mL], and for each in-plane
+/// What a cell senses at its site: the concentrations of the factors its kind reads [ng/mL], and for each in-plane
 /// neighbour the chemotactic potential difference `sum_f chi_f (c_f(neighbour) - c_f(here))`.
 public struct LocalSignals: Sendable {
-    /// Concentration of factor f at the cell's site [ng/mL] (up to 8 factors).
+    /// Concentration at the cell's site [ng/mL] of the factor in each sensing slot
+    /// (`CompiledKind.sensed`; slot f holds factor f while the kind reads only factors 0-7).
     public var here: SIMD8<Double>
     /// Chemotactic potential difference toward each neighbour (dimensionless); 0 off the lattice.
     public var attraction: SIMD4<Double>
@@ -25,8 +26,12 @@ public struct LocalSignals: Sendable {
 
 /// The behaviour rules: pure functions of explicit values and the cell's own random stream.
 public enum Rules {
-    /// The most factors a cell senses.
-    public static let maximumFactors = 8
+    /// The most factors one kind's rates and activation read (a cell holds them in one 8-wide
+    /// vector of Doubles, `LocalSignals.here`).
+    public static let maximumSensedFactors = 8
+    /// The most factors a scenario's table holds: every factor is a field of `FieldSet`, so this
+    /// bounds memory, not the cell step (a kind senses at most `maximumSensedFactors` of them).
+    public static let maximumFactors = 32
 
     /// Timed migration: adds dt to the exposure when any of the kind's activation factors is at
     /// or above its threshold; the cell is activated once the exposure reaches the lag. A kind that

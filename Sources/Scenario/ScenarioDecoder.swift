@@ -101,7 +101,7 @@ public enum ScenarioDecoder {
         var factors: [FactorSpec] = []
         if let fnode = top["factors"] {
             if case let .map(entries) = fnode.value {
-                if entries.count > Rules.maximumFactors { r.fail(fnode, "factors", "\(entries.count) factors; cells sense at most \(Rules.maximumFactors)") }
+                if entries.count > Rules.maximumFactors { r.fail(fnode, "factors", "\(entries.count) factors; a table holds at most \(Rules.maximumFactors)") }
                 for e in entries { factors.append(decodeFactor(e, r, &sources)) }
             } else { r.fail(fnode, "factors", "must be a mapping of factor names to their properties") }
         }

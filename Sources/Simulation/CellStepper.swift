@@ -130,7 +130,7 @@ public final class CellStepper: @unchecked Sendable {
     public init(lattice: Lattice, parameters: [KindParameters], dt: Double, seed: UInt64, factorCount: Int,
                 tileSize: Int = 32) throws(CellError) {
         guard factorCount <= Rules.maximumFactors else {
-            throw .invalid(key: "factors", message: "\(factorCount) factors; cells sense at most \(Rules.maximumFactors)")
+            throw .invalid(key: "factors", message: "\(factorCount) factors; a table holds at most \(Rules.maximumFactors)")
         }
         guard dt.isFinite, dt > 0 else { throw .invalid(key: "time.dt", message: "\(dt) min must be > 0") }
         var table = CellKind.allCases.map { KindParameters(kind: $0) }
@@ -195,7 +195,7 @@ public final class CellStepper: @unchecked Sendable {
     ///   - threads: workers; the result does not depend on it.
     public func step(_ population: inout CellPopulation, fields: FieldSet?, step: Int, threads: Int = 1) {
         precondition(population.lattice == lattice)
-        if let fields { precondition(fields.lattice == lattice && fields.factorCount <= Rules.maximumFactors) }
+        if let fields { precondition(fields.lattice == lattice) }
         // The order of the colours and the scan direction, drawn for this step.
         var order = RandomStream(seed: seed, step: step, id: 0, purpose: .tileOrder)
         var colours = SIMD4<Int>(0, 1, 2, 3)
@@ -274,12 +274,13 @@ public final class CellStepper: @unchecked Sendable {
         lastChange[tiles.tile(ofX: q % lattice.nx, y: q / lattice.nx) &* lattice.nz &+ site / plane] = phase
     }
 
-    /// Every factor at `site` [ng/mL] (zero without fields).
-    @inline(__always) func factors(at site: Int, _ fields: FieldSet?) -> SIMD8<Double> {
+    /// The factors kind `k` senses at `site` [ng/mL], by sensing slot (zero without fields).
+    @inline(__always) func factors(at site: Int, kind k: Int, _ fields: FieldSet?) -> SIMD8<Double> {
         var here = SIMD8<Double>.zero
         guard let fields else { return here }
         let base = fields.buffer(0).baseAddress!, n = lattice.count
-        for q in 0..<fields.factorCount { here[q] = base[q &* n &+ site] }
+        if compiled[k].remapped { return Self.sense(compiled + k, base, siteCount: n, site) }
+        for q in 0..<min(fields.factorCount, Rules.maximumSensedFactors) { here[q] = base[q &* n &+ site] }
         return here
     }
 
@@ -309,7 +310,7 @@ public final class CellStepper: @unchecked Sendable {
             if dying & (1 << k) == 0 { continue }
             if onlyDifferentiated & (1 << k) != 0 && population.flags[c] & differentiated == 0 { continue }
             let s = Int(population.site[c])
-            let p = -expm1(-compiled[k].apoptosis.rate(factors(at: s, fields)) * interval)
+            let p = -expm1(-compiled[k].apoptosis.rate(factors(at: s, kind: k, fields)) * interval)
             var rng = RandomStream(seed: seed, step: step, id: Int(population.id[c]), purpose: .apoptosis)
             if rng.uniform() >= p { continue }
             population.flags[c] |= Self.deadFlag
@@ -338,7 +339,7 @@ public final class CellStepper: @unchecked Sendable {
         for s in 0..<lattice.count where vessel[s] >= 2 {
             let k = Int(vessel[s] &- 2)
             if regressing & (1 << k) == 0 { continue }
-            let p = -expm1(-compiled[k].vesselRegression.rate(factors(at: s, fields)) * interval)
+            let p = -expm1(-compiled[k].vesselRegression.rate(factors(at: s, kind: k, fields)) * interval)
             var rng = RandomStream(seed: seed, step: step, id: s, purpose: .vesselRegression)
             if rng.uniform() >= p { continue }
             vessel[s] = 0
@@ -387,7 +388,7 @@ public final class CellStepper: @unchecked Sendable {
                 i += Int(gap) + 1
                 if i >= bedSites.count { break }
                 let s = Int(bedSites[i])
-                var p = compiled[k].recruitment.rate(factors(at: s, fields)) * dt
+                var p = compiled[k].recruitment.rate(factors(at: s, kind: k, fields)) * dt
                 // Matrix laid down since the wound was made leaves no room (a factor <= 1 on the
                 // acceptance: no draw of its own).
                 if gate > 0, let collagen { p *= 1 - gate * Double(collagen[s]) }
@@ -400,9 +401,8 @@ public final class CellStepper: @unchecked Sendable {
         }
         guard let vessel, vesselKinds != 0 else { lastRecruits = recruited; return recruited }
         for s in 0..<n where vessel[s] != 0 {
-            let here = factors(at: s, fields)
             for k in 0..<Self.kindCount where vesselKinds & (1 << k) != 0 {
-                let p = compiled[k].recruitment.rate(here) * dt
+                let p = compiled[k].recruitment.rate(factors(at: s, kind: k, fields)) * dt
                 if p <= 0 { continue }
                 var rng = RandomStream(seed: seed, step: step, id: s &* Self.kindCount &+ k, purpose: .recruitment)
                 if rng.uniform() >= p { continue }

@@ -24,13 +24,24 @@ extension CellStepper {
         for kind in 0..<Self.kindCount where watch & (1 << kind) != 0 {
             let p = compiled + kind
             var mask = p.pointee.activationMask
-            var f = 0
+            var q = 0
+            let remapped = p.pointee.remapped
             while mask != 0 {
+                let f = remapped ? Int(p.pointee.sensed[q]) : q
                 if mask & 1 != 0, !(maxima.maximum(factor: f, tile: t, layer: k) < p.pointee.quietBelow) { return false }
-                mask >>= 1; f &+= 1
+                mask >>= 1; q &+= 1
             }
         }
         return true
+    }
+
+    /// The factors kind `kp` senses at site `s`, by sensing slot, from the fields at `base`
+    /// (factor-major, `siteCount` sites per factor). For a kind whose slots are remapped.
+    @inline(__always)
+    static func sense(_ kp: UnsafeMutablePointer<CompiledKind>, _ base: UnsafeMutablePointer<Double>, siteCount: Int, _ s: Int) -> SIMD8<Double> {
+        var here = SIMD8<Double>.zero
+        for q in 0..<kp.pointee.sensedCount { here[q] = base[Int(kp.pointee.sensed[q]) &* siteCount &+ s] }
+        return here
     }
 
     /// Whether site `s` at (x, y) has an occupied site among its 8 surrounding sites in its layer,
@@ -73,7 +84,8 @@ extension CellStepper {
         let nx = lattice.nx, ny = lattice.ny
         let plane = nx &* ny
         let reverseX = flip & 1 != 0, reverseY = flip & 2 != 0
-        let factorCount = fields?.factorCount ?? 0
+        // Slots read by a kind whose slots are the factors' own indices (`CompiledKind.remapped` false).
+        let factorCount = min(fields?.factorCount ?? 0, Rules.maximumSensedFactors)
         let fieldBase = fields.map { $0.buffer(0).baseAddress! }
         let siteCount = lattice.count
         let regionPointer = regionBase
@@ -115,7 +127,9 @@ extension CellStepper {
                     // reads only its activation factors, if it needs them. (Death is drawn apart.)
                     let mayDraw = free != .zero
                     if mayDraw, let base = fieldBase {
-                        if factorCount == 4 {
+                        if kp.pointee.remapped {
+                            signals.here = Self.sense(kp, base, siteCount: siteCount, s)
+                        } else if factorCount == 4 {
                             signals.here = SIMD8(base[s], base[siteCount &+ s], base[2 &* siteCount &+ s], base[3 &* siteCount &+ s], 0, 0, 0, 0)
                         } else {
                             for q in 0..<factorCount { signals.here[q] = base[q &* siteCount &+ s] }
@@ -127,8 +141,9 @@ extension CellStepper {
                     if kp.pointee.hasActivation, !migratory || kp.pointee.revertsWhenUnstimulated {
                         if !mayDraw, let base = fieldBase {
                             var mask = kp.pointee.activationMask, q = 0
+                            let remapped = kp.pointee.remapped
                             while mask != 0 {
-                                if mask & 1 != 0 { signals.here[q] = base[q &* siteCount &+ s] }
+                                if mask & 1 != 0 { signals.here[q] = base[(remapped ? Int(kp.pointee.sensed[q]) : q) &* siteCount &+ s] }
                                 mask >>= 1; q &+= 1
                             }
                         }
@@ -151,7 +166,11 @@ extension CellStepper {
                     // The one-way switch to the second state, drawn from the cell's own stream.
                     if kp.pointee.polarizes, flags & repairBit == 0 {
                         quiet = false
-                        if let base = fieldBase { for q in 0..<factorCount { signals.here[q] = base[q &* siteCount &+ s] } }
+                        if let base = fieldBase {
+                            if kp.pointee.remapped { signals.here = Self.sense(kp, base, siteCount: siteCount, s) } else {
+                                for q in 0..<factorCount { signals.here[q] = base[q &* siteCount &+ s] }
+                            }
+                        }
                         var switchRNG = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: .polarization)
                         if switchRNG.uniform() < kp.pointee.polarization.rate(signals.here) * dt { flags |= repairBit }
                     }

@@ -13,7 +13,7 @@ extension World {
         let dt = config.dt
         let count = cells.count
         let n = lattice.count
-        let factorCount = fields.factorCount
+        let factorCount = min(fields.factorCount, Rules.maximumSensedFactors)
         let fieldBase = fields.buffer(0).baseAddress!
         let compiled = stepper.compiled
         let chunk = 4096
@@ -35,7 +35,11 @@ extension World {
                             let depositing = p.pointee.collagen.basal > 0 && regionIDs[s] == Tissue.woundBed
                             if !needLocal && !depositing { continue }
                             var local = SIMD8<Double>.zero
-                            for q in 0..<factorCount { local[q] = fieldBase[q &* n &+ s] }
+                            if p.pointee.remapped {
+                                for q in 0..<p.pointee.sensedCount { local[q] = fieldBase[Int(p.pointee.sensed[q]) &* n &+ s] }
+                            } else {
+                                for q in 0..<factorCount { local[q] = fieldBase[q &* n &+ s] }
+                            }
                             if needLocal {
                                 if second {
                                     for i in 0..<secretionCount {
@@ -68,42 +72,43 @@ extension World {
             let k = Int((t / every).rounded())
             change = k >= 1 && abs(Double(k) * every - t) < dt / 2
         }
-        var dose = SIMD8<Double>.zero  // the medium's amounts, per factor (at most 8)
+        // The medium's amount per factor in this step: its share of the dose (0 outside a dose).
+        var doseShare = 0.0
         switch s.delivery {
         case .bolus:
             // In culture a bolus is the medium itself, renewed at each change.
-            if step == 0 || change { for f in 0..<n { dose[f] = s.dose * s.concentrations[f] } }
+            if step == 0 || change { doseShare = 1 }
         case let .repeated(every, until):
             let k = Int((t / every).rounded())
-            if t < until, abs(Double(k) * every - t) < dt / 2 { for f in 0..<n { dose[f] = s.dose * s.concentrations[f] } }
+            if t < until, abs(Double(k) * every - t) < dt / 2 { doseShare = 1 }
         case let .sustained(halfLife):
             let k = log(2) / halfLife
-            let released = exp(-k * t) - exp(-k * (t + dt))
-            for f in 0..<n { dose[f] = s.dose * s.concentrations[f] * released }
+            doseShare = exp(-k * t) - exp(-k * (t + dt))
         }
         if change {
             for f in 0..<n { fields.buffer(f).update(repeating: 0) }
         }
-        var release = SIMD8<Double>.zero
-        if config.injuryHalfLife > 0 {
-            // Production that would hold the wound at the injury level against decay alone,
-            // fading with the injury half-life.
-            let fade = exp(-log(2) * t / config.injuryHalfLife)
-            for f in 0..<n { release[f] = config.injuryRelease[f] * (1 - exp(-config.factors[f].decay * dt)) * fade }
-        }
-        if config.clotHalfLife > 0, !config.clotRelease.isEmpty {
-            // The clot's total amount, released first-order: the share of it that leaves in this step.
-            for f in 0..<n where config.clotRelease[f] != 0 {
-                let k = log(2) / config.clotHalfLife(of: f)
-                release[f] += config.clotRelease[f] * (exp(-k * t) - exp(-k * (t + dt)))
-            }
-        }
+        // Production that would hold the wound at the injury level against decay alone, fading
+        // with the injury half-life.
+        let fade = config.injuryHalfLife > 0 ? exp(-log(2) * t / config.injuryHalfLife) : 0
+        let sustained: Bool
+        if case .sustained = s.delivery { sustained = true } else { sustained = false }
         for f in 0..<n {
+            // Per factor, in the order of the earlier vector form (so every amount has the same bits).
+            var dose = 0.0
+            if doseShare != 0 { dose = sustained ? s.dose * s.concentrations[f] * doseShare : s.dose * s.concentrations[f] }
+            var release = 0.0
+            if config.injuryHalfLife > 0 { release = config.injuryRelease[f] * (1 - exp(-config.factors[f].decay * dt)) * fade }
+            if config.clotHalfLife > 0, !config.clotRelease.isEmpty, config.clotRelease[f] != 0 {
+                // The clot's total amount, released first-order: the share of it that leaves in this step.
+                let k = log(2) / config.clotHalfLife(of: f)
+                release += config.clotRelease[f] * (exp(-k * t) - exp(-k * (t + dt)))
+            }
             if s.everywhere {
-                terms.everywhere[f] = dose[f]
-                terms.amount[f] = release[f]
+                terms.everywhere[f] = dose
+                terms.amount[f] = release
             } else {
-                terms.amount[f] = dose[f] + release[f]
+                terms.amount[f] = dose + release
             }
         }
     }
