@@ -9,7 +9,7 @@ RELEASE := -c release
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT_PACKAGES := libgsl-dev libpng-dev pkg-config
 
-.PHONY: all deps build build-static test test-outputs test-python test-tsan test-slurm test-browser fuzz run verify scenarios test-calibration validate-inflammation validate-mechanics calibrate-galiano calibrate-inflammation calibrate-contraction bench bench-check bench-record bench-history bench-update clean
+.PHONY: all deps build build-static test test-outputs test-python test-tsan test-slurm test-browser fuzz run verify scenarios test-calibration validate-inflammation validate-mechanics validate-diabetic calibrate-galiano calibrate-inflammation calibrate-contraction bench bench-check bench-record bench-history bench-update clean
 
 ## run: the main job; RUN_ARGS passes options (e.g. RUN_ARGS="scratch-assay --days 1")
 RUN_ARGS ?=
@@ -162,6 +162,25 @@ validate-mechanics: build
 	python3 scripts/validate-inflammation.py $(VALIDATION_DIR)/inflammation-control $(VALIDATION_DIR)/inflammation-media \
 	  $(VALIDATION_DIR)/inflammation-media-no-hgf $(VALIDATION_DIR)/inflammation-media-no-egf $(VALIDATION_DIR)/inflammation-no-fibroblasts \
 	  --unsplinted $(VALIDATION_DIR)/mechanics-unsplinted --json $(VALIDATION_DIR)/mechanics.json
+
+## validate-diabetic: issue 13's db/db criteria and the medium's anti-inflammatory component
+## (Scenarios/validation/inflammation-diabetic*.yaml: the db/db wound untreated, under monolayer
+## ASC-CM, and under that medium without TGF-beta1 and PGE2, 28 days; the normal wound's media
+## sweep and its medium without them, 7 days; 5 seeds, 40 um; about 40 minutes on 2 cores):
+## the db/db curve against Galiano's, the pro-inflammatory share at day 7, the diabetic benefit
+## against the normal one, and the share of it the component carries (scripts/validate-diabetic.py;
+## exits 1 on a missed criterion). Not in CI: the model misses some of these (VALIDATION.md), and
+## its 420 run-days would take CI past its hour. Runs are reused on a rerun.
+validate-diabetic: build
+	mkdir -p $(VALIDATION_DIR)
+	jobs=$$(( $$(nproc) / 2 )); [ $$jobs -ge 1 ] || jobs=1; \
+	sweeps() { for f in "$$@"; do \
+	  .build/release/woundsim sweep run Scenarios/validation/inflammation-$$f.yaml --out $(VALIDATION_DIR)/inflammation-$$f --jobs $$jobs --threads 1 --quiet || return 1; \
+	done; }; \
+	sweeps diabetic & a=$$!; sweeps diabetic-no-anti-inflammatory media media-no-anti-inflammatory & b=$$!; \
+	wait $$a; ra=$$?; wait $$b; rb=$$?; test $$ra = 0 && test $$rb = 0
+	python3 scripts/validate-diabetic.py $(VALIDATION_DIR)/inflammation-diabetic $(VALIDATION_DIR)/inflammation-diabetic-no-anti-inflammatory \
+	  $(VALIDATION_DIR)/inflammation-media $(VALIDATION_DIR)/inflammation-media-no-anti-inflammatory --json $(VALIDATION_DIR)/diabetic.json
 
 ## calibrate-inflammation: the clot-and-macrophage wound's recruitment and pro-repair EGF-family secretion fitted to Galiano 2004's control curve (20 um lattice, about 30 min on 2 cores)
 calibrate-inflammation: build

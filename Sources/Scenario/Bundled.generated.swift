@@ -127,13 +127,13 @@ cells:
       - { factor: HGF, rate: "0.06 /h" }
 """#,
         "excisional-wound-diabetic-asc-cm": #"""
-# The diabetic wound treated as the bundled ASC-CM wound: conditioned medium of adipose-derived
+# The diabetic wound treated as excisional-wound-inflammation-asc-cm: conditioned medium of adipose-derived
 # stem cells (monolayer) every 24 h for 7 days, in a db/db mouse, 28 days.
 extends: excisional-wound-diabetic-control
 name: excisional-wound-diabetic-asc-cm
 description: 6 mm excisional wound in a db/db mouse, ASC-CM every 24 h for 7 days, 28 days
 secretome:
-  profile: asc-monolayer    # as excisional-wound-asc-cm
+  profile: asc-monolayer    # as excisional-wound-inflammation-asc-cm
   dose: 10                  # 10x concentrated medium [assumption]
   delivery: { kind: repeated, every: "24 h", until: "7 d" }
   source: "Rehman 2004 [seen]; working ranges [lit]"
@@ -141,9 +141,10 @@ secretome:
         "excisional-wound-diabetic-control": #"""
 # The 6 mm excisional wound in a diabetic db/db mouse, untreated, 28 days: the normal wound's
 # values with the `diabetic` condition's cited impairments (PARAMETERS.md "Wound conditions").
-# Galiano 2004's db/db closure curve (days 3-28) is its validation, not a fit. Missing until
-# issue 13 lands the inflammation: the prolonged pro-inflammatory state of db/db wounds.
-extends: excisional-wound-control
+# Galiano 2004's db/db closure curve (days 3-28) is its validation, not a fit. The wound heals
+# by its clot and macrophages (excisional-wound-inflammation-control: no injury plateau), splinted
+# as Galiano's were.
+extends: excisional-wound-inflammation-control
 name: excisional-wound-diabetic-control
 description: 6 mm excisional wound in a db/db mouse, untreated, 28 days
 time:
@@ -165,7 +166,8 @@ secretome:
 # The clot-and-macrophage wound (no injury plateau) treated with conditioned medium of
 # adipose-derived stem cells (monolayer culture), applied every 24 h for 7 days, as the bundled
 # excisional-wound-asc-cm treats the injury-plateau wound. The medium acts through its growth
-# factors only: it has no anti-inflammatory component yet (issue 13). Its benefit in this model
+# factors and its anti-inflammatory component, TGF-beta1 and PGE2 (issue 13; PARAMETERS.md
+# "Conditioned medium"), which carries almost none of the benefit here (VALIDATION.md). Its benefit in this model
 # runs largely through vessels: VEGF and HGF bring endothelial cells, and their vessel sites in the
 # wound recruit macrophages that then switch to the pro-repair state; the vessel overgrowth of
 # free-roaming endothelial cells (issue 14) inflates that path.
@@ -228,6 +230,17 @@ factors:
   oxygen: { diffusion: "1e5 um^2/min", decay: "0.1 /min", molar_mass: "32 g/mol", initial: "54 uM", boundary: no-flux,
             quasi_steady: { every: "1 h", vessel_exchange: "100 /min", blood: "54 uM", tolerance: 1e-5 },
             source: "PhysiCell defaults (D, decay) [seen]; blood 40 mmHg (Wang 2003 [seen]); exchange 100 /min [assumption: holds vessel sites near the blood's level]; solved hourly [assumption]" }
+  # The medium's lipid mediator (issue 13): MSC PGE2 turns macrophages toward IL-10 and repair
+  # through EP2/EP4 (Nemeth 2009 Nat Med 15:42; Ylostalo 2012 Stem Cells 30:2283: blocking COX-2
+  # or PGE2 removes spheroid medium's anti-inflammatory effect [seen, abstracts]). 352.5 g/mol
+  # [lit]; D 500 um^2/s in water (Stokes-Einstein for ~350 Da [derived]) over a tortuosity of
+  # 2.56-4.84 gives 100-200 um^2/s [derived]. Cleared in minutes: plasma t1/2 0.3-1.1 min (cat),
+  # over 95 % inactivated in one passage through the lung (Ferreira & Vane 1967; as quoted by
+  # Flower [seen, secondary]); tissues carry the same 15-PGDH: t1/2 5 min [assumption]. No wound
+  # cell makes it here (wound macrophages do, and more in db/db: Davis 2020 JCI Insight
+  # 5:e138443 [seen, abstract]; not modelled).
+  PGE2:  { diffusion: "150 um^2/s", decay: "0.139 /min", molar_mass: "352.5 g/mol", boundary: no-flux,
+           source: "352.5 g/mol [lit]; D 100-200 um^2/s [derived]; t1/2 5 min [assumption] (plasma 0.3-1.1 min, Flower [seen, secondary])" }
 clot:
   # Per mL of clot at ~1e9 platelets/mL (mouse blood [lit]): TGF-beta1 120-241 ng per 1e9
   # platelets (Weibrich 2002 PRP; Zimmermann 2003 Vox Sang 85:283 [seen]), EGF and VEGF in the ratio a platelet-rich fibrin
@@ -365,13 +378,19 @@ cells:
         - { factor: TGFb1, rate: "365 ng/mL/h" }   # 0.07 pg/cell/d (Jin 2011 [seen]) over one 20 um site, 8e-9 mL [derived]
       source: "Jin 2011; Higashiyama 1991; rates of EGF, VEGF, bFGF [assumption]"
     secretion:
-      - { factor: TNF,  rate: "1 ng/mL/h", only_when_migratory: false }   # 8e-6 pg/cell/h over one 20 um site [assumption]; no measured per-cell rate found
+      # PGE2 lowers LPS-induced TNF-alpha of human monocyte-derived macrophages with pA50 8.51
+      # (3.1 nM = 1.1 ng/mL) by at most 95.9 % (Ratcliffe 2007 Eur Respir J 29:986 [seen, abstract])
+      - { factor: TNF,  rate: "1 ng/mL/h", only_when_migratory: false,   # 8e-6 pg/cell/h over one 20 um site [assumption]; no measured per-cell rate found
+          responses: [{ factor: PGE2, ec50: "1.1 ng/mL", max_fold: 0.041, source: "Ratcliffe 2007 Eur Respir J 29:986: pA50 8.51, 95.9 % inhibition [seen]" }] }
       - { factor: CCL2, rate: "2 ng/mL/h", only_when_migratory: false }   # [assumption]
     uptake:
       - { factor: oxygen, rate: "3 /min" }   # as keratinocytes [derived]; a respiratory burst would take more [assumption]
     responses:
       - { behaviour: recruitment, factor: CCL2, ec50: "10 ng/mL", max_fold: 200, source: "monocyte chemotaxis maximal near 10 ng/mL CCL2 [lit]" }
       - { behaviour: polarization, factor: TGFb1, ec50: "1 ng/mL", max_fold: 3, source: "TGF-beta deactivates macrophages (Tsunawaki 1988 Nature 334:260) [lit: EC50, fold assumption]" }
+      # PGE2 through EP4 raises IL-10 and M2 markers (Nemeth 2009; Ylostalo 2012 [seen,
+      # qualitative]); the EC50 of its TNF suppression (Ratcliffe 2007 [seen]); fold as TGF-beta1's [assumption]
+      - { behaviour: polarization, factor: PGE2, ec50: "1.1 ng/mL", max_fold: 3, source: "Nemeth 2009; Ylostalo 2012 [seen, qualitative]; EC50 Ratcliffe 2007 [seen]; fold [assumption]" }
 """#,
         "excisional-wound-spheroid-cm": #"""
 # As excisional-wound-asc-cm, with medium from 3-D spheroid cultures: VEGF, bFGF and HGF 20-145x

@@ -35,13 +35,14 @@ final class SweepTests: XCTestCase {
         }
     }
 
-    /// The validation sweeps of `make validate-inflammation` (and `validate-mechanics`) plan, each with 5 common seeds, on the
+    /// The validation sweeps of `make validate-inflammation` (and `validate-mechanics`, `validate-diabetic`) plan, each with 5 common seeds, on the
     /// 40 um lattice (the same skin as the bundled wounds) that the spacing-halving check covers.
     func testValidationSweepsParseAndPlan() throws {
         let folder = Self.repoRoot.appendingPathComponent("Scenarios/validation")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
-        XCTAssertEqual(files, ["inflammation-control.yaml", "inflammation-media-no-egf.yaml", "inflammation-media-no-hgf.yaml", "inflammation-media.yaml",
-                               "inflammation-no-fibroblasts.yaml", "mechanics-unsplinted.yaml"])
+        XCTAssertEqual(files, ["inflammation-control.yaml", "inflammation-diabetic-no-anti-inflammatory.yaml", "inflammation-diabetic.yaml",
+                               "inflammation-media-no-anti-inflammatory.yaml", "inflammation-media-no-egf.yaml", "inflammation-media-no-hgf.yaml",
+                               "inflammation-media.yaml", "inflammation-no-fibroblasts.yaml", "mechanics-unsplinted.yaml"])
         for f in files {
             let spec = try SweepFile.load(folder.appendingPathComponent(f).path)
             XCTAssertEqual(spec.seeds, [1, 2, 3, 4, 5], f)
