@@ -136,14 +136,17 @@ test-calibration: build
 ## the quiescent intact dermis, each with its 95 % CI (scripts/validate-inflammation.py; exits 1 on
 ## a missed criterion). Runs are reused on a rerun.
 VALIDATION_DIR ?= .build/validation
+# Shell for the validation recipes: `sweeps A B ...` runs Scenarios/validation/inflammation-A.yaml,
+# then -B, ... into $(VALIDATION_DIR), each with half the cores (two queues run side by side).
+VALIDATION_SWEEPS = jobs=$$(( $$(nproc) / 2 )); [ $$jobs -ge 1 ] || jobs=1; \
+	sweeps() { for f in "$$@"; do \
+	  .build/release/woundsim sweep run Scenarios/validation/inflammation-$$f.yaml --out $(VALIDATION_DIR)/inflammation-$$f --jobs $$jobs --threads 1 --quiet || return 1; \
+	done; }
 validate-inflammation: build
 	mkdir -p $(VALIDATION_DIR)
 	@# Two queues, each with half the cores, equal in simulated days (175 run-days each: 21 d x 5 +
 	@# 14 d x 5 against 7 d x 25), so that no core idles while a sweep's last odd run finishes.
-	jobs=$$(( $$(nproc) / 2 )); [ $$jobs -ge 1 ] || jobs=1; \
-	sweeps() { for f in "$$@"; do \
-	  .build/release/woundsim sweep run Scenarios/validation/inflammation-$$f.yaml --out $(VALIDATION_DIR)/inflammation-$$f --jobs $$jobs --threads 1 --quiet || return 1; \
-	done; }; \
+	$(VALIDATION_SWEEPS); \
 	sweeps control no-fibroblasts & a=$$!; sweeps media media-no-hgf media-no-egf & b=$$!; \
 	wait $$a; ra=$$?; wait $$b; rb=$$?; test $$ra = 0 && test $$rb = 0
 	python3 scripts/validate-inflammation.py $(VALIDATION_DIR)/inflammation-control $(VALIDATION_DIR)/inflammation-media \
@@ -173,10 +176,7 @@ validate-mechanics: build
 ## its 420 run-days would take CI past its hour. Runs are reused on a rerun.
 validate-diabetic: build
 	mkdir -p $(VALIDATION_DIR)
-	jobs=$$(( $$(nproc) / 2 )); [ $$jobs -ge 1 ] || jobs=1; \
-	sweeps() { for f in "$$@"; do \
-	  .build/release/woundsim sweep run Scenarios/validation/inflammation-$$f.yaml --out $(VALIDATION_DIR)/inflammation-$$f --jobs $$jobs --threads 1 --quiet || return 1; \
-	done; }; \
+	$(VALIDATION_SWEEPS); \
 	sweeps diabetic & a=$$!; sweeps diabetic-no-anti-inflammatory media media-no-anti-inflammatory & b=$$!; \
 	wait $$a; ra=$$?; wait $$b; rb=$$?; test $$ra = 0 && test $$rb = 0
 	python3 scripts/validate-diabetic.py $(VALIDATION_DIR)/inflammation-diabetic $(VALIDATION_DIR)/inflammation-diabetic-no-anti-inflammatory \

@@ -20,84 +20,44 @@ treated and control paired by seed. Criteria (issue 13; PARAMETERS.md "Outcomes 
 Reported: the normal wound's drop without the component. Exits 1 when a criterion is missed,
 2 when a folder is unreadable or incomplete.
 """
-import csv
+import importlib.util
 import json
 import math
 import os
 import statistics
 import sys
 
+# The statistics and run-folder readers of the inflammation validation (one copy of each).
+_spec = importlib.util.spec_from_file_location("validate_inflammation", os.path.join(os.path.dirname(os.path.abspath(__file__)), "validate-inflammation.py"))
+_vi = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_vi)
+fail, summary, fmt, column, closure_at, timeseries_at = _vi.fail, _vi.summary, _vi.fmt, _vi.column, _vi.closure_at, _vi.timeseries_at
+
 # Galiano 2004 (Wound Repair Regen 12:485), db/db mice, closure [%] by day (PARAMETERS.md).
 GALIANO_DBDB = {3: 5.0, 7: 18.0, 10: 35.0, 14: 55.0, 21: 80.0, 28: 92.0}
-T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
-       10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042}
-
-
-def fail(message):
-    print(f"validate-diabetic: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
-def t95(dof):
-    return T95.get(dof) or T95[max(k for k in T95 if k <= dof)]
-
-
-def summary(values):
-    m = statistics.fmean(values)
-    if len(values) < 2:
-        return m, (m, m), float("nan")
-    se = statistics.stdev(values) / math.sqrt(len(values))
-    h = t95(len(values) - 1) * se
-    return m, (m - h, m + h), se
-
-
-def fmt(s, digits=3):
-    m, (lo, hi), _ = s
-    return f"{m:.{digits}g} [{lo:.{digits}g}, {hi:.{digits}g}]"
 
 
 def read_runs(folder):
-    """{point label: {seed: row}}; the label is the point's parameter values joined by '/'."""
-    path = os.path.join(folder, "runs.csv")
-    if not os.path.exists(path):
-        fail(f"{path} is missing (is the sweep finished?)")
+    """{point label: {seed: row}} from the inflammation validation's reader, the label being the
+    point's parameter values joined by '/' (plan.json), each row with its run folder."""
+    runs = _vi.read_runs(folder)
     plan = json.load(open(os.path.join(folder, "plan.json")))
-    labels = {}
-    for i, p in enumerate(plan["points"]):
-        values = p["values"] if isinstance(p, dict) else p
-        labels[str(i)] = "/".join(str(v) for v in values)
+    labels = {str(i): "/".join(str(v) for v in p["values"]) for i, p in enumerate(plan["points"])}
     points = {}
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            if row.get("status") != "ok":
-                fail(f"{path}: run {row.get('run_id')} is {row.get('status')!r}: {row.get('error')}")
+    for point, seeds in runs.items():
+        for row in seeds.values():
             row["_folder"] = os.path.join(folder, "runs", row["run_id"])
-            points.setdefault(labels.get(row["point"], row["point"]), {})[int(row["seed"])] = row
+        points[labels.get(point, point)] = seeds
     return points
-
-
-def column(row, name):
-    value = row.get(name, "")
-    if value == "":
-        fail(f"run {row.get('run_id')} has no {name} (a sweep from an older validation file?)")
-    return float(value)
-
-
-def closure_at(row, day):
-    return column(row, f"closure_pct_at_{24 * day}h")
 
 
 def inflammatory_share(row, hours=168):
     """The pro-inflammatory share of all macrophages at `hours`, from the run's timeseries."""
-    path = os.path.join(row["_folder"], "timeseries.csv")
-    if not os.path.exists(path):
-        fail(f"{path} is missing")
-    with open(path, newline="") as f:
-        for r in csv.DictReader(f):
-            if abs(float(r["time_h"]) - hours) < 1e-6:
-                total = float(r["macrophages"])
-                return float(r["macrophages_inflammatory"]) / total if total > 0 else float("nan")
-    fail(f"{path} has no row at {hours} h")
+    inflammatory = timeseries_at(row["_folder"], hours, "macrophages_inflammatory")
+    total = timeseries_at(row["_folder"], hours, "macrophages")
+    if inflammatory is None or total is None:
+        fail(f"{row['_folder']}/timeseries.csv has no macrophage states at {hours} h")
+    return inflammatory / total if total > 0 else float("nan")
 
 
 def arm(points, name):

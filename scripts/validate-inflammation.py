@@ -56,7 +56,8 @@ T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8:
 
 def fail(message):
     """An unreadable or incomplete input: exit 2 (a missed criterion exits 1)."""
-    print(f"validate-inflammation: {message}", file=sys.stderr)
+    prog = os.path.splitext(os.path.basename(sys.argv[0]))[0] or "validate-inflammation"
+    print(f"{prog}: {message}", file=sys.stderr)
     sys.exit(2)
 
 

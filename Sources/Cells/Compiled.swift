@@ -66,6 +66,9 @@ public struct CompiledKind: Sendable {
     public var remapped = false
     public var sensedCount = 0
     public var sensed: SIMD8<Int32> = .zero
+    /// The factor whose concentration sensing slot `q` holds.
+    @inlinable @inline(__always)
+    public func factor(inSlot q: Int) -> Int { remapped ? Int(sensed[q]) : q }
     public var hasActivation = false
     /// Bit q set: the factor in sensing slot q counts for activation.
     public var activationMask: UInt8 = 0

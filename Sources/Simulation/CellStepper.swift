@@ -276,12 +276,9 @@ public final class CellStepper: @unchecked Sendable {
 
     /// The factors kind `k` senses at `site` [ng/mL], by sensing slot (zero without fields).
     @inline(__always) func factors(at site: Int, kind k: Int, _ fields: FieldSet?) -> SIMD8<Double> {
-        var here = SIMD8<Double>.zero
-        guard let fields else { return here }
-        let base = fields.buffer(0).baseAddress!, n = lattice.count
-        if compiled[k].remapped { return Self.sense(compiled + k, base, siteCount: n, site) }
-        for q in 0..<min(fields.factorCount, Rules.maximumSensedFactors) { here[q] = base[q &* n &+ site] }
-        return here
+        guard let fields else { return .zero }
+        return Self.sense(compiled + k, fields.buffer(0).baseAddress!, siteCount: lattice.count, site,
+                          identityCount: min(fields.factorCount, Rules.maximumSensedFactors))
     }
 
     /// The hourly apoptosis draw (see the type's description): marks the dead and frees their

@@ -25,10 +25,8 @@ extension CellStepper {
             let p = compiled + kind
             var mask = p.pointee.activationMask
             var q = 0
-            let remapped = p.pointee.remapped
             while mask != 0 {
-                let f = remapped ? Int(p.pointee.sensed[q]) : q
-                if mask & 1 != 0, !(maxima.maximum(factor: f, tile: t, layer: k) < p.pointee.quietBelow) { return false }
+                if mask & 1 != 0, !(maxima.maximum(factor: p.pointee.factor(inSlot: q), tile: t, layer: k) < p.pointee.quietBelow) { return false }
                 mask >>= 1; q &+= 1
             }
         }
@@ -36,11 +34,19 @@ extension CellStepper {
     }
 
     /// The factors kind `kp` senses at site `s`, by sensing slot, from the fields at `base`
-    /// (factor-major, `siteCount` sites per factor). For a kind whose slots are remapped.
+    /// (factor-major, `siteCount` sites per factor). A kind whose slots are the factors' own
+    /// indices reads the first `identityCount` (the table's factor count, at most 8).
     @inline(__always)
-    static func sense(_ kp: UnsafeMutablePointer<CompiledKind>, _ base: UnsafeMutablePointer<Double>, siteCount: Int, _ s: Int) -> SIMD8<Double> {
+    static func sense(_ kp: UnsafeMutablePointer<CompiledKind>, _ base: UnsafeMutablePointer<Double>, siteCount: Int, _ s: Int,
+                      identityCount: Int) -> SIMD8<Double> {
         var here = SIMD8<Double>.zero
-        for q in 0..<kp.pointee.sensedCount { here[q] = base[Int(kp.pointee.sensed[q]) &* siteCount &+ s] }
+        if kp.pointee.remapped {
+            for q in 0..<kp.pointee.sensedCount { here[q] = base[Int(kp.pointee.sensed[q]) &* siteCount &+ s] }
+        } else if identityCount == 4 {
+            here = SIMD8(base[s], base[siteCount &+ s], base[2 &* siteCount &+ s], base[3 &* siteCount &+ s], 0, 0, 0, 0)
+        } else {
+            for q in 0..<identityCount { here[q] = base[q &* siteCount &+ s] }
+        }
         return here
     }
 
@@ -126,24 +132,15 @@ extension CellStepper {
                     // A cell that may draw senses every factor now; one that cannot (contact-inhibited)
                     // reads only its activation factors, if it needs them. (Death is drawn apart.)
                     let mayDraw = free != .zero
-                    if mayDraw, let base = fieldBase {
-                        if kp.pointee.remapped {
-                            signals.here = Self.sense(kp, base, siteCount: siteCount, s)
-                        } else if factorCount == 4 {
-                            signals.here = SIMD8(base[s], base[siteCount &+ s], base[2 &* siteCount &+ s], base[3 &* siteCount &+ s], 0, 0, 0, 0)
-                        } else {
-                            for q in 0..<factorCount { signals.here[q] = base[q &* siteCount &+ s] }
-                        }
-                    }
+                    if mayDraw, let base = fieldBase { signals.here = Self.sense(kp, base, siteCount: siteCount, s, identityCount: factorCount) }
                     // Activation and clocks.
                     var flags = f
                     var migratory = f & migratoryBit != 0
                     if kp.pointee.hasActivation, !migratory || kp.pointee.revertsWhenUnstimulated {
                         if !mayDraw, let base = fieldBase {
                             var mask = kp.pointee.activationMask, q = 0
-                            let remapped = kp.pointee.remapped
                             while mask != 0 {
-                                if mask & 1 != 0 { signals.here[q] = base[(remapped ? Int(kp.pointee.sensed[q]) : q) &* siteCount &+ s] }
+                                if mask & 1 != 0 { signals.here[q] = base[kp.pointee.factor(inSlot: q) &* siteCount &+ s] }
                                 mask >>= 1; q &+= 1
                             }
                         }
@@ -166,11 +163,7 @@ extension CellStepper {
                     // The one-way switch to the second state, drawn from the cell's own stream.
                     if kp.pointee.polarizes, flags & repairBit == 0 {
                         quiet = false
-                        if let base = fieldBase {
-                            if kp.pointee.remapped { signals.here = Self.sense(kp, base, siteCount: siteCount, s) } else {
-                                for q in 0..<factorCount { signals.here[q] = base[q &* siteCount &+ s] }
-                            }
-                        }
+                        if let base = fieldBase { signals.here = Self.sense(kp, base, siteCount: siteCount, s, identityCount: factorCount) }
                         var switchRNG = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: .polarization)
                         if switchRNG.uniform() < kp.pointee.polarization.rate(signals.here) * dt { flags |= repairBit }
                     }

@@ -34,12 +34,7 @@ extension World {
                             let needLocal = secretionCount > 0 && (migratory || !p.pointee.secretesOnlyWhenMigratory)
                             let depositing = p.pointee.collagen.basal > 0 && regionIDs[s] == Tissue.woundBed
                             if !needLocal && !depositing { continue }
-                            var local = SIMD8<Double>.zero
-                            if p.pointee.remapped {
-                                for q in 0..<p.pointee.sensedCount { local[q] = fieldBase[Int(p.pointee.sensed[q]) &* n &+ s] }
-                            } else {
-                                for q in 0..<factorCount { local[q] = fieldBase[q &* n &+ s] }
-                            }
+                            let local = CellStepper.sense(p, fieldBase, siteCount: n, s, identityCount: factorCount)
                             if needLocal {
                                 if second {
                                     for i in 0..<secretionCount {
@@ -91,12 +86,10 @@ extension World {
         // Production that would hold the wound at the injury level against decay alone, fading
         // with the injury half-life.
         let fade = config.injuryHalfLife > 0 ? exp(-log(2) * t / config.injuryHalfLife) : 0
-        let sustained: Bool
-        if case .sustained = s.delivery { sustained = true } else { sustained = false }
         for f in 0..<n {
             // Per factor, in the order of the earlier vector form (so every amount has the same bits).
-            var dose = 0.0
-            if doseShare != 0 { dose = sustained ? s.dose * s.concentrations[f] * doseShare : s.dose * s.concentrations[f] }
+            // (A share of 1 multiplies no bit away.)
+            let dose = doseShare == 0 ? 0 : s.dose * s.concentrations[f] * doseShare
             var release = 0.0
             if config.injuryHalfLife > 0 { release = config.injuryRelease[f] * (1 - exp(-config.factors[f].decay * dt)) * fade }
             if config.clotHalfLife > 0, !config.clotRelease.isEmpty, config.clotRelease[f] != 0 {
