@@ -134,7 +134,7 @@ test-calibration: build
 ## Galiano 2004's control curve, the macrophage time course, the medium's benefit, the factor
 ## removals, the slower closure without fibroblasts, the wound fibroblasts under each medium and
 ## the quiescent intact dermis, each with its 95 % CI (scripts/validate-inflammation.py; exits 1 on
-## a missed criterion). Runs are reused on a rerun.
+## a missed criterion). A rerun reuses the finished runs of the same build (a new build reruns them).
 VALIDATION_DIR ?= .build/validation
 # Shell for the validation recipes: `sweeps A B ...` runs Scenarios/validation/inflammation-A.yaml,
 # then -B, ... into $(VALIDATION_DIR), each with half the cores (two queues run side by side).
@@ -173,7 +173,7 @@ validate-mechanics: build
 ## the db/db curve against Galiano's, the pro-inflammatory share at day 7, the diabetic benefit
 ## against the normal one, and the share of it the component carries (scripts/validate-diabetic.py;
 ## exits 1 on a missed criterion). Not in CI: the model misses some of these (VALIDATION.md), and
-## its 420 run-days would take CI past its hour. Runs are reused on a rerun.
+## its 420 run-days would take CI past its hour. A rerun reuses the finished runs of the same build.
 validate-diabetic: build
 	mkdir -p $(VALIDATION_DIR)
 	$(VALIDATION_SWEEPS); \
