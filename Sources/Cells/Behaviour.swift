@@ -115,6 +115,26 @@ public struct ActivationRule: Sendable, Equatable {
     }
 }
 
+/// Sprouting angiogenesis as tip and stalk cells (`KindParameters.sprouting`).
+public struct Sprouting: Sendable, Equatable {
+    /// The closest two tip cells may be [um]: an activated cell becomes a tip only when no tip
+    /// stands within this distance. On a lattice of spacing h a tip inhibits the sites within
+    /// R = max(1, ceil(tipSpacing / h) - 1) sites in each direction (the square around it), so a
+    /// tip's own follower is always inhibited (`radius(spacing:)`).
+    public var tipSpacing: Double
+    /// The rate at which an activated cell on a vessel site, with no tip within `tipSpacing`,
+    /// becomes a tip [1/min] (drawn each step from its own stream).
+    public var tipRate: Double
+    public var source: String
+
+    public init(tipSpacing: Double, tipRate: Double, source: String = "") {
+        self.tipSpacing = tipSpacing; self.tipRate = tipRate; self.source = source
+    }
+
+    /// The lateral inhibition's reach in sites on a lattice of spacing `h` [um].
+    public func radius(spacing h: Double) -> Int { max(1, Int((tipSpacing / h - 1e-9).rounded(.up)) - 1) }
+}
+
 /// Everything one cell kind does, as data.
 public struct KindParameters: Sendable, Equatable {
     public var kind: CellKind
@@ -172,6 +192,16 @@ public struct KindParameters: Sendable, Equatable {
     public var matrixNeeded: Double = 0
     /// Endothelial sprouting: a moving cell marks the site it leaves as vessel.
     public var leavesVesselTrail: Bool = false
+    /// Sprouting (`sprouting`; needs `leavesVesselTrail`): the kind's activated cells are tip or
+    /// stalk cells (`CellFlags.tip`). An activated cell on a vessel site with no tip within
+    /// `tipSpacing` becomes a tip at `tipRate` (lateral inhibition through Dll4-Notch); a tip moves only onto
+    /// sites that are not vessel, marks the site it leaves, does not divide, and fuses
+    /// (anastomosis: it marks its site and is a stalk cell again) when it meets a vessel head on
+    /// (the site ahead of it, in the direction it moved, is vessel; a side contact would join it
+    /// to the vessel it left); a stalk cell moves and divides only onto vessel sites, so that it
+    /// follows and fills the sprouts; a cell that is no longer activated stops being a tip.
+    /// Without sprouting every activated cell moves freely and marks its trail (the earlier model).
+    public var sprouting: Sprouting?
     /// Regression of the vessel sites this kind's trail made (`leavesVesselTrail`) [1/min],
     /// modulated by the factors at the site (VEGF as the new vessel's survival factor). Drawn at
     /// the hourly apoptosis draw (`CellStepper.apoptosisEvery`); the dermis's own vessels never
@@ -219,7 +249,7 @@ public struct KindParameters: Sendable, Equatable {
             && a.chemotaxis.map(\.factor) == b.chemotaxis.map(\.factor) && a.chemotaxis.map(\.sensitivity) == b.chemotaxis.map(\.sensitivity)
             && a.secretion.map(\.factor) == b.secretion.map(\.factor) && a.secretion.map(\.rate) == b.secretion.map(\.rate)
             && a.uptake.map(\.factor) == b.uptake.map(\.factor) && a.uptake.map(\.rate) == b.uptake.map(\.rate)
-            && a.secretesOnlyWhenMigratory == b.secretesOnlyWhenMigratory && a.leavesVesselTrail == b.leavesVesselTrail && a.vesselRegression == b.vesselRegression
+            && a.secretesOnlyWhenMigratory == b.secretesOnlyWhenMigratory && a.leavesVesselTrail == b.leavesVesselTrail && a.sprouting == b.sprouting && a.vesselRegression == b.vesselRegression
             && a.allowedRegions == b.allowedRegions && a.cohesion == b.cohesion
             && a.matrixInhibition == b.matrixInhibition && a.matrixNeeded == b.matrixNeeded
             && a.apoptosisOnlyDifferentiated == b.apoptosisOnlyDifferentiated && a.recruitmentMatrixInhibition == b.recruitmentMatrixInhibition
@@ -280,6 +310,11 @@ public struct KindParameters: Sendable, Equatable {
         for s in secretion { try checkRate(s.rate, "secretion") }
         try checkRate(recruitment, "recruitment"); try checkRate(polarization, "polarization")
         try checkRate(vesselRegression, "vessel_regression")
+        if let sp = sprouting {
+            guard leavesVesselTrail else { throw .invalid(key: "\(key).sprouting", message: "the kind leaves no vessel trail (vessel_trail: true) to sprout") }
+            guard sp.tipSpacing.isFinite, sp.tipSpacing > 0 else { throw .invalid(key: "\(key).sprouting.tip_spacing", message: "\(sp.tipSpacing) um must be > 0") }
+            guard sp.tipRate.isFinite, sp.tipRate > 0 else { throw .invalid(key: "\(key).sprouting.tip_rate", message: "\(sp.tipRate) /min must be > 0") }
+        }
         if vesselRegression.basal > 0, !leavesVesselTrail {
             throw .invalid(key: "\(key).vessel_regression", message: "the kind leaves no vessel trail (vessel_trail: true) to regress")
         }

@@ -36,6 +36,9 @@ public struct CellFlags: OptionSet, Sendable, Hashable {
     /// macrophages the pro-repair (M2-like) state, which secretes `repairSecretion` instead of
     /// `secretion`. Set once, never cleared.
     public static let repair = CellFlags(rawValue: 1 << 2)
+    /// A sprouting kind's tip cell (`KindParameters.sprouting`); an activated cell without it is a
+    /// stalk cell.
+    public static let tip = CellFlags(rawValue: 1 << 3)
     /// Set while a step runs on a cell that has moved in it, so that a cell that moved into a
     /// tile processed later in the same step is not updated twice; cleared at the end of the step
     /// (a checkpoint never holds it; older checkpoints' bit 7 is cleared on restore).

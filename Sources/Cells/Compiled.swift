@@ -95,6 +95,11 @@ public struct CompiledKind: Sendable {
     public var matrixNeeded = 0.0
     public var secretesOnlyWhenMigratory = true
     public var leavesVesselTrail = false
+    /// Sprouting's lateral inhibition in sites (`Sprouting.radius(spacing:)`); 0: the kind does
+    /// not sprout. Set by the cell stepper, which knows the lattice.
+    public var tipRadius = 0
+    /// The probability per step that a cell which may become a tip does so, 1 - exp(-tipRate dt).
+    public var tipProbability = 0.0
     /// [min]; infinity when the kind does not differentiate.
     public var differentiationResidence = Double.infinity
     public var secretionCount = 0
@@ -164,6 +169,7 @@ public struct CompiledKind: Sendable {
         revertsWhenUnstimulated = p.revertsWhenUnstimulated
         secretesOnlyWhenMigratory = p.secretesOnlyWhenMigratory
         leavesVesselTrail = p.leavesVesselTrail
+        tipProbability = p.sprouting.map { -expm1(-$0.tipRate * dt) } ?? 0
         differentiationResidence = p.differentiationResidence ?? .infinity
         secretionCount = min(p.secretion.count, 4)
         for (i, s) in p.secretion.prefix(4).enumerated() {

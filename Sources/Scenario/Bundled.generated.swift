@@ -401,6 +401,42 @@ description: 6 mm wound, spheroid ASC-CM every 24 h for 7 days
 secretome:
   profile: asc-spheroid
 """#,
+        "excisional-wound-sprouting": #"""
+# The clot-and-macrophage wound with sprouting vessels and the fibroblasts' VEGF (issue 14):
+# endothelial cells are tip or stalk cells (tips selected on vessels by VEGF with lateral
+# inhibition, exploring the bed and leaving blind sprouts, which carry blood once they fuse with
+# another vessel; stalk cells divide and move along the vessels), and dermal fibroblasts make
+# VEGF, more in hypoxia. Not yet the bundled default: its wound vessels lie in issue 14's 5-25 %
+# at day 7 in every arm (8.4 % untreated, 16.6 % under spheroid medium), but its macrophages fall
+# only to 0.70 of their peak by day 10 (DiPietro 1995: at most half), so `make
+# validate-inflammation` would miss that criterion (VALIDATION.md, 2026-12-05: 22 of 25 met).
+extends: excisional-wound-inflammation-control
+name: excisional-wound-sprouting
+description: 6 mm mouse excisional wound, clot and macrophages, sprouting vessels and fibroblast VEGF, untreated, 14 days
+cells:
+  fibroblast:
+    # Dermal fibroblasts make VEGF, three times more at 1 % O2, and db/db fibroblasts 0.13x of
+    # it (34.8 against 4.5 pg/mL; Lerman 2003 Am J Pathol 162:303 [seen, abstract]); hypoxia
+    # raises it in human dermal fibroblasts too (Steinbrech 1999 Ann Plast Surg 42:514;
+    # Thangarajah 2009 PNAS 106:13505 [seen, no numbers]). Per cell: 34.8 pg/mL from 1e6 cells
+    # in 2 mL over 24 h is 2.9e-6 pg/cell/h, 0.36 ng/mL/h in a 20 um site (8e-9 mL) [derived;
+    # the assay's cells, volume and hours not seen: assumption]; 1e5 cells in 1 mL would give
+    # 1.8, a compartment model's healthy-tissue rate 3.4 (Stefanini 2008 BMC Syst Biol 2:77
+    # [seen]): the low end. Hypoxia through HIF-1 as the keratinocytes' (Jiang 1996 [seen]).
+    secretion:
+      - { factor: VEGF, rate: "0.36 ng/mL/h", only_when_migratory: false,   # Lerman 2003 [seen] per cell [derived, assay size assumed]
+          responses: [{ factor: oxygen, ec50: "16.6 uM", hill: 3, max_fold: 3, when: below, source: "Lerman 2003 [seen: x3 at 1 % O2]; Jiang 1996 [seen]" }] }
+  endothelial:
+    # VEGF selects tip cells among the endothelial cells of a vessel, and a
+    # tip's Dll4 holds its neighbours back as stalk cells through Notch (Hellstrom 2007 Nature
+    # 445:776 [lit]); tips lead with filopodia and hardly divide, stalk cells divide behind them
+    # (Gerhardt 2003 J Cell Biol 161:1163 [lit]); tips fuse where they meet another vessel. Tip
+    # spacing: the mouse retina's front holds 184 +- 19 tip cells at P6 [seen, abstract of a
+    # figshare record] over a front of about 10 mm [assumption]: 50-60 um apart [derived]. Tip
+    # and stalk cells trade places within hours in sprouting assays (Jakobsson 2010 Nat Cell Biol
+    # 12:943 [lit, not seen]): a cell free of inhibition becomes a tip at 0.25 /h [assumption].
+    sprouting: { tip_spacing: "60 um", tip_rate: "0.25 /h", source: "spacing from retinal tip counts [derived, front length assumed]; rate [assumption] (Jakobsson 2010, qualitative)" }
+"""#,
         "excisional-wound-unsplinted": #"""
 # The untreated clot-and-macrophage wound without a splint: the skin around the 6 mm wound is
 # free, so the wound bed's fibroblasts contract it (issue 14). Mouse wounds without a splint

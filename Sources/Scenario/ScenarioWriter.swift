@@ -140,6 +140,11 @@ public enum ScenarioWriter {
             if p.collagenDeposition.basal > 0 { out += "    collagen: {rate: \(q(p.collagenDeposition.basal, "/min"))}\n" }
             if let r = p.differentiationResidence { out += "    differentiation: {residence: \(q(r, "min"))}\n" }
             if p.leavesVesselTrail { out += "    vessel_trail: true\n" }
+            if let sp = p.sprouting {
+                out += "    sprouting: {tip_spacing: \(q(sp.tipSpacing, "um")), tip_rate: \(q(sp.tipRate, "/min"))"
+                if let src = s.sources["cells.\(p.kind).sprouting"] { out += ", source: \"\(src)\"" }
+                out += "}\n"
+            }
             if p.vesselRegression.basal > 0 || s.sources["cells.\(p.kind).vessel_regression"] != nil {
                 out += "    vessel_regression: {rate: \(q(p.vesselRegression.basal, "/min"))"
                 if let src = s.sources["cells.\(p.kind).vessel_regression"] { out += ", source: \"\(src)\"" }

@@ -68,8 +68,8 @@ extension ScenarioDecoder {
         func factorName(_ f: Int) -> String { f < factorNames.count ? factorNames[f] : "\(f)" }
         let key = "cells.\(kind)"
         guard let m = r.map(node, key, allowed: ["density", "migration", "proliferation", "apoptosis", "responses", "chemotaxis",
-                                                  "secretion", "uptake", "collagen", "differentiation", "vessel_trail", "vessel_regression", "recruitment",
-                                                  "polarization", "source"],
+                                                  "secretion", "uptake", "collagen", "differentiation", "vessel_trail", "vessel_regression", "sprouting",
+                                                  "recruitment", "polarization", "source"],
                             required: ["density"]) else { return nil }
         var p = KindParameters(kind: kind)
         let density = r.number(m["density"], "\(key).density", min: 0, max: 1)
@@ -159,6 +159,13 @@ extension ScenarioDecoder {
             p.differentiationResidence = r.quantity(dif["residence"], "\(key).differentiation.residence", .time)
         }
         p.leavesVesselTrail = r.bool(m["vessel_trail"], "\(key).vessel_trail") ?? false
+        if let sp = r.map(m["sprouting"], "\(key).sprouting", allowed: ["tip_spacing", "tip_rate", "source"], required: ["tip_spacing", "tip_rate"]) {
+            let spacing = r.quantity(sp["tip_spacing"], "\(key).sprouting.tip_spacing", .length, positive: true) ?? 1
+            let rate = r.quantity(sp["tip_rate"], "\(key).sprouting.tip_rate", .rate, positive: true) ?? 1
+            let src = r.source(sp["source"], "\(key).sprouting.source")
+            if let src { sources["\(key).sprouting"] = src }
+            p.sprouting = Sprouting(tipSpacing: spacing, tipRate: rate, source: src ?? "")
+        }
         if let vr = r.map(m["vessel_regression"], "\(key).vessel_regression", allowed: ["rate", "source"], required: ["rate"]) {
             p.vesselRegression.basal = r.quantity(vr["rate"], "\(key).vessel_regression.rate", .rate) ?? 0
             if let src = r.source(vr["source"], "\(key).vessel_regression.source") { sources["\(key).vessel_regression"] = src }

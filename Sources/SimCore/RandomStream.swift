@@ -162,6 +162,9 @@ public enum StreamPurpose: Sendable, Hashable {
     case apoptosis
     /// Whether a vessel site a trail made regresses in the hourly draw, per step and site.
     case vesselRegression
+    /// Whether a sprouting kind's cell that may become a tip does so in this step, per step and
+    /// cell id.
+    case tipSelection
 
     /// The 32-bit purpose word of the Philox counter.
     @inlinable public var key: UInt32 {
@@ -178,12 +181,13 @@ public enum StreamPurpose: Sendable, Hashable {
         case .polarization: return 0x504F_4C00
         case .apoptosis: return 0x4150_4F00
         case .vesselRegression: return 0x5652_4700
+        case .tipSelection: return 0x5449_5000
         }
     }
 
     /// Every purpose, with every kind of `initialPlacement`.
     public static var all: [StreamPurpose] {
-        [.unspecified, .cellDecision, .tileOrder, .latinHypercube, .morrisTrajectory, .parserMutation, .syntheticData, .recruitment, .polarization, .apoptosis, .vesselRegression]
+        [.unspecified, .cellDecision, .tileOrder, .latinHypercube, .morrisTrajectory, .parserMutation, .syntheticData, .recruitment, .polarization, .apoptosis, .vesselRegression, .tipSelection]
             + (0...UInt8.max).map { .initialPlacement(kind: $0) }
     }
 }

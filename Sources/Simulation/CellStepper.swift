@@ -88,6 +88,7 @@ public final class CellStepper: @unchecked Sendable {
     deinit {
         regionBase?.deallocate(); compiled.deallocate(); allowed.deallocate()
         quietSince.deallocate(); lastChange.deallocate(); watching.deallocate(); tileNeighbours.deallocate()
+        fusionSite.deallocate(); fusionCount.deallocate()
     }
 
     /// Births of this step: per tile, up to `tileCapacity` (parent site, daughter site).
@@ -109,6 +110,12 @@ public final class CellStepper: @unchecked Sendable {
     let watching: UnsafeMutablePointer<UInt8>
     /// Per tile: the tile and its (up to) eight neighbours, padded with the tile itself.
     let tileNeighbours: UnsafeMutablePointer<Int32>
+    /// Anastomoses of this step: per tile, up to `tileCapacity` sites where a tip fused (only
+    /// allocated when a kind sprouts), perfused after the colours in tile order.
+    let fusionSite: UnsafeMutablePointer<Int32>
+    let fusionCount: UnsafeMutablePointer<Int32>
+    /// The flood fill's stack of sites (reserved once, so a step allocates nothing).
+    var perfusionStack: [Int32] = []
 
     /// Counts of the last step.
     public private(set) var lastBirths = 0
@@ -119,6 +126,11 @@ public final class CellStepper: @unchecked Sendable {
     public private(set) var skippedTiles = 0
 
     static let deadFlag: UInt8 = 1 << 6
+    /// A new vessel site that carries no blood yet: the bit set on `2 + kind` in the vessel map
+    /// where a sprouting kind's tip passed (a blind-ended sprout), cleared when its sprout fuses
+    /// with another vessel (anastomosis). Only perfused vessel sites supply a quasi-steady factor
+    /// (oxygen) and recruit from the blood.
+    public static let blindVessel: UInt8 = 0x10
     /// The interval of the apoptosis draw [min]: deaths are drawn every `apoptosisEvery` steps.
     public static let apoptosisInterval = 60.0
     /// Steps between apoptosis draws: the interval in whole steps (at least one).
@@ -162,7 +174,19 @@ public final class CellStepper: @unchecked Sendable {
         self.allowed = .allocate(capacity: allowed.count)
         self.allowed.initialize(from: allowed, count: allowed.count)
         compiled = .allocate(capacity: table.count)
-        for (i, p) in table.enumerated() { (compiled + i).initialize(to: CompiledKind(p, dt: dt)) }
+        for (i, p) in table.enumerated() {
+            var c = CompiledKind(p, dt: dt)
+            if let sp = p.sprouting {
+                // Reads reach R sites around a cell: they must stay clear of the tiles that run at
+                // the same time (a tile apart), whose cells reach one site beyond their own.
+                let r = sp.radius(spacing: lattice.spacing)
+                guard r <= min(8, tiles.tileSize - 2) else {
+                    throw .invalid(key: "cells.\(p.kind).sprouting.tip_spacing", message: "\(sp.tipSpacing) um is \(r) sites at \(lattice.spacing) um; at most \(min(8, tiles.tileSize - 2)) are allowed")
+                }
+                c.tipRadius = r
+            }
+            (compiled + i).initialize(to: c)
+        }
         let slabs = tiles.count * lattice.nz
         quietSince = .allocate(capacity: slabs)
         quietSince.initialize(repeating: -1, count: slabs)
@@ -171,6 +195,11 @@ public final class CellStepper: @unchecked Sendable {
         watching = .allocate(capacity: slabs)
         watching.initialize(repeating: 0, count: slabs)
         tileNeighbours = .allocate(capacity: tiles.count * 9)
+        let sprouts = table.contains { $0.sprouting != nil }
+        fusionSite = .allocate(capacity: sprouts ? tiles.count * tileCapacity : 1)
+        fusionCount = .allocate(capacity: tiles.count)
+        fusionCount.initialize(repeating: 0, count: tiles.count)
+        if sprouts { perfusionStack.reserveCapacity(lattice.count) }
         for t in 0..<tiles.count {
             let tx = t % tiles.tilesX, ty = t / tiles.tilesX
             var list: [Int32] = []
@@ -208,7 +237,7 @@ public final class CellStepper: @unchecked Sendable {
         // tiles), colour ci at 8 step + ci, births at 8 step + 5, recruits at 8 step + 6.
         let endPhase = 8 &* step &+ 5
 
-        for t in 0..<tiles.count { birthCount[t] = 0; movedCount[t] = 0 }
+        for t in 0..<tiles.count { birthCount[t] = 0; movedCount[t] = 0; fusionCount[t] = 0 }
         let deaths = step % apoptosisEvery == 0 ? apoptosis(&population, fields: fields, step: step) : 0
         if step % apoptosisEvery == 0 { regressVessels(fields: fields, step: step) }
         var skipped = 0
@@ -238,6 +267,7 @@ public final class CellStepper: @unchecked Sendable {
                                 for t in 0..<tiles.count {
                                     for m in 0..<Int(mn[t]) { cells.flags[Int(mc[t &* tileCapacity &+ m])] &= ~CellFlags.moved.rawValue }
                                 }
+                                perfuse()
                             }
                         }
                     }
@@ -266,6 +296,30 @@ public final class CellStepper: @unchecked Sendable {
         lastDeaths = deaths
         lastSkippedTiles = skipped
         skippedTiles += skipped
+    }
+
+    /// Perfusion after anastomosis, serially in tile order: from every site where a tip fused in
+    /// this step, the blind vessel sites connected to it in its layer (4-neighbours, through blind
+    /// sites only) carry blood: the fused sprout back to its origin, and the one it met.
+    func perfuse() {
+        guard let vessel else { return }
+        let nx = lattice.nx, ny = lattice.ny, plane = nx * ny, blind = Self.blindVessel
+        for t in 0..<tiles.count {
+            for f in 0..<Int(fusionCount[t]) {
+                perfusionStack.removeAll(keepingCapacity: true)
+                perfusionStack.append(fusionSite[t &* tileCapacity &+ f])
+                while let top = perfusionStack.popLast() {
+                    let s = Int(top), q = s % plane, i = q % nx, j = q / nx
+                    func visit(_ n: Int) {
+                        if vessel[n] & blind != 0 { vessel[n] &= ~blind; perfusionStack.append(Int32(n)) }
+                    }
+                    if i > 0 { visit(s &- 1) }
+                    if i < nx &- 1 { visit(s &+ 1) }
+                    if j > 0 { visit(s &- nx) }
+                    if j < ny &- 1 { visit(s &+ nx) }
+                }
+            }
+        }
     }
 
     /// Records a change of occupancy at `site` in the phase `phase` (its tile-layer wakes).
@@ -334,7 +388,7 @@ public final class CellStepper: @unchecked Sendable {
         let interval = Double(apoptosisEvery) * dt
         var regressed = 0
         for s in 0..<lattice.count where vessel[s] >= 2 {
-            let k = Int(vessel[s] &- 2)
+            let k = Int((vessel[s] & ~Self.blindVessel) &- 2)
             if regressing & (1 << k) == 0 { continue }
             let p = -expm1(-compiled[k].vesselRegression.rate(factors(at: s, kind: k, fields)) * interval)
             var rng = RandomStream(seed: seed, step: step, id: s, purpose: .vesselRegression)
@@ -397,7 +451,8 @@ public final class CellStepper: @unchecked Sendable {
             }
         }
         guard let vessel, vesselKinds != 0 else { lastRecruits = recruited; return recruited }
-        for s in 0..<n where vessel[s] != 0 {
+        // From the blood: only where it flows (a blind sprout carries none).
+        for s in 0..<n where vessel[s] != 0 && vessel[s] & Self.blindVessel == 0 {
             for k in 0..<Self.kindCount where vesselKinds & (1 << k) != 0 {
                 let p = compiled[k].recruitment.rate(factors(at: s, kind: k, fields)) * dt
                 if p <= 0 { continue }

@@ -67,6 +67,24 @@ extension CellStepper {
         return false
     }
 
+    /// Whether a tip cell (`CellFlags.tip`) stands within `radius` sites of site `s` at (x, y) in
+    /// its layer (the square around it, `s` itself aside).
+    @inline(__always)
+    static func tipNear(_ s: Int, x: Int, y: Int, radius r: Int, _ cells: PopulationPointers, nx: Int, ny: Int) -> Bool {
+        let tipBit = CellFlags.tip.rawValue
+        for dy in -r...r {
+            let yy = y &+ dy
+            if yy < 0 || yy >= ny { continue }
+            for dx in -r...r where dx != 0 || dy != 0 {
+                let xx = x &+ dx
+                if xx < 0 || xx >= nx { continue }
+                let c = cells.cellAt[s &+ dy &* nx &+ dx]
+                if c >= 0, cells.flags[Int(c)] & tipBit != 0 { return true }
+            }
+        }
+        return false
+    }
+
     /// Whether a move or daughter onto a site, at plane site `p` in `region`, finds the matrix its kind
     /// needs: off the wound surface always; on it, with matrix m = min(1, fibrin + collagen below)
     /// short of the need, with probability m / need (one draw from the cell's stream).
@@ -82,10 +100,11 @@ extension CellStepper {
     /// One tile: visit its sites in scan order and update each cell found.
     func runTile(_ t: Int, cells: PopulationPointers, fields: FieldSet?, step: Int, flip: UInt32, phase: Int, buffers: TileBuffers) {
         // Flag bits as plain constants: a static property costs an accessor call per use.
-        let movedBit: UInt8 = 1 << 7, migratoryBit: UInt8 = 1 << 0, myofibroblastBit: UInt8 = 1 << 1, repairBit: UInt8 = 1 << 2
+        let movedBit: UInt8 = 1 << 7, migratoryBit: UInt8 = 1 << 0, myofibroblastBit: UInt8 = 1 << 1, repairBit: UInt8 = 1 << 2, tipBit: UInt8 = 1 << 3
         let newborn: Int32 = -2
         assert(movedBit == CellFlags.moved.rawValue && migratoryBit == CellFlags.migratory.rawValue
-               && myofibroblastBit == CellFlags.myofibroblast.rawValue && repairBit == CellFlags.repair.rawValue && newborn == Self.newbornMarker)
+               && myofibroblastBit == CellFlags.myofibroblast.rawValue && repairBit == CellFlags.repair.rawValue && tipBit == CellFlags.tip.rawValue
+               && newborn == Self.newbornMarker)
         let (xr, yr) = tiles.bounds(of: t)
         let nx = lattice.nx, ny = lattice.ny
         let plane = nx &* ny
@@ -167,13 +186,34 @@ extension CellStepper {
                         var switchRNG = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: .polarization)
                         if switchRNG.uniform() < kp.pointee.polarization.rate(signals.here) * dt { flags |= repairBit }
                     }
+                    // Sprouting: an activated cell is a tip or a stalk cell (`KindParameters.sprouting`).
+                    let tipRadius = kp.pointee.tipRadius
+                    var isTip = false
+                    if tipRadius > 0, let vessel {
+                        if !migratory {
+                            flags &= ~tipBit
+                        } else if flags & tipBit == 0, vessel[s] != 0,
+                                  !Self.tipNear(s, x: i, y: j, radius: tipRadius, cells, nx: nx, ny: ny) {
+                            quiet = false
+                            var tipRNG = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: .tipSelection)
+                            if tipRNG.uniform() < kp.pointee.tipProbability { flags |= tipBit }
+                        }
+                        isTip = flags & tipBit != 0
+                        // A tip explores tissue without vessels; a stalk cell stays on the vessels.
+                        if free[0] != 0, (vessel[s &- 1] == 0) != isTip { free[0] = 0 }
+                        if free[1] != 0, (vessel[s &+ 1] == 0) != isTip { free[1] = 0 }
+                        if free[2] != 0, (vessel[s &- nx] == 0) != isTip { free[2] = 0 }
+                        if free[3] != 0, (vessel[s &+ nx] == 0) != isTip { free[3] = 0 }
+                        // Other cells' tip selection reads this flag: a change wakes the tiles around.
+                        if (flags ^ f) & tipBit != 0 { changed = true }
+                    }
                     if flags != f {
                         quiet = false
                         cells.flags[c] = flags
                     }
                     // A cell that can neither move nor divide (not activated, or a kind without either
                     // rate) stays without a draw.
-                    let draws = mayDraw && kp.pointee.maximumEventProbability > 0
+                    let draws = free != .zero && kp.pointee.maximumEventProbability > 0
                         && !(kp.pointee.activationRequired && !migratory && !kp.pointee.graded)
                     if draws {
                         quiet = false
@@ -206,17 +246,39 @@ extension CellStepper {
                                    kp.pointee.cohesion >= 1 || rng.uniform32() < kp.pointee.cohesion { break }
                             }
                             if kp.pointee.matrixNeeded > 0, !supported(target &- k &* plane, region: regionPointer?[target], kp, &rng) { break }
-                            // A new vessel site holds 2 + the kind that made it (the dermis's own vessels hold 1).
-                            if kp.pointee.leavesVesselTrail, let vessel, vessel[s] == 0 { vessel[s] = 2 &+ cells.kind[c] }
+                            // A new vessel site holds 2 + the kind that made it (the dermis's own vessels hold 1);
+                            // of a sprouting kind only tips make them, blind until their sprout fuses.
+                            if kp.pointee.leavesVesselTrail, tipRadius == 0 || isTip, let vessel, vessel[s] == 0 {
+                                vessel[s] = isTip ? Self.blindVessel | (2 &+ cells.kind[c]) : 2 &+ cells.kind[c]
+                            }
                             cells.cellAt[s] = -1
                             cells.cellAt[target] = Int32(c)
                             cells.site[c] = Int32(target)
                             cells.flags[c] = flags | movedBit
+                            // Anastomosis: a tip that meets a vessel head on (the site ahead of it, in
+                            // the direction it moved, is vessel) joins it and is a stalk cell again. Side
+                            // contacts do not count: they would join a tip to the vessel it left.
+                            if isTip, let vessel {
+                                let joins = d == 0 ? i > 1 && vessel[target &- 1] != 0
+                                    : d == 1 ? i < nx &- 2 && vessel[target &+ 1] != 0
+                                    : d == 2 ? j > 1 && vessel[target &- nx] != 0
+                                    : j < ny &- 2 && vessel[target &+ nx] != 0
+                                if joins {
+                                    // Blood flows through the loop: the sprouts are perfused after the colours.
+                                    vessel[target] = 2 &+ cells.kind[c]
+                                    cells.flags[c] = (flags | movedBit) & ~tipBit
+                                    let n = Int(fusionCount[t])
+                                    fusionSite[t &* tileCapacity &+ n] = Int32(target)
+                                    fusionCount[t] = Int32(n &+ 1)
+                                }
+                            }
                             let m = Int(buffers.movedCount[t])
                             buffers.movedCell[t &* tileCapacity &+ m] = Int32(c)
                             buffers.movedCount[t] = Int32(m &+ 1)
                             changed = true
                         case let .divide(d):
+                            // Tip cells do not divide; stalk cells do (Gerhardt 2003).
+                            if isTip { break }
                             let target = Self.neighbour(s, d, nx)
                             // Mature matrix leaves no room: refused with probability gate x collagen.
                             if kp.pointee.matrixInhibition > 0, let collagen {

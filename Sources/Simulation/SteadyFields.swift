@@ -67,7 +67,7 @@ final class SteadyFields: @unchecked Sendable {
                     let cp = context.value
                     for s in (ch * chunk)..<min(n, (ch + 1) * chunk) {
                         var a = decay, b = 0.0
-                        if vessel[s] != 0 { a += exchange; b = inflow }
+                        if vessel[s] != 0, vessel[s] & CellStepper.blindVessel == 0 { a += exchange; b = inflow }
                         let c = Int(cp.cellAt[s])
                         if c >= 0 { a += uptake[Int(cp.kind[c]) & 3] }
                         loss[s] = a; supply[s] = b

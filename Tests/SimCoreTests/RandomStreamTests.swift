@@ -92,6 +92,7 @@ final class RandomStreamTests: XCTestCase {
         XCTAssertEqual(StreamPurpose.morrisTrajectory.key, 0x4D52_5300)
         XCTAssertEqual(StreamPurpose.apoptosis.key, 0x4150_4F00)
         XCTAssertEqual(StreamPurpose.vesselRegression.key, 0x5652_4700)
-        XCTAssertEqual(StreamPurpose.all.count, 11 + 256)
+        XCTAssertEqual(StreamPurpose.tipSelection.key, 0x5449_5000)
+        XCTAssertEqual(StreamPurpose.all.count, 12 + 256)
     }
 }
