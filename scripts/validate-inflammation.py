@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Issue 13's validation of the clot-and-macrophage wound, from finished sweep folders.
 
-Usage: validate-inflammation.py CONTROL MEDIA NO_HGF NO_EGF [NO_FIBROBLASTS] [--unsplinted DIR] [--json OUT]
+Usage: validate-inflammation.py CONTROL MEDIA NO_HGF NO_EGF [NO_FIBROBLASTS] [--unsplinted DIR] [--check-vessels] [--json OUT]
 
 Each argument is the folder of a finished `woundsim sweep run` of the matching file in
 Scenarios/validation/ (runs.csv is read). Every figure is the mean over the common seeds with its
@@ -31,9 +31,13 @@ sweep's seeds and at the time each seed's re-epithelialisation completes, not an
 prediction.
 Reported, not checked (no published range to hold them to): the untreated wound's fibroblasts
 at days 4-21, their peak and their day-21 share of it (granulation tissue thinning, issue 14).
-Reported, not checked (the model does not meet it yet: no sprouting): the wound vessel area
-fraction at day 7 in each medium arm (issue 14 asks 5-25 % and an order of the media), and the
-wound's mean oxygen at day 7 in mmHg where the runs have oxygen (beside Sano 2012's 5.7 mmHg).
+Issue 14's vessels, reported, and checked only with --check-vessels (the default wound misses
+them; excisional-wound-sprouting's sweeps meet most, VALIDATION.md): the wound vessel area
+fraction at day 7 lies in 5-25 % in every arm (control, monolayer, spheroid, monolayer without
+HGF); spheroid > monolayer > without HGF, each paired difference beyond 2 SE; without HGF not
+below the control; and the untreated wound's below 50 % at day 14 (the media arms run 7 days
+here). Reported, not checked:
+the wound's mean oxygen at day 7 in mmHg where the runs have oxygen (beside Sano 2012's 5.7 mmHg).
 Exits 1 when a criterion is missed, 2 when a folder is unreadable or incomplete. Not checked here:
 the db/db curve, the diabetic pro-inflammatory fraction and benefit, and the anti-inflammatory
 component (scripts/validate-diabetic.py, make validate-diabetic; the model misses three of them).
@@ -191,6 +195,8 @@ def main(argv):
         i = argv.index("--json")
         out = argv[i + 1]
         argv = argv[:i] + argv[i + 2:]
+    check_vessels = "--check-vessels" in argv
+    argv = [a for a in argv if a != "--check-vessels"]
     unsplinted_dir = None
     if "--unsplinted" in argv:
         i = argv.index("--unsplinted")
@@ -216,6 +222,13 @@ def main(argv):
         report["figures"][name] = {"mean": s[0], "ci95": list(s[1]), "se": s[2], "values": values}
         lines.append(f"  {name}: {fmt(s, digits)}")
         return s
+
+    def vessel_criterion(text, met, measured):
+        """A vessel criterion: checked with --check-vessels, else reported."""
+        if check_vessels:
+            criterion(text, met, measured)
+        else:
+            lines.append(f"{'(would meet)' if met else '(would miss)'}  {text}: {measured}")
 
     def criterion(text, met, measured):
         report["criteria"].append({"criterion": text, "met": met, "measured": measured})
@@ -318,8 +331,7 @@ def main(argv):
         figure("fibroblasts_in_wound_peak", peak, 4)
         figure(f"fibroblasts_in_wound_day{days[-1]}_over_peak", [column(control[s], f"fibroblasts_in_wound_at_{24 * days[-1]}h") / p for s, p in zip(seeds, peak)])
 
-    # Reported: issue 14's wound vessel area fraction at day 7 in each medium arm, from the runs'
-    # timeseries (not checked: without sprouting the control's vessels do not enter the bed).
+    # Issue 14's wound vessel area fraction at day 7 in each medium arm, from the runs' timeseries.
     vessel_arms = [(name.replace("-", "_"), runs, media_dir) for name, runs in media_arms]
     vessel_arms.append(("asc_monolayer_without_HGF", no_hgf, no_hgf_dir))
     values = {}
@@ -328,18 +340,28 @@ def main(argv):
         if None not in series:
             values[name] = series
     if values:
-        lines.append("wound vessel area fraction at day 7 (reported, not checked: issue 14 asks 5-25 % and spheroid > monolayer > without HGF >= control):")
+        lines.append("wound vessel area fraction at day 7 (issue 14: 5-25 % in every arm; spheroid > monolayer > without HGF >= control):")
         for name, series in values.items():
-            figure(f"vessel_fraction_day7_{name}", series)
+            v = figure(f"vessel_fraction_day7_{name}", series)
+            vessel_criterion(f"{name}: wound vessel area fraction at day 7 in 5-25 %", 0.05 <= v[0] <= 0.25, fmt(v))
+        order = [n for n in ("asc_spheroid", "asc_monolayer", "asc_monolayer_without_HGF", "control") if n in values]
+        for hi, lo in zip(order, order[1:]):
+            d = figure(f"vessel_fraction_day7_{hi}_minus_{lo}", [a - b for a, b in zip(values[hi], values[lo])])
+            if lo == "control":
+                vessel_criterion(f"{hi} not below the control's vessel fraction at day 7", d[0] >= 0, f"difference {fmt(d)}")
+            else:
+                vessel_criterion(f"vessel fraction at day 7: {hi} above {lo} by more than 2 SE", d[0] > 2 * d[2], f"difference {fmt(d)}, SE {d[2]:.2g}")
 
-    # Reported: the untreated wound's vessel fraction over time (issue 14 asks below 50 % at day
-    # 14 in every arm; new vessels regress when VEGF is low, PARAMETERS.md "Vessel regression").
+    # The untreated wound's vessel fraction over time (issue 14 asks below 50 % at day 14 in
+    # every arm; new vessels regress when VEGF is low, PARAMETERS.md "Vessel regression").
     course = {d: [timeseries_at(run_dir(control_dir, control, s), 24 * d, "vessel_density_in_wound") for s in seeds] for d in (10, 14, 21)}
     course = {d: v for d, v in course.items() if None not in v}
     if course:
-        lines.append("untreated wound's vessel area fraction after day 7 (reported, not checked; day 7 is above):")
+        lines.append("untreated wound's vessel area fraction after day 7 (day 7 is above):")
         for d, series in course.items():
-            figure(f"vessel_fraction_day{d}_control_21d", series)
+            v = figure(f"vessel_fraction_day{d}_control_21d", series)
+            if d == 14:
+                vessel_criterion("untreated wound's vessel area fraction at day 14 below 50 %", v[0] < 0.5, fmt(v))
 
     # Reported: the wound's mean oxygen at day 7 (over the 6 h before it) in each medium arm, in
     # mmHg (32 ng/mL per uM, 1.34 uM per mmHg), beside Sano 2012's 5.72 +- 2.99 mmHg in mouse

@@ -225,10 +225,7 @@ final class MatrixInhibitionTests: XCTestCase {
         let s = try ScenarioLoader.load("excisional-wound-inflammation-control").scenario
         let text = ScenarioWriter.yaml(s)
         XCTAssertTrue(text.contains("matrix_inhibition: 1"), text)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("matrix-\(getpid()).yaml")
-        try text.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let back = try ScenarioLoader.load(file.path).scenario.model
+        let back = try ScenarioLoader.reloaded(text, name: "matrix")
         func gate(_ k: CellKind) -> Double? { back.cells.first { $0.parameters.kind == k }?.parameters.matrixInhibition }
         XCTAssertEqual(gate(.fibroblast), 1)
         XCTAssertEqual(gate(.endothelial), 1)

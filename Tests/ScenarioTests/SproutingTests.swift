@@ -187,10 +187,7 @@ final class SproutingTests: XCTestCase {
         let s = try ScenarioLoader.load("excisional-wound-control", sets: base + ["cells.endothelial.sprouting={tip_spacing: \"60 um\", tip_rate: \"0.25 /h\", source: \"probe\"}"]).scenario
         let text = ScenarioWriter.yaml(s)
         XCTAssertTrue(text.contains("sprouting: {tip_spacing: \"60 um\", tip_rate: \"0.004166666666666667 /min\", source: \"probe\"}"), text)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("sprouting-\(getpid()).yaml")
-        try text.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let back = try ScenarioLoader.load(file.path).scenario.model
+        let back = try ScenarioLoader.reloaded(text, name: "sprouting")
         XCTAssertEqual(back.cells.map(\.parameters), s.model.cells.map(\.parameters))
         XCTAssertEqual(back.cells.first { $0.parameters.kind == .endothelial }!.parameters.sprouting?.tipSpacing, 60)
     }

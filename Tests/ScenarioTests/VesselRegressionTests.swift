@@ -96,10 +96,7 @@ final class VesselRegressionTests: XCTestCase {
         let text = ScenarioWriter.yaml(s)
         XCTAssertTrue(text.contains("vessel_regression: {rate:"), text)
         XCTAssertTrue(text.contains("behaviour: vessel_regression"), text)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("regression-\(getpid()).yaml")
-        try text.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let back = try ScenarioLoader.load(file.path).scenario.model
+        let back = try ScenarioLoader.reloaded(text, name: "regression")
         XCTAssertEqual(back.cells.map(\.parameters), s.model.cells.map(\.parameters))
         XCTAssertGreaterThan(back.cells.first(where: { $0.parameters.kind == .endothelial })!.parameters.vesselRegression.basal, 0)
     }
