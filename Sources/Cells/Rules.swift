@@ -1,25 +1,28 @@
 import Foundation
 import SimCore
 
-/// What one cell does in one step. Directions index the in-plane neighbours
-/// (0: -x, 1: +x, 2: -y, 3: +y); cells never leave their layer (compartment). Death is not an
-/// intent: it is drawn once an hour for every cell of a kind that can die (`CellStepper`).
+/// What one cell does in one step. Directions index the neighbours (0: -x, 1: +x, 2: -y, 3: +y,
+/// and in a compartment of several layers 4: -z, 5: +z); cells never leave their compartment.
+/// Death is not an intent: it is drawn once an hour for every cell of a kind that can die
+/// (`CellStepper`).
 public enum Intent: Equatable, Sendable {
     case stay
     case move(Int)
     case divide(Int)
 }
 
-/// What a cell senses at its site: the concentrations of the factors its kind reads [ng/mL], and for each in-plane
-/// neighbour the chemotactic potential difference `sum_f chi_f (c_f(neighbour) - c_f(here))`.
+/// What a cell senses at its site: the concentrations of the factors its kind reads [ng/mL], and for each
+/// neighbour (in `Intent`'s direction order) the chemotactic potential difference
+/// `sum_f chi_f (c_f(neighbour) - c_f(here))`.
 public struct LocalSignals: Sendable {
     /// Concentration at the cell's site [ng/mL] of the factor in each sensing slot
     /// (`CompiledKind.sensed`; slot f holds factor f while the kind reads only factors 0-7).
     public var here: SIMD8<Double>
-    /// Chemotactic potential difference toward each neighbour (dimensionless); 0 off the lattice.
-    public var attraction: SIMD4<Double>
+    /// Chemotactic potential difference toward each neighbour (dimensionless); 0 off the lattice
+    /// (and in the slots of directions the cell does not have).
+    public var attraction: SIMD8<Double>
 
-    public init(here: SIMD8<Double> = .zero, attraction: SIMD4<Double> = .zero) {
+    public init(here: SIMD8<Double> = .zero, attraction: SIMD8<Double> = .zero) {
         self.here = here; self.attraction = attraction
     }
 }
@@ -70,7 +73,9 @@ public enum Rules {
 
     /// One cell's decision. With one uniform draw u:
     /// `u < p_divide` divides toward a random neighbour; then `< + p_move`
-    /// hops toward a neighbour drawn with weights `exp(attraction)`. Either of the last two is
+    /// hops toward a neighbour drawn with weights `exp(attraction)`, among `directions` (4 in a
+    /// layer; 6 in a compartment of several layers, where the rates are totals over all six, so
+    /// a cell spreads in each plane 2/3 as fast, as a random walk of the same speed does in 3-D). Either of the last two is
     /// aborted when the chosen site is taken, off the lattice or closed to the kind (exclusion:
     /// crowding lowers the realised rates, as in the exclusion processes of Simpson et al.), and
     /// the cell stays. A kind with `activationRequired` neither moves nor divides before it is
@@ -79,14 +84,15 @@ public enum Rules {
     /// - Parameters:
     ///   - kind: the kind's parameters compiled for dt.
     ///   - free: whether each neighbour site is on the lattice, empty and open to the kind.
+    ///   - directions: the neighbours the cell has, 4 (in-plane) or 6 (also up and down).
     ///   - activated: whether the cell is activated (migratory).
     ///   - dt: time step [min].
     ///   - pace: factor on the hop probability (dimensionless; 1 / sqrt(J) on tissue at areal
     ///     stretch J when cells crawl at their speed in space, `MechanicsConfig.crawlInSpace`).
     ///   - paceBound: an upper bound of `pace` over the lattice, at least 1 (widens the early exit).
     @inlinable @inline(__always)
-    public static func decide(_ kind: UnsafePointer<CompiledKind>, signals: LocalSignals, free: SIMD4<UInt8>, activated: Bool,
-                              dt: Double, pace: Double = 1, paceBound: Double = 1, rng: inout RandomStream) -> Intent {
+    public static func decide(_ kind: UnsafePointer<CompiledKind>, signals: LocalSignals, free: SIMD8<UInt8>, directions: Int = 4,
+                              activated: Bool, dt: Double, pace: Double = 1, paceBound: Double = 1, rng: inout RandomStream) -> Intent {
         let c = signals.here
         let p = kind
         let required = p.pointee.activationRequired
@@ -99,21 +105,27 @@ public enum Rules {
         let pDivide = divides ? p.pointee.proliferation.rate(c) * dt : 0
         let pMove = active ? p.pointee.motility.rate(c) * dt * pace : 0
         if u < pDivide {
-            let d = Int(rng.below(4))
+            let d = Int(rng.below(UInt32(directions)))
             return free[d] != 0 ? .divide(d) : .stay
         }
         if u < pDivide + pMove {
-            let d: Int
+            var d: Int
             if p.pointee.chemotaxisCount == 0 {
-                d = Int(rng.below(4))
+                d = Int(rng.below(UInt32(directions)))
             } else {
                 let a = signals.attraction
-                let m = Swift.max(Swift.max(a[0], a[1]), Swift.max(a[2], a[3]))
-                // The largest weight is exactly 1; no need to call exp for it.
-                let w0 = a[0] == m ? 1 : _exp(a[0] - m), w1 = a[1] == m ? 1 : _exp(a[1] - m)
-                let w2 = a[2] == m ? 1 : _exp(a[2] - m), w3 = a[3] == m ? 1 : _exp(a[3] - m)
-                let v = rng.uniform32() * (w0 + w1 + w2 + w3)
-                d = v < w0 ? 0 : (v < w0 + w1 ? 1 : (v < w0 + w1 + w2 ? 2 : 3))
+                var m = a[0]
+                for i in 1..<directions { m = Swift.max(m, a[i]) }
+                // The largest weight is exactly 1; no need to call exp for it. Sums run left to right.
+                var w = SIMD8<Double>.zero, total = 0.0
+                for i in 0..<directions { w[i] = a[i] == m ? 1 : _exp(a[i] - m); total += w[i] }
+                let v = rng.uniform32() * total
+                d = directions - 1
+                var below = 0.0
+                for i in 0..<(directions - 1) {
+                    below += w[i]
+                    if v < below { d = i; break }
+                }
             }
             return free[d] != 0 ? .move(d) : .stay
         }

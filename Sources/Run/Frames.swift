@@ -28,8 +28,9 @@ public enum Frames {
         let legend = 40
         var img = RGBImage(width: l.nx * s, height: l.ny * s + legend)
         let plane = l.nx * l.ny
-        let layers = world.config.layers
-        let epi = layers.firstIndex(of: .epidermis), der = layers.firstIndex(of: .dermis)
+        // The dermis seen from above is its top layer, under the epidermis.
+        let layers = world.config.layerCompartments
+        let epi = layers.firstIndex(of: .epidermis), der = layers.lastIndex(of: .dermis)
         for j in 0..<l.ny {
             for i in 0..<l.nx {
                 var c = (UInt8(255), UInt8(255), UInt8(255))
@@ -92,11 +93,11 @@ public enum Frames {
         return stops.last!.1
     }
 
-    /// Heat map of one factor in the top layer that has the wound (the dermis when there is
-    /// one), scaled to its maximum, with a colour bar in ng/mL.
+    /// Heat map of one factor in the top layer that has the wound (the dermis's top layer when
+    /// there is one), scaled to its maximum, with a colour bar in ng/mL.
     public static func factor(_ world: World, _ f: Int, label: String) -> RGBImage {
         let l = world.lattice
-        let k = world.config.layers.firstIndex(of: .dermis) ?? 0
+        let k = world.config.layerCompartments.lastIndex(of: .dermis) ?? 0
         let b = world.fields.buffer(f)
         var top = 0.0
         for j in 0..<l.ny { for i in 0..<l.nx { top = max(top, b[l.index(i, j, k)]) } }
@@ -109,7 +110,7 @@ public enum Frames {
     /// vessel and myofibroblast sites marked over the tissue (wound bed pink, dermis beige).
     public static func tissue(_ world: World, _ map: Formats.TissueMap, label: String) -> RGBImage {
         let l = world.lattice
-        let k = world.config.layers.firstIndex(of: .dermis) ?? 0
+        let k = world.config.layerCompartments.lastIndex(of: .dermis) ?? 0
         let v = map.values
         if map.name == "collagen" {
             return heatMap(l, layer: k, top: 1, ticks: ("1", "0.5"), unit: "of intact", label: label) { v[$0] }

@@ -2,6 +2,29 @@
 
 enum BundledScenarioText {
     static let files: [String: String] = [
+        "excisional-wound-3d": #"""
+# A full-thickness 6 mm excisional wound in skin with depth (issue 16): the clot-and-macrophage
+# wound (excisional-wound-inflammation-control) on a dermis of 20 layers of 20 um. Mouse flank
+# skin in telogen holds 250 um of dermis over 150 um of adipose tissue (Hansen 1984 Anat Rec
+# 210:569 [seen, abstract]): the 400 um down to the panniculus carnosus, which a full-thickness
+# punch reaches, are the dermis compartment here. Fibroblasts, endothelial cells and
+# macrophages move in depth; vessels run in two plexuses, under the epidermis and at the base
+# (Braverman 2000); fibroblasts from the fascia enter at the wound's floor. Open the VTK files
+# in ParaView for the 3-D fields and tissue maps.
+extends: excisional-wound-inflammation-control
+name: excisional-wound-3d
+description: 6 mm full-thickness mouse excisional wound in a 400 um dermis of 20 layers, clot and macrophages, untreated, 14 days
+lattice:
+  size: [360, 360]          # 7.2 x 7.2 mm: the 6 mm wound and 600 um of skin around it
+  spacing: "20 um"
+  layers: [dermis, epidermis]
+  dermis_layers: 20         # 400 um: dermis 250 um + adipose 150 um (Hansen 1984 [seen, abstract])
+wound:
+  shape: circle
+  diameter: "6 mm"
+  center: [0.5, 0.5]
+  profile: cylinder         # a biopsy punch cuts vertical walls, through the whole thickness
+"""#,
         "excisional-wound-asc-cm": #"""
 # The 6 mm excisional wound treated with conditioned medium of adipose-derived stem cells
 # (monolayer culture), applied every 24 h for 7 days. The main job of `make run`.

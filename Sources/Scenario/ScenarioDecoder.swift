@@ -27,8 +27,8 @@ public enum ScenarioDecoder {
         let seed = r.integer(top["seed"], "seed", min: 0).map { UInt64($0) } ?? 1
 
         // Lattice.
-        var nx = 1, ny = 1, spacing = 20.0, layers: [Layer] = [.dermis, .epidermis]
-        if let l = r.map(top["lattice"], "lattice", allowed: ["size", "spacing", "layers"], required: ["size", "spacing"]) {
+        var nx = 1, ny = 1, spacing = 20.0, layers: [Layer] = [.dermis, .epidermis], dermisLayers = 1
+        if let l = r.map(top["lattice"], "lattice", allowed: ["size", "spacing", "layers", "dermis_layers"], required: ["size", "spacing"]) {
             if let size = r.list(l["size"], "lattice.size") {
                 if size.count != 2 { r.fail(l["size"], "lattice.size", "needs two numbers [nx, ny], got \(size.count)", hint: "the layers set the third dimension") }
                 else {
@@ -45,10 +45,15 @@ public enum ScenarioDecoder {
                     r.fail(l["layers"], "lattice.layers", "give dermis and/or epidermis, each once, bottom first")
                 }
             }
-            let sites = Double(nx) * Double(ny) * Double(max(1, layers.count))
+            if l["dermis_layers"] != nil {
+                dermisLayers = r.integer(l["dermis_layers"], "lattice.dermis_layers", min: 1, max: 1000) ?? 1
+                if dermisLayers > 1, !layers.contains(.dermis) { r.fail(l["dermis_layers"], "lattice.dermis_layers", "needs a dermis in lattice.layers") }
+            }
+            let nz = layers.count + (layers.contains(.dermis) ? dermisLayers - 1 : 0)
+            let sites = Double(nx) * Double(ny) * Double(max(1, nz))
             let estimate = sites * (8 * 4 + 4 + 4 + 2) + sites * 0.3 * 22
             if estimate > MemoryBudget.availableBytes {
-                r.fail(l["size"], "lattice.size", "\(nx) x \(ny) x \(layers.count) sites need an estimated \(MemoryBudget.format(estimate)), more than the \(MemoryBudget.format(MemoryBudget.availableBytes)) this machine can give",
+                r.fail(l["size"], "lattice.size", "\(nx) x \(ny) x \(nz) sites need an estimated \(MemoryBudget.format(estimate)), more than the \(MemoryBudget.format(MemoryBudget.availableBytes)) this machine can give",
                        hint: "use a coarser spacing or a smaller lattice")
             }
         }
@@ -68,7 +73,8 @@ public enum ScenarioDecoder {
         // Wound.
         var wound = WoundShape.circle(diameter: 6000)
         var centre = (x: 0.5, y: 0.5)
-        if let w = r.map(top["wound"], "wound", allowed: ["shape", "diameter", "width", "height", "center"], required: ["shape"]) {
+        var woundDepth: Double?, woundProfile = WoundProfile.cylinder
+        if let w = r.map(top["wound"], "wound", allowed: ["shape", "diameter", "width", "height", "center", "depth", "profile"], required: ["shape"]) {
             switch r.choice(w["shape"], "wound.shape", ["circle", "scratch", "rectangle", "none"]) {
             case "none":
                 wound = .none
@@ -94,6 +100,18 @@ public enum ScenarioDecoder {
             if let c = r.list(w["center"], "wound.center") {
                 if c.count == 2, let x = r.number(c[0], "wound.center[0]", min: 0, max: 1), let y = r.number(c[1], "wound.center[1]", min: 0, max: 1) { centre = (x, y) }
                 else if c.count != 2 { r.fail(w["center"], "wound.center", "needs two fractions [x, y] of the lattice extent") }
+            }
+            woundDepth = r.quantity(w["depth"], "wound.depth", .length, positive: true)
+            if w["profile"] != nil {
+                woundProfile = r.choice(w["profile"], "wound.profile", WoundProfile.allCases.map(\.rawValue)).flatMap(WoundProfile.init(rawValue:)) ?? .cylinder
+                if woundProfile == .bowl {
+                    if case .circle = wound {} else { r.fail(w["profile"], "wound.profile", "a bowl needs a round wound (shape: circle)") }
+                }
+            }
+            if dermisLayers == 1 {
+                for k in ["depth", "profile"] where w[k] != nil {
+                    r.fail(w[k], "wound.\(k)", "needs a dermis with depth", hint: "set lattice.dermis_layers above 1; one dermis layer is cut through")
+                }
             }
         }
 
@@ -307,6 +325,9 @@ public enum ScenarioDecoder {
                                 injuryRelease: injury, injuryHalfLife: injuryHalfLife, vesselSpacing: vesselSpacing, cells: cells)
         model.culture = culture
         model.condition = condition
+        model.dermisLayers = dermisLayers
+        model.woundDepth = woundDepth
+        model.woundProfile = woundProfile
         model.clotRelease = clot
         model.clotHalfLife = clotHalfLife
         model.clotHalfLives = clotHalfLives

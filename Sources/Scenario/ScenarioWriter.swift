@@ -18,6 +18,7 @@ public enum ScenarioWriter {
         if !s.description.isEmpty { out += "description: \"\(s.description.replacingOccurrences(of: "\"", with: "'"))\"\n" }
         out += "seed: \(m.seed)\n"
         out += "lattice:\n  size: [\(m.nx), \(m.ny)]\n  spacing: \(q(m.spacing, "um"))\n  layers: [\(m.layers.map(\.rawValue).joined(separator: ", "))]\n"
+        if m.dermisLayers > 1 { out += "  dermis_layers: \(m.dermisLayers)\n" }
         out += "time:\n  dt: \(q(m.dt, "min"))\n  duration: \(q(m.duration, "min"))\n  output_every: \(q(m.outputEvery, "min"))\n"
         if let v = s.snapshotEvery { out += "  snapshot_every: \(q(v, "min"))\n" }
         if let v = s.checkpointEvery { out += "  checkpoint_every: \(q(v, "min"))\n" }
@@ -29,6 +30,10 @@ public enum ScenarioWriter {
         case .none: out += "  shape: none\n"
         }
         out += "  center: [\(num(m.woundCentre.x)), \(num(m.woundCentre.y))]\n"
+        if m.dermisLayers > 1 {
+            if let d = m.woundDepth { out += "  depth: \(q(d, "um"))\n" }
+            out += "  profile: \(m.woundProfile.rawValue)\n"
+        }
         out += "factors:\n"
         for f in m.factors {
             out += "  \(f.name):\n    diffusion: \(q(f.diffusion, "um^2/min"))\n"

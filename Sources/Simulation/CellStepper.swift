@@ -9,7 +9,8 @@ import SimCore
 /// The x-y plane is cut into fixed tiles (`TileGrid`, 32 x 32 sites, every tile spanning all
 /// layers). Tiles get one of four colours, `(tx mod 2) + 2 (ty mod 2)`; two tiles of one colour
 /// are a whole tile apart, and a cell reaches at most one site away, so the tiles of a colour
-/// never touch the same sites and run in parallel. Colours run one after another, in an order
+/// never touch the same sites and run in parallel. Moves between layers (a dermis with depth,
+/// `layerLinks`) stay inside the tile, which holds every layer, so they need no colour of their own. Colours run one after another, in an order
 /// drawn each step from the run's stream, as is the direction in which every tile is scanned, so
 /// that no direction is favoured. Within a tile, sites are visited in scan order and each cell
 /// found is sensed, decides and commits at once (random sequential update). A cell that moved
@@ -76,6 +77,27 @@ public final class CellStepper: @unchecked Sendable {
     public let compiled: UnsafeMutablePointer<CompiledKind>
     /// Tissue region id per site (owned copy), checked against each kind's `allowedRegions`.
     var regionBase: UnsafeMutablePointer<UInt8>?
+    /// Per layer: bit 0 when the layer below belongs to the same compartment, bit 1 the layer
+    /// above (a dermis of several layers). A cell on a linked layer has six neighbours and moves
+    /// and divides across the links; without links (every layer its own compartment) it has four.
+    let layerLinks: UnsafeMutablePointer<UInt8>
+    /// Per layer: the lowest and highest layer of its compartment's block of linked layers.
+    let blockLow: UnsafeMutablePointer<Int>, blockHigh: UnsafeMutablePointer<Int>
+    /// How many layers up and down a cell's reads reach: 1, or a sprouting kind's tip radius.
+    private(set) var zReach = 1
+
+    /// Links the layers of each compartment (`layerLinks`, one entry per layer).
+    public func setLayerLinks(_ links: [Int]) {
+        precondition(links.count == lattice.nz)
+        for (k, v) in links.enumerated() { layerLinks[k] = UInt8(v & 3) }
+        for k in 0..<lattice.nz {
+            var lo = k, hi = k
+            while layerLinks[lo] & 1 != 0, lo > 0 { lo -= 1 }
+            while layerLinks[hi] & 2 != 0, hi < lattice.nz - 1 { hi += 1 }
+            blockLow[k] = lo; blockHigh[k] = hi
+        }
+        invalidateQuiet()
+    }
 
     /// Sets the tissue region of every site; kinds with `allowedRegions` enter only those.
     public func setRegions(_ ids: [UInt8]) {
@@ -89,6 +111,7 @@ public final class CellStepper: @unchecked Sendable {
         regionBase?.deallocate(); compiled.deallocate(); allowed.deallocate()
         quietSince.deallocate(); lastChange.deallocate(); watching.deallocate(); tileNeighbours.deallocate()
         fusionSite.deallocate(); fusionCount.deallocate()
+        layerLinks.deallocate(); blockLow.deallocate(); blockHigh.deallocate()
     }
 
     /// Births of this step: per tile, up to `tileCapacity` (parent site, daughter site).
@@ -173,7 +196,13 @@ public final class CellStepper: @unchecked Sendable {
         }
         self.allowed = .allocate(capacity: allowed.count)
         self.allowed.initialize(from: allowed, count: allowed.count)
+        layerLinks = .allocate(capacity: lattice.nz)
+        layerLinks.initialize(repeating: 0, count: lattice.nz)
+        blockLow = .allocate(capacity: lattice.nz)
+        blockHigh = .allocate(capacity: lattice.nz)
+        for k in 0..<lattice.nz { blockLow[k] = k; blockHigh[k] = k }
         compiled = .allocate(capacity: table.count)
+        var reach = 1
         for (i, p) in table.enumerated() {
             var c = CompiledKind(p, dt: dt)
             if let sp = p.sprouting {
@@ -184,9 +213,11 @@ public final class CellStepper: @unchecked Sendable {
                     throw .invalid(key: "cells.\(p.kind).sprouting.tip_spacing", message: "\(sp.tipSpacing) um is \(r) sites at \(lattice.spacing) um; at most \(min(8, tiles.tileSize - 2)) are allowed")
                 }
                 c.tipRadius = r
+                reach = max(reach, r)
             }
             (compiled + i).initialize(to: c)
         }
+        zReach = reach
         let slabs = tiles.count * lattice.nz
         quietSince = .allocate(capacity: slabs)
         quietSince.initialize(repeating: -1, count: slabs)
@@ -299,8 +330,9 @@ public final class CellStepper: @unchecked Sendable {
     }
 
     /// Perfusion after anastomosis, serially in tile order: from every site where a tip fused in
-    /// this step, the blind vessel sites connected to it in its layer (4-neighbours, through blind
-    /// sites only) carry blood: the fused sprout back to its origin, and the one it met.
+    /// this step, the blind vessel sites connected to it (4-neighbours in its layer, and up and
+    /// down across layer links; through blind sites only) carry blood: the fused sprout back to its
+    /// origin, and the one it met.
     func perfuse() {
         guard let vessel else { return }
         let nx = lattice.nx, ny = lattice.ny, plane = nx * ny, blind = Self.blindVessel
@@ -317,6 +349,9 @@ public final class CellStepper: @unchecked Sendable {
                     if i < nx &- 1 { visit(s &+ 1) }
                     if j > 0 { visit(s &- nx) }
                     if j < ny &- 1 { visit(s &+ nx) }
+                    let links = layerLinks[s / plane]
+                    if links & 1 != 0 { visit(s &- plane) }
+                    if links & 2 != 0 { visit(s &+ plane) }
                 }
             }
         }
@@ -483,8 +518,15 @@ public final class CellStepper: @unchecked Sendable {
         return recruited
     }
 
-    @inline(__always) static func neighbour(_ s: Int, _ d: Int, _ nx: Int) -> Int {
-        switch d { case 0: return s &- 1; case 1: return s &+ 1; case 2: return s &- nx; default: return s &+ nx }
+    @inline(__always) static func neighbour(_ s: Int, _ d: Int, _ nx: Int, _ plane: Int) -> Int {
+        switch d {
+        case 0: return s &- 1
+        case 1: return s &+ 1
+        case 2: return s &- nx
+        case 3: return s &+ nx
+        case 4: return s &- plane
+        default: return s &+ plane
+        }
     }
 }
 

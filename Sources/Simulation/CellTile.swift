@@ -6,16 +6,19 @@ import SimCore
 /// sense, decide, commit for every cell in scan order.
 extension CellStepper {
     /// Whether layer `k` of tile `t`, quiet at its last visit, is sure to stay quiet now: no
-    /// occupancy change in that layer of it or of the tiles around it since (cells never leave
-    /// their layer, and see only their own layer's neighbours), and every watched activation factor
-    /// below threshold on it by the solver's tile maxima.
+    /// occupancy change in that layer of it or of the tiles around it since (cells see only their
+    /// own layer's neighbours, and in a compartment of linked layers those up to `zReach` layers up
+    /// and down, all checked), and every watched activation factor below threshold on it by the
+    /// solver's tile maxima.
     private func staysQuiet(_ t: Int, layer k: Int, fields: FieldSet?) -> Bool {
         let nz = lattice.nz
         let u = t &* nz &+ k
         let since = quietSince[u]
         if since < 0 { return false }
         let around = tileNeighbours + t &* 9
-        for i in 0..<9 where lastChange[Int(around[i]) &* nz &+ k] >= since { return false }
+        for layer in max(blockLow[k], k &- zReach)...min(blockHigh[k], k &+ zReach) {
+            for i in 0..<9 where lastChange[Int(around[i]) &* nz &+ layer] >= since { return false }
+        }
         let watch = watching[u]
         if watch == 0 { return true }
         // The solver's maxima of this tile-layer (a stepper without them skips no watching tile).
@@ -68,18 +71,22 @@ extension CellStepper {
     }
 
     /// Whether a tip cell (`CellFlags.tip`) stands within `radius` sites of site `s` at (x, y) in
-    /// its layer (the square around it, `s` itself aside).
+    /// its layer, or in the layers `layers` (offsets from its own, within its compartment): the
+    /// square, or cube, around it, `s` itself aside.
     @inline(__always)
-    static func tipNear(_ s: Int, x: Int, y: Int, radius r: Int, _ cells: PopulationPointers, nx: Int, ny: Int) -> Bool {
+    static func tipNear(_ s: Int, x: Int, y: Int, radius r: Int, layers: ClosedRange<Int>, _ cells: PopulationPointers, nx: Int, ny: Int) -> Bool {
         let tipBit = CellFlags.tip.rawValue
-        for dy in -r...r {
-            let yy = y &+ dy
-            if yy < 0 || yy >= ny { continue }
-            for dx in -r...r where dx != 0 || dy != 0 {
-                let xx = x &+ dx
-                if xx < 0 || xx >= nx { continue }
-                let c = cells.cellAt[s &+ dy &* nx &+ dx]
-                if c >= 0, cells.flags[Int(c)] & tipBit != 0 { return true }
+        let plane = nx &* ny
+        for dz in layers {
+            for dy in -r...r {
+                let yy = y &+ dy
+                if yy < 0 || yy >= ny { continue }
+                for dx in -r...r where dx != 0 || dy != 0 || dz != 0 {
+                    let xx = x &+ dx
+                    if xx < 0 || xx >= nx { continue }
+                    let c = cells.cellAt[s &+ dz &* plane &+ dy &* nx &+ dx]
+                    if c >= 0, cells.flags[Int(c)] & tipBit != 0 { return true }
+                }
             }
         }
         return false
@@ -119,6 +126,10 @@ extension CellStepper {
             if activeSet && staysQuiet(t, layer: k, fields: fields) { continue }
             var quiet = true, changed = false
             var watch: UInt8 = 0
+            // Linked layers (a dermis with depth): two more neighbours, below and above.
+            let links = layerLinks[k]
+            let directions = links != 0 ? 6 : 4
+            let layerPlane = k &* plane
             for jj in 0..<yr.count {
                 let j = reverseY ? yr.upperBound &- 1 &- jj : yr.lowerBound &+ jj
                 let rowSite = k &* plane &+ j &* nx
@@ -136,17 +147,21 @@ extension CellStepper {
                     let kindIndex = Int(cells.kind[c])
                     let kp = compiled + kindIndex
                     var signals = LocalSignals()
-                    var free = SIMD4<UInt8>(repeating: 0)
+                    var free = SIMD8<UInt8>(repeating: 0)
                     if i > 0, cells.cellAt[s &- 1] == -1 { free[0] = 1 }
                     if i < nx &- 1, cells.cellAt[s &+ 1] == -1 { free[1] = 1 }
                     if j > 0, cells.cellAt[s &- nx] == -1 { free[2] = 1 }
                     if j < ny &- 1, cells.cellAt[s &+ nx] == -1 { free[3] = 1 }
+                    if links & 1 != 0, cells.cellAt[s &- plane] == -1 { free[4] = 1 }
+                    if links & 2 != 0, cells.cellAt[s &+ plane] == -1 { free[5] = 1 }
                     if let regionIDs = regionPointer, free != .zero {
                         let row = kindIndex &* 256
                         if free[0] != 0, !allowed[row &+ Int(regionIDs[s &- 1])] { free[0] = 0 }
                         if free[1] != 0, !allowed[row &+ Int(regionIDs[s &+ 1])] { free[1] = 0 }
                         if free[2] != 0, !allowed[row &+ Int(regionIDs[s &- nx])] { free[2] = 0 }
                         if free[3] != 0, !allowed[row &+ Int(regionIDs[s &+ nx])] { free[3] = 0 }
+                        if free[4] != 0, !allowed[row &+ Int(regionIDs[s &- plane])] { free[4] = 0 }
+                        if free[5] != 0, !allowed[row &+ Int(regionIDs[s &+ plane])] { free[5] = 0 }
                     }
                     // A cell that may draw senses every factor now; one that cannot (contact-inhibited)
                     // reads only its activation factors, if it needs them. (Death is drawn apart.)
@@ -193,7 +208,8 @@ extension CellStepper {
                         if !migratory {
                             flags &= ~tipBit
                         } else if flags & tipBit == 0, vessel[s] != 0,
-                                  !Self.tipNear(s, x: i, y: j, radius: tipRadius, cells, nx: nx, ny: ny) {
+                                  !Self.tipNear(s, x: i, y: j, radius: tipRadius,
+                                                layers: max(blockLow[k] &- k, -tipRadius)...min(blockHigh[k] &- k, tipRadius), cells, nx: nx, ny: ny) {
                             quiet = false
                             var tipRNG = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: .tipSelection)
                             if tipRNG.uniform() < kp.pointee.tipProbability { flags |= tipBit }
@@ -204,6 +220,8 @@ extension CellStepper {
                         if free[1] != 0, (vessel[s &+ 1] == 0) != isTip { free[1] = 0 }
                         if free[2] != 0, (vessel[s &- nx] == 0) != isTip { free[2] = 0 }
                         if free[3] != 0, (vessel[s &+ nx] == 0) != isTip { free[3] = 0 }
+                        if free[4] != 0, (vessel[s &- plane] == 0) != isTip { free[4] = 0 }
+                        if free[5] != 0, (vessel[s &+ plane] == 0) != isTip { free[5] = 0 }
                         // Other cells' tip selection reads this flag: a change wakes the tiles around.
                         if (flags ^ f) & tipBit != 0 { changed = true }
                     }
@@ -219,7 +237,7 @@ extension CellStepper {
                         quiet = false
                         if kp.pointee.chemotaxisCount > 0, let base = fieldBase {
                             // Off the lattice counts as "no gradient"; a hop there is blocked anyway.
-                            var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+                            var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, a4 = 0.0, a5 = 0.0
                             for q in 0..<kp.pointee.chemotaxisCount {
                                 let field = base + Int(kp.pointee.chemotaxisFactor[q]) &* siteCount
                                 let chi = kp.pointee.chemotaxisChi[q]
@@ -228,24 +246,28 @@ extension CellStepper {
                                 if i < nx &- 1 { a1 += chi * (field[s &+ 1] - here) }
                                 if j > 0 { a2 += chi * (field[s &- nx] - here) }
                                 if j < ny &- 1 { a3 += chi * (field[s &+ nx] - here) }
+                                if links & 1 != 0 { a4 += chi * (field[s &- plane] - here) }
+                                if links & 2 != 0 { a5 += chi * (field[s &+ plane] - here) }
                             }
-                            signals.attraction = SIMD4(a0, a1, a2, a3)
+                            signals.attraction = SIMD8(a0, a1, a2, a3, a4, a5, 0, 0)
                         }
                         // Decide and commit.
                         var rng = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: .cellDecision)
                         let sitePace = pacePointer.map { Double($0[j &* nx &+ i]) } ?? 1
-                        switch Rules.decide(kp, signals: signals, free: free, activated: migratory, dt: dt, pace: sitePace, paceBound: bound, rng: &rng) {
+                        switch Rules.decide(kp, signals: signals, free: free, directions: directions, activated: migratory, dt: dt,
+                                            pace: sitePace, paceBound: bound, rng: &rng) {
                         case .stay:
                             break
                         case let .move(d):
-                            let target = Self.neighbour(s, d, nx)
-                            // Cohesion: a hop that breaks the cell's last contact may be refused.
+                            let target = Self.neighbour(s, d, nx, plane)
+                            // Cohesion: a hop that breaks the cell's last contact (in its layer) may be refused.
                             if kp.pointee.cohesion > 0, Self.inContact(s, x: i, y: j, excluding: -1, cells.cellAt, nx: nx, ny: ny) {
-                                let (ti, tj) = d == 0 ? (i &- 1, j) : d == 1 ? (i &+ 1, j) : d == 2 ? (i, j &- 1) : (i, j &+ 1)
+                                let (ti, tj) = d == 0 ? (i &- 1, j) : d == 1 ? (i &+ 1, j) : d == 2 ? (i, j &- 1) : d == 3 ? (i, j &+ 1) : (i, j)
                                 if !Self.inContact(target, x: ti, y: tj, excluding: s, cells.cellAt, nx: nx, ny: ny),
                                    kp.pointee.cohesion >= 1 || rng.uniform32() < kp.pointee.cohesion { break }
                             }
-                            if kp.pointee.matrixNeeded > 0, !supported(target &- k &* plane, region: regionPointer?[target], kp, &rng) { break }
+                            // The target's plane site: a move up or down keeps (i, j).
+                            if kp.pointee.matrixNeeded > 0, !supported(d < 4 ? target &- layerPlane : s &- layerPlane, region: regionPointer?[target], kp, &rng) { break }
                             // A new vessel site holds 2 + the kind that made it (the dermis's own vessels hold 1);
                             // of a sprouting kind only tips make them, blind until their sprout fuses.
                             if kp.pointee.leavesVesselTrail, tipRadius == 0 || isTip, let vessel, vessel[s] == 0 {
@@ -262,7 +284,9 @@ extension CellStepper {
                                 let joins = d == 0 ? i > 1 && vessel[target &- 1] != 0
                                     : d == 1 ? i < nx &- 2 && vessel[target &+ 1] != 0
                                     : d == 2 ? j > 1 && vessel[target &- nx] != 0
-                                    : j < ny &- 2 && vessel[target &+ nx] != 0
+                                    : d == 3 ? j < ny &- 2 && vessel[target &+ nx] != 0
+                                    : d == 4 ? layerLinks[k &- 1] & 1 != 0 && vessel[target &- plane] != 0
+                                    : layerLinks[k &+ 1] & 2 != 0 && vessel[target &+ plane] != 0
                                 if joins {
                                     // Blood flows through the loop: the sprouts are perfused after the colours.
                                     vessel[target] = 2 &+ cells.kind[c]
@@ -279,13 +303,13 @@ extension CellStepper {
                         case let .divide(d):
                             // Tip cells do not divide; stalk cells do (Gerhardt 2003).
                             if isTip { break }
-                            let target = Self.neighbour(s, d, nx)
+                            let target = Self.neighbour(s, d, nx, plane)
                             // Mature matrix leaves no room: refused with probability gate x collagen.
                             if kp.pointee.matrixInhibition > 0, let collagen {
                                 let refuse = kp.pointee.matrixInhibition * Double(collagen[target])
                                 if refuse >= 1 || (refuse > 0 && rng.uniform32() < refuse) { break }
                             }
-                            if kp.pointee.matrixNeeded > 0, !supported(target &- k &* plane, region: regionPointer?[target], kp, &rng) { break }
+                            if kp.pointee.matrixNeeded > 0, !supported(d < 4 ? target &- layerPlane : s &- layerPlane, region: regionPointer?[target], kp, &rng) { break }
                             let n = Int(buffers.birthCount[t])
                             guard n < tileCapacity else { break }
                             let slot = t &* tileCapacity &+ n

@@ -22,7 +22,16 @@ public enum Layer: String, Sendable, CaseIterable {
     case dermis, epidermis
 }
 
-/// The wound's shape in the x-y plane; it cuts through every layer.
+/// The walls of a wound in a dermis with depth (`ModelConfig.dermisLayers` > 1).
+public enum WoundProfile: String, Sendable, Equatable, CaseIterable {
+    /// Vertical walls, as a biopsy punch cuts: the same outline at every depth.
+    case cylinder
+    /// A round wound's radius shrinks with depth d as a half-ellipsoid's, R sqrt(1 - (d / depth)^2).
+    case bowl
+}
+
+/// The wound's shape in the x-y plane; it cuts through the epidermis and the dermis down to the
+/// wound's depth (`ModelConfig.woundDepth`).
 public enum WoundShape: Sendable, Equatable {
     /// Circular excisional wound of this diameter [um].
     case circle(diameter: Double)
@@ -102,8 +111,21 @@ public struct ModelConfig: Sendable, Equatable {
     public var nx: Int, ny: Int
     /// Site spacing [um].
     public var spacing: Double
-    /// Layers bottom to top; cells of a kind live in its home layer.
+    /// Compartments bottom to top; cells of a kind live in its home compartment.
     public var layers: [Layer]
+    /// Lattice layers of the dermis compartment (at least 1), each `spacing` thick: 1 is the
+    /// two-layer skin; with more the dermis has depth and dermal cells also move between its layers.
+    public var dermisLayers = 1
+    /// Depth of the wound below the dermis's upper surface [um]; nil: full thickness (every dermis
+    /// layer). A dermis layer is in the wound where the wound reaches its sites' centres.
+    public var woundDepth: Double?
+    /// The shape of the wound's walls in depth (a round wound's; other shapes have vertical walls).
+    public var woundProfile: WoundProfile = .cylinder
+
+    /// The compartment of every lattice layer, bottom first (the dermis repeated `dermisLayers` times).
+    public var layerCompartments: [Layer] {
+        layers.flatMap { $0 == .dermis ? Array(repeating: Layer.dermis, count: max(1, dermisLayers)) : [$0] }
+    }
     /// Time step [min].
     public var dt: Double
     /// Simulated time [min].
@@ -165,6 +187,7 @@ public struct ModelConfig: Sendable, Equatable {
     /// Equal when every value is equal (written out because `woundCentre` is a tuple).
     public static func == (a: ModelConfig, b: ModelConfig) -> Bool {
         a.name == b.name && a.seed == b.seed && a.nx == b.nx && a.ny == b.ny && a.spacing == b.spacing && a.layers == b.layers
+            && a.dermisLayers == b.dermisLayers && a.woundDepth == b.woundDepth && a.woundProfile == b.woundProfile
             && a.dt == b.dt && a.duration == b.duration && a.outputEvery == b.outputEvery && a.wound == b.wound
             && a.woundCentre.x == b.woundCentre.x && a.woundCentre.y == b.woundCentre.y && a.factors == b.factors
             && a.secretome == b.secretome && a.injuryRelease == b.injuryRelease && a.injuryHalfLife == b.injuryHalfLife
@@ -174,7 +197,7 @@ public struct ModelConfig: Sendable, Equatable {
             && a.mechanics == b.mechanics
     }
 
-    /// The home layer of a kind: keratinocytes in the epidermis, the others in the dermis.
+    /// The home compartment of a kind: keratinocytes in the epidermis, the others in the dermis.
     public static func homeLayer(of kind: CellKind) -> Layer { kind == .keratinocyte ? .epidermis : .dermis }
 }
 

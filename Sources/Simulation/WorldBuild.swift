@@ -24,8 +24,13 @@ struct WorldLayout {
         guard config.layers.count >= 1, Set(config.layers).count == config.layers.count else {
             throw .invalid(key: "lattice.layers", message: "give each of dermis and epidermis at most once, bottom first")
         }
+        guard config.dermisLayers >= 1, config.dermisLayers == 1 || config.layers.contains(.dermis) else {
+            throw .invalid(key: "lattice.dermis_layers", message: "\(config.dermisLayers) layers need a dermis (and at least 1)")
+        }
+        if let d = config.woundDepth, !(d.isFinite && d > 0) { throw .invalid(key: "wound.depth", message: "\(d) um must be > 0") }
+        let compartments = config.layerCompartments
         let lattice: Lattice
-        do { lattice = try Lattice(nx: config.nx, ny: config.ny, nz: config.layers.count, spacing: config.spacing) }
+        do { lattice = try Lattice(nx: config.nx, ny: config.ny, nz: compartments.count, spacing: config.spacing) }
         catch { throw .invalid(key: "lattice", message: error.description) }
         self.lattice = lattice
         guard config.dt.isFinite, config.dt > 0 else { throw .invalid(key: "time.dt", message: "\(config.dt) min must be > 0") }
@@ -102,14 +107,31 @@ struct WorldLayout {
         // Regions, wound site lists.
         var regionMap = RegionMap(lattice: lattice)
         var wound: [Int32] = [], surface: [Int32] = [], bed: [Int32] = []
-        for (k, layer) in config.layers.enumerated() {
+        // In a dermis with depth the wound reaches a layer where its depth covers the layer's site
+        // centres, (d + 1/2) h below the dermis's upper surface for the d-th layer from the top,
+        // within the outline at that depth (a bowl narrows as a half-ellipsoid).
+        let topDermis = compartments.lastIndex(of: .dermis) ?? 0
+        let woundDepth = config.woundDepth ?? Double(config.dermisLayers) * h
+        for (k, layer) in compartments.enumerated() {
+            let below = Double(topDermis - k) * h + h / 2
+            var outline = inWound
+            if layer == .dermis, config.dermisLayers > 1 {
+                for p in 0..<(nx * ny) where outline[p] {
+                    if below > woundDepth { outline[p] = false; continue }
+                    if config.woundProfile == .bowl, case let .circle(d) = config.wound {
+                        let x = lattice.centre(p % nx) - cx, y = lattice.centre(p / nx) - cy
+                        let radius = d / 2 * (1 - (below / woundDepth) * (below / woundDepth)).squareRoot()
+                        outline[p] = (x * x + y * y).squareRoot() <= radius
+                    }
+                }
+            }
             for p in 0..<(nx * ny) {
                 let s = k * nx * ny + p
                 switch layer {
-                case .dermis: regionMap.ids[s] = inWound[p] ? Tissue.woundBed : Tissue.dermis
-                case .epidermis: regionMap.ids[s] = inWound[p] ? Tissue.woundSurface : Tissue.epidermis
+                case .dermis: regionMap.ids[s] = outline[p] ? Tissue.woundBed : Tissue.dermis
+                case .epidermis: regionMap.ids[s] = outline[p] ? Tissue.woundSurface : Tissue.epidermis
                 }
-                if inWound[p] {
+                if outline[p] {
                     wound.append(Int32(s))
                     if layer == .epidermis { surface.append(Int32(s)) } else { bed.append(Int32(s)) }
                 }
@@ -123,20 +145,23 @@ struct WorldLayout {
             solver = try DiffusionSolver(lattice: lattice, factors: config.factors, regions: regionMap, dt: config.dt)
         } catch { throw .invalid(key: "factors", message: error.description) }
 
-        // Vessels: lines in intact dermis.
+        // Vessels: lines in intact dermis. A dermis with depth has two horizontal plexuses, as skin
+        // has (Braverman 2000 J Investig Dermatol Symp Proc 5:3): under the epidermis (its top
+        // layer) and at its base (its bottom layer).
         vessel = .allocate(capacity: lattice.count)
         vessel.initialize(repeating: 0)
         let every = max(1, Int((config.vesselSpacing / h).rounded()))
-        if let k = config.layers.firstIndex(of: .dermis), config.vesselSpacing > 0 {
-            for j in 0..<ny { for i in 0..<nx where !inWound[j * nx + i] && (i % every == every / 2 || j % every == every / 2) {
-                vessel[k * nx * ny + j * nx + i] = 1
-            } }
+        if let bottom = compartments.firstIndex(of: .dermis), config.vesselSpacing > 0 {
+            for k in Set([bottom, topDermis]).sorted() {
+                for j in 0..<ny { for i in 0..<nx where regionMap.ids[k * nx * ny + j * nx + i] == Tissue.dermis
+                    && (i % every == every / 2 || j % every == every / 2) {
+                    vessel[k * nx * ny + j * nx + i] = 1
+                } }
+            }
         }
         collagen = .allocate(capacity: lattice.count)
         collagen.initialize(repeating: 0)
-        if let k = config.layers.firstIndex(of: .dermis) {
-            for p in 0..<(nx * ny) where !inWound[p] { collagen[k * nx * ny + p] = 1 }
-        }
+        for s in 0..<lattice.count where regionMap.ids[s] == Tissue.dermis { collagen[s] = 1 }
 
         // Quasi-steady factors (oxygen): supplied by the vessels alone, taken up as a loss of the
         // steady problem rather than per step.
@@ -186,7 +211,13 @@ struct WorldLayout {
         stepper.setRegions(regionMap.ids)
         stepper.vessel = vessel.baseAddress
         stepper.collagen = collagen.baseAddress
-        stepper.bedSites = bed
+        // Kinds recruited from the wound bed rise from below it: they enter the wound's floor (bed
+        // sites with no bed site under them; every bed site when the dermis is one layer).
+        stepper.bedSites = bed.filter { s in Int(s) < nx * ny || regionMap.ids[Int(s) - nx * ny] != Tissue.woundBed }
+        // Dermal cells move between the dermis's layers (up and down links of each layer).
+        stepper.setLayerLinks(compartments.indices.map { k in
+            (k > 0 && compartments[k - 1] == compartments[k] ? 1 : 0) | (k + 1 < compartments.count && compartments[k + 1] == compartments[k] ? 2 : 0)
+        })
         if let fromBed = config.cells.first(where: { $0.parameters.recruitedFrom == .woundBed && $0.parameters.recruitment.basal > 0 }) {
             let p = fromBed.parameters
             guard !bed.isEmpty, config.culture == nil else {
@@ -196,9 +227,9 @@ struct WorldLayout {
                 throw .invalid(key: "cells.\(p.kind).recruitment.from", message: "wound_bed, but \(p.kind)s may not enter the wound bed")
             }
         }
-        // The matrix under the wound surface: the dermis layer's collagen, with the clot's fibrin.
+        // The matrix under the wound surface: the dermis's top layer's collagen, with the clot's fibrin.
         if let needing = config.cells.first(where: { $0.parameters.matrixNeeded > 0 }) {
-            guard config.culture == nil, let k = config.layers.firstIndex(of: .dermis), config.layers.contains(.epidermis) else {
+            guard config.culture == nil, let k = compartments.lastIndex(of: .dermis), config.layers.contains(.epidermis) else {
                 throw .invalid(key: "cells.\(needing.parameters.kind).migration.matrix_needed",
                                message: "needs a wound bed under a wound surface (lattice.layers [dermis, epidermis], not a dish)")
             }
@@ -221,10 +252,12 @@ struct WorldLayout {
                 throw .invalid(key: key, message: "\(setup.density) per site must be between 0 and 1 (one cell per site at most)")
             }
             if setup.density == 0 { continue }
-            guard let k = config.layers.firstIndex(of: ModelConfig.homeLayer(of: kind)) else {
-                throw .invalid(key: key, message: "\(kind)s live in the \(ModelConfig.homeLayer(of: kind).rawValue), which lattice.layers does not have")
+            let home = ModelConfig.homeLayer(of: kind)
+            guard config.layers.contains(home) else {
+                throw .invalid(key: key, message: "\(kind)s live in the \(home.rawValue), which lattice.layers does not have")
             }
-            for p in 0..<(nx * ny) where !inWound[p] {
+            for k in compartments.indices where compartments[k] == home {
+                for p in 0..<(nx * ny) where regionMap.ids[k * nx * ny + p] == Tissue.dermis || regionMap.ids[k * nx * ny + p] == Tissue.epidermis {
                 let s = k * nx * ny + p
                 if population.cellAt[s] >= 0 { continue }
                 if kind == .endothelial {
@@ -232,6 +265,7 @@ struct WorldLayout {
                 } else if kind == .fibroblast, vessel[s] != 0 { continue }
                 var rng = RandomStream(seed: config.seed, step: 0, id: s, purpose: .initialPlacement(kind: kind.rawValue))
                 if setup.density >= 1 || rng.uniform() < setup.density { population.add(kind, at: s) }
+                }
             }
         }
         cells = population

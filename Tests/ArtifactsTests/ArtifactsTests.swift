@@ -81,6 +81,18 @@ final class ArtifactsTests: XCTestCase {
         XCTAssertThrowsError(try AtomicFile.write(Data(), to: target.appendingPathComponent("under-a-file")))
     }
 
+    func testDrawingIsClippedToTheImage() {
+        // A frame's label runs past a narrow image's right edge (a 360-site lattice draws at one
+        // pixel per site): it is cut off, not a crash.
+        var img = RGBImage(width: 12, height: 8)
+        img.text("a label far wider than the image", x: 4, y: 1, scale: 2)
+        img.rect(20, 20, 5, 5, (255, 0, 0))
+        img.rect(-3, -3, 5, 5, (0, 255, 0))
+        XCTAssertEqual(img.pixels.count, 12 * 8 * 3)
+        XCTAssertEqual(Array(img.pixels[0..<3]), [0, 255, 0], "the part inside is drawn")
+        XCTAssertEqual(Array(img.pixels[3 * (2 * 12 + 2)..<3 * (2 * 12 + 2) + 3]), [255, 255, 255], "outside the clipped rectangle")
+    }
+
     func testHTMLEscape() {
         XCTAssertEqual(htmlEscape("<a href=\"x\">&'</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;")
     }

@@ -14,6 +14,16 @@ extension ScenarioLoader {
 
     /// The bundled scenarios less the medium variants.
     static var bundledMechanisms: [String] { bundledNames.filter { mediumVariants[$0] == nil } }
+
+    /// Settings that make a bundled scenario small enough for the bit-for-bit tests while keeping
+    /// its mechanisms: a narrower scratch, a smaller wound, and a dermis with depth kept at 6 layers
+    /// (still linked, so cells move up and down).
+    static func shrunk(_ name: String) -> [String] {
+        if name.contains("scratch") { return ["wound.width=\"1 mm\""] }
+        if name.hasPrefix("proliferation") { return ["seed=1"] }
+        let base = ["wound.diameter=\"2.5 mm\""]
+        return (try? load(name).scenario.model.dermisLayers).map { $0 > 1 ? base + ["lattice.dermis_layers=6"] : base } ?? base
+    }
 }
 
 final class BundledMechanismsTests: XCTestCase {

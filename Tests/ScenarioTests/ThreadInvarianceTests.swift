@@ -42,9 +42,8 @@ final class ThreadInvarianceTests: XCTestCase {
 
     func testEveryBundledScenarioIsBitIdenticalAtAnyThreadCount() throws {
         for name in ScenarioLoader.bundledMechanisms {
-            let shrink = name.contains("scratch") ? "wound.width=\"1 mm\"" : name.hasPrefix("proliferation") ? "seed=1" : "wound.diameter=\"2.5 mm\""
-            var scenario = try ScenarioLoader.load(name, sets: ["lattice.size=[\(Self.size.nx), \(Self.size.ny)]", shrink,
-                                                                "time.snapshot_every=\"2 h\"", "time.output_every=\"1 h\""]).scenario
+            var scenario = try ScenarioLoader.load(name, sets: ["lattice.size=[\(Self.size.nx), \(Self.size.ny)]"] + ScenarioLoader.shrunk(name)
+                                                   + ["time.snapshot_every=\"2 h\"", "time.output_every=\"1 h\""]).scenario
             scenario.model.duration = Self.hours * 60
             var reference: [String: String]? = nil
             for threads in Self.threadCounts {
