@@ -54,7 +54,7 @@ build-static: deps
 test: deps
 	$(SWIFT) test $(RELEASE) --disable-swift-testing --disable-testable-imports
 
-## test-outputs: short runs' folders (a dish and skin) opened with numpy and the vtk package (pip), as a user would
+## test-outputs: short runs' folders (a dish, skin, skin with depth) opened with numpy and the vtk package (pip), as a user would
 test-outputs: build
 	python3 -c "import numpy, vtk, yaml" 2>/dev/null || python3 -m pip install -q numpy vtk pyyaml
 	rm -rf .build/test-outputs
@@ -64,6 +64,10 @@ test-outputs: build
 	.build/release/woundsim run excisional-wound-inflammation-control --quiet --days 7 --set 'lattice.size=[120,120]' --set 'wound.diameter="1.2 mm"' \
 	    --set 'time.snapshot_every="3.5 d"' --out .build/test-outputs-skin
 	python3 Tests/python/check_outputs.py .build/test-outputs-skin
+	rm -rf .build/test-outputs-3d
+	.build/release/woundsim run excisional-wound-3d --quiet --days 0.25 --set 'lattice.size=[60,60]' --set lattice.dermis_layers=5 \
+	    --set 'wound.diameter="0.8 mm"' --set 'wound.depth="70 um"' --set 'time.snapshot_every="3 h"' --out .build/test-outputs-3d
+	python3 Tests/python/check_outputs.py .build/test-outputs-3d
 
 ## test-python: the Python loader (python/, numpy and pandas) installed with pip from the repository
 ## and tested against folders the built binary writes

@@ -43,7 +43,10 @@ public final class DiffusionSolver: @unchecked Sendable {
     /// Each factor's sum over a set of sites accumulated at each step, once `trackSums` has been called.
     public internal(set) var siteSums: SiteSetSums?
     /// Pass-1 work: (factor, first site in the slab, sites).
-    let blocks: [(factor: Int, start: Int, count: Int)]
+    private(set) var blocks: [(factor: Int, start: Int, count: Int)]
+    /// Factors that nothing supplies (`setSilent`): zero everywhere and for good, so they are not
+    /// solved; their tile maxima are 0 and their wound sums gain nothing, as a solve would give.
+    public private(set) var silent: [Bool]
 
     /// Neighbouring lines `start..<start+count` (positions within a slab) that share `pattern`.
     struct Run { var start: Int; var count: Int; var pattern: Int }
@@ -102,9 +105,16 @@ public final class DiffusionSolver: @unchecked Sendable {
                 }
             }
         }
+        silent = Array(repeating: false, count: factors.count)
+        blocks = []
+        blocks = passOneBlocks()
+    }
+
+    /// Pass-1 blocks of every factor that is solved here (neither quasi-steady nor silent).
+    private func passOneBlocks() -> [(factor: Int, start: Int, count: Int)] {
         let slab = lattice.dimension == 2 ? lattice.nx : lattice.nx * lattice.ny
-        var blocks: [(Int, Int, Int)] = []
-        for f in 0..<factors.count where factors[f].quasiSteady == nil {
+        var blocks: [(factor: Int, start: Int, count: Int)] = []
+        for f in 0..<factors.count where factors[f].quasiSteady == nil && !silent[f] {
             var q = 0
             while q < slab {
                 let c = min(Self.blockSize, slab - q)
@@ -112,7 +122,16 @@ public final class DiffusionSolver: @unchecked Sendable {
                 q += c
             }
         }
-        self.blocks = blocks
+        return blocks
+    }
+
+    /// Marks the factors that nothing supplies: zero initially, at fixed boundaries and in every
+    /// source (medium, clot, injury, secretion; the caller knows them). Such a field stays zero
+    /// exactly (every operation of a solve maps zeros to zeros), so skipping it changes no bit.
+    public func setSilent(_ flags: [Bool]) {
+        precondition(flags.count == factors.count)
+        silent = flags
+        blocks = passOneBlocks()
     }
 
     private static func runs(_ plan: AxisPlan, firstLine: Int, count: Int) -> [Run] {
@@ -175,6 +194,11 @@ public final class DiffusionSolver: @unchecked Sendable {
             if solver.factors[f].quasiSteady != nil {
                 // Solved elsewhere and unchanged between its solves: its wound sum is the last solution's.
                 if let sums = solver.siteSums { sums.accumulated[f] += sums.steadySum[f] }
+                return
+            }
+            if solver.silent[f] {
+                // Zero everywhere: the maxima a solve would record (a restored world starts them at +infinity).
+                if let maxima = solver.tileMaxima { for k in 0..<solver.lattice.nz { maxima.clear(factor: f, layer: k) } }
                 return
             }
             solver.backwardPass(factor: f, fields: fields)

@@ -9,7 +9,7 @@ enum BundledScenarioText {
 # 210:569 [seen, abstract]): the 400 um down to the panniculus carnosus, which a full-thickness
 # punch reaches, are the dermis compartment here. Fibroblasts, endothelial cells and
 # macrophages move in depth; vessels run in two plexuses, under the epidermis and at the base
-# (Braverman 2000); fibroblasts from the fascia enter at the wound's floor. Open the VTK files
+# (Braverman 2000); fibroblasts from the fascia enter the bed at every depth. Open the VTK files
 # in ParaView for the 3-D fields and tissue maps.
 extends: excisional-wound-inflammation-control
 name: excisional-wound-3d

@@ -34,7 +34,10 @@ def number(text, unit):
 nx, ny = scenario["lattice"]["size"]
 h = number(scenario["lattice"]["spacing"], "um")
 layers = scenario["lattice"]["layers"]
-nz = len(layers)
+# A dermis with depth (lattice.dermis_layers) is that many lattice layers, bottom first.
+dermis_layers = int(scenario["lattice"].get("dermis_layers", 1))
+compartments = [c for l in layers for c in [l] * (dermis_layers if l == "dermis" else 1)]
+nz = len(compartments)
 factors = list(scenario["factors"])
 
 # The wound's sites in the x-y plane, from its shape (DESIGN.md: a site is in the wound when its
@@ -51,6 +54,22 @@ elif wound["shape"] == "circle":
 else:
     in_wound = (np.abs(X - cx) <= number(wound["width"], "um") / 2) & (np.abs(Y - cy) <= number(wound["height"], "um") / 2)
 wound_sites = int(in_wound.sum())
+
+
+def wound_in_dermis(k):
+    """The wound's sites in dermis layer k: where the wound's depth covers the layer's site centres,
+    within the outline at that depth (a bowl narrows as a half-ellipsoid)."""
+    if dermis_layers == 1:
+        return in_wound
+    top = max(i for i, c in enumerate(compartments) if c == "dermis")
+    below = (top - k) * h + h / 2
+    depth = number(wound["depth"], "um") if "depth" in wound else dermis_layers * h
+    if below > depth:
+        return np.zeros_like(in_wound)
+    if wound.get("profile", "cylinder") == "bowl":
+        radius = number(wound["diameter"], "um") / 2 * math.sqrt(1 - (below / depth) ** 2)
+        return np.hypot(X - cx, Y - cy) <= radius
+    return in_wound
 
 rows = list(csv.DictReader(open(os.path.join(run, "timeseries.csv"))))
 for col in ["time_h", "wound_area_mm2", "closure_pct", "keratinocytes", "fibroblasts", "myofibroblasts", "endothelial",
@@ -140,13 +159,15 @@ for name in tissue_maps:
         if not os.path.isfile(os.path.join(run, "frames", f"{name}_{stamp[:-4]}.png")):
             fail(f"frames/{name}_{stamp[:-4]}.png is missing")
 if in_skin and "dermis" in layers:
-    k = layers.index("dermis")
-    # At t = 0: intact dermis holds all its collagen and the wound none; vessels run in lines
-    # every vessels.spacing through intact dermis (a site on a line when i or j mod `every` is
-    # every / 2, as WorldBuild.swift lays them), none in the wound or in another layer.
+    dermis = [k for k, c in enumerate(compartments) if c == "dermis"]
+    # At t = 0: intact dermis holds all its collagen and the wound none, at every depth; vessels
+    # run in lines every vessels.spacing through intact dermis (a site on a line when i or j mod
+    # `every` is every / 2, as WorldBuild.swift lays them) in the dermis's bottom and top layers
+    # (one layer when the dermis is one), none in the wound or in another layer.
     collagen = np.load(os.path.join(run, "tissue", "collagen_t00000min.npy"))
     expected = np.zeros((nz, ny, nx), dtype=np.float32)
-    expected[k][~in_wound] = 1
+    for k in dermis:
+        expected[k][~wound_in_dermis(k)] = 1
     if not np.array_equal(collagen, expected):
         fail("tissue/collagen_t00000min.npy: not 1 in intact dermis and 0 elsewhere")
     vessel = np.load(os.path.join(run, "tissue", "vessel_t00000min.npy"))
@@ -155,7 +176,8 @@ if in_skin and "dermis" in layers:
     if spacing > 0:
         every = max(1, int(math.floor(spacing / h + 0.5)))
         I, J = np.meshgrid(np.arange(nx), np.arange(ny))
-        expected[k][((I % every == every // 2) | (J % every == every // 2)) & ~in_wound] = 1
+        for k in sorted({dermis[0], dermis[-1]}):
+            expected[k][((I % every == every // 2) | (J % every == every // 2)) & ~wound_in_dermis(k)] = 1
     if not np.array_equal(vessel, expected):
         fail(f"tissue/vessel_t00000min.npy: {int(vessel.sum())} vessel sites, expected {int(expected.sum())} on lines every {spacing} um")
     # Myofibroblasts: one per site where cells/*.csv has a myofibroblast.
@@ -204,7 +226,10 @@ for path in vtps:
         if not (0 <= i < nx and 0 <= j < ny and 0 <= k < nz):
             fail(f"{cells_csv}: cell {c['id']} at ({i}, {j}, {k}) is off the {nx} x {ny} x {nz} lattice")
     if "t00000min" in path:
-        inside = sum(1 for c in cells if in_wound[int(c["y"]), int(c["x"])])
+        # (Under a wound that does not reach the dermis's base, intact dermis keeps its cells.)
+        def wound_at(k):
+            return wound_in_dermis(k) if compartments[k] == "dermis" else in_wound
+        inside = sum(1 for c in cells if wound_at(int(c["layer"]))[int(c["y"]), int(c["x"])])
         if inside:
             fail(f"{cells_csv}: {inside} cells inside the wound at t = 0")
         if len(cells) != int(first["keratinocytes"]) + int(first["fibroblasts"]) + int(first["myofibroblasts"]) + int(first["endothelial"]):
