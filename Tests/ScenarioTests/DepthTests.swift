@@ -102,16 +102,16 @@ final class DepthTests: XCTestCase {
         for c in counts { XCTAssertEqual(Double(c), 10_000, accuracy: 460, "\(counts)") }
         XCTAssertEqual(Double(vertical), 20_000, accuracy: 650)
         // Chemotaxis up z: a strong pull upward takes nearly every hop up.
+        var q = p
+        q.chemotaxis = [(0, 1)]
+        let kc = UnsafeMutablePointer<CompiledKind>.allocate(capacity: 1)
+        defer { kc.deallocate() }
+        kc.initialize(to: CompiledKind(q, dt: 2))
         var up = 0
         for id in 0..<2000 {
             var rng = RandomStream(seed: 5, step: 0, id: id, purpose: .cellDecision)
-            var q = p
-            q.chemotaxis = [(0, 1)]
-            let kc = UnsafeMutablePointer<CompiledKind>.allocate(capacity: 1)
-            kc.initialize(to: CompiledKind(q, dt: 2))
             if case .move(5) = Rules.decide(kc, signals: LocalSignals(attraction: SIMD8(0, 0, 0, 0, 0, 20, 0, 0)), free: SIMD8(1, 1, 1, 1, 1, 1, 0, 0),
                                             directions: 6, activated: true, dt: 2, rng: &rng) { up += 1 }
-            kc.deallocate()
         }
         XCTAssertEqual(Double(up), 2000, accuracy: 10)
     }
