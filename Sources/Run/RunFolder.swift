@@ -15,7 +15,8 @@ public final class RunFolder {
     public static let marker = ".woundsim-run"
 
     /// Creates the folder. An existing folder is an error unless `force`; even then only an
-    /// empty folder or one that woundsim wrote (it holds `marker`) is emptied and reused.
+    /// empty folder or one that woundsim wrote (it holds `marker`, or only temporaries of a run
+    /// killed while writing the marker) is emptied and reused.
     /// Anything else, such as a folder of the user's notes or `--out .` in a project folder, is
     /// refused with nothing touched.
     /// Without `createParents` (an `--out` the user typed) only the last folder of the path is
@@ -32,7 +33,7 @@ public final class RunFolder {
             do { items = try fm.contentsOfDirectory(atPath: url.path) }
             catch { throw .notWritable(url.path, "\(error.localizedDescription)") }
             if !items.isEmpty {
-                guard items.contains(Self.marker) || Self.hasWoundsimManifest(url) else { throw .notARunFolder(url.path, items.count) }
+                guard items.contains(Self.marker) || items.allSatisfy(AtomicFile.isTemporary) || Self.hasWoundsimManifest(url) else { throw .notARunFolder(url.path, items.count) }
                 do {
                     for item in items { try fm.removeItem(at: url.appendingPathComponent(item)) }
                 } catch { throw .notWritable(url.path, "\(error.localizedDescription)") }

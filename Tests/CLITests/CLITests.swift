@@ -72,7 +72,8 @@ final class CLITests: XCTestCase {
 
     /// `--force` replaces only an empty folder or one woundsim wrote (its marker, or a manifest of
     /// an older woundsim). A folder with a file of the user's, or `--out .`, is refused with exit 2
-    /// and left byte for byte as it was; a killed run's folder (marker only) is replaced.
+    /// and left byte for byte as it was; a killed run's folder (marker only, or only the marker's
+    /// temporary) is replaced.
     func testForceRefusesAFolderWoundsimDidNotWrite() throws {
         let fm = FileManager.default
         let mine = temporaryFolder("force-foreign")
@@ -108,6 +109,15 @@ final class CLITests: XCTestCase {
         try Data("half".utf8).write(to: killed.appendingPathComponent("fields/EGF_t00000min.npy"))
         XCTAssertEqual(try run(["run", "scratch-assay", "--days", "0.05", "--quiet", "--out", killed.path, "--force"]).status, 0)
         XCTAssertNotEqual(try Data(contentsOf: killed.appendingPathComponent("fields/EGF_t00000min.npy")), Data("half".utf8))
+        // A run killed while writing its marker leaves only the marker's temporary: replaced too
+        // (a killed sweep reruns such a run with --force).
+        let markerless = temporaryFolder("force-marker-temporary")
+        defer { try? fm.removeItem(at: markerless) }
+        try fm.createDirectory(at: markerless, withIntermediateDirectories: true)
+        try Data("woundsim".utf8).write(to: markerless.appendingPathComponent("..woundsim-run.tmp-4242"))
+        let m = try run(["run", "scratch-assay", "--days", "0.05", "--quiet", "--out", markerless.path, "--force"])
+        XCTAssertEqual(m.status, 0, m.stderr)
+        XCTAssertFalse(fm.fileExists(atPath: markerless.appendingPathComponent("..woundsim-run.tmp-4242").path))
         // An empty folder is fine with --force.
         let empty = temporaryFolder("force-empty")
         defer { try? fm.removeItem(at: empty) }
