@@ -26,24 +26,39 @@ public final class SteadyStateSolver: @unchecked Sendable {
     /// Diffusion coefficient [um^2/min].
     public let diffusion: Double
     /// First-order loss per site [1/min], >= 0, written by the caller before `solve`.
-    public var loss: UnsafeMutableBufferPointer<Double> { levels[0].a }
+    /// - Precondition: the solver was made with per-site coefficients (not site classes).
+    public var loss: UnsafeMutableBufferPointer<Double> { precondition(classes == nil, "a solver of site classes has no per-site loss"); return levels[0].a }
     /// Supply per site [units/min], >= 0, written by the caller before `solve`.
-    public var supply: UnsafeMutableBufferPointer<Double> { levels[0].f }
+    /// - Precondition: the solver was made with per-site coefficients (not site classes).
+    public var supply: UnsafeMutableBufferPointer<Double> { precondition(classes == nil, "a solver of site classes has no per-site supply"); return levels[0].f }
     /// The solution [units]; `solve` starts from what it holds.
     public var solution: UnsafeMutableBufferPointer<Double> { levels[0].c }
+    /// Each site's class (a solver of site classes only): its loss and supply are its class's.
+    public var siteClass: UnsafeMutableBufferPointer<UInt8> { classes!.code }
 
     /// One grid of the hierarchy: its sizes, spacings [um] and arrays (loss, right-hand side,
-    /// solution, residual), site-ordered as `Lattice.index`.
+    /// solution), site-ordered as `Lattice.index`. The fine grid of a solver of site classes has
+    /// no loss or right-hand side arrays (empty): its classes give them.
     struct Level {
         let nx: Int, ny: Int, nz: Int
         let hx: Double, hy: Double, hz: Double
         let a: UnsafeMutableBufferPointer<Double>
         let f: UnsafeMutableBufferPointer<Double>
         let c: UnsafeMutableBufferPointer<Double>
-        let r: UnsafeMutableBufferPointer<Double>
+    }
+
+    /// The fine grid's coefficients as site classes: a class code per site and each class's loss
+    /// [1/min] and supply [units/min].
+    struct Classes {
+        let code: UnsafeMutableBufferPointer<UInt8>
+        let loss: UnsafeMutableBufferPointer<Double>
+        let supply: UnsafeMutableBufferPointer<Double>
     }
 
     private var levels: [Level] = []
+    private let classes: Classes?
+    /// Whether the fine solution belongs to the caller (not freed here).
+    private let borrowedSolution: Bool
     /// Thomas scratch, 2 nz per row chunk.
     private let scratch: UnsafeMutableBufferPointer<Double>
     /// Per-chunk maxima of the residual.
@@ -54,11 +69,29 @@ public final class SteadyStateSolver: @unchecked Sendable {
     /// 2 x 2 columns) sweeps run until its residual has fallen 1e6-fold, at most `coarsestSweeps`.
     static let preSweeps = 2, postSweeps = 2, coarsestSweeps = 2000
 
+    /// A solver with a loss and a supply array per site (`loss`, `supply`).
     /// - Parameters:
     ///   - lattice: the fine lattice (its spacing in um).
     ///   - diffusion: D [um^2/min], finite and > 0 (a precondition: the caller validates it).
     /// - Throws: `LatticeError.tooLargeForMemory` when the grids do not fit.
-    public init(lattice: Lattice, diffusion: Double) throws(LatticeError) {
+    public convenience init(lattice: Lattice, diffusion: Double) throws(LatticeError) {
+        try self.init(lattice: lattice, diffusion: diffusion, classCount: 0, solution: nil)
+    }
+
+    /// A solver whose fine-grid loss and supply come from site classes (`siteClass`,
+    /// `setClass`), and whose solution is the caller's buffer (a field row): 1 byte per site on
+    /// the fine grid instead of 24, where the loss and supply take few values (oxygen: a vessel
+    /// or not, a cell of a kind or none). The same arithmetic as per-site arrays holding the
+    /// classes' values, so the same solution in every bit.
+    /// - Parameters:
+    ///   - classCount: 1...256 classes, each loss 0 and supply 0 until `setClass`.
+    ///   - solution: `lattice.count` values [units], the warm start; it must outlive the solver.
+    public convenience init(lattice: Lattice, diffusion: Double, classCount: Int, solution: UnsafeMutableBufferPointer<Double>) throws(LatticeError) {
+        precondition((1...256).contains(classCount) && solution.count == lattice.count)
+        try self.init(lattice: lattice, diffusion: diffusion, classCount: classCount, solution: Optional(solution))
+    }
+
+    private init(lattice: Lattice, diffusion: Double, classCount: Int, solution external: UnsafeMutableBufferPointer<Double>?) throws(LatticeError) {
         precondition(diffusion > 0 && diffusion.isFinite, "the steady-state solver needs a positive diffusion coefficient")
         self.lattice = lattice
         self.diffusion = diffusion
@@ -68,16 +101,28 @@ public final class SteadyStateSolver: @unchecked Sendable {
             sizes.append((g.nx > 2 ? (g.nx + 1) / 2 : g.nx, g.ny > 2 ? (g.ny + 1) / 2 : g.ny,
                           g.nx > 2 ? 2 * g.hx : g.hx, g.ny > 2 ? 2 * g.hy : g.hy))
         }
-        try MemoryBudget.check(sizes.reduce(0.0) { $0 + 32 * Double($1.nx * $1.ny * lattice.nz) }, what: "the steady-state solver's grids")
-        for g in sizes {
+        let fineBytes = classCount > 0 ? 1.0 : 24.0
+        try MemoryBudget.check(sizes.enumerated().reduce(0.0) { $0 + ($1.offset == 0 ? fineBytes : 24) * Double($1.element.nx * $1.element.ny * lattice.nz) },
+                               what: "the steady-state solver's grids")
+        func array(_ n: Int) -> UnsafeMutableBufferPointer<Double> {
+            let p = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+            p.initialize(repeating: 0)
+            return p
+        }
+        for (l, g) in sizes.enumerated() {
             let n = g.nx * g.ny * lattice.nz
-            func array() -> UnsafeMutableBufferPointer<Double> {
-                let p = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
-                p.initialize(repeating: 0)
-                return p
-            }
+            let fine = l == 0 && classCount > 0
             levels.append(Level(nx: g.nx, ny: g.ny, nz: lattice.nz, hx: g.hx, hy: g.hy, hz: lattice.spacing,
-                                a: array(), f: array(), c: array(), r: array()))
+                                a: fine ? array(0) : array(n), f: fine ? array(0) : array(n),
+                                c: l == 0 ? external ?? array(n) : array(n)))
+        }
+        borrowedSolution = external != nil
+        if classCount > 0 {
+            let code = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: lattice.count)
+            code.initialize(repeating: 0)
+            classes = Classes(code: code, loss: array(classCount), supply: array(classCount))
+        } else {
+            classes = nil
         }
         chunks = max(1, min(lattice.ny, 64))
         scratch = .allocate(capacity: 2 * lattice.nz * chunks)
@@ -87,8 +132,18 @@ public final class SteadyStateSolver: @unchecked Sendable {
     }
 
     deinit {
-        for l in levels { l.a.deallocate(); l.f.deallocate(); l.c.deallocate(); l.r.deallocate() }
+        for (l, level) in levels.enumerated() {
+            level.a.deallocate(); level.f.deallocate()
+            if l > 0 || !borrowedSolution { level.c.deallocate() }
+        }
+        if let k = classes { k.code.deallocate(); k.loss.deallocate(); k.supply.deallocate() }
         scratch.deallocate(); maxima.deallocate()
+    }
+
+    /// Sets class `k`'s loss [1/min] and supply [units/min] (a solver of site classes only).
+    public func setClass(_ k: Int, loss: Double, supply: Double) {
+        classes!.loss[k] = loss
+        classes!.supply[k] = supply
     }
 
     /// The outcome of `solve`.
@@ -110,50 +165,65 @@ public final class SteadyStateSolver: @unchecked Sendable {
     ///   when any supply is (else no steady state exists).
     @discardableResult
     public func solve(tolerance: Double = 1e-10, maxCycles: Int = 60, threads: Int = 1) -> Outcome {
-        for l in 1..<levels.count { restrictMean(levels[l - 1], levels[l - 1].a, levels[l], levels[l].a, threads: threads) }
+        for l in 1..<levels.count {
+            if l == 1, let k = classes {
+                restrictMean(levels[0], ClassValues(code: k.code.baseAddress!, table: k.loss.baseAddress!), levels[1], levels[1].a, threads: threads)
+            } else {
+                restrictMean(levels[l - 1], ArrayValues(p: levels[l - 1].a.baseAddress!), levels[l], levels[l].a, threads: threads)
+            }
+        }
         var fmax = 0.0
-        for v in levels[0].f where !(v <= fmax) && !fmax.isNaN { fmax = v }
+        if let k = classes {
+            for code in k.code { let v = k.supply[Int(code)]; if !(v <= fmax) && !fmax.isNaN { fmax = v } }
+        } else {
+            for v in levels[0].f where !(v <= fmax) && !fmax.isNaN { fmax = v }
+        }
         if fmax == 0 {
             levels[0].c.update(repeating: 0)
             return Outcome(cycles: 0, residual: 0, converged: true)
         }
         let target = tolerance * fmax
-        var residual = residualMax(levels[0], threads: threads)
+        var residual = residualMax(0, threads: threads)
         var cycles = 0
         while residual > target && residual.isFinite && cycles < maxCycles {
             vCycle(0, threads: threads)
             cycles += 1
-            residual = residualMax(levels[0], threads: threads)
+            residual = residualMax(0, threads: threads)
         }
         return Outcome(cycles: cycles, residual: residual, converged: residual.isFinite && residual <= target)
     }
 
     /// The largest residual of the fine grid [units/min], for the current solution.
-    public func residual(threads: Int = 1) -> Double { residualMax(levels[0], threads: threads) }
+    public func residual(threads: Int = 1) -> Double { residualMax(0, threads: threads) }
 
     // MARK: the cycle
 
     private func vCycle(_ l: Int, threads: Int) {
-        let level = levels[l]
         if l == levels.count - 1 {
-            let start = residualMax(level, threads: threads)
+            let start = residualMax(l, threads: threads)
             var sweeps = 0
             while sweeps < Self.coarsestSweeps {
-                for _ in 0..<10 { smooth(level, threads: threads) }
+                for _ in 0..<10 { smooth(l, threads: threads) }
                 sweeps += 10
-                let r = residualMax(level, threads: threads)
+                let r = residualMax(l, threads: threads)
                 if !(r > 1e-6 * start) { break }
             }
             return
         }
-        for _ in 0..<Self.preSweeps { smooth(level, threads: threads) }
-        computeResidual(level, threads: threads)
+        for _ in 0..<Self.preSweeps { smooth(l, threads: threads) }
         let coarse = levels[l + 1]
-        restrictMean(level, level.r, coarse, coarse.f, threads: threads)
+        // The residual is formed child by child as it is restricted: no residual array.
+        if l == 0, let k = classes {
+            let a = ClassValues(code: k.code.baseAddress!, table: k.loss.baseAddress!), f = ClassValues(code: k.code.baseAddress!, table: k.supply.baseAddress!)
+            restrictMean(levels[l], Residuals(level: levels[l], d: diffusion, a: a, f: f), coarse, coarse.f, threads: threads)
+        } else {
+            let a = ArrayValues(p: levels[l].a.baseAddress!), f = ArrayValues(p: levels[l].f.baseAddress!)
+            restrictMean(levels[l], Residuals(level: levels[l], d: diffusion, a: a, f: f), coarse, coarse.f, threads: threads)
+        }
         coarse.c.update(repeating: 0)
         vCycle(l + 1, threads: threads)
-        prolongAdd(from: coarse, to: level, threads: threads)
-        for _ in 0..<Self.postSweeps { smooth(level, threads: threads) }
+        prolongAdd(from: coarse, to: levels[l], threads: threads)
+        for _ in 0..<Self.postSweeps { smooth(l, threads: threads) }
     }
 
     /// Rows of a level dealt in `chunks` contiguous blocks.
@@ -164,12 +234,22 @@ public final class SteadyStateSolver: @unchecked Sendable {
         return lo..<min(ny, lo + per)
     }
 
+    /// One red-black sweep of z-column Gauss-Seidel on level `l`.
+    private func smooth(_ l: Int, threads: Int) {
+        if l == 0, let k = classes {
+            smooth(levels[0], a: ClassValues(code: k.code.baseAddress!, table: k.loss.baseAddress!),
+                   f: ClassValues(code: k.code.baseAddress!, table: k.supply.baseAddress!), threads: threads)
+        } else {
+            smooth(levels[l], a: ArrayValues(p: levels[l].a.baseAddress!), f: ArrayValues(p: levels[l].f.baseAddress!), threads: threads)
+        }
+    }
+
     /// One red-black sweep of z-column Gauss-Seidel: every column with (i + j) even, then odd.
-    private func smooth(_ L: Level, threads: Int) {
+    private func smooth<A: SiteValues, F: SiteValues>(_ L: Level, a: A, f: F, threads: Int) {
         let d = diffusion
         let wx = d / (L.hx * L.hx), wy = d / (L.hy * L.hy), wz = d / (L.hz * L.hz)
         let nx = L.nx, ny = L.ny, nz = L.nz, plane = nx * ny
-        let a = L.a.baseAddress!, f = L.f.baseAddress!, c = L.c.baseAddress!
+        let c = L.c.baseAddress!
         let work = UncheckedSendable(scratch.baseAddress!)
         for colour in 0..<2 {
             parallelFor(chunks: chunks, threads: threads) { chunk in
@@ -182,13 +262,13 @@ public final class SteadyStateSolver: @unchecked Sendable {
                         let lateral = wx * (nxl + nxh) + wy * (ny0 + ny1)
                         for k in 0..<nz {
                             let s = k &* plane &+ j &* nx &+ i
-                            var sum = f[s]
+                            var sum = f.at(s, i, j, k)
                             if i > 0 { sum += wx * c[s &- 1] }
                             if i < nx - 1 { sum += wx * c[s &+ 1] }
                             if j > 0 { sum += wy * c[s &- nx] }
                             if j < ny - 1 { sum += wy * c[s &+ nx] }
                             let vertical = wz * Double((k > 0 ? 1 : 0) + (k < nz - 1 ? 1 : 0))
-                            diag[k] = lateral + vertical + a[s]
+                            diag[k] = lateral + vertical + a.at(s, i, j, k)
                             rhs[k] = sum
                         }
                         if nz == 1 {
@@ -218,41 +298,27 @@ public final class SteadyStateSolver: @unchecked Sendable {
         }
     }
 
-    /// r = f - (a c - D lap c), into `L.r`.
-    private func computeResidual(_ L: Level, threads: Int) {
-        let d = diffusion
-        let wx = d / (L.hx * L.hx), wy = d / (L.hy * L.hy), wz = d / (L.hz * L.hz)
-        let nx = L.nx, ny = L.ny, nz = L.nz, plane = nx * ny
-        let a = L.a.baseAddress!, f = L.f.baseAddress!, c = L.c.baseAddress!, r = L.r.baseAddress!
-        parallelFor(chunks: chunks, threads: threads) { chunk in
-            for j in rows(chunk, of: ny) {
-                for k in 0..<nz {
-                    for i in 0..<nx {
-                        let s = k &* plane &+ j &* nx &+ i
-                        let cs = c[s]
-                        var flow = 0.0
-                        if i > 0 { flow += wx * (c[s &- 1] - cs) }
-                        if i < nx - 1 { flow += wx * (c[s &+ 1] - cs) }
-                        if j > 0 { flow += wy * (c[s &- nx] - cs) }
-                        if j < ny - 1 { flow += wy * (c[s &+ nx] - cs) }
-                        if k > 0 { flow += wz * (c[s &- plane] - cs) }
-                        if k < nz - 1 { flow += wz * (c[s &+ plane] - cs) }
-                        r[s] = f[s] + flow - a[s] * cs
-                    }
-                }
-            }
+    /// The largest |f - (a c - D lap c)| over level `l`'s sites.
+    private func residualMax(_ l: Int, threads: Int) -> Double {
+        if l == 0, let k = classes {
+            let a = ClassValues(code: k.code.baseAddress!, table: k.loss.baseAddress!), f = ClassValues(code: k.code.baseAddress!, table: k.supply.baseAddress!)
+            return residualMax(Residuals(level: levels[0], d: diffusion, a: a, f: f), threads: threads)
         }
+        let a = ArrayValues(p: levels[l].a.baseAddress!), f = ArrayValues(p: levels[l].f.baseAddress!)
+        return residualMax(Residuals(level: levels[l], d: diffusion, a: a, f: f), threads: threads)
     }
 
-    private func residualMax(_ L: Level, threads: Int) -> Double {
-        computeResidual(L, threads: threads)
-        let nx = L.nx, ny = L.ny, nz = L.nz, plane = nx * ny
-        let r = L.r.baseAddress!, m = UncheckedSendable(maxima.baseAddress!)
+    private func residualMax<A: SiteValues, F: SiteValues>(_ r: Residuals<A, F>, threads: Int) -> Double {
+        let nx = r.nx, ny = r.ny, nz = r.nz, plane = nx * ny
+        let m = UncheckedSendable(maxima.baseAddress!)
         parallelFor(chunks: chunks, threads: threads) { chunk in
             var worst = 0.0
             for j in rows(chunk, of: ny) {
                 // A NaN, once met, stays (Swift's max would drop it).
-                for k in 0..<nz { for i in 0..<nx { let v = abs(r[k &* plane &+ j &* nx &+ i]); if !(v <= worst) && !worst.isNaN { worst = v } } }
+                for k in 0..<nz { for i in 0..<nx {
+                    let v = abs(r.at(k &* plane &+ j &* nx &+ i, i, j, k))
+                    if !(v <= worst) && !worst.isNaN { worst = v }
+                } }
             }
             m.value[chunk] = worst
         }
@@ -261,12 +327,12 @@ public final class SteadyStateSolver: @unchecked Sendable {
         return worst
     }
 
-    /// The mean of a fine array over each coarse cell's children (one or two in x and in y).
-    private func restrictMean(_ fine: Level, _ from: UnsafeMutableBufferPointer<Double>,
-                              _ coarse: Level, _ to: UnsafeMutableBufferPointer<Double>, threads: Int) {
+    /// The mean of a fine grid's values over each coarse cell's children (one or two in x and in y).
+    private func restrictMean<V: SiteValues>(_ fine: Level, _ src: V,
+                                             _ coarse: Level, _ to: UnsafeMutableBufferPointer<Double>, threads: Int) {
         let fx = fine.nx, fy = fine.ny, nz = fine.nz, cx = coarse.nx, cy = coarse.ny
         let halveX = cx < fx, halveY = cy < fy
-        let src = from.baseAddress!, dst = to.baseAddress!
+        let dst = to.baseAddress!
         parallelFor(chunks: chunks, threads: threads) { chunk in
             for J in rows(chunk, of: cy) {
                 let j0 = halveY ? 2 * J : J, j1 = halveY ? min(2 * J + 1, fy - 1) : J
@@ -275,7 +341,7 @@ public final class SteadyStateSolver: @unchecked Sendable {
                         let i0 = halveX ? 2 * I : I, i1 = halveX ? min(2 * I + 1, fx - 1) : I
                         var sum = 0.0, n = 0.0
                         for j in j0...j1 {
-                            for i in i0...i1 { sum += src[(k &* fy &+ j) &* fx &+ i]; n += 1 }
+                            for i in i0...i1 { sum += src.at((k &* fy &+ j) &* fx &+ i, i, j, k); n += 1 }
                         }
                         dst[(k &* cy &+ J) &* cx &+ I] = sum / n
                     }
@@ -306,5 +372,53 @@ public final class SteadyStateSolver: @unchecked Sendable {
                 }
             }
         }
+    }
+}
+
+/// A value per site of a grid, read by site index (and its coordinates, for values formed from
+/// neighbours).
+protocol SiteValues {
+    func at(_ s: Int, _ i: Int, _ j: Int, _ k: Int) -> Double
+}
+
+/// Values stored per site.
+struct ArrayValues: SiteValues {
+    let p: UnsafeMutablePointer<Double>
+    @inline(__always) func at(_ s: Int, _ i: Int, _ j: Int, _ k: Int) -> Double { p[s] }
+}
+
+/// Values of a site's class.
+struct ClassValues: SiteValues {
+    let code: UnsafeMutablePointer<UInt8>
+    let table: UnsafeMutablePointer<Double>
+    @inline(__always) func at(_ s: Int, _ i: Int, _ j: Int, _ k: Int) -> Double { table[Int(code[s])] }
+}
+
+/// The residual f - (a c - D lap c) of a level, formed where it is read (flows summed in the
+/// order -x, +x, -y, +y, -z, +z).
+struct Residuals<A: SiteValues, F: SiteValues>: SiteValues {
+    let nx: Int, ny: Int, nz: Int
+    let wx: Double, wy: Double, wz: Double
+    let c: UnsafeMutablePointer<Double>
+    let a: A, f: F
+
+    init(level L: SteadyStateSolver.Level, d: Double, a: A, f: F) {
+        nx = L.nx; ny = L.ny; nz = L.nz
+        wx = d / (L.hx * L.hx); wy = d / (L.hy * L.hy); wz = d / (L.hz * L.hz)
+        c = L.c.baseAddress!
+        self.a = a; self.f = f
+    }
+
+    @inline(__always) func at(_ s: Int, _ i: Int, _ j: Int, _ k: Int) -> Double {
+        let plane = nx &* ny
+        let cs = c[s]
+        var flow = 0.0
+        if i > 0 { flow += wx * (c[s &- 1] - cs) }
+        if i < nx - 1 { flow += wx * (c[s &+ 1] - cs) }
+        if j > 0 { flow += wy * (c[s &- nx] - cs) }
+        if j < ny - 1 { flow += wy * (c[s &+ nx] - cs) }
+        if k > 0 { flow += wz * (c[s &- plane] - cs) }
+        if k < nz - 1 { flow += wz * (c[s &+ plane] - cs) }
+        return f.at(s, i, j, k) + flow - a.at(s, i, j, k) * cs
     }
 }

@@ -9,8 +9,9 @@ import SimCore
 ///                              b = exchange x blood level (vessel sites)
 ///
 /// every `QuasiSteady.every` of model time, from the last solution (a warm start), by its own
-/// `SteadyStateSolver`; the field row holds the solution in between, so the cells read it like any
-/// factor. A cell's uptake of such a factor is a loss of the steady problem, not a per-step
+/// `SteadyStateSolver`, whose solution is the factor's field row, so the cells read it like any
+/// factor. The loss and supply take few values, so the solver holds them as site classes (1 byte
+/// per site): class = 5 x (perfused vessel ? 1 : 0) + (a cell ? 1 + its kind : 0). A cell's uptake of such a factor is a loss of the steady problem, not a per-step
 /// exponential (`WorldLayout` moves it here from the kind's uptake list). Every perfused vessel
 /// site (the intact dermis's lines and the sites endothelial cells have marked) supplies it.
 final class SteadyFields: @unchecked Sendable {
@@ -26,20 +27,34 @@ final class SteadyFields: @unchecked Sendable {
     }
 
     let entries: [Entry]
+    let fields: FieldSet
     /// Solves that stopped before reaching their tolerance (reported in the summary).
     private(set) var unconverged = 0
     /// V-cycles run so far, over every factor.
     private(set) var cycles = 0
 
     /// - Parameter uptake: per quasi-steady factor index, the uptake rate per kind [1/min].
-    init(factors: [FactorSpec], lattice: Lattice, dt: Double, uptake: [Int: SIMD4<Double>]) throws(ModelError) {
+    /// - Parameter fields: the field rows the solutions live in (kept alive here).
+    init(factors: [FactorSpec], fields: FieldSet, dt: Double, uptake: [Int: SIMD4<Double>]) throws(ModelError) {
         var entries: [Entry] = []
+        self.fields = fields
         for (f, spec) in factors.enumerated() {
             guard let q = spec.quasiSteady else { continue }
             let solver: SteadyStateSolver
-            do { solver = try SteadyStateSolver(lattice: lattice, diffusion: spec.diffusion) }
+            do { solver = try SteadyStateSolver(lattice: fields.lattice, diffusion: spec.diffusion, classCount: 10, solution: fields.buffer(f)) }
             catch { throw .invalid(key: "factors.\(spec.name).quasi_steady", message: error.description) }
             solver.solution.update(repeating: spec.initial)
+            // The classes' loss and supply, summed in the order the per-site terms were:
+            // decay, then a vessel's exchange, then the cell's uptake.
+            let rates = uptake[f] ?? .zero
+            for vessel in 0..<2 {
+                for cell in 0..<5 {
+                    var a = spec.decay, b = 0.0
+                    if vessel == 1 { a += q.vesselExchange; b = q.vesselExchange * q.bloodLevel }
+                    if cell > 0 { a += rates[cell - 1] }
+                    solver.setClass(5 * vessel + cell, loss: a, supply: b)
+                }
+            }
             entries.append(Entry(factor: f, spec: q, decay: spec.decay, solver: solver,
                                  uptake: uptake[f] ?? .zero,
                                  every: max(1, Int((q.every / dt).rounded()))))
@@ -58,19 +73,16 @@ final class SteadyFields: @unchecked Sendable {
         let n = fields.lattice.count
         let chunk = 16_384
         for e in entries where step % e.every == 0 {
-            let loss = e.solver.loss, supply = e.solver.supply
-            let exchange = e.spec.vesselExchange, inflow = e.spec.vesselExchange * e.spec.bloodLevel, decay = e.decay
-            let uptake = e.uptake
+            let code = e.solver.siteClass
             cells.withPointers { cp in
                 let context = UncheckedSendable(cp)
                 parallelFor(chunks: (n + chunk - 1) / chunk, threads: threads) { ch in
                     let cp = context.value
                     for s in (ch * chunk)..<min(n, (ch + 1) * chunk) {
-                        var a = decay, b = 0.0
-                        if vessel[s] != 0, vessel[s] & CellStepper.blindVessel == 0 { a += exchange; b = inflow }
+                        var k: UInt8 = vessel[s] != 0 && vessel[s] & CellStepper.blindVessel == 0 ? 5 : 0
                         let c = Int(cp.cellAt[s])
-                        if c >= 0 { a += uptake[Int(cp.kind[c]) & 3] }
-                        loss[s] = a; supply[s] = b
+                        if c >= 0 { k &+= 1 &+ (cp.kind[c] & 3) }
+                        code[s] = k
                     }
                 }
             }
@@ -78,25 +90,23 @@ final class SteadyFields: @unchecked Sendable {
             cycles += outcome.cycles
             if !outcome.converged { unconverged += 1 }
             // The exact solution is >= 0; an iterate stopped at the tolerance could dip below it by
-            // a rounding-sized amount, which the field may not hold. Clamped in the solver's own
-            // buffer too, so that the warm start equals the row a checkpoint carries. A NaN (a
-            // singular problem, counted in `unconverged`) is left for the run's guard to report.
+            // a rounding-sized amount, which the field may not hold. The solver's solution is the
+            // row, so the warm start is the row a checkpoint carries. A NaN (a singular problem,
+            // counted in `unconverged`) is left for the run's guard to report.
             let solution = e.solver.solution
             let context = UncheckedSendable(solution)
             parallelFor(chunks: (n + chunk - 1) / chunk, threads: threads) { ch in
                 let x = context.value
                 for s in (ch * chunk)..<min(n, (ch + 1) * chunk) where x[s] < 0 { x[s] = 0 }
             }
-            _ = fields.buffer(e.factor).update(fromContentsOf: solution)
             diffusion.recordSteady(factor: e.factor, fields: fields)
         }
     }
 
-    /// After a restore: each solver starts from the field row (as the uninterrupted run's solver
-    /// holds the solution it last wrote there), and the row's maxima and wound sum are recorded.
+    /// After a restore: each solver starts from the field row it solves in (as the uninterrupted
+    /// run's did), and the row's maxima and wound sum are recorded.
     func restored(fields: FieldSet, diffusion: DiffusionSolver) {
         for e in entries {
-            _ = e.solver.solution.update(fromContentsOf: fields.buffer(e.factor))
             diffusion.recordSteady(factor: e.factor, fields: fields)
         }
     }

@@ -189,7 +189,7 @@ struct WorldLayout {
                 }
             }
         }
-        steady = try SteadyFields(factors: config.factors, lattice: lattice, dt: config.dt, uptake: steadyUptake)
+        steady = try SteadyFields(factors: config.factors, fields: fields, dt: config.dt, uptake: steadyUptake)
 
         // Cells.
         do {

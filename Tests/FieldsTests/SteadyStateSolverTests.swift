@@ -148,4 +148,34 @@ final class SteadyStateSolverTests: XCTestCase {
         }
         XCTAssertLessThanOrEqual(abs(counts[0] - counts[1]), 2, "cycles \(counts)")
     }
+
+    /// A solver of site classes (oxygen's: 1 byte per site, the solution in the caller's row)
+    /// gives the same bits as per-site arrays holding the classes' values, at 1 and 2 threads, and
+    /// solves in the buffer it was given.
+    func testSiteClassesGiveTheSameBitsAsPerSiteArrays() throws {
+        let lattice = try Lattice(nx: 97, ny: 61, nz: 5, spacing: 20)
+        let reference = try woundLike(lattice, radius: 20)
+        XCTAssertTrue(reference.solve(tolerance: 1e-11).converged)
+        // The same problem as classes: loss values of the reference, each a class.
+        var classOf: [Double: UInt8] = [:], table: [(Double, Double)] = []
+        var codes = [UInt8](repeating: 0, count: lattice.count)
+        for s in 0..<lattice.count {
+            let key = reference.loss[s] * 1e6 + reference.supply[s]
+            if classOf[key] == nil { classOf[key] = UInt8(table.count); table.append((reference.loss[s], reference.supply[s])) }
+            codes[s] = classOf[key]!
+        }
+        XCTAssertEqual(table.count, 3)
+        for threads in [1, 2] {
+            let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: lattice.count)
+            row.initialize(repeating: 0)
+            defer { row.deallocate() }
+            let solver = try SteadyStateSolver(lattice: lattice, diffusion: d, classCount: table.count, solution: row)
+            for (k, (a, b)) in table.enumerated() { solver.setClass(k, loss: a, supply: b) }
+            _ = solver.siteClass.update(fromContentsOf: codes)
+            let outcome = solver.solve(tolerance: 1e-11, threads: threads)
+            XCTAssertTrue(outcome.converged)
+            XCTAssertEqual(solver.solution.baseAddress, row.baseAddress)
+            XCTAssertTrue(Array(row).withUnsafeBytes { a in Array(reference.solution).withUnsafeBytes { b in a.elementsEqual(b) } }, "\(threads) threads")
+        }
+    }
 }
