@@ -59,7 +59,8 @@ public final class SteadyStateSolver: @unchecked Sendable {
     private let classes: Classes?
     /// Whether the fine solution belongs to the caller (not freed here).
     private let borrowedSolution: Bool
-    /// Thomas scratch, 2 nz per row chunk.
+    /// Thomas scratch: per row chunk, the pivots and right-hand sides of one colour's columns
+    /// of a row (2 x nz x ceil(nx / 2)).
     private let scratch: UnsafeMutableBufferPointer<Double>
     /// Per-chunk maxima of the residual.
     private let maxima: UnsafeMutableBufferPointer<Double>
@@ -125,7 +126,7 @@ public final class SteadyStateSolver: @unchecked Sendable {
             classes = nil
         }
         chunks = max(1, min(lattice.ny, 64))
-        scratch = .allocate(capacity: 2 * lattice.nz * chunks)
+        scratch = .allocate(capacity: 2 * lattice.nz * ((lattice.nx + 1) / 2) * chunks)
         scratch.initialize(repeating: 0)
         maxima = .allocate(capacity: chunks)
         maxima.initialize(repeating: 0)
@@ -245,53 +246,68 @@ public final class SteadyStateSolver: @unchecked Sendable {
     }
 
     /// One red-black sweep of z-column Gauss-Seidel: every column with (i + j) even, then odd.
+    /// A row's columns of one colour are solved together, plane by plane (their Thomas
+    /// recurrences side by side in the scratch), so that memory is read along rows; each column's
+    /// arithmetic is the one-column solve's, in the same order, so the bits do not depend on it.
     private func smooth<A: SiteValues, F: SiteValues>(_ L: Level, a: A, f: F, threads: Int) {
         let d = diffusion
         let wx = d / (L.hx * L.hx), wy = d / (L.hy * L.hy), wz = d / (L.hz * L.hz)
         let nx = L.nx, ny = L.ny, nz = L.nz, plane = nx * ny
         let c = L.c.baseAddress!
         let work = UncheckedSendable(scratch.baseAddress!)
+        let stride = 2 * nz * ((lattice.nx + 1) / 2)
         for colour in 0..<2 {
             parallelFor(chunks: chunks, threads: threads) { chunk in
-                let diag = work.value + 2 * nz * chunk, rhs = diag + nz
+                let diag = work.value + stride * chunk
                 for j in rows(chunk, of: ny) {
+                    let i0 = (colour + j) & 1
+                    if i0 >= nx { continue }
+                    let m = (nx - i0 + 1) / 2          // columns i0, i0 + 2, ... below nx
+                    let rhs = diag + nz * m
                     let ny0 = j > 0 ? 1.0 : 0.0, ny1 = j < ny - 1 ? 1.0 : 0.0
-                    var i = (colour + j) & 1
-                    while i < nx {
-                        let nxl = i > 0 ? 1.0 : 0.0, nxh = i < nx - 1 ? 1.0 : 0.0
-                        let lateral = wx * (nxl + nxh) + wy * (ny0 + ny1)
-                        for k in 0..<nz {
-                            let s = k &* plane &+ j &* nx &+ i
+                    for k in 0..<nz {
+                        let vertical = wz * Double((k > 0 ? 1 : 0) + (k < nz - 1 ? 1 : 0))
+                        let row = k &* plane &+ j &* nx
+                        let dk = diag + k &* m, rk = rhs + k &* m
+                        for q in 0..<m {
+                            let i = i0 &+ 2 &* q
+                            let s = row &+ i
+                            let nxl = i > 0 ? 1.0 : 0.0, nxh = i < nx - 1 ? 1.0 : 0.0
+                            let lateral = wx * (nxl + nxh) + wy * (ny0 + ny1)
                             var sum = f.at(s, i, j, k)
                             if i > 0 { sum += wx * c[s &- 1] }
                             if i < nx - 1 { sum += wx * c[s &+ 1] }
                             if j > 0 { sum += wy * c[s &- nx] }
                             if j < ny - 1 { sum += wy * c[s &+ nx] }
-                            let vertical = wz * Double((k > 0 ? 1 : 0) + (k < nz - 1 ? 1 : 0))
-                            diag[k] = lateral + vertical + a.at(s, i, j, k)
-                            rhs[k] = sum
+                            dk[q] = lateral + vertical + a.at(s, i, j, k)
+                            rk[q] = sum
                         }
-                        if nz == 1 {
-                            let s = j &* nx &+ i
-                            c[s] = rhs[0] / diag[0]
-                        } else {
-                            // Thomas: off-diagonals are -wz; diag is overwritten by the modified
-                            // pivots, rhs by the forward-substituted values.
-                            for k in 1..<nz {
-                                let m = wz / diag[k - 1]
-                                diag[k] -= m * wz
-                                rhs[k] += m * rhs[k - 1]
-                            }
-                            var next = rhs[nz - 1] / diag[nz - 1]
-                            c[(nz - 1) &* plane &+ j &* nx &+ i] = next
-                            var k = nz - 2
-                            while k >= 0 {
-                                next = (rhs[k] + wz * next) / diag[k]
-                                c[k &* plane &+ j &* nx &+ i] = next
-                                k -= 1
-                            }
+                    }
+                    let row0 = j &* nx &+ i0
+                    if nz == 1 {
+                        for q in 0..<m { c[row0 &+ 2 &* q] = rhs[q] / diag[q] }
+                        continue
+                    }
+                    // Thomas: off-diagonals are -wz; diag is overwritten by the modified pivots,
+                    // rhs by the forward-substituted values.
+                    for k in 1..<nz {
+                        let dk = diag + k &* m, rk = rhs + k &* m, dp = dk - m, rp = rk - m
+                        for q in 0..<m {
+                            let mult = wz / dp[q]
+                            dk[q] -= mult * wz
+                            rk[q] += mult * rp[q]
                         }
-                        i &+= 2
+                    }
+                    do {
+                        let dk = diag + (nz - 1) &* m, rk = rhs + (nz - 1) &* m, out = c + ((nz - 1) &* plane &+ row0)
+                        for q in 0..<m { out[2 &* q] = rk[q] / dk[q] }
+                    }
+                    var k = nz - 2
+                    while k >= 0 {
+                        let dk = diag + k &* m, rk = rhs + k &* m, out = c + (k &* plane &+ row0)
+                        let above = out + plane
+                        for q in 0..<m { out[2 &* q] = (rk[q] + wz * above[2 &* q]) / dk[q] }
+                        k -= 1
                     }
                 }
             }
