@@ -1,3 +1,5 @@
+import Foundation
+
 /// SHA-256 (FIPS 180-4), for the checksums in `manifest.json`. Foundation on Linux has no
 /// digest API, and one small function beats a dependency.
 public enum SHA256 {
@@ -25,48 +27,68 @@ public enum SHA256 {
         }.joined()
     }
 
-    /// The eight state words of the digest.
+    /// The eight state words of the digest. Whole 64-byte blocks are read where the bytes lie
+    /// (no copy of the data: checkpoints are hundreds of MB); only the last one or two blocks,
+    /// with the padding and the length, are assembled apart.
     static func words<Bytes: Collection>(_ data: Bytes) -> [UInt32] where Bytes.Element == UInt8 {
+        if let d = data as? Data { return d.withUnsafeBytes { words($0) } }
+        if let h = data.withContiguousStorageIfAvailable({ words(UnsafeRawBufferPointer($0)) }) { return h }
+        let copy = Array(data)
+        return copy.withUnsafeBytes { words($0) }
+    }
+
+    static func words(_ bytes: UnsafeRawBufferPointer) -> [UInt32] {
         var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
-        var message = Array(data)
-        let bitLength = UInt64(message.count) &* 8
-        message.append(0x80)
-        while message.count % 64 != 56 { message.append(0) }
-        for i in (0..<8).reversed() { message.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
-        // Unchecked pointers in the block loop: bounds and overflow checks made it ~5x slower,
-        // and checkpoints and manifests hash tens to hundreds of MB.
-        @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x &>> n) | (x &<< (32 &- n)) }
+        let whole = bytes.count / 64 * 64
+        // The tail: the bytes after the whole blocks, 0x80, zeros, and the length in bits, big-endian.
+        var tail = [UInt8](repeating: 0, count: 128)
+        let rest = bytes.count - whole
+        for i in 0..<rest { tail[i] = bytes[whole + i] }
+        tail[rest] = 0x80
+        let tailCount = rest < 56 ? 64 : 128
+        let bitLength = UInt64(bytes.count) &* 8
+        for i in 0..<8 { tail[tailCount - 1 - i] = UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i))) }
         let w = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
         defer { w.deallocate() }
-        message.withUnsafeBufferPointer { mp in
-            k.withUnsafeBufferPointer { kp in
-                let m = mp.baseAddress!, kk = kp.baseAddress!
-                var chunk = 0
-                while chunk < mp.count {
-                    for t in 0..<16 {
-                        let b = chunk &+ 4 &* t
-                        w[t] = UInt32(m[b]) &<< 24 | UInt32(m[b &+ 1]) &<< 16 | UInt32(m[b &+ 2]) &<< 8 | UInt32(m[b &+ 3])
-                    }
-                    for t in 16..<64 {
-                        let s0 = rotr(w[t &- 15], 7) ^ rotr(w[t &- 15], 18) ^ (w[t &- 15] &>> 3)
-                        let s1 = rotr(w[t &- 2], 17) ^ rotr(w[t &- 2], 19) ^ (w[t &- 2] &>> 10)
-                        w[t] = w[t &- 16] &+ s0 &+ w[t &- 7] &+ s1
-                    }
-                    var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
-                    for t in 0..<64 {
-                        let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-                        let ch = (e & f) ^ (~e & g)
-                        let t1 = hh &+ s1 &+ ch &+ kk[t] &+ w[t]
-                        let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-                        let maj = (a & b) ^ (a & c) ^ (b & c)
-                        let t2 = s0 &+ maj
-                        (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-                    }
-                    h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
-                    chunk &+= 64
-                }
-            }
+        h.withUnsafeMutableBufferPointer { hp in
+            if whole > 0 { compress(hp.baseAddress!, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), blocks: whole / 64, w: w) }
+            tail.withUnsafeBufferPointer { compress(hp.baseAddress!, $0.baseAddress!, blocks: tailCount / 64, w: w) }
         }
         return h
+    }
+
+    /// Runs the compression function over `blocks` 64-byte blocks at `m`.
+    /// Unchecked arithmetic and pointers in the block loop: bounds and overflow checks made it ~5x
+    /// slower, and checkpoints and manifests hash tens to hundreds of MB.
+    private static func compress(_ h: UnsafeMutablePointer<UInt32>, _ m: UnsafePointer<UInt8>, blocks: Int, w: UnsafeMutablePointer<UInt32>) {
+        @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x &>> n) | (x &<< (32 &- n)) }
+        k.withUnsafeBufferPointer { kp in
+            let kk = kp.baseAddress!
+            var chunk = 0
+            let end = blocks &* 64
+            while chunk < end {
+                for t in 0..<16 {
+                    let b = chunk &+ 4 &* t
+                    w[t] = UInt32(m[b]) &<< 24 | UInt32(m[b &+ 1]) &<< 16 | UInt32(m[b &+ 2]) &<< 8 | UInt32(m[b &+ 3])
+                }
+                for t in 16..<64 {
+                    let s0 = rotr(w[t &- 15], 7) ^ rotr(w[t &- 15], 18) ^ (w[t &- 15] &>> 3)
+                    let s1 = rotr(w[t &- 2], 17) ^ rotr(w[t &- 2], 19) ^ (w[t &- 2] &>> 10)
+                    w[t] = w[t &- 16] &+ s0 &+ w[t &- 7] &+ s1
+                }
+                var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
+                for t in 0..<64 {
+                    let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                    let ch = (e & f) ^ (~e & g)
+                    let t1 = hh &+ s1 &+ ch &+ kk[t] &+ w[t]
+                    let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                    let maj = (a & b) ^ (a & c) ^ (b & c)
+                    let t2 = s0 &+ maj
+                    (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+                }
+                h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
+                chunk &+= 64
+            }
+        }
     }
 }

@@ -101,7 +101,7 @@ public final class World: @unchecked Sendable {
         if !steady.isEmpty { steady.solve(at: 0, fields: fields, cells: &cells, vessel: vessel, diffusion: solver, threads: 1) }
     }
 
-    deinit { vessel.deallocate(); collagen.deallocate() }
+    deinit { vessel.deallocate(); collagen.deallocate(); onsetTally.deallocate() }
 
     /// Sets the state read from a checkpoint (`restoreState`).
     package func setRestored(step: Int, cellUpdates: Int, collagen: [Float], cells: CellPopulation, onset: [CellKind: Double], closureTime: Double?,
@@ -120,6 +120,13 @@ public final class World: @unchecked Sendable {
 
     let initialSurface: Int
     private var sortScratch: [Int32] = []
+    /// The migration-onset count's chunks, and their per-chunk counts (near the edge, migratory).
+    static let onsetChunks = 64
+    let onsetTally: UnsafeMutablePointer<SIMD4<Int>> = {
+        let p = UnsafeMutablePointer<SIMD4<Int>>.allocate(capacity: 2 * World.onsetChunks)
+        p.initialize(repeating: .zero, count: 2 * World.onsetChunks)
+        return p
+    }()
     var onset: [CellKind: Double] = [:]
     var closureTime: Double?
     /// The scratch's rows and its edge cells at t = 0 (nil unless the wound is a scratch).
@@ -154,7 +161,7 @@ public final class World: @unchecked Sendable {
         step += 1
         // Keep the cell arrays in site order (about once every simulated 6 hours).
         if step % 180 == 0 { cells.sortBySite(scratch: &sortScratch) }
-        observeEvents()
+        observeEvents(threads: threads)
         _ = lap(.observe, since: t0)
     }
 

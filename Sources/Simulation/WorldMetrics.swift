@@ -52,22 +52,40 @@ extension World {
     /// least one site into it [min] (`ScratchGeometry`); nil before, and for other wounds.
     public var edgeMigrationOnsetMinutes: Double? { edgeOnset }
 
-    func observeEvents() {
+    func observeEvents(threads: Int = 1) {
         if closureTime == nil, initialSurface > 0, closurePercent >= 95 {
             closureTime = time
             if let mechanics { mechanics.contractionAtClosure = mechanics.contractionPercent }
         }
         if edgeOnset == nil, let scratch, scratch.migratedEdgeShare(cells) >= 10 { edgeOnset = time }
         guard onset.count < CellKind.resident.count else { return }
-        var near = SIMD4<Int>.zero, migrating = SIMD4<Int>.zero
+        // Cells within 500 um of the edge, and the migratory ones, by kind: counted in
+        // `onsetChunks` fixed chunks in parallel, then summed (integers: the same at any thread count).
         let plane = lattice.nx * lattice.ny
-        for c in 0..<cells.count {
-            let s = Int(cells.site[c])
-            if edgeDistance[s % plane] > 500 { continue }
-            let k = Int(cells.kind[c])
-            near[k] += 1
-            if cells.flags[c] & CellFlags.migratory.rawValue != 0 { migrating[k] += 1 }
+        let chunks = Self.onsetChunks, n = cells.count, per = (n + chunks - 1) / chunks
+        let tally = UncheckedSendable(onsetTally)
+        let migratory = CellFlags.migratory.rawValue
+        edgeDistance.withUnsafeBufferPointer { edge in
+            let distance = UncheckedSendable(edge)
+            cells.withPointers { cp in
+                let context = UncheckedSendable(cp)
+                parallelFor(chunks: chunks, threads: threads) { chunk in
+                    let cp = context.value, edge = distance.value
+                    var near = SIMD4<Int>.zero, migrating = SIMD4<Int>.zero
+                    for c in min(n, chunk * per)..<min(n, (chunk + 1) * per) {
+                        let s = Int(cp.site[c])
+                        if edge[s % plane] > 500 { continue }
+                        let k = Int(cp.kind[c])
+                        near[k] += 1
+                        if cp.flags[c] & migratory != 0 { migrating[k] += 1 }
+                    }
+                    tally.value[2 * chunk] = near
+                    tally.value[2 * chunk + 1] = migrating
+                }
+            }
         }
+        var near = SIMD4<Int>.zero, migrating = SIMD4<Int>.zero
+        for chunk in 0..<chunks { near &+= onsetTally[2 * chunk]; migrating &+= onsetTally[2 * chunk + 1] }
         for kind in CellKind.resident where onset[kind] == nil {
             let k = Int(kind.rawValue)
             if near[k] > 0, Double(migrating[k]) >= 0.1 * Double(near[k]) { onset[kind] = time }
