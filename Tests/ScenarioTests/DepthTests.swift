@@ -77,6 +77,53 @@ final class DepthTests: XCTestCase {
         XCTAssertTrue(filled.allSatisfy { $0 > 0 }, "\(filled)")
     }
 
+    /// A random walk of the same hop rate spreads in-plane 2/3 as fast in a dermis with depth as
+    /// in a one-layer dermis (four of six directions are in-plane), and twice as fast in-plane as
+    /// in z: measured as mean squared displacements of sparse fibroblasts that always migrate
+    /// (no activation, responses, division, death, recruitment or mechanics), over 60 steps.
+    func testInPlaneSpreadingIsTwoThirdsOfTheFlatDermis() throws {
+        let walk = ["lattice.size=[160, 160]", "wound.diameter=\"0.4 mm\"", "cells.fibroblast.migration.requires_activation=false",
+                    "cells.fibroblast.responses=[]", "cells.fibroblast.proliferation.rate=\"0 /min\"",
+                    "cells.fibroblast.apoptosis.rate=\"0 /min\"", "cells.fibroblast.recruitment=~", "mechanics=~"]
+        func msd(_ sets: [String]) throws -> (xy: Double, z: Double, cells: Int, hops: Double) {
+            let w = try World(ScenarioLoader.load("excisional-wound-3d", sets: walk + sets).scenario.model)
+            let nx = w.lattice.nx, plane = nx * w.lattice.ny, layers = w.config.dermisLayers
+            let fibroblast = CellKind.fibroblast.rawValue
+            // Cells away from the dermis's top and bottom (no reflection within a few sites) and
+            // from the wound.
+            var start: [UInt32: (Int, Int, Int)] = [:]
+            for c in 0..<w.cells.count where w.cells.kind[c] == fibroblast {
+                let s = Int(w.cells.site[c]), k = s / plane, j = (s % plane) / nx, i = s % nx
+                if layers > 1 && (k < layers / 2 - 5 || k >= layers / 2 + 5) { continue }
+                if w.edgeDistance[s % plane] < 200 { continue }
+                start[w.cells.id[c]] = (i, j, k)
+            }
+            for _ in 0..<60 { w.advance(threads: 2) }
+            var xy = 0.0, z = 0.0, n = 0
+            for c in 0..<w.cells.count {
+                guard let (i0, j0, k0) = start[w.cells.id[c]] else { continue }
+                let s = Int(w.cells.site[c]), k = s / plane, j = (s % plane) / nx, i = s % nx
+                xy += Double((i - i0) * (i - i0) + (j - j0) * (j - j0)); z += Double((k - k0) * (k - k0)); n += 1
+            }
+            // Expected hops per cell: 60 steps at probability 1 - exp(-rate dt) each.
+            let hops = 60 * (1 - exp(-0.075 * w.config.dt))
+            return (xy / Double(n), z / Double(n), n, hops)
+        }
+        let deep = try msd(["lattice.dermis_layers=20"])
+        let flat = try msd(["lattice.dermis_layers=1", "wound.profile=~"])
+        XCTAssertGreaterThan(deep.cells, 5000); XCTAssertGreaterThan(flat.cells, 500)
+        print(String(format: "random walk over 60 steps, per expected hop: with depth xy %.3f z %.3f (%d cells); flat xy %.3f (%d cells); ratio %.3f",
+                     deep.xy / deep.hops, deep.z / deep.hops, deep.cells, flat.xy / flat.hops, flat.cells, deep.xy / flat.xy))
+        // Per hop, in site^2: 4/6 in-plane and 2/6 in z with depth, 1 in-plane when flat. The
+        // estimates' standard errors are about sqrt(2 / cells) of each (~8 % here); hops onto
+        // occupied sites are refused (2.5 % fibroblasts, the plexus's cells), so a little less.
+        XCTAssertEqual(deep.xy / deep.hops, 2.0 / 3, accuracy: 0.15, "\(deep)")
+        XCTAssertEqual(deep.z / deep.hops, 1.0 / 3, accuracy: 0.08, "\(deep)")
+        XCTAssertEqual(flat.xy / flat.hops, 1, accuracy: 0.2, "\(flat)")
+        XCTAssertEqual(flat.z, 0)
+        XCTAssertEqual(deep.xy / flat.xy, 2.0 / 3, accuracy: 0.15, "deep \(deep), flat \(flat)")
+    }
+
     func testSixDirectionsAreDrawnEvenlyAndOnlyFreeOnesTaken() throws {
         // A kind that always hops: with every neighbour free each of the six is taken about 1/6 of
         // the time; with only up and down free, no in-plane move happens.
