@@ -74,18 +74,13 @@ public enum AtomicFile {
         }
     }
 
-    /// Whether a file name is one of the temporaries `write` makes (`.NAME.tmp-PID`) or
-    /// Foundation's own (`.dat.nosync...`).
-    public static func isTemporary(_ name: String) -> Bool {
-        name.hasPrefix(".") && (name.contains(".tmp-") || name.hasPrefix(".dat.nosync"))
-    }
-
     /// Removes temporaries a killed writer left behind (`.NAME.tmp-PID`) under `folder`.
     public static func removeTemporaries(in folder: URL) {
         guard let walker = FileManager.default.enumerator(atPath: folder.path) else { return }
         var stale: [String] = []
         while let relative = walker.nextObject() as? String {
-            if isTemporary((relative as NSString).lastPathComponent) { stale.append(relative) }
+            let name = (relative as NSString).lastPathComponent
+            if name.hasPrefix("."), name.contains(".tmp-") || name.hasPrefix(".dat.nosync") { stale.append(relative) }
         }
         for r in stale { try? FileManager.default.removeItem(at: folder.appendingPathComponent(r)) }
     }

@@ -33,8 +33,12 @@ public final class SteadyStateSolver: @unchecked Sendable {
     public var supply: UnsafeMutableBufferPointer<Double> { precondition(classes == nil, "a solver of site classes has no per-site supply"); return levels[0].f }
     /// The solution [units]; `solve` starts from what it holds.
     public var solution: UnsafeMutableBufferPointer<Double> { levels[0].c }
-    /// Each site's class (a solver of site classes only): its loss and supply are its class's.
-    public var siteClass: UnsafeMutableBufferPointer<UInt8> { classes!.code }
+    /// Each site's class, below `classCount` (a solver of site classes only): its loss and supply
+    /// are its class's.
+    public var siteClass: UnsafeMutableBufferPointer<UInt8> {
+        precondition(classes != nil, "a solver with per-site coefficients has no site classes")
+        return classes!.code
+    }
 
     /// One grid of the hierarchy: its sizes, spacings [um] and arrays (loss, right-hand side,
     /// solution), site-ordered as `Lattice.index`. The fine grid of a solver of site classes has
@@ -57,10 +61,12 @@ public final class SteadyStateSolver: @unchecked Sendable {
 
     private var levels: [Level] = []
     private let classes: Classes?
+    /// Classes a solver of site classes was made with (0 for per-site coefficients).
+    public let classCount: Int
     /// Whether the fine solution belongs to the caller (not freed here).
     private let borrowedSolution: Bool
-    /// Thomas scratch: per row chunk, the pivots and right-hand sides of one colour's columns
-    /// of a row (2 x nz x ceil(nx / 2)).
+    /// Thomas scratch: per row chunk, the pivots and right-hand sides of a block of at most
+    /// `columnBlock` columns of one colour (2 x nz x columnBlock doubles).
     private let scratch: UnsafeMutableBufferPointer<Double>
     /// Per-chunk maxima of the residual.
     private let maxima: UnsafeMutableBufferPointer<Double>
@@ -69,6 +75,8 @@ public final class SteadyStateSolver: @unchecked Sendable {
     /// Smoothing sweeps before and after the coarse correction; on the coarsest grid (at most
     /// 2 x 2 columns) sweeps run until its residual has fallen 1e6-fold, at most `coarsestSweeps`.
     static let preSweeps = 2, postSweeps = 2, coarsestSweeps = 2000
+    /// Columns of one colour eliminated together (a row's are taken in blocks of this many).
+    static let columnBlock = 64
 
     /// A solver with a loss and a supply array per site (`loss`, `supply`).
     /// - Parameters:
@@ -103,7 +111,8 @@ public final class SteadyStateSolver: @unchecked Sendable {
                           g.nx > 2 ? 2 * g.hx : g.hx, g.ny > 2 ? 2 * g.hy : g.hy))
         }
         let fineBytes = classCount > 0 ? 1.0 : 24.0
-        try MemoryBudget.check(sizes.enumerated().reduce(0.0) { $0 + ($1.offset == 0 ? fineBytes : 24) * Double($1.element.nx * $1.element.ny * lattice.nz) },
+        let scratchBytes = 8.0 * Double(2 * lattice.nz * Self.columnBlock * max(1, min(lattice.ny, 64)))
+        try MemoryBudget.check(sizes.enumerated().reduce(scratchBytes) { $0 + ($1.offset == 0 ? fineBytes : 24) * Double($1.element.nx * $1.element.ny * lattice.nz) },
                                what: "the steady-state solver's grids")
         func array(_ n: Int) -> UnsafeMutableBufferPointer<Double> {
             let p = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
@@ -118,15 +127,17 @@ public final class SteadyStateSolver: @unchecked Sendable {
                                 c: l == 0 ? external ?? array(n) : array(n)))
         }
         borrowedSolution = external != nil
+        self.classCount = classCount
         if classCount > 0 {
             let code = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: lattice.count)
             code.initialize(repeating: 0)
-            classes = Classes(code: code, loss: array(classCount), supply: array(classCount))
+            // 256 entries whatever the count, so that any code reads inside the tables.
+            classes = Classes(code: code, loss: array(256), supply: array(256))
         } else {
             classes = nil
         }
         chunks = max(1, min(lattice.ny, 64))
-        scratch = .allocate(capacity: 2 * lattice.nz * ((lattice.nx + 1) / 2) * chunks)
+        scratch = .allocate(capacity: 2 * lattice.nz * Self.columnBlock * chunks)
         scratch.initialize(repeating: 0)
         maxima = .allocate(capacity: chunks)
         maxima.initialize(repeating: 0)
@@ -143,6 +154,8 @@ public final class SteadyStateSolver: @unchecked Sendable {
 
     /// Sets class `k`'s loss [1/min] and supply [units/min] (a solver of site classes only).
     public func setClass(_ k: Int, loss: Double, supply: Double) {
+        precondition(classes != nil, "a solver with per-site coefficients has no classes")
+        precondition((0..<classCount).contains(k), "class \(k) of \(classCount)")
         classes!.loss[k] = loss
         classes!.supply[k] = supply
     }
@@ -246,75 +259,82 @@ public final class SteadyStateSolver: @unchecked Sendable {
     }
 
     /// One red-black sweep of z-column Gauss-Seidel: every column with (i + j) even, then odd.
-    /// A row's columns of one colour are solved together, plane by plane (their Thomas
-    /// recurrences side by side in the scratch), so that memory is read along rows; each column's
-    /// arithmetic is the one-column solve's, in the same order, so the bits do not depend on it.
+    /// A row's columns of one colour are solved together in blocks of `columnBlock`, plane by
+    /// plane (their Thomas recurrences side by side in the scratch), so that memory is read along
+    /// rows; each column's arithmetic is the one-column solve's, in the same order, so the bits
+    /// do not depend on it.
     private func smooth<A: SiteValues, F: SiteValues>(_ L: Level, a: A, f: F, threads: Int) {
         let d = diffusion
         let wx = d / (L.hx * L.hx), wy = d / (L.hy * L.hy), wz = d / (L.hz * L.hz)
         let nx = L.nx, ny = L.ny, nz = L.nz, plane = nx * ny
         let c = L.c.baseAddress!
         let work = UncheckedSendable(scratch.baseAddress!)
-        let stride = 2 * nz * ((lattice.nx + 1) / 2)
+        let stride = 2 * nz * Self.columnBlock
         for colour in 0..<2 {
             parallelFor(chunks: chunks, threads: threads) { chunk in
                 let diag = work.value + stride * chunk
                 for j in rows(chunk, of: ny) {
-                    let i0 = (colour + j) & 1
-                    if i0 >= nx { continue }
-                    let m = (nx - i0 + 1) / 2          // columns i0, i0 + 2, ... below nx
-                    let rhs = diag + nz * m
+                    let first = (colour + j) & 1
+                    if first >= nx { continue }
+                    let columns = (nx - first + 1) / 2     // columns first, first + 2, ... below nx
                     let ny0 = j > 0 ? 1.0 : 0.0, ny1 = j < ny - 1 ? 1.0 : 0.0
-                    for k in 0..<nz {
-                        let vertical = wz * Double((k > 0 ? 1 : 0) + (k < nz - 1 ? 1 : 0))
-                        let row = k &* plane &+ j &* nx
-                        let dk = diag + k &* m, rk = rhs + k &* m
-                        for q in 0..<m {
-                            let i = i0 &+ 2 &* q
-                            let s = row &+ i
-                            let nxl = i > 0 ? 1.0 : 0.0, nxh = i < nx - 1 ? 1.0 : 0.0
-                            let lateral = wx * (nxl + nxh) + wy * (ny0 + ny1)
-                            var sum = f.at(s, i, j, k)
-                            if i > 0 { sum += wx * c[s &- 1] }
-                            if i < nx - 1 { sum += wx * c[s &+ 1] }
-                            if j > 0 { sum += wy * c[s &- nx] }
-                            if j < ny - 1 { sum += wy * c[s &+ nx] }
-                            dk[q] = lateral + vertical + a.at(s, i, j, k)
-                            rk[q] = sum
+                    var blockStart = 0
+                    while blockStart < columns {
+                        let m = min(Self.columnBlock, columns - blockStart)
+                        let i0 = first &+ 2 &* blockStart
+                        blockStart &+= m
+                        let rhs = diag + nz * m
+                        for k in 0..<nz {
+                            let vertical = wz * Double((k > 0 ? 1 : 0) + (k < nz - 1 ? 1 : 0))
+                            let row = k &* plane &+ j &* nx
+                            let dk = diag + k &* m, rk = rhs + k &* m
+                            for q in 0..<m {
+                                let i = i0 &+ 2 &* q
+                                let s = row &+ i
+                                let nxl = i > 0 ? 1.0 : 0.0, nxh = i < nx - 1 ? 1.0 : 0.0
+                                let lateral = wx * (nxl + nxh) + wy * (ny0 + ny1)
+                                var sum = f.at(s, i, j, k)
+                                if i > 0 { sum += wx * c[s &- 1] }
+                                if i < nx - 1 { sum += wx * c[s &+ 1] }
+                                if j > 0 { sum += wy * c[s &- nx] }
+                                if j < ny - 1 { sum += wy * c[s &+ nx] }
+                                dk[q] = lateral + vertical + a.at(s, i, j, k)
+                                rk[q] = sum
+                            }
                         }
-                    }
-                    let row0 = j &* nx &+ i0
-                    if nz == 1 {
-                        for q in 0..<m { c[row0 &+ 2 &* q] = rhs[q] / diag[q] }
-                        continue
-                    }
-                    // Thomas: off-diagonals are -wz; diag is overwritten by the modified pivots,
-                    // rhs by the forward-substituted values.
-                    for k in 1..<nz {
-                        let dk = diag + k &* m, rk = rhs + k &* m, dp = dk - m, rp = rk - m
-                        for q in 0..<m {
-                            let mult = wz / dp[q]
-                            dk[q] -= mult * wz
-                            rk[q] += mult * rp[q]
+                        let row0 = j &* nx &+ i0
+                        if nz == 1 {
+                            for q in 0..<m { c[row0 &+ 2 &* q] = rhs[q] / diag[q] }
+                            continue
                         }
-                    }
-                    do {
-                        let dk = diag + (nz - 1) &* m, rk = rhs + (nz - 1) &* m, out = c + ((nz - 1) &* plane &+ row0)
-                        for q in 0..<m { out[2 &* q] = rk[q] / dk[q] }
-                    }
-                    var k = nz - 2
-                    while k >= 0 {
-                        let dk = diag + k &* m, rk = rhs + k &* m, out = c + (k &* plane &+ row0)
-                        let above = out + plane
-                        for q in 0..<m { out[2 &* q] = (rk[q] + wz * above[2 &* q]) / dk[q] }
-                        k -= 1
+                        // Thomas: off-diagonals are -wz; diag is overwritten by the modified
+                        // pivots, rhs by the forward-substituted values.
+                        for k in 1..<nz {
+                            let dk = diag + k &* m, rk = rhs + k &* m, dp = dk - m, rp = rk - m
+                            for q in 0..<m {
+                                let mult = wz / dp[q]
+                                dk[q] -= mult * wz
+                                rk[q] += mult * rp[q]
+                            }
+                        }
+                        do {
+                            let dk = diag + (nz - 1) &* m, rk = rhs + (nz - 1) &* m, out = c + ((nz - 1) &* plane &+ row0)
+                            for q in 0..<m { out[2 &* q] = rk[q] / dk[q] }
+                        }
+                        var k = nz - 2
+                        while k >= 0 {
+                            let dk = diag + k &* m, rk = rhs + k &* m, out = c + (k &* plane &+ row0)
+                            let above = out + plane
+                            for q in 0..<m { out[2 &* q] = (rk[q] + wz * above[2 &* q]) / dk[q] }
+                            k -= 1
+                        }
                     }
                 }
             }
         }
     }
 
-    /// The largest |f - (a c - D lap c)| over level `l`'s sites.
+    /// The largest |f - (a c - D lap c)| over level `l`'s sites [units/min].
     private func residualMax(_ l: Int, threads: Int) -> Double {
         if l == 0, let k = classes {
             let a = ClassValues(code: k.code.baseAddress!, table: k.loss.baseAddress!), f = ClassValues(code: k.code.baseAddress!, table: k.supply.baseAddress!)
@@ -410,8 +430,8 @@ struct ClassValues: SiteValues {
     @inline(__always) func at(_ s: Int, _ i: Int, _ j: Int, _ k: Int) -> Double { table[Int(code[s])] }
 }
 
-/// The residual f - (a c - D lap c) of a level, formed where it is read (flows summed in the
-/// order -x, +x, -y, +y, -z, +z).
+/// The residual f - (a c - D lap c) of a level [units/min], formed where it is read (flows summed
+/// in the order -x, +x, -y, +y, -z, +z).
 struct Residuals<A: SiteValues, F: SiteValues>: SiteValues {
     let nx: Int, ny: Int, nz: Int
     let wx: Double, wy: Double, wz: Double

@@ -15,8 +15,8 @@ public final class RunFolder {
     public static let marker = ".woundsim-run"
 
     /// Creates the folder. An existing folder is an error unless `force`; even then only an
-    /// empty folder or one that woundsim wrote (it holds `marker`, or only temporaries of a run
-    /// killed while writing the marker) is emptied and reused.
+    /// empty folder or one that woundsim wrote (it holds `marker`, or nothing but the marker's
+    /// temporary, which a run killed while writing it leaves) is emptied and reused.
     /// Anything else, such as a folder of the user's notes or `--out .` in a project folder, is
     /// refused with nothing touched.
     /// Without `createParents` (an `--out` the user typed) only the last folder of the path is
@@ -33,7 +33,7 @@ public final class RunFolder {
             do { items = try fm.contentsOfDirectory(atPath: url.path) }
             catch { throw .notWritable(url.path, "\(error.localizedDescription)") }
             if !items.isEmpty {
-                guard items.contains(Self.marker) || items.allSatisfy(AtomicFile.isTemporary) || Self.hasWoundsimManifest(url) else { throw .notARunFolder(url.path, items.count) }
+                guard items.contains(Self.marker) || items.allSatisfy({ Self.isMarkerTemporary($0, in: url) }) || Self.hasWoundsimManifest(url) else { throw .notARunFolder(url.path, items.count) }
                 do {
                     for item in items { try fm.removeItem(at: url.appendingPathComponent(item)) }
                 } catch { throw .notWritable(url.path, "\(error.localizedDescription)") }
@@ -43,6 +43,16 @@ public final class RunFolder {
         catch { throw .notWritable(url.path, error.localizedDescription) }
         try AtomicFile.write(Data("woundsim run folder: `woundsim run --force` may replace this folder\n".utf8),
                              to: url.appendingPathComponent(Self.marker))
+    }
+
+    /// The temporary `AtomicFile` writes the marker under (`..woundsim-run.tmp-PID`), as a regular
+    /// file: all a run killed while writing its marker leaves. Nothing else counts, so a user's
+    /// folder of other hidden files is still refused.
+    static func isMarkerTemporary(_ name: String, in folder: URL) -> Bool {
+        let prefix = "." + marker + ".tmp-"
+        guard name.hasPrefix(prefix), let pid = Int(name.dropFirst(prefix.count)), pid > 0 else { return false }
+        var isDirectory: ObjCBool = true
+        return FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path, isDirectory: &isDirectory) && !isDirectory.boolValue
     }
 
     /// A finished run folder of a woundsim older than the marker: its manifest names the version.

@@ -18,10 +18,9 @@ final class SteadyFields: @unchecked Sendable {
     struct Entry {
         let factor: Int
         let spec: QuasiSteady
-        let decay: Double
+        /// Its solver: site classes (their loss and supply hold the decay, the vessels' exchange
+        /// and each kind's uptake), the solution in the factor's field row.
         let solver: SteadyStateSolver
-        /// First-order uptake per cell kind [1/min], indexed by `CellKind.rawValue`.
-        let uptake: SIMD4<Double>
         /// Steps between solves (>= 1).
         let every: Int
     }
@@ -55,8 +54,7 @@ final class SteadyFields: @unchecked Sendable {
                     solver.setClass(5 * vessel + cell, loss: a, supply: b)
                 }
             }
-            entries.append(Entry(factor: f, spec: q, decay: spec.decay, solver: solver,
-                                 uptake: uptake[f] ?? .zero,
+            entries.append(Entry(factor: f, spec: q, solver: solver,
                                  every: max(1, Int((q.every / dt).rounded()))))
         }
         self.entries = entries
@@ -70,6 +68,7 @@ final class SteadyFields: @unchecked Sendable {
     /// Solves every factor due at `step` and writes its solution into its field row.
     func solve(at step: Int, fields: FieldSet, cells: inout CellPopulation, vessel: UnsafeMutableBufferPointer<UInt8>,
                diffusion: DiffusionSolver, threads: Int) {
+        precondition(fields === self.fields, "the solutions live in the field set the solvers were made with")
         let n = fields.lattice.count
         let chunk = 16_384
         for e in entries where step % e.every == 0 {

@@ -118,6 +118,23 @@ final class CLITests: XCTestCase {
         let m = try run(["run", "scratch-assay", "--days", "0.05", "--quiet", "--out", markerless.path, "--force"])
         XCTAssertEqual(m.status, 0, m.stderr)
         XCTAssertFalse(fm.fileExists(atPath: markerless.appendingPathComponent("..woundsim-run.tmp-4242").path))
+        // Only that temporary: beside a file of the user's, or a hidden folder of the user's that
+        // merely looks like a temporary, the folder is refused and left as it was.
+        for extra in ["notes.txt", ".notes.tmp-old/"] {
+            let mixed = temporaryFolder("force-marker-temporary-mixed")
+            defer { try? fm.removeItem(at: mixed) }
+            try fm.createDirectory(at: mixed, withIntermediateDirectories: true)
+            if extra.hasSuffix("/") {
+                try fm.createDirectory(at: mixed.appendingPathComponent(extra), withIntermediateDirectories: true)
+                try Data("mine".utf8).write(to: mixed.appendingPathComponent(extra + "data"))
+            } else {
+                try Data("woundsim".utf8).write(to: mixed.appendingPathComponent("..woundsim-run.tmp-4242"))
+                try Data("mine".utf8).write(to: mixed.appendingPathComponent(extra))
+            }
+            let before = try listing(mixed)
+            XCTAssertEqual(try run(["run", "scratch-assay", "--days", "0.05", "--quiet", "--out", mixed.path, "--force"]).status, 2, extra)
+            XCTAssertEqual(try listing(mixed), before, extra)
+        }
         // An empty folder is fine with --force.
         let empty = temporaryFolder("force-empty")
         defer { try? fm.removeItem(at: empty) }

@@ -178,4 +178,25 @@ final class SteadyStateSolverTests: XCTestCase {
             XCTAssertTrue(Array(row).withUnsafeBytes { a in Array(reference.solution).withUnsafeBytes { b in a.elementsEqual(b) } }, "\(threads) threads")
         }
     }
+
+    /// The solutions' bits, pinned: a 64-bit FNV-1a over the bit patterns of the wound-like
+    /// problem's solution on an odd lattice with several layers, and on a row long enough to be
+    /// taken in several blocks of columns, at 1 and 2 threads. The solver before the site classes
+    /// and the row-wise smoother (429e8df: one column at a time, residual arrays) gives the same
+    /// values; a change of arithmetic order changes them.
+    func testSolutionBitsArePinned() throws {
+        func fnv(_ values: UnsafeMutableBufferPointer<Double>) -> UInt64 {
+            var h: UInt64 = 0xcbf29ce484222325
+            for v in values { h = (h ^ v.bitPattern) &* 0x100000001b3 }
+            return h
+        }
+        for (nx, ny, nz, radius, pinned) in [(97, 61, 5, 20.0, UInt64(0x917723cbdd47c288)), (301, 40, 3, 12.0, UInt64(0x29210b61ca74d1c1))] {
+            for threads in [1, 2] {
+                let solver = try woundLike(try Lattice(nx: nx, ny: ny, nz: nz, spacing: 20), radius: radius)
+                XCTAssertTrue(solver.solve(tolerance: 1e-11, threads: threads).converged)
+                print("pinned steady solution \(nx)x\(ny)x\(nz), \(threads) threads: \(String(fnv(solver.solution), radix: 16))")
+                XCTAssertEqual(fnv(solver.solution), pinned, "\(nx)x\(ny)x\(nz), \(threads) threads")
+            }
+        }
+    }
 }

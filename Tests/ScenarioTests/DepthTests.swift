@@ -106,7 +106,8 @@ final class DepthTests: XCTestCase {
                 xy += Double((i - i0) * (i - i0) + (j - j0) * (j - j0)); z += Double((k - k0) * (k - k0)); n += 1
             }
             // Expected hops per cell: 60 steps at probability 1 - exp(-rate dt) each.
-            let hops = 60 * (1 - exp(-0.075 * w.config.dt))
+            let rate = w.config.cells.first { $0.parameters.kind == .fibroblast }!.parameters.motility.basal
+            let hops = 60 * (1 - exp(-rate * w.config.dt))
             return (xy / Double(n), z / Double(n), n, hops)
         }
         let deep = try msd(["lattice.dermis_layers=20"])
