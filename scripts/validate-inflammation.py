@@ -251,6 +251,13 @@ def main(argv):
             for s in seeds]
     f10 = figure(f"macrophages_day10_over_day{peak_day}", fall)
     criterion("wound macrophages at day 10 at most half the peak", f10[0] <= 0.5, fmt(f10))
+    # Reported, not a criterion of issue 13: the pro-inflammatory share of the wound's
+    # macrophages beside Daley 2010's Ly6C-high share (sponge wounds, 0.85 day 1, 0.20 day 7).
+    for day, daley in ((1, 0.85), (7, 0.20)):
+        shares = [timeseries_at(os.path.join(control_dir, "runs", control[s]["run_id"]), 24 * day,
+                                "macrophages_inflammatory_share_in_wound") for s in seeds]
+        if all(v is not None for v in shares):
+            figure(f"macrophages_inflammatory_share_in_wound_day{day} (Daley 2010: {daley:g})", shares)
 
     # 4. The medium's effect at day 7: open area ratio, paired by seed.
     lines.append("conditioned media, day 7 (10x monolayer ASC-CM every 24 h):")

@@ -228,6 +228,10 @@ public struct KindParameters: Sendable, Equatable {
     /// pro-repair), per minute [1/min], modulated by the factors at the cell's site. One way;
     /// basal 0: the kind has one state.
     public var polarization = ModulatedRate(basal: 0)
+    /// Time a cell must have spent since its arrival (recruitment, or the start) or its last
+    /// division before it can switch [min]: monocytes mature into macrophages in the tissue before
+    /// they turn pro-repair (Crane 2014 PLoS One 9:e86660). 0: from the first step.
+    public var polarizationAfter: Double = 0
     /// Secretion of a cell in the second state [ng/mL/min per entry], instead of `secretion`.
     public var repairSecretion: [(factor: Int, rate: ModulatedRate)] = []
 
@@ -253,7 +257,7 @@ public struct KindParameters: Sendable, Equatable {
             && a.allowedRegions == b.allowedRegions && a.cohesion == b.cohesion
             && a.matrixInhibition == b.matrixInhibition && a.matrixNeeded == b.matrixNeeded
             && a.apoptosisOnlyDifferentiated == b.apoptosisOnlyDifferentiated && a.recruitmentMatrixInhibition == b.recruitmentMatrixInhibition
-            && a.recruitment == b.recruitment && a.recruitedFrom == b.recruitedFrom && a.polarization == b.polarization
+            && a.recruitment == b.recruitment && a.recruitedFrom == b.recruitedFrom && a.polarization == b.polarization && a.polarizationAfter == b.polarizationAfter
             && a.repairSecretion.map(\.factor) == b.repairSecretion.map(\.factor) && a.repairSecretion.map(\.rate) == b.repairSecretion.map(\.rate)
     }
 
@@ -324,6 +328,9 @@ public struct KindParameters: Sendable, Equatable {
         }
         if recruitment.basal * dt > 1 {
             throw .invalid(key: "\(key).recruitment.rate", message: "\(recruitment.basal) /min is more than one recruit per \(recruitedFrom == .vessels ? "vessel" : "wound-bed") site per step (time.dt = \(dt) min)")
+        }
+        guard polarizationAfter.isFinite, polarizationAfter >= 0 else {
+            throw .invalid(key: "\(key).polarization.after", message: "\(polarizationAfter) min must be >= 0")
         }
         if polarization.maximum * dt > 1 {
             throw .invalid(key: "\(key).polarization.rate", message: "the switch probability per step reaches \(polarization.maximum * dt) > 1; lower the rate or time.dt")

@@ -118,6 +118,8 @@ public struct CompiledKind: Sendable {
     /// The switch to the second state (`CellFlags.repair`) [1/min]; basal 0: one state.
     public var polarization = CompiledRate()
     public var polarizes: Bool { polarization.basal > 0 }
+    /// Age before the switch can happen [min] (`KindParameters.polarizationAfter`).
+    public var polarizationAfter = 0.0
     /// Secretion in the second state, as `secretion`.
     public var repairSecretionCount = 0
     public var repairSecretionFactor: SIMD4<Int32> = .zero
@@ -182,6 +184,7 @@ public struct CompiledKind: Sendable {
             }
         }
         polarization = CompiledRate(p.polarization, slot: slot)
+        polarizationAfter = p.polarizationAfter
         recruitment = CompiledRate(p.recruitment, slot: slot)
         vesselRegression = CompiledRate(p.vesselRegression, slot: slot)
         recruitsFromWoundBed = p.recruitedFrom == .woundBed

@@ -20,7 +20,7 @@ extension Formats {
         if scratch { header += ["gap_closure_pct", "gap_um", "detached_ahead_pct"] }
         // Scenarios with macrophages add their counts by state.
         let macrophages = rows.first?.macrophages != nil
-        if macrophages { header += ["macrophages", "macrophages_inflammatory", "macrophages_repair", "macrophages_in_wound"] }
+        if macrophages { header += ["macrophages", "macrophages_inflammatory", "macrophages_repair", "macrophages_in_wound", "macrophages_inflammatory_share_in_wound"] }
         // Scenarios with mechanics add the contraction and the closure in space.
         let mechanics = rows.first?.contractionPercent != nil
         if mechanics { header += ["contraction_pct", "closure_with_contraction_pct"] }
@@ -34,8 +34,8 @@ extension Formats {
             cells.append(fmt(o.vesselDensity))
             if scratch { cells += [fmt(o.gapClosurePercent ?? 0), fmt(o.meanGapUM ?? 0), fmt(o.detachedAheadPercent ?? 0)] }
             if macrophages {
-                let m = o.macrophages ?? MacrophageCounts(total: 0, repair: 0, inWound: 0)
-                cells += ["\(m.total)", "\(m.inflammatory)", "\(m.repair)", "\(m.inWound)"]
+                let m = o.macrophages ?? MacrophageCounts(total: 0, repair: 0, inWound: 0, repairInWound: 0)
+                cells += ["\(m.total)", "\(m.inflammatory)", "\(m.repair)", "\(m.inWound)", fmt(m.inflammatoryShareInWound)]
             }
             if mechanics { cells += [fmt(o.contractionPercent ?? 0), fmt(o.closureWithContractionPercent ?? 0)] }
             out += cells.joined(separator: ",") + "\n"

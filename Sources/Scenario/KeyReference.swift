@@ -64,7 +64,7 @@ public enum KeyReference {
              "cells.fibroblast.secretion=[{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: true}]", "cells.fibroblast.uptake=[{factor: EGF, rate: \"0.01 /h\"}]",
              "factors.EGF.wound_bed_diffusion=\"10 um^2/s\"", "factors.EGF.initial=\"0 ng/mL\"",
              "factors.EGF.boundary={x_low: no-flux, x_high: {fixed: \"0 ng/mL\"}, y_low: no-flux, y_high: no-flux}"],
-            ["cells.macrophage={density: 0, migration: {hop_rate: \"0.1 /min\", requires_activation: false}, apoptosis: {rate: \"0.01 /h\"}, recruitment: {rate: \"0.001 /h\", source: \"probe\"}, polarization: {rate: \"0.02 /h\", secretion: [{factor: VEGF, rate: \"0.01 ng/mL/h\", responses: [{factor: HGF, ec50: \"1 ng/mL\", hill: 1, max_fold: 2, source: \"probe\"}]}], source: \"probe\"}, secretion: [{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: false, responses: [{factor: VEGF, ec50: \"1 ng/mL\", hill: 2, max_fold: 0.5, source: \"probe\"}]}], responses: [{behaviour: recruitment, factor: EGF, ec50: \"1 ng/mL\", max_fold: 10}, {behaviour: polarization, factor: HGF, ec50: \"1 ng/mL\", max_fold: 3}]}",
+            ["cells.macrophage={density: 0, migration: {hop_rate: \"0.1 /min\", requires_activation: false}, apoptosis: {rate: \"0.01 /h\"}, recruitment: {rate: \"0.001 /h\", source: \"probe\"}, polarization: {rate: \"0.02 /h\", after: \"1 h\", secretion: [{factor: VEGF, rate: \"0.01 ng/mL/h\", responses: [{factor: HGF, ec50: \"1 ng/mL\", hill: 1, max_fold: 2, source: \"probe\"}]}], source: \"probe\"}, secretion: [{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: false, responses: [{factor: VEGF, ec50: \"1 ng/mL\", hill: 2, max_fold: 0.5, source: \"probe\"}]}], responses: [{behaviour: recruitment, factor: EGF, ec50: \"1 ng/mL\", max_fold: 10}, {behaviour: polarization, factor: HGF, ec50: \"1 ng/mL\", max_fold: 3}]}",
              "condition={macrophage: {polarization: 0.5, recruitment: 2}}"],
             ["mechanics={skin_modulus: \"1 kPa\", granulation_modulus: \"18 kPa\", poisson: 0.4, fibroblast_stress: \"175 Pa\", myofibroblast_stress: \"350 Pa\", wound_remodelling: \"4 /d\", skin_remodelling: \"0.1 /d\", still_radius: \"15 mm\", every: \"2 h\", crawl_in_space: false, source: \"probe\"}"],
         ]
@@ -250,6 +250,7 @@ public enum KeyReference {
         "cells.KIND.recruitment.from": "where recruits enter: vessels (from the blood: macrophages) or wound_bed (from the fascia and subcutis under the lattice's dermis, into empty wound-bed sites: fibroblasts)",
         "cells.KIND.recruitment.source": "where the recruitment rate comes from",
         "cells.KIND.polarization.rate": "rate of the one-way switch to the second state (macrophages: pro-inflammatory to pro-repair); responses with behaviour: polarization modulate it",
+        "cells.KIND.polarization.after": "time since a cell's arrival (or last division) before it can switch: monocytes mature in the tissue first (default 0)",
         "cells.KIND.polarization.secretion": "what a cell in the second state secretes instead of its secretion list, one entry each",
         "cells.KIND.polarization.secretion[i].factor": "the factor secreted in the second state",
         "cells.KIND.polarization.secretion[i].rate": "secretion rate in the second state, as concentration per time at the cell's site",

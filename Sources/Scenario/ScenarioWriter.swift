@@ -162,8 +162,9 @@ public enum ScenarioWriter {
                 if let src = s.sources["cells.\(p.kind).recruitment"] { out += ", source: \"\(src)\"" }
                 out += "}\n"
             }
-            if p.polarization.basal > 0 || !p.repairSecretion.isEmpty || s.sources["cells.\(p.kind).polarization"] != nil {
+            if p.polarization.basal > 0 || p.polarizationAfter > 0 || !p.repairSecretion.isEmpty || s.sources["cells.\(p.kind).polarization"] != nil {
                 out += "    polarization:\n      rate: \(q(p.polarization.basal, "/min"))\n"
+                if p.polarizationAfter > 0 { out += "      after: \(q(p.polarizationAfter, "min"))\n" }
                 if !p.repairSecretion.isEmpty { out += "      secretion: [" + p.repairSecretion.map { "{factor: \(names[$0.factor]), rate: \(q($0.rate.basal, "ng/mL/min"))\(own($0.rate))}" }.joined(separator: ", ") + "]\n" }
                 if let src = s.sources["cells.\(p.kind).polarization"] { out += "      source: \"\(src)\"\n" }
             }

@@ -243,8 +243,9 @@ extension ScenarioDecoder {
             }
             if let src = r.source(rc["source"], "\(key).recruitment.source") { sources["\(key).recruitment"] = src }
         }
-        if let po = r.map(m["polarization"], "\(key).polarization", allowed: ["rate", "secretion", "source"], required: ["rate"]) {
+        if let po = r.map(m["polarization"], "\(key).polarization", allowed: ["rate", "after", "secretion", "source"], required: ["rate"]) {
             p.polarization.basal = r.quantity(po["rate"], "\(key).polarization.rate", .rate) ?? 0
+            if po["after"] != nil { p.polarizationAfter = r.quantity(po["after"], "\(key).polarization.after", .time) ?? 0 }
             if let list = r.list(po["secretion"], "\(key).polarization.secretion") {
                 for (i, n) in list.enumerated() {
                     let k = "\(key).polarization.secretion[\(i)]"

@@ -101,14 +101,18 @@ extension World {
 
     /// The metrics of DESIGN.md's timeseries, at the current time.
     public func observation() -> Observation {
-        var counts = [0, 0, 0, 0], inWound = [0, 0, 0, 0], myo = 0, repair = 0
+        var counts = [0, 0, 0, 0], inWound = [0, 0, 0, 0], myo = 0, repair = 0, repairInWound = 0
         for c in 0..<cells.count {
             let k = Int(cells.kind[c])
             counts[k] += 1
             if cells.flags[c] & CellFlags.myofibroblast.rawValue != 0 { myo += 1 }
-            if k == Int(CellKind.macrophage.rawValue), cells.flags[c] & CellFlags.repair.rawValue != 0 { repair += 1 }
+            let isRepair = k == Int(CellKind.macrophage.rawValue) && cells.flags[c] & CellFlags.repair.rawValue != 0
+            if isRepair { repair += 1 }
             let r = regions.ids[Int(cells.site[c])]
-            if r == Tissue.woundBed || r == Tissue.woundSurface { inWound[k] += 1 }
+            if r == Tissue.woundBed || r == Tissue.woundSurface {
+                inWound[k] += 1
+                if isRepair { repairInWound += 1 }
+            }
         }
         var collagenSum = 0.0, vessels = 0
         for s in bedSites { collagenSum += Double(collagen[Int(s)]); vessels += vessel[Int(s)] != 0 ? 1 : 0 }
@@ -136,7 +140,7 @@ extension World {
             closurePercent: closurePercent,
             keratinocytes: counts[0], fibroblasts: counts[1] - myo, myofibroblasts: myo, endothelial: counts[2],
             keratinocytesInWound: inWound[0], fibroblastsInWound: inWound[1], endothelialInWound: inWound[2],
-            macrophages: hasMacrophages ? MacrophageCounts(total: counts[3], repair: repair, inWound: inWound[3]) : nil,
+            macrophages: hasMacrophages ? MacrophageCounts(total: counts[3], repair: repair, inWound: inWound[3], repairInWound: repairInWound) : nil,
             collagenInWound: collagenSum / Double(bed), vesselDensity: Double(vessels) / Double(bed),
             factorMeans: means, factorIntervalMeans: solver.siteSums?.means ?? means, gapClosurePercent: gap?.gapClosure, meanGapUM: gap?.meanGap, detachedAheadPercent: gap?.detachedAhead,
             contractionPercent: contraction, closureWithContractionPercent: spatialClosure)
@@ -173,11 +177,16 @@ public struct Observation: Sendable, Equatable {
     public var closureWithContractionPercent: Double? = nil
 }
 
-/// Macrophage counts of one row: all, those in the pro-repair state (`CellFlags.repair`), and
-/// those on wound sites.
+/// Macrophage counts of one row: all, those in the pro-repair state (`CellFlags.repair`), those
+/// on wound sites, and the pro-repair ones among those.
 public struct MacrophageCounts: Sendable, Equatable {
-    public var total: Int, repair: Int, inWound: Int
-    public init(total: Int, repair: Int, inWound: Int) { self.total = total; self.repair = repair; self.inWound = inWound }
+    public var total: Int, repair: Int, inWound: Int, repairInWound: Int
+    public init(total: Int, repair: Int, inWound: Int, repairInWound: Int) {
+        self.total = total; self.repair = repair; self.inWound = inWound; self.repairInWound = repairInWound
+    }
     /// Pro-inflammatory (first-state) macrophages.
     public var inflammatory: Int { total - repair }
+    /// The pro-inflammatory share of the macrophages on wound sites (a fraction, 0 when there are
+    /// none): what a wound digest's flow cytometry reports (Ly6C-high share, Daley 2010).
+    public var inflammatoryShareInWound: Double { inWound > 0 ? Double(inWound - repairInWound) / Double(inWound) : 0 }
 }

@@ -83,7 +83,8 @@ public enum SweepMetrics {
     /// Each factor's columns, `F_mean_ngml` and `F_interval_mean_ngml`, are read the same way.
     public static let seriesColumns = ["closure_pct", "contraction_pct", "closure_with_contraction_pct", "gap_closure_pct", "detached_ahead_pct", "keratinocytes", "fibroblasts", "endothelial",
                                        "keratinocytes_in_wound", "fibroblasts_in_wound", "endothelial_in_wound",
-                                       "macrophages", "macrophages_inflammatory", "macrophages_repair", "macrophages_in_wound"]
+                                       "macrophages", "macrophages_inflammatory", "macrophages_repair", "macrophages_in_wound",
+                                       "macrophages_inflammatory_share_in_wound"]
 
     /// A factor's timeseries column: `F_mean_ngml` (at the row's time) or `F_interval_mean_ngml`
     /// (averaged over the output interval), F a factor name (letters, digits, `-`, `_`).
@@ -140,6 +141,7 @@ public enum SweepMetrics {
         if metric.hasSuffix("_h") || metric.hasPrefix("migration_onset_h") { return "h" }
         if metric.hasPrefix("closure_pct") || metric.hasPrefix("contraction_pct") || metric.hasPrefix("closure_with_contraction_pct") || metric.hasPrefix("gap_closure_pct") || metric.hasPrefix("detached_ahead_pct") { return "%" }
         if metric.hasPrefix("collagen") { return "fraction of intact dermis" }
+        if metric.hasPrefix("macrophages_inflammatory_share") { return "fraction of wound macrophages" }
         if metric.hasPrefix("vessel_density") { return "fraction of sites" }
         return "cells"
     }

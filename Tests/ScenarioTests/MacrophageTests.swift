@@ -77,7 +77,55 @@ final class MacrophageTests: XCTestCase {
             let counts = try XCTUnwrap(w.observation().macrophages)
             XCTAssertEqual(counts.repair, switched)
             XCTAssertEqual(counts.inflammatory, n - switched)
+            // The share in the wound counts only cells on wound sites.
+            var inWound = 0, repairInWound = 0
+            for c in 0..<n {
+                let r = w.regions.ids[Int(w.cells.site[c])]
+                guard r == Tissue.woundBed || r == Tissue.woundSurface else { continue }
+                inWound += 1
+                if w.cells.flags[c] & CellFlags.repair.rawValue != 0 { repairInWound += 1 }
+            }
+            XCTAssertEqual(counts.inWound, inWound)
+            XCTAssertEqual(counts.repairInWound, repairInWound)
+            XCTAssertEqual(counts.inflammatoryShareInWound, inWound > 0 ? Double(inWound - repairInWound) / Double(inWound) : 0)
         }
+    }
+
+    /// The share in the wound is the first-state fraction of the wound's macrophages, 0 without any.
+    func testTheInflammatoryShareInTheWound() {
+        XCTAssertEqual(MacrophageCounts(total: 10, repair: 4, inWound: 5, repairInWound: 2).inflammatoryShareInWound, 0.6)
+        XCTAssertEqual(MacrophageCounts(total: 10, repair: 4, inWound: 0, repairInWound: 0).inflammatoryShareInWound, 0)
+        XCTAssertEqual(MacrophageCounts(total: 3, repair: 3, inWound: 3, repairInWound: 3).inflammatoryShareInWound, 0)
+    }
+
+    /// `polarization.after`: a cell draws its switch only once it is that old (cells present at
+    /// the start are born at time 0). With 1 h and dt 2 min, none switches in steps 0-29 (ages up
+    /// to 58 min); in step 30 (age 60 min) each switches with probability rate x dt.
+    func testTheSwitchWaitsUntilTheCellIsOldEnough() throws {
+        let m = try model("{density: 0.5, polarization: {rate: \"0.25 /min\", after: \"1 h\"}}")
+        XCTAssertEqual(m.dt, 2)
+        let w = try World(m)
+        let n = w.cells.count
+        XCTAssertGreaterThan(n, 800)
+        func switched() -> Int { (0..<w.cells.count).filter { w.cells.flags[$0] & CellFlags.repair.rawValue != 0 }.count }
+        for _ in 0..<30 { w.advance(threads: 1) }
+        XCTAssertEqual(switched(), 0, "no cell younger than 1 h switches")
+        w.advance(threads: 1)
+        let p = 0.25 * m.dt
+        let sd = (Double(n) * p * (1 - p)).squareRoot()
+        XCTAssertEqual(Double(switched()), Double(n) * p, accuracy: 4 * sd)
+        // The resolved scenario keeps the delay.
+        let scenario = try ScenarioLoader.load("excisional-wound-control", sets: [
+            "cells.macrophage={density: 0.5, polarization: {rate: \"0.25 /min\", after: \"1 h\"}}"]).scenario
+        let text = ScenarioWriter.yaml(scenario)
+        XCTAssertTrue(text.contains("after: \"60 min\""), text)
+        let back = try ScenarioLoader.reloaded(text, name: "after")
+        XCTAssertEqual(back.cells.first { $0.parameters.kind == .macrophage }?.parameters.polarizationAfter, 60)
+        XCTAssertEqual(back, scenario.model)
+        // Without a switch rate the delay is still written back.
+        let idle = try ScenarioLoader.load("excisional-wound-control", sets: [
+            "cells.macrophage={density: 0.5, polarization: {rate: \"0 /min\", after: \"1 h\"}}"]).scenario
+        XCTAssertEqual(try ScenarioLoader.reloaded(ScenarioWriter.yaml(idle), name: "idle"), idle.model)
     }
 
     /// A cell in its second state secretes the second list instead of the first: with every cell
@@ -100,7 +148,7 @@ final class MacrophageTests: XCTestCase {
     /// Recruitment, the switch, death and movement together: the same bytes at 1 and 2 threads,
     /// with the active set on and off, and after a checkpoint's round trip.
     func testMacrophageStateIsBitIdenticalAcrossThreadsActiveSetAndCheckpoints() throws {
-        let spec = "{density: 0.01, migration: {hop_rate: \"0.05 /min\", requires_activation: false}, apoptosis: {rate: \"0.5 /d\"}, recruitment: {rate: \"0.01 /h\"}, polarization: {rate: \"1 /d\", secretion: [{factor: VEGF, rate: \"0.01 ng/mL/h\"}]}, secretion: [{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: false}], responses: [{behaviour: recruitment, factor: EGF, ec50: \"0.2 ng/mL\", max_fold: 10}, {behaviour: polarization, factor: VEGF, ec50: \"0.5 ng/mL\", max_fold: 3}]}"
+        let spec = "{density: 0.01, migration: {hop_rate: \"0.05 /min\", requires_activation: false}, apoptosis: {rate: \"0.5 /d\"}, recruitment: {rate: \"0.01 /h\"}, polarization: {rate: \"1 /d\", after: \"2 h\", secretion: [{factor: VEGF, rate: \"0.01 ng/mL/h\"}]}, secretion: [{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: false}], responses: [{behaviour: recruitment, factor: EGF, ec50: \"0.2 ng/mL\", max_fold: 10}, {behaviour: polarization, factor: VEGF, ec50: \"0.5 ng/mL\", max_fold: 3}]}"
         let m = try ScenarioLoader.load("excisional-wound-control", sets: ["lattice.size=[160, 128]", "wound.diameter=\"1.5 mm\"", "cells.macrophage=\(spec)"]).scenario.model
         let a = try World(m), b = try World(m), c = try World(m)
         c.stepper.activeSet = false
@@ -121,6 +169,15 @@ final class MacrophageTests: XCTestCase {
         XCTAssertEqual(b.encodeState(), expected, "2 threads")
         XCTAssertEqual(c.encodeState(), expected, "active set off")
         XCTAssertEqual(resumed?.encodeState(), expected, "restored at step 300")
+        // Each switched cell had spent at least `after` (2 h) since its arrival: recruits count
+        // from their recruitment step (their `cycle`), the cells present at the start from 0.
+        let now = 720 * m.dt
+        var recruitsSwitched = 0
+        for c in 0..<a.cells.count where a.cells.kind[c] == CellKind.macrophage.rawValue && a.cells.flags[c] & CellFlags.repair.rawValue != 0 {
+            XCTAssertGreaterThanOrEqual(now - Double(a.cells.cycle[c]), 120)
+            if a.cells.cycle[c] > 0 { recruitsSwitched += 1 }
+        }
+        XCTAssertGreaterThan(recruitsSwitched, 0, "some recruits switched")
     }
 
     /// The clot releases its amount first-order: with no decay and no-flux faces, the wound's
