@@ -196,12 +196,13 @@ extension CellStepper {
                     }
                     // The one-way switch to the second state, drawn from the cell's own stream.
                     // A cell still maturing (`polarizationAfter`) draws nothing yet but stays awake.
-                    if kp.pointee.polarizes, flags & repairBit == 0 { quiet = false }
-                    if kp.pointee.polarizes, flags & repairBit == 0,
-                       kp.pointee.polarizationAfter == 0 || Double(step) * dt - Double(cells.cycle[c]) >= kp.pointee.polarizationAfter {
-                        if let base = fieldBase { signals.here = Self.sense(kp, base, siteCount: siteCount, s, identityCount: factorCount) }
-                        var switchRNG = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: .polarization)
-                        if switchRNG.uniform() < kp.pointee.polarization.rate(signals.here) * dt { flags |= repairBit }
+                    if kp.pointee.polarizes, flags & repairBit == 0 {
+                        quiet = false
+                        if kp.pointee.polarizationAfter == 0 || Double(step) * dt - Double(cells.cycle[c]) >= kp.pointee.polarizationAfter {
+                            if let base = fieldBase { signals.here = Self.sense(kp, base, siteCount: siteCount, s, identityCount: factorCount) }
+                            var switchRNG = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: .polarization)
+                            if switchRNG.uniform() < kp.pointee.polarization.rate(signals.here) * dt { flags |= repairBit }
+                        }
                     }
                     // Sprouting: an activated cell is a tip or a stalk cell (`KindParameters.sprouting`).
                     let tipRadius = kp.pointee.tipRadius
