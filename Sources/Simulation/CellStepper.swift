@@ -486,13 +486,21 @@ public final class CellStepper: @unchecked Sendable {
             }
         }
         guard let vessel, vesselKinds != 0 else { lastRecruits = recruited; return recruited }
-        // From the blood: only where it flows (a blind sprout carries none).
-        for s in 0..<n where vessel[s] != 0 && vessel[s] & Self.blindVessel == 0 {
+        // From the blood: only where it flows (a blind sprout carries none). The site's draw comes
+        // first: it does not depend on the rate, and one at or above the rate's upper bound (with a
+        // margin far above rounding) is a miss whatever the factors, so most sites read no factor.
+        var s = 0
+        while s < n {
+            // Eight sites at a time while none holds a vessel (most of the lattice).
+            if s & 7 == 0, s &+ 8 <= n, UnsafeRawPointer(vessel + s).loadUnaligned(as: UInt64.self) == 0 { s &+= 8; continue }
+            defer { s &+= 1 }
+            if vessel[s] == 0 || vessel[s] & Self.blindVessel != 0 { continue }
             for k in 0..<Self.kindCount where vesselKinds & (1 << k) != 0 {
-                let p = compiled[k].recruitment.rate(factors(at: s, kind: k, fields)) * dt
-                if p <= 0 { continue }
                 var rng = RandomStream(seed: seed, step: step, id: s &* Self.kindCount &+ k, purpose: .recruitment)
-                if rng.uniform() >= p { continue }
+                let u = rng.uniform()
+                if u >= compiled[k].recruitmentMaximum * dt * (1 + 1e-9) { continue }
+                let p = compiled[k].recruitment.rate(factors(at: s, kind: k, fields)) * dt
+                if p <= 0 || u >= p { continue }
                 let q = s % plane, i = q % nx, j = q / nx
                 func open(_ t: Int) -> Bool {
                     population.cellAt[t] == -1 && (regionBase.map { allowed[k &* 256 &+ Int($0[t])] } ?? true)

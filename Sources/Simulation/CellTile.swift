@@ -42,15 +42,17 @@ extension CellStepper {
     @inline(__always)
     static func sense(_ kp: UnsafeMutablePointer<CompiledKind>, _ base: UnsafeMutablePointer<Double>, siteCount: Int, _ s: Int,
                       identityCount: Int) -> SIMD8<Double> {
-        var here = SIMD8<Double>.zero
-        if kp.pointee.remapped {
-            for q in 0..<kp.pointee.sensedCount { here[q] = base[Int(kp.pointee.sensed[q]) &* siteCount &+ s] }
-        } else if identityCount == 4 {
-            here = SIMD8(base[s], base[siteCount &+ s], base[2 &* siteCount &+ s], base[3 &* siteCount &+ s], 0, 0, 0, 0)
-        } else {
-            for q in 0..<identityCount { here[q] = base[q &* siteCount &+ s] }
-        }
-        return here
+        if kp.pointee.remapped { return gather(kp.pointee.sensed, count: kp.pointee.sensedCount, base, siteCount: siteCount, s) }
+        return gather(SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7), count: identityCount, base, siteCount: siteCount, s)
+    }
+
+    /// The values of factors `rows` at site `s` for slots below `count`, +0 in the others. The
+    /// vector is built once from its eight values: writing its lanes one at a time went through
+    /// memory and stalled each following read of the whole vector.
+    @inline(__always)
+    static func gather(_ rows: SIMD8<Int32>, count: Int, _ base: UnsafeMutablePointer<Double>, siteCount: Int, _ s: Int) -> SIMD8<Double> {
+        @inline(__always) func at(_ q: Int) -> Double { q < count ? base[Int(rows[q]) &* siteCount &+ s] : 0 }
+        return SIMD8<Double>(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7))
     }
 
     /// Whether site `s` at (x, y) has an occupied site among its 8 surrounding sites in its layer,
@@ -172,11 +174,11 @@ extension CellStepper {
                     var migratory = f & migratoryBit != 0
                     if kp.pointee.hasActivation, !migratory || kp.pointee.revertsWhenUnstimulated {
                         if !mayDraw, let base = fieldBase {
-                            var mask = kp.pointee.activationMask, q = 0
-                            while mask != 0 {
-                                if mask & 1 != 0 { signals.here[q] = base[kp.pointee.factor(inSlot: q) &* siteCount &+ s] }
-                                mask >>= 1; q &+= 1
-                            }
+                            // Only the activation slots are renewed (the others keep what they hold).
+                            let m = Int(kp.pointee.activationMask), g = Self.sense(kp, base, siteCount: siteCount, s, identityCount: factorCount)
+                            let h = signals.here
+                            @inline(__always) func lane(_ q: Int) -> Double { m & (1 << q) != 0 ? g[q] : h[q] }
+                            signals.here = SIMD8<Double>(lane(0), lane(1), lane(2), lane(3), lane(4), lane(5), lane(6), lane(7))
                         }
                         let before = cells.exposure[c]
                         let (e, m, above) = Rules.activate(exposure: before, signals: signals, kind: kp.pointee, dt: dt)
