@@ -389,7 +389,11 @@ cells:
     apoptosis: { rate: "0.6 /d" }   # removal 0.6 /d (Jin 2011 [seen], post-MI model)
     recruitment: { rate: "0.0005 /h", source: "[assumption]: no measured rate; Galiano's closure curve does not fix it (calibrations/galiano-inflammation.yaml)" }
     polarization:
-      rate: "0.5 /d"        # [assumption]: Ly6C-high cells first, Ly6C-low later (Crane 2014 PLoS One 9:e86660, qualitative)
+      # Monocytes mature in the tissue before they turn (Ly6C-high first, Ly6C-low later). Rate and
+      # delay chosen by Scenarios/sweeps/macrophage-maturation-daley.yaml against Daley 2010's
+      # Ly6C-high shares in the wound (0.85 day 1, 0.20 day 7; VALIDATION.md)
+      rate: "1.5 /d"        # [assumption]: fitted by a sweep to Daley 2010 J Leukoc Biol 87:59 (Crane 2014 PLoS One 9:e86660, qualitative)
+      after: "12 h"         # [assumption]: maturation first (Crane 2014; Arnold 2007 J Exp Med 204:1057, qualitative), length fitted by a sweep to Daley 2010
       secretion:
         - { factor: EGF,   rate: "6 ng/mL/h" }     # HB-EGF, a macrophage product (Higashiyama 1991 Science 251:936) [assumption: rate, not fixed by closure]
         # Hypoxia raises macrophage VEGF (Xiong 1998 Am J Pathol 153:587; Harmey 1998 [lit:
