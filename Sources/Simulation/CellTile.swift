@@ -175,9 +175,9 @@ extension CellStepper {
                     if kp.pointee.hasActivation, !migratory || kp.pointee.revertsWhenUnstimulated {
                         if !mayDraw, let base = fieldBase {
                             // Only the activation slots are renewed (the others keep what they hold).
-                            let m = Int(kp.pointee.activationMask), g = Self.sense(kp, base, siteCount: siteCount, s, identityCount: factorCount)
+                            let bits = Int(kp.pointee.activationMask), g = Self.sense(kp, base, siteCount: siteCount, s, identityCount: factorCount)
                             let h = signals.here
-                            @inline(__always) func lane(_ q: Int) -> Double { m & (1 << q) != 0 ? g[q] : h[q] }
+                            @inline(__always) func lane(_ q: Int) -> Double { bits & (1 << q) != 0 ? g[q] : h[q] }
                             signals.here = SIMD8<Double>(lane(0), lane(1), lane(2), lane(3), lane(4), lane(5), lane(6), lane(7))
                         }
                         let before = cells.exposure[c]
@@ -201,7 +201,9 @@ extension CellStepper {
                     if kp.pointee.polarizes, flags & repairBit == 0 {
                         quiet = false
                         if kp.pointee.polarizationAfter == 0 || Double(step) * dt - Double(cells.cycle[c]) >= kp.pointee.polarizationAfter {
-                            if let base = fieldBase { signals.here = Self.sense(kp, base, siteCount: siteCount, s, identityCount: factorCount) }
+                            // A cell that may draw has sensed every factor already (nothing writes the fields
+                            // in between); one that cannot holds only its activation lanes.
+                            if !mayDraw, let base = fieldBase { signals.here = Self.sense(kp, base, siteCount: siteCount, s, identityCount: factorCount) }
                             var switchRNG = RandomStream(seed: seed, step: step, id: Int(cells.id[c]), purpose: .polarization)
                             if switchRNG.uniform() < kp.pointee.polarization.rate(signals.here) * dt { flags |= repairBit }
                         }
