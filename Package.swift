@@ -46,7 +46,7 @@ let package = Package(
             providers: [.apt(["libpng-dev"])]
         ),
         .systemLibrary(name: "CWoundsimOS"),
-        .target(name: "SimCore", dependencies: ["CGSL"], swiftSettings: hotLoopSettings),
+        .target(name: "SimCore", dependencies: ["CGSL", "CWoundsimOS"], swiftSettings: hotLoopSettings),
         .target(name: "Fields", dependencies: ["SimCore"], swiftSettings: hotLoopSettings),
         .target(name: "Cells", dependencies: ["SimCore"], swiftSettings: hotLoopSettings),
         .target(name: "Simulation", dependencies: ["Cells", "Fields", "SimCore"], swiftSettings: hotLoopSettings),

@@ -7,21 +7,25 @@ import Dispatch
 /// `DispatchQueue.concurrentPerform`, so the width is `threads`, not the machine's core count.
 /// `body` must write only to the range its chunk owns; then the result is the same for any
 /// thread count. With one thread (or one chunk) everything runs inline on the caller.
+/// Every chunk runs with subnormal numbers flushed to zero (`withSubnormalsFlushed`), on the
+/// caller as on a worker, so that the mode cannot depend on the thread count.
 @inlinable
 public func parallelFor(chunks: Int, threads: Int, _ body: (Int) -> Void) {
     guard chunks > 0 else { return }
     let workers = max(1, min(threads, chunks))
     if workers == 1 {
-        for c in 0..<chunks { body(c) }
+        withSubnormalsFlushed { for c in 0..<chunks { body(c) } }
         return
     }
     withoutActuallyEscaping(body) { body in
         let box = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: workers) { w in
-            var c = w
-            while c < chunks {
-                box.value(c)
-                c &+= workers
+            withSubnormalsFlushed {
+                var c = w
+                while c < chunks {
+                    box.value(c)
+                    c &+= workers
+                }
             }
         }
     }

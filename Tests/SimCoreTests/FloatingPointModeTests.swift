@@ -1,0 +1,55 @@
+import SimCore
+import XCTest
+
+/// Half the smallest normal double through a call the optimiser cannot fold: subnormal under
+/// IEEE gradual underflow, 0 when results are flushed.
+@inline(never) private func halve(_ values: [Double], _ i: Int) -> Double { values[i] * 0.5 }
+
+final class FloatingPointModeTests: XCTestCase {
+    private let smallest = [Double.leastNormalMagnitude]
+
+    func testFlushedOnlyInsideAndRestoredAfter() {
+        XCTAssertFalse(subnormalsFlushed, "the test thread starts with gradual underflow")
+        XCTAssertGreaterThan(halve(smallest, 0), 0)
+        let inside = withSubnormalsFlushed { (halve(smallest, 0), subnormalsFlushed) }
+        XCTAssertEqual(inside.0, 0, "a subnormal result is flushed to zero")
+        XCTAssertTrue(inside.1)
+        XCTAssertFalse(subnormalsFlushed, "the previous mode is restored")
+        XCTAssertGreaterThan(halve(smallest, 0), 0)
+        // Nested: the inner call leaves the outer mode as it found it.
+        withSubnormalsFlushed {
+            withSubnormalsFlushed {}
+            XCTAssertTrue(subnormalsFlushed)
+        }
+        XCTAssertFalse(subnormalsFlushed)
+    }
+
+    func testSubnormalOperandsReadAsZero() {
+        let sub = [Double.leastNormalMagnitude / 4]
+        XCTAssertTrue(sub[0].isSubnormal)
+        let doubled = withSubnormalsFlushed { halve(sub, 0) * 8 }
+        XCTAssertEqual(doubled, 0, "a subnormal operand is read as zero")
+    }
+
+    /// Every chunk runs flushed, inline and on workers alike, so the mode cannot depend on the
+    /// thread count; the caller's mode is untouched.
+    func testParallelForFlushesEveryChunkAtAnyThreadCount() {
+        for threads in [1, 2, 4] {
+            let chunks = 16
+            let seen = UnsafeMutablePointer<Double>.allocate(capacity: chunks)
+            defer { seen.deallocate() }
+            let flagged = UnsafeMutablePointer<Bool>.allocate(capacity: chunks)
+            defer { flagged.deallocate() }
+            let out = UncheckedSendable((seen, flagged, smallest))
+            parallelFor(chunks: chunks, threads: threads) { c in
+                out.value.0[c] = halve(out.value.2, 0)
+                out.value.1[c] = subnormalsFlushed
+            }
+            for c in 0..<chunks {
+                XCTAssertEqual(seen[c], 0, "threads \(threads), chunk \(c)")
+                XCTAssertTrue(flagged[c], "threads \(threads), chunk \(c)")
+            }
+            XCTAssertFalse(subnormalsFlushed)
+        }
+    }
+}
