@@ -126,12 +126,27 @@ public enum Report {
         // Averaged over each output interval, so that doses between samples show (older run
         // folders have only the sampled means).
         let suffix = series.columns.keys.contains { $0.hasSuffix("_interval_mean_ngml") } ? "_interval_mean_ngml" : "_mean_ngml"
-        let factorColumns = series.columns.keys.filter { $0.hasSuffix(suffix) }.sorted { a, b in
+        let allFactorColumns = series.columns.keys.filter { $0.hasSuffix(suffix) }.sorted { a, b in
             let order = ["EGF", "bFGF", "VEGF", "HGF"]
             return (order.firstIndex(of: String(a.dropLast(suffix.count))) ?? 99, a) < (order.firstIndex(of: String(b.dropLast(suffix.count))) ?? 99, b)
         }
+        // Quasi-steady factors (oxygen: tens of uM, a thousand ng/mL) get a chart of their own in
+        // uM, so that the growth factors' tenths of a ng/mL stay readable.
+        let steady = Self.quasiSteadyFactors(tree)
+        let factorColumns = allFactorColumns.filter { steady[String($0.dropLast(suffix.count))] == nil }
         out += SVGChart(title: "Growth factors over the wound, mean over each output interval", xLabel: "time [days]", yLabel: "ng/mL",
-                        series: factorColumns.enumerated().map { i, c in .init(name: String(c.dropLast(suffix.count)), color: chartColors[(i + 3) % chartColors.count], points: Array(zip(days, series[c] ?? []))) }).svg() + "</div>\n"
+                        series: factorColumns.enumerated().map { i, c in .init(name: String(c.dropLast(suffix.count)), color: chartColors[(i + 3) % chartColors.count], points: Array(zip(days, series[c] ?? []))) }).svg() + "\n"
+        let steadyColumns = allFactorColumns.filter { steady[String($0.dropLast(suffix.count))] != nil }
+        if !steadyColumns.isEmpty {
+            out += SVGChart(title: "Quasi-steady factors over the wound, mean over each output interval", xLabel: "time [days]", yLabel: "uM",
+                            series: steadyColumns.enumerated().map { i, c in
+                                let name = String(c.dropLast(suffix.count))
+                                // 1 ng/mL is 1 ug/L; over g/mol that is umol/L.
+                                let perUM = 1 / (steady[name] ?? 1)
+                                return .init(name: name, color: chartColors[(i + 6) % chartColors.count], points: zip(days, series[c] ?? []).map { ($0, $1 * perUM) })
+                            }).svg() + "\n"
+        }
+        out += "</div>\n"
 
         // Migration onset against the configured lags.
         out += "<h2>Migration onset</h2>\n" + onsetChart(summary: summary, tree: tree) + "\n"
@@ -146,6 +161,18 @@ public enum Report {
         out += "<p class=\"note\">woundsim \(htmlEscape(BuildInfo.version)); files: <code>timeseries.csv</code>, <code>summary.json</code>, <code>scenario.resolved.yaml</code>, <code>fields/</code>, \(FileManager.default.fileExists(atPath: url.appendingPathComponent("tissue").path) ? "<code>tissue/</code>, " : "")<code>vtk/</code> beside this page.</p>\n"
         out += "</body></html>\n"
         return out
+    }
+
+    /// The factors the resolved scenario solves quasi-steadily, with their molar masses [g/mol]
+    /// (1 when unreadable).
+    static func quasiSteadyFactors(_ tree: YNode?) -> [String: Double] {
+        guard let factors = tree?["factors"], case let .map(entries) = factors.value else { return [:] }
+        var result: [String: Double] = [:]
+        for entry in entries where entry.value["quasi_steady"] != nil {
+            let mass = scalarText(entry.value["molar_mass"]).flatMap { Double($0.split(separator: " ").first ?? "") }
+            result[entry.key] = mass.map { $0 > 0 ? $0 : 1 } ?? 1
+        }
+        return result
     }
 
     static func scalarText(_ node: YNode?) -> String? {

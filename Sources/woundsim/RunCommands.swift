@@ -17,11 +17,11 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a wound scenario and write its outputs to a run folder.",
-        discussion: "With no scenario, runs the bundled excisional-wound-asc-cm. SCENARIO is a YAML file or a bundled name (see `woundsim scenarios`)."
+        discussion: "With no scenario, runs the bundled excisional-wound-inflammation-asc-cm (clot, macrophages, ASC-CM). SCENARIO is a YAML file or a bundled name (see `woundsim scenarios`)."
     )
 
     @Argument(help: "Scenario file or bundled scenario name.")
-    var scenario: String = "excisional-wound-asc-cm"
+    var scenario: String = "excisional-wound-inflammation-asc-cm"
 
     @Option(name: .long, help: "Run folder (default: runs/NAME-seedN). An existing folder needs --force.")
     var out: String?

@@ -46,6 +46,27 @@ final class ReportTests: XCTestCase {
         try? FileManager.default.removeItem(at: out)
     }
 
+    /// Oxygen (about 1,700 ng/mL in blood) is drawn in uM on a chart of its own, so that the
+    /// growth factors' chart keeps a scale of ng/mL tenths.
+    func testQuasiSteadyFactorsChartedApart() throws {
+        let out = CLI.temporaryFolder("report-oxygen")
+        let r = try CLI.run(["run", "excisional-wound-inflammation-asc-cm", "--days", "0.5", "--set", "lattice.size=[60, 60]", "--set", "lattice.spacing=\"40 um\"",
+                             "--set", "wound.diameter=\"1 mm\"", "--set", "time.snapshot_every=~", "--set", "time.output_every=\"3 h\"", "--out", out.path, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let page = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        checkSelfContained(page)
+        func chart(_ title: String) -> String? {
+            guard let start = page.range(of: title) else { return nil }
+            return page[start.lowerBound...].components(separatedBy: "</svg>").first
+        }
+        let growth = try XCTUnwrap(chart("Growth factors over the wound"))
+        let steady = try XCTUnwrap(chart("Quasi-steady factors over the wound"))
+        XCTAssertFalse(growth.contains(">oxygen<"), "oxygen left in the growth factors' chart")
+        for name in ["EGF", "PGE2"] { XCTAssertTrue(growth.contains(">\(name)<"), name) }
+        XCTAssertTrue(steady.contains(">oxygen<") && steady.contains(">uM<"), steady.prefix(300).description)
+        try? FileManager.default.removeItem(at: out)
+    }
+
     func testSweepReport() throws {
         let root = CLI.temporaryRoot("report-sweep")
         let file = try SweepCLITests.sweepFile(root, name: "rep")
