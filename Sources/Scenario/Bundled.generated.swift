@@ -435,7 +435,7 @@ secretome:
 # another vessel; stalk cells divide and move along the vessels), and dermal fibroblasts make
 # VEGF, more in hypoxia. Not yet the bundled default: its wound vessels lie in issue 14's 5-25 %
 # at day 7 in every arm (8.4 % untreated, 16.6 % under spheroid medium), but its macrophages fall
-# only to 0.70 of their peak by day 10 (DiPietro 1995: at most half), so `make
+# only to 0.77 of their peak by day 10 (DiPietro 1995: at most half), so `make
 # validate-inflammation` would miss that criterion (VALIDATION.md, 2026-12-05: 22 of 25 met).
 extends: excisional-wound-inflammation-control
 name: excisional-wound-sprouting
