@@ -13,8 +13,8 @@ APT_PACKAGES := libgsl-dev libpng-dev pkg-config
 .PHONY: all deps build build-static test test-outputs test-python test-tsan test-slurm test-browser fuzz run verify scenarios test-calibration validate-inflammation validate-mechanics validate-diabetic calibrate-galiano calibrate-inflammation calibrate-contraction bench bench-check bench-record bench-history bench-update clean
 
 ## run: the main job; RUN_ARGS passes options (e.g. RUN_ARGS="scratch-assay --days 1"). The default
-## runs excisional-wound-inflammation-asc-cm (every mechanism the bundled wounds use: clot,
-## macrophages, oxygen, the splinted skin's mechanics, the medium) on 250 x 250 sites of 40 um,
+## runs excisional-wound-inflammation-asc-cm (clot, macrophages, oxygen, the splinted skin's
+## mechanics, the medium; not the sprouting vessels, which are not yet default) on 250 x 250 sites of 40 um,
 ## the spacing the validation runs on (VALIDATION.md: its spacing-halving check against the
 ## bundled 20 um); about a minute on 2 cores, against about 4.5 minutes at 20 um
 ## (RUN_ARGS=excisional-wound-inflammation-asc-cm).

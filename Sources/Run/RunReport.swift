@@ -2,6 +2,7 @@ import Artifacts
 import BuildInfo
 import Foundation
 import Scenario
+import SimCore
 import StrictYAML
 
 /// `report.html`: one self-contained page per run folder (charts as inline SVG, pictures as data
@@ -142,7 +143,7 @@ public enum Report {
                             series: steadyColumns.enumerated().map { i, c in
                                 let name = String(c.dropLast(suffix.count))
                                 // 1 ng/mL is 1 ug/L; over g/mol that is umol/L.
-                                let perUM = 1 / (steady[name] ?? 1)
+                                let perUM = 1 / steady[name]!
                                 return .init(name: name, color: chartColors[(i + 6) % chartColors.count], points: zip(days, series[c] ?? []).map { ($0, $1 * perUM) })
                             }).svg() + "\n"
         }
@@ -163,14 +164,15 @@ public enum Report {
         return out
     }
 
-    /// The factors the resolved scenario solves quasi-steadily, with their molar masses [g/mol]
-    /// (1 when unreadable).
+    /// The factors the resolved scenario solves quasi-steadily, with their molar masses [g/mol].
+    /// A factor whose molar mass does not read stays on the ng/mL chart (no uM without it).
     static func quasiSteadyFactors(_ tree: YNode?) -> [String: Double] {
         guard let factors = tree?["factors"], case let .map(entries) = factors.value else { return [:] }
         var result: [String: Double] = [:]
         for entry in entries where entry.value["quasi_steady"] != nil {
-            let mass = scalarText(entry.value["molar_mass"]).flatMap { Double($0.split(separator: " ").first ?? "") }
-            result[entry.key] = mass.map { $0 > 0 ? $0 : 1 } ?? 1
+            if let text = scalarText(entry.value["molar_mass"]), let mass = try? Units.parse(text, as: .molarMass), mass > 0 {
+                result[entry.key] = mass
+            }
         }
         return result
     }

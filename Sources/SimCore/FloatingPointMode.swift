@@ -6,9 +6,9 @@ import CWoundsimOS
 /// Every kernel of a step runs in this mode (`World.advance` and each worker of `parallelFor`),
 /// whatever the thread count, so the determinism invariant holds. Why: a factor that only the
 /// medium supplies decays towards zero once dosing ends, and values below 2.2e-308 take a
-/// microcode assist in every multiply and add, about a hundred times slower. In the 14-day
-/// ASC-CM wound with clot and macrophages (40 um, 2 threads) the diffusion took 119.5 s with
-/// subnormals and 24.7 s without them, with the same closure time (DESIGN.md "Determinism").
+/// microcode assist in every multiply and add. In the 14-day ASC-CM wound with clot and
+/// macrophages (40 um, 2 threads) the diffusion took 119.5 s with subnormals and 24.7 s without
+/// them, with the same closure time (DESIGN.md "Parallelism and determinism").
 /// Values that small are zero for every purpose of the model (concentrations in ng/mL, uM).
 @inline(never)
 public func withSubnormalsFlushed<Result>(_ body: () throws -> Result) rethrows -> Result {

@@ -4,6 +4,8 @@ import XCTest
 /// Half the smallest normal double through a call the optimiser cannot fold: subnormal under
 /// IEEE gradual underflow, 0 when results are flushed.
 @inline(never) private func halve(_ values: [Double], _ i: Int) -> Double { values[i] * 0.5 }
+/// `values[i] * k` through a call the optimiser cannot fold.
+@inline(never) private func times(_ values: [Double], _ i: Int, _ k: Double) -> Double { values[i] * k }
 
 final class FloatingPointModeTests: XCTestCase {
     private let smallest = [Double.leastNormalMagnitude]
@@ -27,8 +29,11 @@ final class FloatingPointModeTests: XCTestCase {
     func testSubnormalOperandsReadAsZero() {
         let sub = [Double.leastNormalMagnitude / 4]
         XCTAssertTrue(sub[0].isSubnormal)
-        let doubled = withSubnormalsFlushed { halve(sub, 0) * 8 }
-        XCTAssertEqual(doubled, 0, "a subnormal operand is read as zero")
+        // A subnormal times 8 is a normal number (2 x the smallest normal), so only reading the
+        // operand as zero (DAZ), not flushing the result (FTZ), can make it 0.
+        XCTAssertEqual(times(sub, 0, 8), 2 * Double.leastNormalMagnitude)
+        let scaled = withSubnormalsFlushed { times(sub, 0, 8) }
+        XCTAssertEqual(scaled, 0, "a subnormal operand is read as zero")
     }
 
     /// Every chunk runs flushed, inline and on workers alike, so the mode cannot depend on the
