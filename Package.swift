@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "Simulation", dependencies: ["Cells", "Fields", "SimCore"], swiftSettings: hotLoopSettings),
         .target(name: "StrictYAML", dependencies: ["SimCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "Scenario", dependencies: ["StrictYAML", "Simulation", "Cells", "Fields", "SimCore"]),
-        .target(name: "Artifacts", dependencies: ["CPNG"]),
+        .target(name: "Artifacts", dependencies: ["CPNG", "CWoundsimOS"]),
         // The version and the git revision the binary was built from (stamped by the plugin).
         .plugin(name: "BuildStamp", capability: .buildTool()),
         .target(name: "BuildInfo", plugins: ["BuildStamp"]),

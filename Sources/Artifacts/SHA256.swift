@@ -1,8 +1,26 @@
+import CWoundsimOS
 import Foundation
 
 /// SHA-256 (FIPS 180-4), for the checksums in `manifest.json`. Foundation on Linux has no
-/// digest API, and one small function beats a dependency.
+/// digest API, and one small function beats a dependency. On an x86-64 CPU with the SHA
+/// extensions the compression runs on them (`woundsim_sha256_blocks` in CWoundsimOS): a run's
+/// snapshots and checkpoints are hashed on the stepping thread, and the portable loop spent
+/// about half of a snapshot's time there.
 public enum SHA256 {
+    /// How the compression function runs.
+    public enum Implementation: Sendable, CaseIterable {
+        /// Plain Swift, on every CPU.
+        case portable
+        /// The x86-64 SHA extensions (only where `instructionsAvailable`).
+        case instructions
+    }
+
+    /// Whether this CPU has the SHA-256 instructions.
+    public static let instructionsAvailable = woundsim_has_sha256_instructions() != 0
+
+    /// What `digest` and `hex` use: the instructions where the CPU has them.
+    public static let implementation: Implementation = instructionsAvailable ? .instructions : .portable
+
     static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -30,14 +48,21 @@ public enum SHA256 {
     /// The eight state words of the digest. Whole 64-byte blocks are read where the bytes lie
     /// (no copy of the data: checkpoints are hundreds of MB); only the last one or two blocks,
     /// with the padding and the length, are assembled apart.
-    static func words<Bytes: Collection>(_ data: Bytes) -> [UInt32] where Bytes.Element == UInt8 {
-        if let d = data as? Data { return d.withUnsafeBytes { words($0) } }
-        if let h = data.withContiguousStorageIfAvailable({ words(UnsafeRawBufferPointer($0)) }) { return h }
+    static func words<Bytes: Collection>(_ data: Bytes, using implementation: Implementation = implementation) -> [UInt32] where Bytes.Element == UInt8 {
+        if let d = data as? Data { return d.withUnsafeBytes { words($0, using: implementation) } }
+        if let h = data.withContiguousStorageIfAvailable({ words(UnsafeRawBufferPointer($0), using: implementation) }) { return h }
         let copy = Array(data)
-        return copy.withUnsafeBytes { words($0) }
+        return copy.withUnsafeBytes { words($0, using: implementation) }
     }
 
-    static func words(_ bytes: UnsafeRawBufferPointer) -> [UInt32] {
+    /// The digest of `data` as 32 bytes, computed by `implementation` (the tests compare the two;
+    /// `.instructions` needs `instructionsAvailable`).
+    public static func digest(_ data: Data, using implementation: Implementation) -> [UInt8] {
+        precondition(implementation == .portable || instructionsAvailable, "this CPU has no SHA-256 instructions")
+        return words(data, using: implementation).flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (24 - 8 * $0)) } }
+    }
+
+    static func words(_ bytes: UnsafeRawBufferPointer, using implementation: Implementation) -> [UInt32] {
         var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
         let whole = bytes.count / 64 * 64
         // The tail: the bytes after the whole blocks, 0x80, zeros, and the length in bits, big-endian.
@@ -51,8 +76,15 @@ public enum SHA256 {
         let w = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
         defer { w.deallocate() }
         h.withUnsafeMutableBufferPointer { hp in
-            if whole > 0 { compress(hp.baseAddress!, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), blocks: whole / 64, w: w) }
-            tail.withUnsafeBufferPointer { compress(hp.baseAddress!, $0.baseAddress!, blocks: tailCount / 64, w: w) }
+            func run(_ m: UnsafePointer<UInt8>, blocks: Int) {
+                if implementation == .instructions {
+                    k.withUnsafeBufferPointer { woundsim_sha256_blocks(hp.baseAddress!, m, blocks, $0.baseAddress!) }
+                } else {
+                    compress(hp.baseAddress!, m, blocks: blocks, w: w)
+                }
+            }
+            if whole > 0 { run(bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), blocks: whole / 64) }
+            tail.withUnsafeBufferPointer { run($0.baseAddress!, blocks: tailCount / 64) }
         }
         return h
     }

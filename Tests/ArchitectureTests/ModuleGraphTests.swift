@@ -14,7 +14,7 @@ final class ModuleGraphTests: XCTestCase {
         "Simulation": ["Cells", "Fields", "SimCore"],
         "StrictYAML": ["SimCore", "Yams"],
         "Scenario": ["StrictYAML", "Simulation", "Cells", "Fields", "SimCore"],
-        "Artifacts": ["CPNG"],
+        "Artifacts": ["CPNG", "CWoundsimOS"],
         "BuildInfo": [],
         "Run": ["Artifacts", "BuildInfo", "Scenario", "StrictYAML", "Simulation", "Cells", "Fields", "SimCore"],
         "Sweep": ["Artifacts", "StrictYAML", "Scenario", "Simulation", "SimCore", "CWoundsimOS"],

@@ -39,6 +39,31 @@ final class ArtifactsTests: XCTestCase {
         }
     }
 
+    /// The SHA extensions' compression against the portable one: the NIST vectors through each,
+    /// then random messages of every length from 0 to 300 bytes (one to six blocks with their
+    /// padding) and a few of megabytes, which must give the same digest both ways. On a CPU
+    /// without the instructions only the portable path is checked (and `implementation` must
+    /// then be it).
+    func testSHA256InstructionsMatchPortable() {
+        let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        let long = "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+        let ways = SHA256.Implementation.allCases.filter { $0 == .portable || SHA256.instructionsAvailable }
+        XCTAssertEqual(SHA256.implementation, SHA256.instructionsAvailable ? .instructions : .portable)
+        for way in ways {
+            XCTAssertEqual(hex(SHA256.digest(Data("abc".utf8), using: way)), abc, "\(way)")
+            XCTAssertEqual(hex(SHA256.digest(Data("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8), using: way)), long, "\(way)")
+        }
+        guard ways.count == 2 else { return }
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func byte() -> UInt8 { state = state &* 6364136223846793005 &+ 1442695040888963407; return UInt8(truncatingIfNeeded: state >> 56) }
+        for n in Array(0...300) + [1 << 20, 3 << 20 + 17] {
+            let data = Data((0..<n).map { _ in byte() })
+            XCTAssertEqual(SHA256.digest(data, using: .instructions), SHA256.digest(data, using: .portable), "\(n) bytes")
+        }
+    }
+
+    private func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
     /// NumPy format 1.0: magic, version, a header padded so the data starts at a multiple of 64,
     /// then little-endian float32 values in C order.
     func testNpyLayout() {
