@@ -173,6 +173,28 @@ public final class DiffusionSolver: @unchecked Sendable {
         if let terms { precondition(terms.lattice == lattice && terms.factorCount == factors.count, "site terms do not match the solver") }
         let context = UncheckedSendable((self, fields, terms))
         let slowest = lattice.dimension - 1
+        if fusesPasses {
+            // A field that fits a core's cache: both passes of a factor in one work item, so pass
+            // 2 reads what pass 1 left in that core's cache (the same arithmetic, site by site).
+            parallelFor(chunks: factors.count, threads: threads) { f in
+                let (solver, fields, terms) = context.value
+                if solver.factors[f].quasiSteady != nil || solver.silent[f] {
+                    solver.skipped(factor: f)
+                    return
+                }
+                let plan = solver.plans[f][slowest]
+                let x = fields.storage + f &* solver.lattice.count
+                let runs = solver.runs[f][slowest][0]
+                for t in 0..<plan.n {
+                    let first = t &* plan.stride
+                    terms?.apply(factor: f, values: x + first, first: first, count: plan.stride)
+                    solver.forward(plan, runs: runs, slab: x + first, slabStride: plan.stride, t: t, range: 0..<plan.stride)
+                }
+                solver.backwardPass(factor: f, fields: fields)
+            }
+            siteSums?.steps += 1
+            return
+        }
         // Pass 1: the site terms, then forward elimination along the slowest axis, streaming slab after slab.
         parallelFor(chunks: blocks.count, threads: threads) { b in
             let (solver, fields, terms) = context.value
@@ -191,20 +213,37 @@ public final class DiffusionSolver: @unchecked Sendable {
         // solved along the faster axes while it is still in cache.
         parallelFor(chunks: factors.count, threads: threads) { f in
             let (solver, fields, _) = context.value
-            if solver.factors[f].quasiSteady != nil {
-                // Solved elsewhere and unchanged between its solves: its wound sum is the last solution's.
-                if let sums = solver.siteSums { sums.accumulated[f] += sums.steadySum[f] }
-                return
-            }
-            if solver.silent[f] {
-                // Zero everywhere: the maxima a solve would record (a restored world starts them at +infinity).
-                if let maxima = solver.tileMaxima { for k in 0..<solver.lattice.nz { maxima.clear(factor: f, layer: k) } }
+            if solver.factors[f].quasiSteady != nil || solver.silent[f] {
+                solver.skipped(factor: f)
                 return
             }
             solver.backwardPass(factor: f, fields: fields)
         }
         siteSums?.steps += 1
     }
+
+    /// What a step records for a factor it does not solve.
+    private func skipped(factor f: Int) {
+        if factors[f].quasiSteady != nil {
+            // Solved elsewhere and unchanged between its solves: its wound sum is the last solution's.
+            if let sums = siteSums { sums.accumulated[f] += sums.steadySum[f] }
+        } else if let maxima = tileMaxima {
+            // Silent, zero everywhere: the maxima a solve would record (a restored world starts them at +infinity).
+            for k in 0..<lattice.nz { maxima.clear(factor: f, layer: k) }
+        }
+    }
+
+    /// Largest field [bytes] whose two passes run as one work item (`fusesPasses`): half of a
+    /// core's 2 MiB L2 on the machines we measure, leaving room for the coefficients.
+    public static let fusedFieldBytes = 1 << 20
+
+    /// Whether both passes of a factor run in one work item (a field of at most
+    /// `fusedFieldBytes`), rather than pass 1 split in blocks of every factor and pass 2 one item
+    /// per factor. The result is the same bits either way.
+    public var fusesPasses: Bool { lattice.count &* MemoryLayout<Double>.size <= Self.fusedFieldBytes && fusesSmallFields }
+
+    /// Off: small fields too take the two-pass route (for the tests and benchmarks that compare them).
+    public var fusesSmallFields = true
 
     /// Pass 2 for one factor.
     private func backwardPass(factor f: Int, fields: FieldSet) {

@@ -48,6 +48,52 @@ final class DiffusionSolverTests: XCTestCase {
         }
     }
 
+    /// Both passes of a factor in one work item (a field that fits a core's cache) give the same
+    /// bits as pass 1 in blocks of every factor then pass 2 per factor: fields, the tile maxima
+    /// and the wound sums, with wound sources added in the first sweep and a silent factor, in
+    /// 2-D and 3-D, at 1, 2 and 3 threads.
+    func testFusedPassesGiveTheSameBits() throws {
+        for lattice in [try Lattice(nx: 70, ny: 45, spacing: 20), try Lattice(nx: 20, ny: 18, nz: 15, spacing: 20)] {
+            let specs = [
+                spec(3600, decay: 0.005, name: "EGF"),
+                spec(600, decay: 0.01, boundaries: FactorSpec.uniform(.periodic), name: "bFGF"),
+                spec(1800, decay: 0.015, name: "VEGF"),
+                spec(1200, decay: 0.008, name: "PGE2"),
+            ]
+            let wound = (0..<lattice.count).map { $0 % 5 == 0 }
+            let woundSites = (0..<lattice.count).filter { wound[$0] }.map { Int32($0) }
+            var reference: (values: [[Double]], maxima: [Double], sums: [Double])? = nil
+            for threads in [1, 2, 3] {
+                for fused in [true, false] {
+                    let fields = try FieldSet(lattice: lattice, factors: specs)
+                    randomFill(fields, seed: 3)
+                    fields.buffer(3).update(repeating: 0)
+                    let solver = try DiffusionSolver(lattice: lattice, factors: specs, dt: 2)
+                    solver.fusesSmallFields = fused
+                    XCTAssertEqual(solver.fusesPasses, fused, "\(lattice)")
+                    solver.setSilent([false, false, false, true])
+                    solver.trackMaxima(tileSize: 8)
+                    solver.trackSums(over: woundSites)
+                    let terms = SiteTerms(lattice: lattice, factorCount: 4, wound: wound)
+                    terms.amount = [0.5, 0, 1.25, 0]
+                    for _ in 0..<5 { solver.step(fields, threads: threads, terms: terms) }
+                    let maxima = solver.tileMaxima!
+                    let run = (values: (0..<4).map { fields.values($0) },
+                               maxima: Array(UnsafeBufferPointer(start: maxima.values, count: 4 * maxima.tileLayers)),
+                               sums: Array(UnsafeBufferPointer(start: solver.siteSums!.accumulated, count: 4)))
+                    guard let reference else { reference = run; continue }
+                    let label = "\(lattice), \(threads) threads, fused \(fused)"
+                    for f in 0..<4 {
+                        XCTAssertTrue(run.values[f].elementsEqual(reference.values[f]) { $0.bitPattern == $1.bitPattern }, "factor \(f), \(label)")
+                    }
+                    XCTAssertTrue(run.maxima.elementsEqual(reference.maxima) { $0.bitPattern == $1.bitPattern }, "maxima, \(label)")
+                    XCTAssertEqual(run.sums.map(\.bitPattern), reference.sums.map(\.bitPattern), "sums, \(label)")
+                    XCTAssertTrue(run.values[3].allSatisfy { $0 == 0 })
+                }
+            }
+        }
+    }
+
     /// Sparse spikes with a huge time step (D dt / h^2 = 500) never go negative, for closed,
     /// fixed-zero and periodic faces.
     func testNeverNegative() throws {
