@@ -69,7 +69,7 @@ public enum Runner {
             return Formats.continuing(prior, with: Formats.timeseriesCSV(rows, factorNames: factorNames))
         }
         if begin == nil {
-            if let problem = world.healthProblem() { throw .stopped("step 0: \(problem)") }
+            if let problem = world.healthProblem(threads: options.threads) { throw .stopped("step 0: \(problem)") }
             rows.append(world.observation())
             try snapshot(world, folder: folder, scenario: scenario)
         }
@@ -91,7 +91,7 @@ public enum Runner {
             let output = s % outputEvery == 0 || s == steps
             let snap = snapshotEvery.map { s % $0 == 0 || s == steps } ?? false
             let check = checkpointEvery.map { s % $0 == 0 && s != steps } ?? false
-            if output || snap || check || s % guardEvery == 0, let problem = world.healthProblem() {
+            if output || snap || check || s % guardEvery == 0, let problem = world.healthProblem(threads: options.threads) {
                 // Stop before writing anything computed from a broken state; keep the series so far.
                 try? folder.write("timeseries.csv", text: timeseries())
                 throw .stopped(String(format: "step %d (t = %.2f h): ", s, world.time / 60) + problem)

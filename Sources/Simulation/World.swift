@@ -103,7 +103,7 @@ public final class World: @unchecked Sendable {
         }
     }
 
-    deinit { vessel.deallocate(); collagen.deallocate(); onsetTally.deallocate() }
+    deinit { vessel.deallocate(); collagen.deallocate(); onsetTally.deallocate(); healthScratch.baseAddress?.deallocate() }
 
     /// Sets the state read from a checkpoint (`restoreState`).
     package func setRestored(step: Int, cellUpdates: Int, collagen: [Float], cells: CellPopulation, onset: [CellKind: Double], closureTime: Double?,
@@ -122,6 +122,8 @@ public final class World: @unchecked Sendable {
 
     let initialSurface: Int
     private var sortScratch: [Int32] = []
+    /// The health check's per-chunk flags (`healthProblem`).
+    var healthScratch = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
     /// The migration-onset count's chunks, and their per-chunk counts (near the edge, migratory).
     static let onsetChunks = 64
     let onsetTally: UnsafeMutablePointer<SIMD4<Int>> = {

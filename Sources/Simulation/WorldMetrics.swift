@@ -8,10 +8,35 @@ import SimCore
 extension World {
     /// The first broken value or invariant, if any: a non-finite or negative factor value (with
     /// the factor and site), a cell off the lattice, two cells claiming a site, a site index that
-    /// points at the wrong cell, or collagen outside [0, 1]. Cost: one pass over the fields and cells.
-    public func healthProblem() -> String? {
+    /// points at the wrong cell, or collagen outside [0, 1]. Cost: one pass over the fields and
+    /// cells; the fields' pass (nine 22 MB fields in the 3-D wound) runs on `threads` workers, in
+    /// vectors, and only a field found broken is searched again for its first bad site.
+    public func healthProblem(threads: Int = 1) -> String? {
         let n = lattice.count
+        let chunk = 1 << 16
+        let perField = (n + chunk - 1) / chunk
+        let flags = healthFlags(count: fields.names.count * perField)
+        let context = UncheckedSendable((fields.buffer(0).baseAddress!, flags))
+        parallelFor(chunks: fields.names.count * perField, threads: threads) { c in
+            let (base, flags) = context.value
+            let f = c / perField, lo = (c % perField) * chunk, hi = min(n, lo + chunk)
+            let b = base + f &* n
+            // NaN, negative and +infinity all fail `v >= 0 && v < infinity`; lanes are folded
+            // with a mask, no branch per value.
+            var good = SIMDMask<SIMD4<Int64>>(repeating: true)
+            var i = lo
+            let raw = UnsafeRawPointer(b)
+            while i &+ 4 <= hi {
+                let v = raw.loadUnaligned(fromByteOffset: i &* 8, as: SIMD4<Double>.self)
+                good = good .& (v .>= 0) .& (v .< .infinity)
+                i &+= 4
+            }
+            var ok = all(good)
+            while i < hi { let v = b[i]; ok = ok && v >= 0 && v < .infinity; i &+= 1 }
+            flags[c] = ok ? 0 : 1
+        }
         for f in 0..<fields.names.count {
+            if !(0..<perField).contains(where: { flags[f * perField + $0] != 0 }) { continue }
             let b = fields.buffer(f)
             var bad = -1
             for i in 0..<n where !(b[i] >= 0 && b[i] < .infinity) { bad = i; break }
@@ -29,6 +54,16 @@ extension World {
         }
         if let bad = collagen.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) { return "collagen is \(collagen[bad]) at site \(bad)" }
         return nil
+    }
+
+    /// The guard's per-chunk flags, kept between checks (no allocation per check).
+    private func healthFlags(count: Int) -> UnsafeMutablePointer<UInt8> {
+        if healthScratch.count < count {
+            healthScratch.baseAddress?.deallocate()
+            healthScratch = .allocate(capacity: count)
+            healthScratch.initialize(repeating: 0)
+        }
+        return healthScratch.baseAddress!
     }
 
     /// Wound sites of the top layer not yet covered by a cell (`coverSites`).
