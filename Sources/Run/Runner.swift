@@ -58,6 +58,10 @@ public enum Runner {
         // keeps its folder's file (its checkpoints are tied to that text).
         let resolved = options.resolvedText ?? Overrides.annotate(ScenarioWriter.yaml(scenario), marks: scenario.marks)
         if options.resolvedText == nil { try folder.write("scenario.resolved.yaml", text: resolved) }
+        // Outputs and checkpoints are hashed and written on the folder's writer thread while the
+        // steps go on; every way out of the run waits for them.
+        folder.beginBackgroundWrites()
+        defer { try? folder.endBackgroundWrites() }
         let steps = Int((model.duration / model.dt).rounded())
         let outputEvery = max(1, Int((model.outputEvery / model.dt).rounded()))
         let snapshotEvery = scenario.snapshotEvery.map { max(1, Int(($0 / model.dt).rounded())) }
@@ -68,10 +72,17 @@ public enum Runner {
             guard let prior = begin?.timeseries else { return Formats.timeseriesCSV(rows, factorNames: factorNames) }
             return Formats.continuing(prior, with: Formats.timeseriesCSV(rows, factorNames: factorNames))
         }
+        /// The state as it stands, encoded and written as a checkpoint on the writer thread.
+        func checkpoint(_ step: Int) throws(OutputError) {
+            let state = world.encodeState(), series = timeseries(), url = folder.url
+            try folder.perform(bytes: 2 * state.count) { () throws(OutputError) in
+                try Checkpoint.write(url, step: step, data: Checkpoint.encode(step: step, scenarioText: resolved, timeseries: series, state: state))
+            }
+        }
         if begin == nil {
             if let problem = world.healthProblem(threads: options.threads) { throw .stopped("step 0: \(problem)") }
             rows.append(world.observation())
-            try snapshot(world, folder: folder, scenario: scenario)
+            try snapshot(world, folder: folder, scenario: scenario, threads: options.threads)
         }
         let interactive = options.progress && isatty(STDERR_FILENO) != 0
         var lastProgress = Date.distantPast
@@ -82,7 +93,8 @@ public enum Runner {
                 let signal = StopSignal.received
                 if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 try folder.write("timeseries.csv", text: timeseries())
-                try Checkpoint.write(folder.url, step: s - 1, data: Checkpoint.encode(step: s - 1, scenarioText: resolved, timeseries: timeseries(), state: world.encodeState()))
+                try checkpoint(s - 1)
+                try folder.endBackgroundWrites()
                 throw .interrupted(signal, String(format: "stopped by %@ at t = %.1f h (step %d of %d); a checkpoint is saved: continue with `woundsim resume %@`",
                                                   StopSignal.name(signal) as NSString, world.time / 60, s - 1, steps, folder.url.path as NSString))
             }
@@ -97,9 +109,9 @@ public enum Runner {
                 throw .stopped(String(format: "step %d (t = %.2f h): ", s, world.time / 60) + problem)
             }
             if output { rows.append(world.observation()); world.startInterval() }
-            if snap { try snapshot(world, folder: folder, scenario: scenario) }
+            if snap { try snapshot(world, folder: folder, scenario: scenario, threads: options.threads) }
             if check {
-                try Checkpoint.write(folder.url, step: s, data: Checkpoint.encode(step: s, scenarioText: resolved, timeseries: timeseries(), state: world.encodeState()))
+                try checkpoint(s)
             }
             if interactive, Date().timeIntervalSince(lastProgress) > 0.5 {
                 lastProgress = Date()
@@ -115,8 +127,10 @@ public enum Runner {
         try folder.write("timeseries.csv", text: timeseries())
         if checkpointEvery != nil, world.step == steps, first <= steps {
             // The final state, so that `woundsim resume DIR --days D` can extend the run.
-            try Checkpoint.write(folder.url, step: steps, data: Checkpoint.encode(step: steps, scenarioText: resolved, timeseries: timeseries(), state: world.encodeState()))
+            try checkpoint(steps)
         }
+        // The report reads the files back.
+        try folder.endBackgroundWrites()
 
         let wall = Date().timeIntervalSince(start)
         var profile = StepPhase.allCases.map { (phase: $0.description, seconds: world.seconds(in: $0)) }
@@ -197,30 +211,49 @@ public enum Runner {
     }
 
     /// Fields as `.npy` (shape nz, ny, nx), in skin the tissue's maps as `.npy` too, cells as CSV,
-    /// their pictures and the VTK files, at the current time.
-    static func snapshot(_ world: World, folder: RunFolder, scenario: Scenario) throws(OutputError) {
+    /// their pictures and the VTK files, at the current time. The files are encoded on `threads`
+    /// workers (each file from the world as it stands, which nothing changes meanwhile), then
+    /// handed to the folder in a fixed order. The encoders run in the default floating-point
+    /// mode, not with subnormals flushed: a Double below Float's normal range must still convert
+    /// to a subnormal Float in the `.npy` and VTK files.
+    static func snapshot(_ world: World, folder: RunFolder, scenario: Scenario, threads: Int = 1) throws(OutputError) {
         guard scenario.snapshotEvery != nil else { return }
         let stamp = String(format: "t%05dmin", Int(world.time.rounded()))
         let l = world.lattice
-        for (f, spec) in scenario.model.factors.enumerated() {
-            let data = Formats.npy(UnsafeBufferPointer(world.fields.buffer(f)), shape: [l.nz, l.ny, l.nx])
-            try folder.write("fields/\(spec.name)_\(stamp).npy", data)
-        }
-        try folder.write("cells/cells_\(stamp).csv", text: Formats.cellsCSV(world.cells, time: world.time))
         let hours = String(format: "t = %.1f h", world.time / 60)
         let closure = String(format: "closure %.1f%%", world.closurePercent)
-        if let png = Frames.cells(world, label: "\(hours)  \(closure)").png() { try folder.write("frames/cells_\(stamp).png", png) }
-        for (f, spec) in scenario.model.factors.enumerated() {
-            if let png = Frames.factor(world, f, label: "\(spec.name)  \(hours)").png() { try folder.write("frames/\(spec.name)_\(stamp).png", png) }
-        }
+        let factors = scenario.model.factors
         let tissue = Formats.tissueMaps(world)
-        for m in tissue {
-            let data = m.values.withUnsafeBufferPointer { Formats.npy($0, shape: [l.nz, l.ny, l.nx]) }
-            try folder.write("tissue/\(m.name)_\(stamp).npy", data)
-            if let png = Frames.tissue(world, m, label: "\(m.meaning)  \(hours)").png() { try folder.write("frames/\(m.name)_\(stamp).png", png) }
+        var jobs: [() -> [(String, Data)]] = []
+        for (f, spec) in factors.enumerated() {
+            jobs.append {
+                var files = [("fields/\(spec.name)_\(stamp).npy", Formats.npy(UnsafeBufferPointer(world.fields.buffer(f)), shape: [l.nz, l.ny, l.nx]))]
+                if let png = Frames.factor(world, f, label: "\(spec.name)  \(hours)").png() { files.append(("frames/\(spec.name)_\(stamp).png", png)) }
+                return files
+            }
         }
-        try folder.write("vtk/fields_\(stamp).vti", Formats.vti(world.fields, names: scenario.model.factors.map(\.name), tissue: tissue))
-        try folder.write("vtk/cells_\(stamp).vtp", Formats.vtp(world.cells))
+        jobs.append { [("cells/cells_\(stamp).csv", Data(Formats.cellsCSV(world.cells, time: world.time).utf8))] }
+        jobs.append { Frames.cells(world, label: "\(hours)  \(closure)").png().map { [("frames/cells_\(stamp).png", $0)] } ?? [] }
+        for m in tissue {
+            jobs.append {
+                var files = [("tissue/\(m.name)_\(stamp).npy", m.values.withUnsafeBufferPointer { Formats.npy($0, shape: [l.nz, l.ny, l.nx]) })]
+                if let png = Frames.tissue(world, m, label: "\(m.meaning)  \(hours)").png() { files.append(("frames/\(m.name)_\(stamp).png", png)) }
+                return files
+            }
+        }
+        jobs.append { [("vtk/fields_\(stamp).vti", Formats.vti(world.fields, names: factors.map(\.name), tissue: tissue))] }
+        jobs.append { [("vtk/cells_\(stamp).vtp", Formats.vtp(world.cells))] }
+        let results = UnsafeMutableBufferPointer<[(String, Data)]>.allocate(capacity: jobs.count)
+        results.initialize(repeating: [])
+        defer { results.deinitialize(); results.deallocate() }
+        let context = UncheckedSendable((jobs, results))
+        let workers = max(1, min(threads, jobs.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let (jobs, results) = context.value
+            var j = w
+            while j < jobs.count { results[j] = jobs[j](); j += workers }
+        }
+        for files in results { for (path, data) in files { try folder.write(path, data) } }
     }
 
     static func duration(_ seconds: Double) -> String {
