@@ -1,32 +1,13 @@
 import Artifacts
-import Dispatch
 import Foundation
 
 /// A run's output folder (DESIGN.md "Run folder"). Every file is written to a temporary name in
 /// the same folder and renamed, so a killed run never leaves a half-written file; checksums of
 /// everything written are collected for `manifest.json`.
-///
-/// Writes in the background (`inBackground`, which `Runner.run` turns on for a run): each write's
-/// bytes are handed to one serial writer thread, which hashes and writes them in the order given,
-/// while the stepping goes on. A failed write is thrown by the next write, `perform`, `finishWrites` or
-/// `endBackgroundWrites`;
-/// the writes after a failed one are dropped. At most `backgroundLimit` bytes wait at a time (a
-/// write beyond waits for the earlier ones to finish).
-public final class RunFolder: @unchecked Sendable {
+public final class RunFolder {
     public let url: URL
-    /// Relative path -> SHA-256 of what was written (waits for the writes under way).
-    public var checksums: [String: String] { writer.sync { stored } }
-    /// Touched only on `writer`.
-    private var stored: [String: String] = [:]
-    private var failure: OutputError?
-    /// Bytes handed to the writer and not yet written (under `lock`).
-    private var waiting = 0
-    private let lock = NSLock()
-    private let writer = DispatchQueue(label: "woundsim.run-folder.writer")
-    /// Whether writes run on the writer thread; off: each write is done when `write` returns.
-    public private(set) var inBackground = false
-    /// Most bytes waiting for the writer thread [bytes].
-    public static let backgroundLimit = 512 << 20
+    /// Relative path -> SHA-256 of what was written.
+    public private(set) var checksums: [String: String] = [:]
 
     /// The file a run writes first into its folder: it marks the folder as woundsim's, so that
     /// `--force` may replace it (a killed run's folder has it too). Not an output: not in the
@@ -94,57 +75,15 @@ public final class RunFolder: @unchecked Sendable {
             var isDirectory: ObjCBool = false
             guard fm.fileExists(atPath: url.appendingPathComponent(relative).path, isDirectory: &isDirectory), !isDirectory.boolValue,
                   let data = fm.contents(atPath: url.appendingPathComponent(relative).path) else { continue }
-            stored[relative] = SHA256.hex(data)
+            checksums[relative] = SHA256.hex(data)
         }
     }
 
-    /// Writes `data` at `relative` (subfolders created), atomically; in the background when
-    /// `inBackground`.
+    /// Writes `data` at `relative` (subfolders created), atomically.
     public func write(_ relative: String, _ data: Data) throws(OutputError) {
         precondition(!relative.hasPrefix("/") && !relative.split(separator: "/").contains(".."), "output paths stay inside the run folder")
-        let target = url.appendingPathComponent(relative)
-        try perform(bytes: data.count) { () throws(OutputError) in
-            try AtomicFile.write(data, to: target)
-            let sum = SHA256.hex(data)
-            self.stored[relative] = sum
-        }
-    }
-
-    /// Runs `work` (a write of about `bytes` bytes that records no checksum: a checkpoint) on the
-    /// writer thread after the writes before it, or at once when not `inBackground`. Throws an
-    /// earlier background write's failure.
-    public func perform(bytes: Int, _ work: @escaping @Sendable () throws(OutputError) -> Void) throws(OutputError) {
-        guard inBackground else {
-            // Nothing waits on the writer thread here (`endBackgroundWrites` waited for it).
-            if let failure { throw failure }
-            try work()
-            return
-        }
-        lock.lock(); let pending = waiting; lock.unlock()
-        if pending > 0 && pending + bytes > Self.backgroundLimit { writer.sync {} }
-        if let failure = writer.sync(execute: { self.failure }) { throw failure }
-        lock.lock(); waiting += bytes; lock.unlock()
-        writer.async {
-            defer { self.lock.lock(); self.waiting -= bytes; self.lock.unlock() }
-            guard self.failure == nil else { return }
-            do throws(OutputError) { try work() } catch { self.failure = error }
-        }
-    }
-
-    /// From now on, writes run on the writer thread.
-    public func beginBackgroundWrites() { inBackground = true }
-
-    /// Waits for the background writes and writes at once from now on; throws the first write
-    /// that failed.
-    public func endBackgroundWrites() throws(OutputError) {
-        inBackground = false
-        if let failure = writer.sync(execute: { self.failure }) { throw failure }
-    }
-
-    /// Waits for the background writes (writing goes on in the background); throws the first
-    /// that failed.
-    public func finishWrites() throws(OutputError) {
-        if let failure = writer.sync(execute: { self.failure }) { throw failure }
+        try AtomicFile.write(data, to: url.appendingPathComponent(relative))
+        checksums[relative] = SHA256.hex(data)
     }
 
     public func write(_ relative: String, text: String) throws(OutputError) { try write(relative, Data(text.utf8)) }

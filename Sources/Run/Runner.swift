@@ -58,10 +58,6 @@ public enum Runner {
         // keeps its folder's file (its checkpoints are tied to that text).
         let resolved = options.resolvedText ?? Overrides.annotate(ScenarioWriter.yaml(scenario), marks: scenario.marks)
         if options.resolvedText == nil { try folder.write("scenario.resolved.yaml", text: resolved) }
-        // Outputs and checkpoints are hashed and written on the folder's writer thread while the
-        // steps go on; every way out of the run waits for them.
-        folder.beginBackgroundWrites()
-        defer { try? folder.endBackgroundWrites() }
         let steps = Int((model.duration / model.dt).rounded())
         let outputEvery = max(1, Int((model.outputEvery / model.dt).rounded()))
         let snapshotEvery = scenario.snapshotEvery.map { max(1, Int(($0 / model.dt).rounded())) }
@@ -72,12 +68,9 @@ public enum Runner {
             guard let prior = begin?.timeseries else { return Formats.timeseriesCSV(rows, factorNames: factorNames) }
             return Formats.continuing(prior, with: Formats.timeseriesCSV(rows, factorNames: factorNames))
         }
-        /// The state as it stands, encoded and written as a checkpoint on the writer thread.
+        /// The state as it stands, written as a checkpoint.
         func checkpoint(_ step: Int) throws(OutputError) {
-            let state = world.encodeState(), series = timeseries(), url = folder.url
-            try folder.perform(bytes: 2 * state.count) { () throws(OutputError) in
-                try Checkpoint.write(url, step: step, data: Checkpoint.encode(step: step, scenarioText: resolved, timeseries: series, state: state))
-            }
+            try Checkpoint.write(folder.url, step: step, data: Checkpoint.encode(step: step, scenarioText: resolved, timeseries: timeseries(), state: world.encodeState()))
         }
         if begin == nil {
             if let problem = world.healthProblem(threads: options.threads) { throw .stopped("step 0: \(problem)") }
@@ -94,7 +87,6 @@ public enum Runner {
                 if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 try folder.write("timeseries.csv", text: timeseries())
                 try checkpoint(s - 1)
-                try folder.endBackgroundWrites()
                 throw .interrupted(signal, String(format: "stopped by %@ at t = %.1f h (step %d of %d); a checkpoint is saved: continue with `woundsim resume %@`",
                                                   StopSignal.name(signal) as NSString, world.time / 60, s - 1, steps, folder.url.path as NSString))
             }
@@ -129,8 +121,6 @@ public enum Runner {
             // The final state, so that `woundsim resume DIR --days D` can extend the run.
             try checkpoint(steps)
         }
-        // The report reads the files back.
-        try folder.endBackgroundWrites()
 
         let wall = Date().timeIntervalSince(start)
         var profile = StepPhase.allCases.map { (phase: $0.description, seconds: world.seconds(in: $0)) }
