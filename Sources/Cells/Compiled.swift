@@ -33,10 +33,17 @@ public struct CompiledRate: Sendable {
     /// responses to its lack (`Response.below`) multiply the result.
     @inlinable @inline(__always)
     public func rate(_ c: SIMD8<Double>) -> Double {
+        rate(reading: { c[$0] })
+    }
+
+    /// `rate(_:)` with each response's concentration read by `value(slot)` [ng/mL] when it is
+    /// needed, not gathered first: the same arithmetic on the same values, so the same bits.
+    @inlinable @inline(__always)
+    public func rate(reading value: (Int) -> Double) -> Double {
         if basal == 0 { return 0 }
         var fold = 1.0, gate = 1.0
         for i in 0..<count {
-            let x = c[Int(factor[i])]
+            let x = value(Int(factor[i]))
             let lack = belowMask & UInt8(1 << i) != 0
             if x <= 0 {
                 if lack { gate *= 1 + foldMinusOne[i] }

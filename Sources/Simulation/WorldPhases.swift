@@ -13,10 +13,10 @@ extension World {
         let dt = config.dt
         let count = cells.count
         let n = lattice.count
-        let factorCount = min(fields.factorCount, Rules.maximumSensedFactors)
         let fieldBase = fields.buffer(0).baseAddress!
         let compiled = stepper.compiled
         let chunk = 4096
+        let migratoryBit = CellFlags.migratory.rawValue, repairBit = CellFlags.repair.rawValue
         cells.withPointers { cp in
             do { let col = collagen
                 regions.ids.withUnsafeBufferPointer { regionIDs in
@@ -27,26 +27,30 @@ extension World {
                             let p = compiled + Int(cp.kind[c])
                             let s = Int(cp.site[c])
                             for u in 0..<p.pointee.uptakeCount { fieldBase[Int(p.pointee.uptakeFactor[u]) &* n &+ s] *= p.pointee.uptakeDecay[u] }
-                            let migratory = cp.flags[c] & CellFlags.migratory.rawValue != 0
+                            let migratory = cp.flags[c] & migratoryBit != 0
                             // A cell in its second state secretes its second list instead.
-                            let second = cp.flags[c] & CellFlags.repair.rawValue != 0
+                            let second = cp.flags[c] & repairBit != 0
                             let secretionCount = second ? p.pointee.repairSecretionCount : p.pointee.secretionCount
                             let needLocal = secretionCount > 0 && (migratory || !p.pointee.secretesOnlyWhenMigratory)
                             let depositing = p.pointee.collagen.basal > 0 && regionIDs[s] == Tissue.woundBed
                             if !needLocal && !depositing { continue }
-                            let local = CellStepper.sense(p, fieldBase, siteCount: n, s, identityCount: factorCount)
+                            // Each response reads its factor where it lies (what `CellStepper.sense`
+                            // would gather into that slot; most rates read one factor of the eight),
+                            // and every rate is computed before the first secretion is added, from
+                            // the values after uptake, as from one gathered vector.
+                            let local: (Int) -> Double = { q in fieldBase[p.pointee.factor(inSlot: q) &* n &+ s] }
+                            let deposit = depositing ? p.pointee.collagen.rate(reading: local) * dt : 0
                             if needLocal {
+                                var amounts = SIMD4<Double>.zero
                                 if second {
-                                    for i in 0..<secretionCount {
-                                        fieldBase[Int(p.pointee.repairSecretionFactor[i]) &* n &+ s] += p.pointee.repairSecretionRate(i).rate(local) * dt
-                                    }
+                                    for i in 0..<secretionCount { amounts[i] = p.pointee.repairSecretionRate(i).rate(reading: local) * dt }
+                                    for i in 0..<secretionCount { fieldBase[Int(p.pointee.repairSecretionFactor[i]) &* n &+ s] += amounts[i] }
                                 } else {
-                                    for i in 0..<secretionCount {
-                                        fieldBase[Int(p.pointee.secretionFactor[i]) &* n &+ s] += p.pointee.secretionRate(i).rate(local) * dt
-                                    }
+                                    for i in 0..<secretionCount { amounts[i] = p.pointee.secretionRate(i).rate(reading: local) * dt }
+                                    for i in 0..<secretionCount { fieldBase[Int(p.pointee.secretionFactor[i]) &* n &+ s] += amounts[i] }
                                 }
                             }
-                            if depositing { col[s] = min(1, col[s] + Float(p.pointee.collagen.rate(local) * dt)) }
+                            if depositing { col[s] = min(1, col[s] + Float(deposit)) }
                         }
                     }
                 }
