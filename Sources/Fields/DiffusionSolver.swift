@@ -182,14 +182,7 @@ public final class DiffusionSolver: @unchecked Sendable {
                     solver.skipped(factor: f)
                     return
                 }
-                let plan = solver.plans[f][slowest]
-                let x = fields.storage + f &* solver.lattice.count
-                let runs = solver.runs[f][slowest][0]
-                for t in 0..<plan.n {
-                    let first = t &* plan.stride
-                    terms?.apply(factor: f, values: x + first, first: first, count: plan.stride)
-                    solver.forward(plan, runs: runs, slab: x + first, slabStride: plan.stride, t: t, range: 0..<plan.stride)
-                }
+                solver.forwardPass(factor: f, positions: 0..<solver.plans[f][slowest].stride, fields: fields, terms: terms)
                 solver.backwardPass(factor: f, fields: fields)
             }
             siteSums?.steps += 1
@@ -199,15 +192,7 @@ public final class DiffusionSolver: @unchecked Sendable {
         parallelFor(chunks: blocks.count, threads: threads) { b in
             let (solver, fields, terms) = context.value
             let block = solver.blocks[b]
-            let plan = solver.plans[block.factor][slowest]
-            let x = fields.storage + block.factor &* solver.lattice.count
-            let runs = solver.runs[block.factor][slowest][0]
-            let range = block.start..<(block.start &+ block.count)
-            for t in 0..<plan.n {
-                let first = t &* plan.stride &+ block.start
-                terms?.apply(factor: block.factor, values: x + first, first: first, count: block.count)
-                solver.forward(plan, runs: runs, slab: x + t &* plan.stride, slabStride: plan.stride, t: t, range: range)
-            }
+            solver.forwardPass(factor: block.factor, positions: block.start..<(block.start &+ block.count), fields: fields, terms: terms)
         }
         // Pass 2: back substitution along the slowest axis, slab after slab downwards, each slab
         // solved along the faster axes while it is still in cache.
@@ -220,6 +205,20 @@ public final class DiffusionSolver: @unchecked Sendable {
             solver.backwardPass(factor: f, fields: fields)
         }
         siteSums?.steps += 1
+    }
+
+    /// Pass 1 for one factor over the slab positions `positions` (all of them, or a block): the
+    /// site terms, then the slowest axis's forward elimination, slab after slab.
+    private func forwardPass(factor f: Int, positions: Range<Int>, fields: FieldSet, terms: SiteTerms?) {
+        let slowest = lattice.dimension - 1
+        let plan = plans[f][slowest]
+        let x = fields.storage + f &* lattice.count
+        let runs = self.runs[f][slowest][0]
+        for t in 0..<plan.n {
+            let first = t &* plan.stride &+ positions.lowerBound
+            terms?.apply(factor: f, values: x + first, first: first, count: positions.count)
+            forward(plan, runs: runs, slab: x + t &* plan.stride, slabStride: plan.stride, t: t, range: positions)
+        }
     }
 
     /// What a step records for a factor it does not solve.

@@ -70,6 +70,9 @@ public final class World: @unchecked Sendable {
         let layout = try WorldLayout(config)
         lattice = layout.lattice
         fields = layout.fields
+        let flagCount = max(1, layout.fields.factorCount * ((layout.lattice.count + World.healthChunk - 1) / World.healthChunk))
+        healthFlags = .allocate(capacity: flagCount)
+        healthFlags.initialize(repeating: 0, count: flagCount)
         solver = layout.solver
         stepper = layout.stepper
         terms = layout.terms
@@ -103,7 +106,7 @@ public final class World: @unchecked Sendable {
         }
     }
 
-    deinit { vessel.deallocate(); collagen.deallocate(); onsetTally.deallocate(); healthScratch.baseAddress?.deallocate() }
+    deinit { vessel.deallocate(); collagen.deallocate(); onsetTally.deallocate(); healthFlags.deallocate() }
 
     /// Sets the state read from a checkpoint (`restoreState`).
     package func setRestored(step: Int, cellUpdates: Int, collagen: [Float], cells: CellPopulation, onset: [CellKind: Double], closureTime: Double?,
@@ -122,8 +125,10 @@ public final class World: @unchecked Sendable {
 
     let initialSurface: Int
     private var sortScratch: [Int32] = []
-    /// The health check's per-chunk flags (`healthProblem`).
-    var healthScratch = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
+    /// Sites per chunk of the health check's pass over the fields (`healthProblem`).
+    static let healthChunk = 1 << 16
+    /// The health check's flag per field and chunk, sized once (fields and lattice are fixed).
+    let healthFlags: UnsafeMutablePointer<UInt8>
     /// The migration-onset count's chunks, and their per-chunk counts (near the edge, migratory).
     static let onsetChunks = 64
     let onsetTally: UnsafeMutablePointer<SIMD4<Int>> = {

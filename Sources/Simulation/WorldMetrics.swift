@@ -13,9 +13,9 @@ extension World {
     /// vectors, and only a field found broken is searched again for its first bad site.
     public func healthProblem(threads: Int = 1) -> String? {
         let n = lattice.count
-        let chunk = 1 << 16
+        let chunk = World.healthChunk
         let perField = (n + chunk - 1) / chunk
-        let flags = healthFlags(count: fields.names.count * perField)
+        let flags = healthFlags
         let context = UncheckedSendable((fields.buffer(0).baseAddress!, flags))
         parallelFor(chunks: fields.names.count * perField, threads: threads) { c in
             let (base, flags) = context.value
@@ -54,16 +54,6 @@ extension World {
         }
         if let bad = collagen.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) { return "collagen is \(collagen[bad]) at site \(bad)" }
         return nil
-    }
-
-    /// The guard's per-chunk flags, kept between checks (no allocation per check).
-    private func healthFlags(count: Int) -> UnsafeMutablePointer<UInt8> {
-        if healthScratch.count < count {
-            healthScratch.baseAddress?.deallocate()
-            healthScratch = .allocate(capacity: count)
-            healthScratch.initialize(repeating: 0)
-        }
-        return healthScratch.baseAddress!
     }
 
     /// Wound sites of the top layer not yet covered by a cell (`coverSites`).
