@@ -20,6 +20,7 @@ final class CalibrationFileTests: XCTestCase {
     func write(_ yaml: String, csv: String = CalibrationFileTests.csv) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("woundsim-cal-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
         try csv.write(to: dir.appendingPathComponent("obs.csv"), atomically: true, encoding: .utf8)
         let file = dir.appendingPathComponent("cal.yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
