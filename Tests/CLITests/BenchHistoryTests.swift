@@ -12,8 +12,7 @@ final class BenchHistoryTests: XCTestCase {
     }
 
     func testRecordAppendsNormalisedLinesAndAnOlderBinaryIsMeasuredBetweenReferences() throws {
-        let root = CLI.temporaryRoot("bench-history")
-        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        let root = temporaryRoot("bench-history")
         let file = root.appendingPathComponent("history.jsonl")
         let small = ["--size", "40x40", "--threads", "1"]
         let first = try CLI.run(["bench", "--record", file.path, "--of-binary", CLI.binary.path, "--commit", "0ld0000"] + small)
@@ -43,8 +42,7 @@ final class BenchHistoryTests: XCTestCase {
     }
 
     func testCheckFailsOnlyWhenANormalisedFigureFallsBeyondTheTolerance() throws {
-        let root = CLI.temporaryRoot("bench-check")
-        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        let root = temporaryRoot("bench-check")
         func history(_ name: String, normalised value: Double) throws -> URL {
             // A line as --record writes it, with every normalised figure set to `value`.
             let url = root.appendingPathComponent(name)
@@ -71,8 +69,7 @@ final class BenchHistoryTests: XCTestCase {
         // The triad's own noise on one machine kind must not fail a build: a line of this machine
         // kind whose normalised figures are out of reach (a tiny triad) but whose raw figures are
         // tiny passes; one whose raw figures are out of reach too fails.
-        let root = CLI.temporaryRoot("bench-check-machine")
-        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        let root = temporaryRoot("bench-check-machine")
         let small = ["--size", "40x40", "--threads", "1"]
         let probe = try CLI.run(["bench", "--json"] + small)
         XCTAssertEqual(probe.status, 0, probe.stderr)
@@ -108,8 +105,7 @@ final class BenchHistoryTests: XCTestCase {
     }
 
     func testHistoryChartsEveryKernelOverCommits() throws {
-        let root = CLI.temporaryRoot("bench-chart")
-        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        let root = temporaryRoot("bench-chart")
         let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Benchmarks/history.jsonl")
         let page = root.appendingPathComponent("history.html")

@@ -170,6 +170,15 @@ final class CLITests: XCTestCase {
 }
 
 /// Runs the built binary.
+extension XCTestCase {
+    /// `CLI.temporaryRoot(name)`, removed with everything in it when the test ends.
+    func temporaryRoot(_ name: String) -> URL {
+        let root = CLI.temporaryRoot(name)
+        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        return root
+    }
+}
+
 enum CLI {
     static var binary: URL {
         #if os(macOS)
