@@ -73,6 +73,11 @@ public struct CompiledKind: Sendable {
     public var remapped = false
     public var sensedCount = 0
     public var sensed: SIMD8<Int32> = .zero
+    /// Bit q set: sensing slot q is read from the fields. Slots no rule of the kind reads (an
+    /// identity kind's unsensed factors) and slots of factors that stay zero for good
+    /// (`CellStepper.setSilentFactors`) are left out: they hold +0, which no rule reads, or which
+    /// a read would have returned, so the decisions are the same bits with fewer loads.
+    public var senseMask: UInt8 = 0
     /// The factor whose concentration sensing slot `q` holds.
     @inlinable @inline(__always)
     public func factor(inSlot q: Int) -> Int { remapped ? Int(sensed[q]) : q }
@@ -152,6 +157,11 @@ public struct CompiledKind: Sendable {
         sensedCount = min(sensedList.count, Rules.maximumSensedFactors)
         for (q, f) in sensedList.prefix(Rules.maximumSensedFactors).enumerated() { sensed[q] = Int32(f) }
         let isRemapped = remapped
+        if isRemapped {
+            for q in 0..<sensedCount { senseMask |= UInt8(1 << q) }
+        } else {
+            for f in sensedList where f < Rules.maximumSensedFactors { senseMask |= UInt8(1 << f) }
+        }
         let slot: (Int) -> Int = { f in isRemapped ? sensedList.firstIndex(of: f) ?? 0 : f }
         motility = CompiledRate(p.motility, slot: slot); proliferation = CompiledRate(p.proliferation, slot: slot)
         apoptosis = CompiledRate(p.apoptosis, slot: slot); collagen = CompiledRate(p.collagenDeposition, slot: slot)

@@ -357,6 +357,19 @@ public final class CellStepper: @unchecked Sendable {
         }
     }
 
+    /// Stops reading the factors flagged here (those `DiffusionSolver.setSilent` skips: zero
+    /// everywhere and for good) when a cell senses: their slots hold the +0 a read would return.
+    public func setSilentFactors(_ silent: [Bool]) {
+        for k in 0..<parameters.count {
+            var mask = compiled[k].senseMask
+            for q in 0..<Rules.maximumSensedFactors where mask & (1 << q) != 0 {
+                let f = compiled[k].factor(inSlot: q)
+                if f < silent.count, silent[f] { mask &= ~UInt8(1 << q) }
+            }
+            compiled[k].senseMask = mask
+        }
+    }
+
     /// Records a change of occupancy at `site` in the phase `phase` (its tile-layer wakes).
     @inline(__always) func markChanged(site: Int, phase: Int) {
         let plane = lattice.nx &* lattice.ny, q = site % plane

@@ -38,20 +38,23 @@ extension CellStepper {
 
     /// The factors kind `kp` senses at site `s`, by sensing slot, from the fields at `base`
     /// (factor-major, `siteCount` sites per factor). A kind whose slots are the factors' own
-    /// indices reads the first `identityCount` (the table's factor count, at most 8).
+    /// indices reads slots below `identityCount` (the table's factor count, at most 8); either kind
+    /// reads only the slots of its `senseMask`, +0 in the others.
     @inline(__always)
     static func sense(_ kp: UnsafeMutablePointer<CompiledKind>, _ base: UnsafeMutablePointer<Double>, siteCount: Int, _ s: Int,
                       identityCount: Int) -> SIMD8<Double> {
-        if kp.pointee.remapped { return gather(kp.pointee.sensed, count: kp.pointee.sensedCount, base, siteCount: siteCount, s) }
-        return gather(SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7), count: identityCount, base, siteCount: siteCount, s)
+        let mask = kp.pointee.senseMask
+        if kp.pointee.remapped { return gather(kp.pointee.sensed, mask: mask, base, siteCount: siteCount, s) }
+        let below = identityCount >= 8 ? UInt8.max : UInt8((1 << identityCount) - 1)
+        return gather(SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7), mask: mask & below, base, siteCount: siteCount, s)
     }
 
-    /// The values of factors `rows` at site `s` for slots below `count`, +0 in the others. The
+    /// The values of factors `rows` at site `s` for the slots set in `mask`, +0 in the others. The
     /// vector is built once from its eight values: writing its lanes one at a time went through
     /// memory and stalled each following read of the whole vector.
     @inline(__always)
-    static func gather(_ rows: SIMD8<Int32>, count: Int, _ base: UnsafeMutablePointer<Double>, siteCount: Int, _ s: Int) -> SIMD8<Double> {
-        @inline(__always) func at(_ q: Int) -> Double { q < count ? base[Int(rows[q]) &* siteCount &+ s] : 0 }
+    static func gather(_ rows: SIMD8<Int32>, mask: UInt8, _ base: UnsafeMutablePointer<Double>, siteCount: Int, _ s: Int) -> SIMD8<Double> {
+        @inline(__always) func at(_ q: Int) -> Double { mask & (1 << q) != 0 ? base[Int(rows[q]) &* siteCount &+ s] : 0 }
         return SIMD8<Double>(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7))
     }
 

@@ -224,6 +224,7 @@ struct WorldLayout {
             for s in p.secretion + p.repairSecretion where s.rate.basal != 0 { supplied[s.factor] = true }
         }
         solver.setSilent(supplied.map { !$0 })
+        stepper.setSilentFactors(supplied.map { !$0 })
         stepper.vessel = vessel.baseAddress
         stepper.collagen = collagen.baseAddress
         // Kinds recruited from the wound bed enter its empty sites at every depth, at their rate
