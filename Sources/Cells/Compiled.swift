@@ -78,6 +78,8 @@ public struct CompiledKind: Sendable {
     /// (`CellStepper.setSilentFactors`) are left out: they hold +0, which no rule reads, or which
     /// a read would have returned, so the decisions are the same bits with fewer loads.
     public var senseMask: UInt8 = 0
+    /// The slots the kind's rules read (`senseMask` before silent factors are taken out).
+    public var readMask: UInt8 = 0
     /// The factor whose concentration sensing slot `q` holds.
     @inlinable @inline(__always)
     public func factor(inSlot q: Int) -> Int { remapped ? Int(sensed[q]) : q }
@@ -162,6 +164,7 @@ public struct CompiledKind: Sendable {
         } else {
             for f in sensedList where f < Rules.maximumSensedFactors { senseMask |= UInt8(1 << f) }
         }
+        readMask = senseMask
         let slot: (Int) -> Int = { f in isRemapped ? sensedList.firstIndex(of: f) ?? 0 : f }
         motility = CompiledRate(p.motility, slot: slot); proliferation = CompiledRate(p.proliferation, slot: slot)
         apoptosis = CompiledRate(p.apoptosis, slot: slot); collagen = CompiledRate(p.collagenDeposition, slot: slot)

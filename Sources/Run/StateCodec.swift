@@ -154,6 +154,15 @@ extension World {
             }
             // Everything read and checked: now change the world.
             for f in 0..<factorCount { _ = fieldValues[f].withUnsafeBufferPointer { fields.buffer(f).update(fromContentsOf: $0) } }
+            // A factor this scenario never supplies is silent (not solved, not read by the cells)
+            // only while it is zero: an arm forked from a treated run's checkpoint brings the
+            // medium's factors with it, to diffuse and decay as in the run that made them.
+            var silent = solver.silent
+            for f in 0..<factorCount where silent[f] && fieldValues[f].contains(where: { $0 != 0 }) { silent[f] = false }
+            if silent != solver.silent {
+                solver.setSilent(silent)
+                stepper.setSilentFactors(silent)
+            }
             _ = savedVessel.withUnsafeBufferPointer { vessel.update(fromContentsOf: $0) }
             setRestored(step: savedStep, cellUpdates: savedUpdates, collagen: savedCollagen, cells: population,
                         onset: onsets, closureTime: hasClosure == 1 ? closure : nil, edgeOnset: edgeOnset)

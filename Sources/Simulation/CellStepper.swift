@@ -359,9 +359,10 @@ public final class CellStepper: @unchecked Sendable {
 
     /// Stops reading the factors flagged here (those `DiffusionSolver.setSilent` skips: zero
     /// everywhere and for good) when a cell senses: their slots hold the +0 a read would return.
+    /// Each call replaces the last (a factor no longer flagged is read again).
     public func setSilentFactors(_ silent: [Bool]) {
         for k in 0..<parameters.count {
-            var mask = compiled[k].senseMask
+            var mask = compiled[k].readMask
             for q in 0..<Rules.maximumSensedFactors where mask & (1 << q) != 0 {
                 let f = compiled[k].factor(inSlot: q)
                 if f < silent.count, silent[f] { mask &= ~UInt8(1 << q) }

@@ -8,7 +8,9 @@ import XCTest
 /// A cell loads only the factors its kind's rules read and that can be nonzero
 /// (`CompiledKind.senseMask`); the other slots hold +0. That must change no bit: each bundled
 /// scenario (one of each set of mechanisms) runs a day on a smaller lattice with the masks as
-/// built and with every slot loaded, and the whole state must agree every 90 steps.
+/// built and with every slot that holds a factor loaded, and the whole state must agree every 90
+/// steps. A factor is silent only while it is zero: an arm forked from a treated run's
+/// checkpoint solves and reads the medium's factors it inherits.
 final class SenseMaskTests: XCTestCase {
     private func world(_ name: String) throws -> World {
         var scenario = try ScenarioLoader.load(name, sets: ["lattice.size=[160, 128]"] + ScenarioLoader.shrunk(name)).scenario
@@ -24,12 +26,13 @@ final class SenseMaskTests: XCTestCase {
             for k in 0..<full.stepper.parameters.count {
                 let p = full.stepper.compiled + k
                 leftOut += 8 - p.pointee.senseMask.nonzeroBitCount
-                p.pointee.senseMask = .max
+                // Every slot that holds a factor: all 8 of an identity kind, the listed ones of a remapped kind.
+                p.pointee.senseMask = p.pointee.remapped ? UInt8(truncatingIfNeeded: (1 << p.pointee.sensedCount) - 1) : .max
             }
             let steps = Int((masked.config.duration / masked.config.dt).rounded())
             for step in 1...steps {
                 masked.advance(threads: 2)
-                full.advance(threads: 1)
+                full.advance(threads: 2)
                 if step % 90 == 0 || step == steps {
                     let same = masked.encodeState() == full.encodeState()
                     XCTAssertTrue(same, "\(name): loading every slot changed the state by step \(step)")
@@ -38,6 +41,32 @@ final class SenseMaskTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(leftOut, 0, "no slot was left out, so the test compared nothing")
+    }
+
+    func testAnArmForkedFromATreatedRunSolvesAndReadsTheFactorsItInherits() throws {
+        // The control wound never supplies HGF or PGE2 (silent); forked from a checkpoint of the
+        // treated wound it holds the medium's HGF, which must diffuse, decay and be sensed as in a
+        // world where nothing is silent.
+        let treated = try world("excisional-wound-inflammation-asc-cm")
+        for _ in 0..<120 { treated.advance(threads: 2) }
+        let state = treated.encodeState()
+        let forked = try world("excisional-wound-inflammation-control")
+        let names = forked.config.factors.map(\.name), hgf = names.firstIndex(of: "HGF")!
+        XCTAssertTrue(forked.solver.silent[hgf], "HGF is silent in the untreated wound")
+        try forked.restoreState(state)
+        XCTAssertFalse(forked.solver.silent[hgf], "the restored HGF is not zero, so it is solved")
+        let keratinocyte = forked.stepper.compiled[Int(CellKind.keratinocyte.rawValue)]
+        XCTAssertNotEqual(keratinocyte.senseMask & UInt8(1 << hgf), 0, "and read again")
+        let reference = try world("excisional-wound-inflammation-control")
+        let none = [Bool](repeating: false, count: names.count)
+        reference.solver.setSilent(none)
+        reference.stepper.setSilentFactors(none)
+        try reference.restoreState(state)
+        for step in 1...180 {
+            forked.advance(threads: 2)
+            reference.advance(threads: 2)
+            if step % 60 == 0 { XCTAssertEqual(forked.encodeState(), reference.encodeState(), "step \(step)") }
+        }
     }
 
     func testSilentFactorsAndUnreadFactorsAreLeftOut() throws {
