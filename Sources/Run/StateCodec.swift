@@ -159,10 +159,7 @@ extension World {
             // medium's factors with it, to diffuse and decay as in the run that made them.
             var silent = solver.silent
             for f in 0..<factorCount where silent[f] && fieldValues[f].contains(where: { $0 != 0 }) { silent[f] = false }
-            if silent != solver.silent {
-                solver.setSilent(silent)
-                stepper.setSilentFactors(silent)
-            }
+            if silent != solver.silent { setSilent(silent) }
             _ = savedVessel.withUnsafeBufferPointer { vessel.update(fromContentsOf: $0) }
             setRestored(step: savedStep, cellUpdates: savedUpdates, collagen: savedCollagen, cells: population,
                         onset: onsets, closureTime: hasClosure == 1 ? closure : nil, edgeOnset: edgeOnset)

@@ -99,11 +99,21 @@ public final class World: @unchecked Sendable {
         } else {
             mechanics = nil
         }
+        setSilent(layout.silent)
         // The quasi-steady factors as the first outputs show them (step 0's solve then finds the
         // same problem solved and runs no cycle; a restore replaces them).
         if !steady.isEmpty {
             withSubnormalsFlushed { steady.solve(at: 0, fields: fields, cells: &cells, vessel: vessel, diffusion: solver, threads: 1) }
         }
+    }
+
+    /// Marks the factors that are zero for good (`true`: nothing supplies them and the field holds
+    /// no nonzero value): the solver skips them and the cells stop loading them. The one place both
+    /// are told, so that they never disagree (a solved factor the cells read as 0, or a frozen one
+    /// they read).
+    package func setSilent(_ flags: [Bool]) {
+        solver.setSilent(flags)
+        stepper.setSilentFactors(flags)
     }
 
     deinit { vessel.deallocate(); collagen.deallocate(); onsetTally.deallocate(); healthFlags.deallocate() }

@@ -19,6 +19,8 @@ struct WorldLayout {
     var steady: SteadyFields
     var edgeDistance: [Float]
     var woundSites: [Int32], surfaceSites: [Int32], bedSites: [Int32]
+    /// The factors nothing supplies, one flag per factor (`World.setSilent` applies them).
+    var silent: [Bool]
 
     init(_ config: ModelConfig) throws(ModelError) {
         guard config.layers.count >= 1, Set(config.layers).count == config.layers.count else {
@@ -223,8 +225,7 @@ struct WorldLayout {
         for p in stepper.parameters {
             for s in p.secretion + p.repairSecretion where s.rate.basal != 0 { supplied[s.factor] = true }
         }
-        solver.setSilent(supplied.map { !$0 })
-        stepper.setSilentFactors(supplied.map { !$0 })
+        silent = supplied.map { !$0 }
         stepper.vessel = vessel.baseAddress
         stepper.collagen = collagen.baseAddress
         // Kinds recruited from the wound bed enter its empty sites at every depth, at their rate
