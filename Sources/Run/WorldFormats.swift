@@ -68,9 +68,17 @@ extension Formats {
     /// tissue map (`tissueMaps`, skin only). Loads in ParaView.
     public static func vti(_ fields: FieldSet, names: [String], tissue: [TissueMap] = []) -> Data {
         let l = fields.lattice
-        var arrays = names.enumerated().map { (name: "\($0.element)_ngml", bytes: float32Bytes(UnsafeBufferPointer(fields.buffer($0.offset)))) }
-        for m in tissue { arrays.append((name: m.name, bytes: m.values.withUnsafeBufferPointer { float32Bytes($0) })) }
-        return vti(nx: l.nx, ny: l.ny, nz: l.nz, spacing: l.spacing, scalars: names.first ?? "", float32: arrays)
+        var out: [UInt8] = []
+        out.reserveCapacity(512 + (names.count + tissue.count) * (160 + (4 + 4 * l.count + 2) / 3 * 4))
+        out.append(contentsOf: vtiHeader(nx: l.nx, ny: l.ny, nz: l.nz, spacing: l.spacing, scalars: names.first ?? "").utf8)
+        for (f, name) in names.enumerated() {
+            appendVTKArray("\(name)_ngml", type: "Float32", byteCount: 4 * l.count, to: &out) { storeFloat32(UnsafeBufferPointer(fields.buffer(f)), into: $0) }
+        }
+        for m in tissue {
+            appendVTKArray(m.name, type: "Float32", byteCount: 4 * m.values.count, to: &out) { raw in m.values.withUnsafeBufferPointer { storeFloat32($0, into: raw) } }
+        }
+        out.append(contentsOf: vtiFooter.utf8)
+        return Data(out)
     }
 
     /// One per-site map of the tissue's own state, in site order (shape nz, ny, nx).
@@ -110,31 +118,38 @@ extension Formats {
     /// (0 keratinocyte, 1 fibroblast, 2 endothelial, 3 macrophage), migratory and myofibroblast flags.
     public static func vtp(_ cells: CellPopulation) -> Data {
         let l = cells.lattice, h = l.spacing, n = cells.count
-        var points = Data(count: n * 12), kinds = Data(count: n * 4), migratory = Data(count: n), myo = Data(count: n)
-        var connectivity = Data(count: n * 4), offsets = Data(count: n * 4)
-        points.withUnsafeMutableBytes { p in kinds.withUnsafeMutableBytes { k in migratory.withUnsafeMutableBytes { m in myo.withUnsafeMutableBytes { y in
-            connectivity.withUnsafeMutableBytes { c in offsets.withUnsafeMutableBytes { o in
-                for i in 0..<n {
-                    let (x, yy, z) = l.coordinates(of: Int(cells.site[i]))
-                    p.storeBytes(of: Float((Double(x) + 0.5) * h).bitPattern.littleEndian, toByteOffset: 12 * i, as: UInt32.self)
-                    p.storeBytes(of: Float((Double(yy) + 0.5) * h).bitPattern.littleEndian, toByteOffset: 12 * i + 4, as: UInt32.self)
-                    p.storeBytes(of: Float((Double(z) + 0.5) * h).bitPattern.littleEndian, toByteOffset: 12 * i + 8, as: UInt32.self)
-                    k.storeBytes(of: Int32(cells.kind[i]).littleEndian, toByteOffset: 4 * i, as: Int32.self)
-                    m.storeBytes(of: cells.flags[i] & CellFlags.migratory.rawValue != 0 ? 1 : 0, toByteOffset: i, as: UInt8.self)
-                    y.storeBytes(of: cells.flags[i] & CellFlags.myofibroblast.rawValue != 0 ? 1 : 0, toByteOffset: i, as: UInt8.self)
-                    c.storeBytes(of: Int32(i).littleEndian, toByteOffset: 4 * i, as: Int32.self)
-                    o.storeBytes(of: Int32(i + 1).littleEndian, toByteOffset: 4 * i, as: Int32.self)
-                }
-            } }
-        } } } }
-        var out = "<?xml version=\"1.0\"?>\n<VTKFile type=\"PolyData\" version=\"1.0\" byte_order=\"LittleEndian\" header_type=\"UInt32\">\n"
-        out += "<PolyData>\n<Piece NumberOfPoints=\"\(n)\" NumberOfVerts=\"\(n)\" NumberOfLines=\"0\" NumberOfStrips=\"0\" NumberOfPolys=\"0\">\n"
-        out += "<PointData Scalars=\"kind\">\n" + vtkArray("kind", type: "Int32", kinds) + vtkArray("migratory", type: "UInt8", migratory)
-        out += vtkArray("myofibroblast", type: "UInt8", myo) + "</PointData>\n"
-        out += "<Points>\n" + vtkArray("position_um", type: "Float32", components: 3, points) + "</Points>\n"
-        out += "<Verts>\n" + vtkArray("connectivity", type: "Int32", connectivity) + vtkArray("offsets", type: "Int32", offsets) + "</Verts>\n"
-        out += "</Piece>\n</PolyData>\n</VTKFile>\n"
-        return Data(out.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(1024 + (4 + 26 * n) * 4 / 3 + 6 * 8)
+        out.append(contentsOf: ("<?xml version=\"1.0\"?>\n<VTKFile type=\"PolyData\" version=\"1.0\" byte_order=\"LittleEndian\" header_type=\"UInt32\">\n"
+            + "<PolyData>\n<Piece NumberOfPoints=\"\(n)\" NumberOfVerts=\"\(n)\" NumberOfLines=\"0\" NumberOfStrips=\"0\" NumberOfPolys=\"0\">\n"
+            + "<PointData Scalars=\"kind\">\n").utf8)
+        appendVTKArray("kind", type: "Int32", byteCount: 4 * n, to: &out) { k in
+            for i in 0..<n { k.storeBytes(of: Int32(cells.kind[i]).littleEndian, toByteOffset: 4 * i, as: Int32.self) }
+        }
+        appendVTKArray("migratory", type: "UInt8", byteCount: n, to: &out) { m in
+            for i in 0..<n { m.storeBytes(of: cells.flags[i] & CellFlags.migratory.rawValue != 0 ? 1 : 0, toByteOffset: i, as: UInt8.self) }
+        }
+        appendVTKArray("myofibroblast", type: "UInt8", byteCount: n, to: &out) { y in
+            for i in 0..<n { y.storeBytes(of: cells.flags[i] & CellFlags.myofibroblast.rawValue != 0 ? 1 : 0, toByteOffset: i, as: UInt8.self) }
+        }
+        out.append(contentsOf: "</PointData>\n<Points>\n".utf8)
+        appendVTKArray("position_um", type: "Float32", components: 3, byteCount: 12 * n, to: &out) { p in
+            for i in 0..<n {
+                let (x, yy, z) = l.coordinates(of: Int(cells.site[i]))
+                p.storeBytes(of: Float((Double(x) + 0.5) * h).bitPattern.littleEndian, toByteOffset: 12 * i, as: UInt32.self)
+                p.storeBytes(of: Float((Double(yy) + 0.5) * h).bitPattern.littleEndian, toByteOffset: 12 * i + 4, as: UInt32.self)
+                p.storeBytes(of: Float((Double(z) + 0.5) * h).bitPattern.littleEndian, toByteOffset: 12 * i + 8, as: UInt32.self)
+            }
+        }
+        out.append(contentsOf: "</Points>\n<Verts>\n".utf8)
+        appendVTKArray("connectivity", type: "Int32", byteCount: 4 * n, to: &out) { c in
+            for i in 0..<n { c.storeBytes(of: Int32(i).littleEndian, toByteOffset: 4 * i, as: Int32.self) }
+        }
+        appendVTKArray("offsets", type: "Int32", byteCount: 4 * n, to: &out) { o in
+            for i in 0..<n { o.storeBytes(of: Int32(i + 1).littleEndian, toByteOffset: 4 * i, as: Int32.self) }
+        }
+        out.append(contentsOf: "</Verts>\n</Piece>\n</PolyData>\n</VTKFile>\n".utf8)
+        return Data(out)
     }
 
     /// `cells/cells_tNNNNNmin.csv`: one row per cell.

@@ -121,4 +121,39 @@ final class ArtifactsTests: XCTestCase {
     func testHTMLEscape() {
         XCTAssertEqual(htmlEscape("<a href=\"x\">&'</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;")
     }
+
+    /// The byte-built base64 is Foundation's, at every length around the 3-byte groups and on
+    /// pseudo-random bytes (the `.vti` and `.vtp` files' text must not change with the encoder).
+    func testBase64MatchesFoundation() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for n in Array(0...40) + [255, 256, 257, 4099] {
+            let bytes = (0..<n).map { _ -> UInt8 in     // a fixed pseudo-random sequence (an LCG's top byte)
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return UInt8(truncatingIfNeeded: state >> 56)
+            }
+            var out: [UInt8] = Array("prefix".utf8)
+            bytes.withUnsafeBytes { Formats.appendBase64($0, to: &out) }
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), "prefix" + Data(bytes).base64EncodedString(), "\(n) bytes")
+        }
+    }
+
+    /// A VTK data array is its tag and the base64 of a little-endian UInt32 byte count followed
+    /// by the bytes, as VTK's XML reader expects; `.vti` holds the values as float32.
+    func testVTKArrayAndImageDataLayout() {
+        let payload = Data([1, 2, 3, 4, 5])
+        let header = Data([5, 0, 0, 0])
+        XCTAssertEqual(Formats.vtkArray("a", type: "UInt8", payload),
+                       "<DataArray type=\"UInt8\" Name=\"a\" NumberOfComponents=\"1\" format=\"binary\">\((header + payload).base64EncodedString())</DataArray>\n")
+        let values: [Double] = [0, 1.5, -2, 1e-3, 3e38, .infinity]
+        let vti = values.withUnsafeBufferPointer { Formats.vti(nx: 3, ny: 2, nz: 1, spacing: 20, scalars: "c", arrays: [(name: "c", values: $0)]) }
+        let floats = values.withUnsafeBufferPointer { Formats.float32Bytes($0) }
+        let expected = "<?xml version=\"1.0\"?>\n<VTKFile type=\"ImageData\" version=\"1.0\" byte_order=\"LittleEndian\" header_type=\"UInt32\">\n"
+            + "<ImageData WholeExtent=\"0 3 0 2 0 1\" Origin=\"0 0 0\" Spacing=\"20.0 20.0 20.0\">\n"
+            + "<Piece Extent=\"0 3 0 2 0 1\">\n<CellData Scalars=\"c\">\n"
+            + "<DataArray type=\"Float32\" Name=\"c\" NumberOfComponents=\"1\" format=\"binary\">\((Data([24, 0, 0, 0]) + floats).base64EncodedString())</DataArray>\n"
+            + "</CellData>\n</Piece>\n</ImageData>\n</VTKFile>\n"
+        XCTAssertEqual(String(decoding: vti, as: UTF8.self), expected)
+        let fromBytes = Formats.vti(nx: 3, ny: 2, nz: 1, spacing: 20, scalars: "c", float32: [(name: "c", bytes: floats)])
+        XCTAssertEqual(fromBytes, vti)
+    }
 }
