@@ -6,6 +6,7 @@ import Foundation
 import Scenario
 import SimCore
 import Simulation
+import Synchronization
 
 /// Runs one scenario into a run folder.
 public enum Runner {
@@ -222,7 +223,7 @@ public enum Runner {
                 return files
             }
         }
-        jobs.append { [("cells/cells_\(stamp).csv", Data(Formats.cellsCSV(world.cells, time: world.time).utf8))] }
+        jobs.append { [("cells/cells_\(stamp).csv", Formats.cellsCSV(world.cells, time: world.time))] }
         jobs.append { Frames.cells(world, label: "\(hours)  \(closure)").png().map { [("frames/cells_\(stamp).png", $0)] } ?? [] }
         for m in tissue {
             jobs.append {
@@ -233,15 +234,23 @@ public enum Runner {
         }
         jobs.append { [("vtk/fields_\(stamp).vti", Formats.vti(world.fields, names: factors.map(\.name), tissue: tissue))] }
         jobs.append { [("vtk/cells_\(stamp).vtp", Formats.vtp(world.cells))] }
+        // The largest jobs are taken first (the .vti holds every field, the .vtp and the CSV every
+        // cell), then the rest, each by whichever worker is free: dealt round-robin, a worker got
+        // the .vti on top of half the others.
+        let order = [jobs.count - 2, jobs.count - 1, factors.count] + (0..<jobs.count - 2).filter { $0 != factors.count }
         let results = UnsafeMutableBufferPointer<[(String, Data)]>.allocate(capacity: jobs.count)
         results.initialize(repeating: [])
         defer { results.deinitialize(); results.deallocate() }
         let context = UncheckedSendable((jobs, results))
         let workers = max(1, min(threads, jobs.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
             let (jobs, results) = context.value
-            var j = w
-            while j < jobs.count { results[j] = jobs[j](); j += workers }
+            while true {
+                let n = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if n >= order.count { break }
+                results[order[n]] = jobs[order[n]]()
+            }
         }
         for files in results { for (path, data) in files { try folder.write(path, data) } }
     }

@@ -16,6 +16,8 @@ public struct BinaryWriter {
     /// An array of plain values, count first (the machine is little-endian: x86-64, arm64).
     public mutating func array<T>(_ a: [T]) { u64(UInt64(a.count)); a.withUnsafeBytes { data.append(contentsOf: $0) } }
     public mutating func buffer<T>(_ b: UnsafeBufferPointer<T>) { u64(UInt64(b.count)); data.append(contentsOf: UnsafeRawBufferPointer(b)) }
+    /// Makes room for `bytes` more, so that a large state grows in place instead of being copied as it doubles.
+    public mutating func reserve(_ bytes: Int) { data.reserveCapacity(data.count + bytes) }
 }
 
 /// Reads what `BinaryWriter` wrote; every read is bounds-checked and fails with a message.
@@ -60,12 +62,14 @@ extension World {
     /// step, id, purpose), so the step and the cell ids are their position.
     public func encodeState() -> Data {
         var w = BinaryWriter()
+        // The fields, collagen and vessels per site, seven arrays per cell, and room for the rest.
+        w.reserve(lattice.count * (8 * fields.names.count + 5) + cells.count * 32 + (1 << 16))
         w.u32(UInt32(lattice.nx)); w.u32(UInt32(lattice.ny)); w.u32(UInt32(lattice.nz))
         w.u32(UInt32(fields.names.count))
         for n in fields.names { w.string(n) }
         w.u64(UInt64(step)); w.u64(UInt64(cellUpdates))
         for f in 0..<fields.names.count { w.buffer(UnsafeBufferPointer(fields.buffer(f))) }
-        w.array(Array(collagen))
+        w.buffer(UnsafeBufferPointer(collagen))
         w.buffer(UnsafeBufferPointer(vessel))
         w.array(cells.kind); w.array(cells.flags); w.array(cells.site); w.array(cells.exposure)
         w.array(cells.cycle); w.array(cells.residence); w.array(cells.id); w.u32(cells.nextID)

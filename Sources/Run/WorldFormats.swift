@@ -154,15 +154,40 @@ extension Formats {
 
     /// `cells/cells_tNNNNNmin.csv`: one row per cell.
     /// - Parameter time: the current time [min], for each cell's time since division.
-    public static func cellsCSV(_ cells: CellPopulation, time: Double) -> String {
-        var out = "id,kind,x,y,layer,migratory,myofibroblast,exposure_min,since_division_min\n"
+    public static func cellsCSV(_ cells: CellPopulation, time: Double) -> Data {
+        var out: [UInt8] = Array("id,kind,x,y,layer,migratory,myofibroblast,exposure_min,since_division_min\n".utf8)
+        out.reserveCapacity(out.count + 48 * cells.count)
         let l = cells.lattice
+        // Each kind's name, by raw value (the text `CellKind.description` gives).
+        let names = (0...Int(UInt8.max)).map { CellKind(rawValue: UInt8($0)).map { Array("\($0)".utf8) } ?? [] }
         for c in 0..<cells.count {
             let (i, j, k) = l.coordinates(of: Int(cells.site[c]))
-            let f = CellFlags(rawValue: cells.flags[c])
-            out += "\(cells.id[c]),\(CellKind(rawValue: cells.kind[c])!),\(i),\(j),\(k),\(f.contains(.migratory) ? 1 : 0),"
-            out += "\(f.contains(.myofibroblast) ? 1 : 0),\(fmt(Double(cells.exposure[c]))),\(fmt(time - Double(cells.cycle[c])))\n"
+            let f = cells.flags[c]
+            appendDecimal(Int(cells.id[c]), to: &out); out.append(UInt8(ascii: ","))
+            precondition(!names[Int(cells.kind[c])].isEmpty, "a cell of no known kind")
+            out.append(contentsOf: names[Int(cells.kind[c])]); out.append(UInt8(ascii: ","))
+            appendDecimal(i, to: &out); out.append(UInt8(ascii: ","))
+            appendDecimal(j, to: &out); out.append(UInt8(ascii: ","))
+            appendDecimal(k, to: &out); out.append(UInt8(ascii: ","))
+            out.append(f & CellFlags.migratory.rawValue != 0 ? UInt8(ascii: "1") : UInt8(ascii: "0")); out.append(UInt8(ascii: ","))
+            out.append(f & CellFlags.myofibroblast.rawValue != 0 ? UInt8(ascii: "1") : UInt8(ascii: "0")); out.append(UInt8(ascii: ","))
+            out.append(contentsOf: fmt(Double(cells.exposure[c])).utf8); out.append(UInt8(ascii: ","))
+            out.append(contentsOf: fmt(time - Double(cells.cycle[c])).utf8); out.append(UInt8(ascii: "\n"))
         }
-        return out
+        return Data(out)
+    }
+
+    /// Appends the decimal digits of `v` (with a minus sign when negative), as `String(v)` writes them.
+    @inline(__always)
+    static func appendDecimal(_ v: Int, to out: inout [UInt8]) {
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        var m = v.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)     // up to 20 digits, last first
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat { d[n] = UInt8(ascii: "0") &+ UInt8(m % 10); m /= 10; n &+= 1 } while m > 0
+            var q = n
+            while q > 0 { q &-= 1; out.append(d[q]) }
+        }
     }
 }
