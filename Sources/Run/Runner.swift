@@ -6,7 +6,6 @@ import Foundation
 import Scenario
 import SimCore
 import Simulation
-import Synchronization
 
 /// Runs one scenario into a run folder.
 public enum Runner {
@@ -241,13 +240,20 @@ public enum Runner {
         let results = UnsafeMutableBufferPointer<[(String, Data)]>.allocate(capacity: jobs.count)
         results.initialize(repeating: [])
         defer { results.deinitialize(); results.deallocate() }
-        let context = UncheckedSendable((jobs, results))
+        // The next place in `order` to take, under `lock` (a snapshot has a few dozen jobs: the lock costs nothing).
+        let next = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        next.initialize(to: 0)
+        defer { next.deallocate() }
+        let lock = NSLock()
+        let context = UncheckedSendable((jobs, results, next))
         let workers = max(1, min(threads, jobs.count))
-        let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            let (jobs, results) = context.value
+            let (jobs, results, next) = context.value
             while true {
-                let n = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                lock.lock()
+                let n = next.pointee
+                next.pointee = n + 1
+                lock.unlock()
                 if n >= order.count { break }
                 results[order[n]] = jobs[order[n]]()
             }
