@@ -40,15 +40,6 @@ public enum Formats {
         for (i, v) in values.enumerated() { raw.storeBytes(of: Float(v).bitPattern.littleEndian, toByteOffset: 4 &* i, as: UInt32.self) }
     }
 
-    /// One VTK XML binary data array: base64 of a UInt32 byte count followed by the bytes.
-    public static func vtkArray(_ name: String, type: String, components: Int = 1, _ bytes: Data) -> String {
-        var out: [UInt8] = []
-        appendVTKArray(name, type: type, components: components, byteCount: bytes.count, to: &out) { raw in
-            bytes.withUnsafeBytes { raw.copyMemory(from: $0) }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
     /// Appends one VTK XML binary data array to `out`: its tag, and base64 of a UInt32 byte count
     /// followed by the `byteCount` bytes that `fill` writes. The text is built as bytes in one
     /// buffer (a 3-D wound's `.vti` is 160 MB of base64, which a string built piece by piece copied
@@ -95,39 +86,36 @@ public enum Formats {
         }
     }
 
-    /// The start of a `.vti` (VTK XML ImageData) up to its cell data's first array.
-    package static func vtiHeader(nx: Int, ny: Int, nz: Int, spacing h: Double, scalars: String) -> String {
-        "<?xml version=\"1.0\"?>\n<VTKFile type=\"ImageData\" version=\"1.0\" byte_order=\"LittleEndian\" header_type=\"UInt32\">\n"
+    /// A `.vti` (VTK XML ImageData) with one float32 cell-data array per entry of `arrays` (its
+    /// name and byte count; `fill(a, raw)` writes array `a`'s bytes), built as bytes in one buffer.
+    /// `scalars` names the active array.
+    package static func vti(nx: Int, ny: Int, nz: Int, spacing h: Double, scalars: String, arrays: [(name: String, byteCount: Int)],
+                            fill: (Int, UnsafeMutableRawBufferPointer) -> Void) -> Data {
+        var out: [UInt8] = []
+        out.reserveCapacity(512 + arrays.reduce(0) { $0 + 160 + (4 + $1.byteCount + 2) / 3 * 4 })
+        out.append(contentsOf: ("<?xml version=\"1.0\"?>\n<VTKFile type=\"ImageData\" version=\"1.0\" byte_order=\"LittleEndian\" header_type=\"UInt32\">\n"
             + "<ImageData WholeExtent=\"0 \(nx) 0 \(ny) 0 \(nz)\" Origin=\"0 0 0\" Spacing=\"\(h) \(h) \(h)\">\n"
-            + "<Piece Extent=\"0 \(nx) 0 \(ny) 0 \(nz)\">\n<CellData Scalars=\"\(scalars)\">\n"
+            + "<Piece Extent=\"0 \(nx) 0 \(ny) 0 \(nz)\">\n<CellData Scalars=\"\(scalars)\">\n").utf8)
+        for (a, array) in arrays.enumerated() {
+            appendVTKArray(array.name, type: "Float32", byteCount: array.byteCount, to: &out) { fill(a, $0) }
+        }
+        out.append(contentsOf: "</CellData>\n</Piece>\n</ImageData>\n</VTKFile>\n".utf8)
+        return Data(out)
     }
-
-    /// The end of a `.vti` after its last array.
-    package static let vtiFooter = "</CellData>\n</Piece>\n</ImageData>\n</VTKFile>\n"
 
     /// A `.vti` (VTK XML ImageData) with one cell-data array per named buffer (`scalars` names the active one): each lattice site is
     /// a VTK cell of size `spacing` [um], so values sit at site centres as in the model. Values are written as float32.
     public static func vti(nx: Int, ny: Int, nz: Int, spacing h: Double, scalars: String, arrays: [(name: String, values: UnsafeBufferPointer<Double>)]) -> Data {
-        var out: [UInt8] = []
-        out.reserveCapacity(512 + arrays.reduce(0) { $0 + 160 + (4 + 4 * $1.values.count + 2) / 3 * 4 })
-        out.append(contentsOf: vtiHeader(nx: nx, ny: ny, nz: nz, spacing: h, scalars: scalars).utf8)
-        for a in arrays {
-            appendVTKArray(a.name, type: "Float32", byteCount: 4 * a.values.count, to: &out) { storeFloat32(a.values, into: $0) }
+        vti(nx: nx, ny: ny, nz: nz, spacing: h, scalars: scalars, arrays: arrays.map { (name: $0.name, byteCount: 4 * $0.values.count) }) { a, raw in
+            storeFloat32(arrays[a].values, into: raw)
         }
-        out.append(contentsOf: vtiFooter.utf8)
-        return Data(out)
     }
 
     /// The same `.vti` from arrays already encoded as little-endian float32 (`float32Bytes`).
     public static func vti(nx: Int, ny: Int, nz: Int, spacing h: Double, scalars: String, float32 arrays: [(name: String, bytes: Data)]) -> Data {
-        var out: [UInt8] = []
-        out.reserveCapacity(512 + arrays.reduce(0) { $0 + 160 + (4 + $1.bytes.count + 2) / 3 * 4 })
-        out.append(contentsOf: vtiHeader(nx: nx, ny: ny, nz: nz, spacing: h, scalars: scalars).utf8)
-        for a in arrays {
-            appendVTKArray(a.name, type: "Float32", byteCount: a.bytes.count, to: &out) { raw in a.bytes.withUnsafeBytes { raw.copyMemory(from: $0) } }
+        vti(nx: nx, ny: ny, nz: nz, spacing: h, scalars: scalars, arrays: arrays.map { (name: $0.name, byteCount: $0.bytes.count) }) { a, raw in
+            arrays[a].bytes.withUnsafeBytes { raw.copyMemory(from: $0) }
         }
-        out.append(contentsOf: vtiFooter.utf8)
-        return Data(out)
     }
 
     /// Deterministic JSON (sorted keys), for `summary.json` and `manifest.json`.

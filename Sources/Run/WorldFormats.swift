@@ -68,17 +68,14 @@ extension Formats {
     /// tissue map (`tissueMaps`, skin only). Loads in ParaView.
     public static func vti(_ fields: FieldSet, names: [String], tissue: [TissueMap] = []) -> Data {
         let l = fields.lattice
-        var out: [UInt8] = []
-        out.reserveCapacity(512 + (names.count + tissue.count) * (160 + (4 + 4 * l.count + 2) / 3 * 4))
-        out.append(contentsOf: vtiHeader(nx: l.nx, ny: l.ny, nz: l.nz, spacing: l.spacing, scalars: names.first ?? "").utf8)
-        for (f, name) in names.enumerated() {
-            appendVTKArray("\(name)_ngml", type: "Float32", byteCount: 4 * l.count, to: &out) { storeFloat32(UnsafeBufferPointer(fields.buffer(f)), into: $0) }
+        let arrays = names.map { (name: "\($0)_ngml", byteCount: 4 * l.count) } + tissue.map { (name: $0.name, byteCount: 4 * $0.values.count) }
+        return vti(nx: l.nx, ny: l.ny, nz: l.nz, spacing: l.spacing, scalars: names.first ?? "", arrays: arrays) { a, raw in
+            if a < names.count {
+                storeFloat32(UnsafeBufferPointer(fields.buffer(a)), into: raw)
+            } else {
+                tissue[a - names.count].values.withUnsafeBufferPointer { storeFloat32($0, into: raw) }
+            }
         }
-        for m in tissue {
-            appendVTKArray(m.name, type: "Float32", byteCount: 4 * m.values.count, to: &out) { raw in m.values.withUnsafeBufferPointer { storeFloat32($0, into: raw) } }
-        }
-        out.append(contentsOf: vtiFooter.utf8)
-        return Data(out)
     }
 
     /// One per-site map of the tissue's own state, in site order (shape nz, ny, nx).

@@ -142,7 +142,9 @@ final class ArtifactsTests: XCTestCase {
     func testVTKArrayAndImageDataLayout() {
         let payload = Data([1, 2, 3, 4, 5])
         let header = Data([5, 0, 0, 0])
-        XCTAssertEqual(Formats.vtkArray("a", type: "UInt8", payload),
+        var array: [UInt8] = []
+        Formats.appendVTKArray("a", type: "UInt8", byteCount: payload.count, to: &array) { raw in payload.withUnsafeBytes { raw.copyMemory(from: $0) } }
+        XCTAssertEqual(String(decoding: array, as: UTF8.self),
                        "<DataArray type=\"UInt8\" Name=\"a\" NumberOfComponents=\"1\" format=\"binary\">\((header + payload).base64EncodedString())</DataArray>\n")
         let values: [Double] = [0, 1.5, -2, 1e-3, 3e38, .infinity]
         let vti = values.withUnsafeBufferPointer { Formats.vti(nx: 3, ny: 2, nz: 1, spacing: 20, scalars: "c", arrays: [(name: "c", values: $0)]) }
