@@ -59,6 +59,23 @@ static inline unsigned long woundsim_fp_control_flushing(unsigned long control) 
 #endif
 }
 
+/// Adds `value` to `*counter` atomically and returns the value it held before (relaxed order:
+/// it only hands out work indices; the join that ends the parallel region orders the writes).
+static inline long woundsim_fetch_add(long *counter, long value) {
+    return __atomic_fetch_add(counter, value, __ATOMIC_RELAXED);
+}
+
+/// Adds 1 to `*counter` with release order: what the caller wrote before is visible to a thread
+/// that reads the new count with `woundsim_load_acquire`.
+static inline void woundsim_increment_release(long *counter) {
+    __atomic_fetch_add(counter, 1, __ATOMIC_RELEASE);
+}
+
+/// Reads `*counter` with acquire order (see `woundsim_increment_release`).
+static inline long woundsim_load_acquire(const long *counter) {
+    return __atomic_load_n(counter, __ATOMIC_ACQUIRE);
+}
+
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>

@@ -25,9 +25,13 @@ import SimCore
 /// from main memory and ran 1.3x slower in 3-D; measured with the FieldStep benchmark.)
 ///
 /// Parallelism: pass 1 splits every factor's slabs into blocks of up to 4096 sites; pass 2 is one
-/// work item per factor. Each item owns what it writes and every value is computed by the same
-/// arithmetic whatever the split, so the result does not depend on the thread count. No
-/// allocation per step.
+/// work item per factor. The items are claimed in one parallel phase, in the order of
+/// `schedule`: a factor's pass 2 comes after the next factor's pass-1 blocks, and waits (at most
+/// for the blocks a running worker holds) until its own are finished. So a worker done early
+/// takes pass-1 blocks instead of idling while the other finishes the last pass 2, as a barrier
+/// between the passes made it do (7 factors on 2 workers: 4 pass-2 items against 3). Each item
+/// owns what it writes and every value is computed by the same arithmetic whatever the split and
+/// the order, so the result does not depend on the thread count. No allocation per step.
 public final class DiffusionSolver: @unchecked Sendable {
     public let lattice: Lattice
     /// Time step [min].
@@ -44,6 +48,12 @@ public final class DiffusionSolver: @unchecked Sendable {
     public internal(set) var siteSums: SiteSetSums?
     /// Pass-1 work: (factor, first site in the slab, sites).
     private(set) var blocks: [(factor: Int, start: Int, count: Int)]
+    /// The order in which the two-pass step's items are claimed: b >= 0 is pass-1 block b,
+    /// -1 - f is factor f's pass 2 (its record alone when the factor is not solved here).
+    private(set) var schedule: [Int32]
+    /// Pass-1 blocks of each factor, and how many have finished in the current step.
+    private var blocksPerFactor: [Int]
+    private let finishedBlocks: CompletionCounts
     /// Factors that nothing supplies (`setSilent`): zero everywhere and for good, so they are not
     /// solved; their tile maxima are 0 and their wound sums gain nothing, as a solve would give.
     public private(set) var silent: [Bool]
@@ -106,8 +116,37 @@ public final class DiffusionSolver: @unchecked Sendable {
             }
         }
         silent = Array(repeating: false, count: factors.count)
+        finishedBlocks = CompletionCounts(count: factors.count)
         blocks = []
+        schedule = []
+        blocksPerFactor = []
+        planWork()
+    }
+
+    /// Sets `blocks`, `blocksPerFactor` and `schedule` for the factors solved now.
+    private func planWork() {
         blocks = passOneBlocks()
+        blocksPerFactor = Array(repeating: 0, count: factors.count)
+        for b in blocks { blocksPerFactor[b.factor] += 1 }
+        schedule = Self.schedule(blocks: blocks, factorCount: factors.count)
+    }
+
+    /// The claim order: the pass 2 of factors not solved here first (a record only), then each
+    /// solved factor's blocks, with the previous solved factor's pass 2 after them, and the last
+    /// one's pass 2 at the end.
+    static func schedule(blocks: [(factor: Int, start: Int, count: Int)], factorCount: Int) -> [Int32] {
+        var solved: [Int] = []
+        for b in blocks where solved.last != b.factor { solved.append(b.factor) }
+        var order: [Int32] = (0..<factorCount).filter { !solved.contains($0) }.map { Int32(-1 - $0) }
+        var previous: Int? = nil
+        var b = 0
+        for f in solved {
+            while b < blocks.count, blocks[b].factor == f { order.append(Int32(b)); b += 1 }
+            if let p = previous { order.append(Int32(-1 - p)) }
+            previous = f
+        }
+        if let p = previous { order.append(Int32(-1 - p)) }
+        return order
     }
 
     /// Pass-1 blocks of every factor that is solved here (neither quasi-steady nor silent).
@@ -131,7 +170,7 @@ public final class DiffusionSolver: @unchecked Sendable {
     public func setSilent(_ flags: [Bool]) {
         precondition(flags.count == factors.count)
         silent = flags
-        blocks = passOneBlocks()
+        planWork()
     }
 
     private static func runs(_ plan: AxisPlan, firstLine: Int, count: Int) -> [Run] {
@@ -188,20 +227,26 @@ public final class DiffusionSolver: @unchecked Sendable {
             siteSums?.steps += 1
             return
         }
-        // Pass 1: the site terms, then forward elimination along the slowest axis, streaming slab after slab.
-        parallelFor(chunks: blocks.count, threads: threads) { b in
+        // Pass 1 (blocks): the site terms, then forward elimination along the slowest axis,
+        // streaming slab after slab. Pass 2 (a factor): back substitution along the slowest axis,
+        // slab after slab downwards, each slab solved along the faster axes while it is still in
+        // cache, once every pass-1 block of that factor has finished.
+        finishedBlocks.reset()
+        parallelFor(chunks: schedule.count, threads: threads) { item in
             let (solver, fields, terms) = context.value
-            let block = solver.blocks[b]
-            solver.forwardPass(factor: block.factor, positions: block.start..<(block.start &+ block.count), fields: fields, terms: terms)
-        }
-        // Pass 2: back substitution along the slowest axis, slab after slab downwards, each slab
-        // solved along the faster axes while it is still in cache.
-        parallelFor(chunks: factors.count, threads: threads) { f in
-            let (solver, fields, _) = context.value
+            let w = Int(solver.schedule[item])
+            if w >= 0 {
+                let block = solver.blocks[w]
+                solver.forwardPass(factor: block.factor, positions: block.start..<(block.start &+ block.count), fields: fields, terms: terms)
+                solver.finishedBlocks.finish(block.factor)
+                return
+            }
+            let f = -1 &- w
             if solver.factors[f].quasiSteady != nil || solver.silent[f] {
                 solver.skipped(factor: f)
                 return
             }
+            solver.finishedBlocks.wait(f, until: solver.blocksPerFactor[f])
             solver.backwardPass(factor: f, fields: fields)
         }
         siteSums?.steps += 1

@@ -234,29 +234,17 @@ public enum Runner {
         jobs.append { [("vtk/fields_\(stamp).vti", Formats.vti(world.fields, names: factors.map(\.name), tissue: tissue))] }
         jobs.append { [("vtk/cells_\(stamp).vtp", Formats.vtp(world.cells))] }
         // The largest jobs are taken first (the .vti holds every field, the .vtp and the CSV every
-        // cell), then the rest, each by whichever worker is free: dealt round-robin, a worker got
-        // the .vti on top of half the others.
+        // cell), then the rest, each by whichever worker is free (`parallelFor` claims in order):
+        // dealt round-robin, a worker got the .vti on top of half the others. Encoded in the
+        // default floating-point mode, as on the stepping thread.
         let order = [jobs.count - 2, jobs.count - 1, factors.count] + (0..<jobs.count - 2).filter { $0 != factors.count }
         let results = UnsafeMutableBufferPointer<[(String, Data)]>.allocate(capacity: jobs.count)
         results.initialize(repeating: [])
         defer { results.deinitialize(); results.deallocate() }
-        // The next place in `order` to take, under `lock` (a snapshot has a few dozen jobs: the lock costs nothing).
-        let next = UnsafeMutablePointer<Int>.allocate(capacity: 1)
-        next.initialize(to: 0)
-        defer { next.deallocate() }
-        let lock = NSLock()
-        let context = UncheckedSendable((jobs, results, next))
-        let workers = max(1, min(threads, jobs.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            let (jobs, results, next) = context.value
-            while true {
-                lock.lock()
-                let n = next.pointee
-                next.pointee = n + 1
-                lock.unlock()
-                if n >= order.count { break }
-                results[order[n]] = jobs[order[n]]()
-            }
+        let context = UncheckedSendable((jobs, results))
+        parallelFor(chunks: order.count, threads: threads, flushingSubnormals: false) { n in
+            let (jobs, results) = context.value
+            results[order[n]] = jobs[order[n]]()
         }
         for files in results { for (path, data) in files { try folder.write(path, data) } }
     }

@@ -1,35 +1,57 @@
 import Foundation
 import Dispatch
+import CWoundsimOS
 
 /// Runs `body(chunk)` for every chunk in `0..<chunks` on `threads` workers.
 ///
-/// Chunks are dealt round-robin to a fixed number of workers through one
-/// `DispatchQueue.concurrentPerform`, so the width is `threads`, not the machine's core count.
-/// `body` must write only to the range its chunk owns; then the result is the same for any
-/// thread count. With one thread (or one chunk) everything runs inline on the caller.
+/// `threads` workers enter one `DispatchQueue.concurrentPerform`, so the width is `threads`, not
+/// the machine's core count, and each claims the next unclaimed chunk, in order, whenever it is
+/// free. `body` must write only to the range its chunk owns; then the result is the same for any
+/// thread count and whichever worker runs a chunk. With one thread (or one chunk) everything
+/// runs inline on the caller.
+/// Claiming rather than dealing the chunks round-robin: on a shared machine one worker is often
+/// slower than the other (its core taken by another process for a while), and the work of a
+/// chunk varies (busy tiles at the wound's edge, factors with region-dependent coefficients);
+/// a fixed deal makes the faster worker wait at the end of every parallel phase. Measured
+/// within one run, alternating the two every 30 steps (3-D wound, 2 threads, 6 h from day 14):
+/// cells 8.22 -> 7.30 s, diffusion 10.55 -> 8.40 s (DESIGN.md "Parallelism and determinism").
 /// Every chunk runs with subnormal numbers flushed to zero (`withSubnormalsFlushed`), on the
-/// caller as on a worker, so that the mode cannot depend on the thread count.
+/// caller as on a worker, so that the mode cannot depend on the thread count; with
+/// `flushingSubnormals` false (encoding outputs) every chunk runs in the default mode instead.
 @inlinable
-public func parallelFor(chunks: Int, threads: Int, _ body: (Int) -> Void) {
+public func parallelFor(chunks: Int, threads: Int, flushingSubnormals: Bool = true, _ body: (Int) -> Void) {
     guard chunks > 0 else { return }
     let workers = max(1, min(threads, chunks))
     if workers == 1 {
-        withSubnormalsFlushed { for c in 0..<chunks { body(c) } }
+        if flushingSubnormals {
+            withSubnormalsFlushed { for c in 0..<chunks { body(c) } }
+        } else {
+            for c in 0..<chunks { body(c) }
+        }
         return
     }
-    withoutActuallyEscaping(body) { body in
-        let box = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            withSubnormalsFlushed {
-                var c = w
-                while c < chunks {
-                    box.value(c)
-                    c &+= workers
+    var claimed = 0
+    withUnsafeMutablePointer(to: &claimed) { counter in
+        let next = UncheckedSendable(counter)
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                let claimAll = {
+                    while true {
+                        let c = claimChunk(next.value)
+                        if c >= chunks { break }
+                        box.value(c)
+                    }
                 }
+                if flushingSubnormals { withSubnormalsFlushed(claimAll) } else { claimAll() }
             }
         }
     }
 }
+
+/// The next chunk index from a `parallelFor` counter (an atomic fetch-and-add of 1).
+@usableFromInline
+func claimChunk(_ counter: UnsafeMutablePointer<Int>) -> Int { woundsim_fetch_add(counter, 1) }
 
 /// Carries a value into a `concurrentPerform` body. Safe only when every chunk touches a disjoint
 /// part of what the value points to.
@@ -40,3 +62,38 @@ public struct UncheckedSendable<Value>: @unchecked Sendable {
 
 /// The number of cores Dispatch will use by default.
 public var defaultThreadCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+/// Per-item completion counts that one worker of a `parallelFor` waits on while another fills
+/// them: `finish(i)` after writing item i's part, `wait(i, until:)` before reading it. The
+/// waiting worker spins, yielding its core after a while, so it must wait only on work that a
+/// running worker has already claimed (then it cannot wait for ever).
+public final class CompletionCounts: @unchecked Sendable {
+    private let counts: UnsafeMutablePointer<Int>
+    public let count: Int
+
+    public init(count: Int) {
+        self.count = count
+        counts = .allocate(capacity: max(1, count))
+        counts.initialize(repeating: 0, count: max(1, count))
+    }
+
+    deinit { counts.deallocate() }
+
+    /// Sets every count to 0 (between parallel phases, not during one).
+    public func reset() { counts.update(repeating: 0, count: count) }
+
+    /// One more part of item `i` is written (release: visible to a thread that then sees the count).
+    @inlinable public func finish(_ i: Int) { increment(i) }
+
+    /// Returns once item `i` has `target` finished parts (acquire: their writes are visible).
+    public func wait(_ i: Int, until target: Int) {
+        var spins = 0
+        while woundsim_load_acquire(counts + i) < target {
+            spins &+= 1
+            if spins > 1000 { sched_yield() }
+        }
+    }
+
+    @usableFromInline func increment(_ i: Int) { woundsim_increment_release(counts + i) }
+}
+
