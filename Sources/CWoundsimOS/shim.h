@@ -3,6 +3,7 @@
 #define WOUNDSIM_CSYSTEM_SHIM_H
 
 #include <signal.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -61,18 +62,18 @@ static inline unsigned long woundsim_fp_control_flushing(unsigned long control) 
 
 /// Adds `value` to `*counter` atomically and returns the value it held before (relaxed order:
 /// it only hands out work indices; the join that ends the parallel region orders the writes).
-static inline long woundsim_fetch_add(long *counter, long value) {
+static inline intptr_t woundsim_fetch_add(intptr_t *counter, intptr_t value) {
     return __atomic_fetch_add(counter, value, __ATOMIC_RELAXED);
 }
 
 /// Adds 1 to `*counter` with release order: what the caller wrote before is visible to a thread
 /// that reads the new count with `woundsim_load_acquire`.
-static inline void woundsim_increment_release(long *counter) {
+static inline void woundsim_increment_release(intptr_t *counter) {
     __atomic_fetch_add(counter, 1, __ATOMIC_RELEASE);
 }
 
 /// Reads `*counter` with acquire order (see `woundsim_increment_release`).
-static inline long woundsim_load_acquire(const long *counter) {
+static inline intptr_t woundsim_load_acquire(const intptr_t *counter) {
     return __atomic_load_n(counter, __ATOMIC_ACQUIRE);
 }
 

@@ -50,9 +50,10 @@ public final class DiffusionSolver: @unchecked Sendable {
     private(set) var blocks: [(factor: Int, start: Int, count: Int)]
     /// The order in which the two-pass step's items are claimed: b >= 0 is pass-1 block b,
     /// -1 - f is factor f's pass 2 (its record alone when the factor is not solved here).
-    private(set) var schedule: [Int32]
-    /// Pass-1 blocks of each factor, and how many have finished in the current step.
+    public private(set) var schedule: [Int32]
+    /// Pass-1 blocks of each factor (0 for a factor not solved here).
     private var blocksPerFactor: [Int]
+    /// How many of each factor's pass-1 blocks have finished in the current step.
     private let finishedBlocks: CompletionCounts
     /// Factors that nothing supplies (`setSilent`): zero everywhere and for good, so they are not
     /// solved; their tile maxima are 0 and their wound sums gain nothing, as a solve would give.
@@ -149,11 +150,15 @@ public final class DiffusionSolver: @unchecked Sendable {
         return order
     }
 
+    /// Whether factor `f` is solved here: neither quasi-steady (solved elsewhere) nor silent.
+    @inline(__always)
+    func solves(_ f: Int) -> Bool { factors[f].quasiSteady == nil && !silent[f] }
+
     /// Pass-1 blocks of every factor that is solved here (neither quasi-steady nor silent).
     private func passOneBlocks() -> [(factor: Int, start: Int, count: Int)] {
         let slab = lattice.dimension == 2 ? lattice.nx : lattice.nx * lattice.ny
         var blocks: [(factor: Int, start: Int, count: Int)] = []
-        for f in 0..<factors.count where factors[f].quasiSteady == nil && !silent[f] {
+        for f in 0..<factors.count where solves(f) {
             var q = 0
             while q < slab {
                 let c = min(Self.blockSize, slab - q)
@@ -217,7 +222,7 @@ public final class DiffusionSolver: @unchecked Sendable {
             // 2 reads what pass 1 left in that core's cache (the same arithmetic, site by site).
             parallelFor(chunks: factors.count, threads: threads) { f in
                 let (solver, fields, terms) = context.value
-                if solver.factors[f].quasiSteady != nil || solver.silent[f] {
+                if !solver.solves(f) {
                     solver.skipped(factor: f)
                     return
                 }
@@ -242,7 +247,7 @@ public final class DiffusionSolver: @unchecked Sendable {
                 return
             }
             let f = -1 &- w
-            if solver.factors[f].quasiSteady != nil || solver.silent[f] {
+            if !solver.solves(f) {
                 solver.skipped(factor: f)
                 return
             }

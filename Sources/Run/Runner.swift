@@ -1,7 +1,6 @@
 import Artifacts
 import BuildInfo
 import Cells
-import Dispatch
 import Foundation
 import Scenario
 import SimCore
@@ -234,9 +233,9 @@ public enum Runner {
         jobs.append { [("vtk/fields_\(stamp).vti", Formats.vti(world.fields, names: factors.map(\.name), tissue: tissue))] }
         jobs.append { [("vtk/cells_\(stamp).vtp", Formats.vtp(world.cells))] }
         // The largest jobs are taken first (the .vti holds every field, the .vtp and the CSV every
-        // cell), then the rest, each by whichever worker is free (`parallelFor` claims in order):
-        // dealt round-robin, a worker got the .vti on top of half the others. Encoded in the
-        // default floating-point mode, as on the stepping thread.
+        // cell), then the rest, each by whichever worker is free (`parallelFor` claims in order;
+        // dealt round-robin before, one worker got the .vti on top of half the others). Encoded
+        // in the stepping thread's mode, which keeps gradual underflow.
         let order = [jobs.count - 2, jobs.count - 1, factors.count] + (0..<jobs.count - 2).filter { $0 != factors.count }
         let results = UnsafeMutableBufferPointer<[(String, Data)]>.allocate(capacity: jobs.count)
         results.initialize(repeating: [])

@@ -3,7 +3,8 @@ import CWoundsimOS
 /// Runs `body` on the calling thread with subnormal numbers flushed to zero (x86-64: FTZ and DAZ;
 /// AArch64: FZ), then restores the thread's previous mode.
 ///
-/// Every kernel of a step runs in this mode (`World.advance` and each worker of `parallelFor`),
+/// Every kernel of a step runs in this mode (`World.advance` and each worker of `parallelFor`,
+/// unless it is called with `flushingSubnormals: false`, as for the snapshot's encoding),
 /// whatever the thread count, so the determinism invariant holds. Why: a factor that only the
 /// medium supplies decays towards zero once dosing ends, and values below 2.2e-308 take a
 /// microcode assist in every multiply and add. In the 14-day ASC-CM wound with clot and

@@ -17,7 +17,8 @@ import CWoundsimOS
 /// cells 8.22 -> 7.30 s, diffusion 10.55 -> 8.40 s (DESIGN.md "Parallelism and determinism").
 /// Every chunk runs with subnormal numbers flushed to zero (`withSubnormalsFlushed`), on the
 /// caller as on a worker, so that the mode cannot depend on the thread count; with
-/// `flushingSubnormals` false (encoding outputs) every chunk runs in the default mode instead.
+/// `flushingSubnormals` false (encoding outputs) the mode is left alone: a worker's default
+/// (gradual underflow), and the caller's own inline.
 @inlinable
 public func parallelFor(chunks: Int, threads: Int, flushingSubnormals: Bool = true, _ body: (Int) -> Void) {
     guard chunks > 0 else { return }
@@ -83,7 +84,7 @@ public final class CompletionCounts: @unchecked Sendable {
     public func reset() { counts.update(repeating: 0, count: count) }
 
     /// One more part of item `i` is written (release: visible to a thread that then sees the count).
-    @inlinable public func finish(_ i: Int) { increment(i) }
+    public func finish(_ i: Int) { woundsim_increment_release(counts + i) }
 
     /// Returns once item `i` has `target` finished parts (acquire: their writes are visible).
     public func wait(_ i: Int, until target: Int) {
@@ -93,7 +94,5 @@ public final class CompletionCounts: @unchecked Sendable {
             if spins > 1000 { sched_yield() }
         }
     }
-
-    @usableFromInline func increment(_ i: Int) { woundsim_increment_release(counts + i) }
 }
 

@@ -53,7 +53,10 @@ final class DiffusionSolverTests: XCTestCase {
     /// and the wound sums, with wound sources added in the first sweep and a silent factor, in
     /// 2-D and 3-D, at 1, 2 and 3 threads.
     func testFusedPassesGiveTheSameBits() throws {
-        for lattice in [try Lattice(nx: 70, ny: 45, spacing: 20), try Lattice(nx: 20, ny: 18, nz: 15, spacing: 20)] {
+        // The last lattice's z-planes (4,900 sites) take two pass-1 blocks per factor, so a pass 2
+        // may wait on a block another worker still runs.
+        for lattice in [try Lattice(nx: 70, ny: 45, spacing: 20), try Lattice(nx: 20, ny: 18, nz: 15, spacing: 20),
+                        try Lattice(nx: 70, ny: 70, nz: 3, spacing: 20)] {
             let specs = [
                 spec(3600, decay: 0.005, name: "EGF"),
                 spec(600, decay: 0.01, boundaries: FactorSpec.uniform(.periodic), name: "bFGF"),
@@ -63,7 +66,7 @@ final class DiffusionSolverTests: XCTestCase {
             let wound = (0..<lattice.count).map { $0 % 5 == 0 }
             let woundSites = (0..<lattice.count).filter { wound[$0] }.map { Int32($0) }
             var reference: (values: [[Double]], maxima: [Double], sums: [Double])? = nil
-            for threads in [1, 2, 3] {
+            for threads in [1, 2, 3, 4] {
                 for fused in [true, false] {
                     let fields = try FieldSet(lattice: lattice, factors: specs)
                     randomFill(fields, seed: 3)
@@ -92,6 +95,24 @@ final class DiffusionSolverTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// The claim order of a two-pass step: the record of a factor not solved first, then each
+    /// solved factor's pass-1 blocks followed by the previous one's pass 2, the last pass 2 at
+    /// the end; with every factor silent, only the records, and the fields stay zero.
+    func testScheduleOrdersPassTwoAfterTheNextFactorsBlocks() throws {
+        let lattice = try Lattice(nx: 70, ny: 70, nz: 3, spacing: 20)  // 4,900-site planes: 2 blocks
+        let specs = ["A", "B", "C", "D"].map { spec(1000, decay: 0.01, name: $0) }
+        let solver = try DiffusionSolver(lattice: lattice, factors: specs, dt: 2)
+        XCTAssertEqual(solver.schedule, [0, 1, 2, 3, -1, 4, 5, -2, 6, 7, -3, -4])
+        solver.setSilent([false, true, false, false])
+        XCTAssertEqual(solver.schedule, [-2, 0, 1, 2, 3, -1, 4, 5, -3, -4])
+        solver.setSilent([true, true, true, true])
+        XCTAssertEqual(solver.schedule, [-1, -2, -3, -4])
+        let fields = try FieldSet(lattice: lattice, factors: specs)
+        solver.fusesSmallFields = false
+        solver.step(fields, threads: 2)
+        for f in 0..<4 { XCTAssertTrue(fields.values(f).allSatisfy { $0 == 0 }) }
     }
 
     /// Sparse spikes with a huge time step (D dt / h^2 = 500) never go negative, for closed,
