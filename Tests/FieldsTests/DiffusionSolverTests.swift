@@ -51,7 +51,7 @@ final class DiffusionSolverTests: XCTestCase {
     /// Both passes of a factor in one work item (a field that fits a core's cache) give the same
     /// bits as pass 1 in blocks of every factor then pass 2 per factor: fields, the tile maxima
     /// and the wound sums, with wound sources added in the first sweep and a silent factor, in
-    /// 2-D and 3-D, at 1, 2 and 3 threads.
+    /// 2-D and 3-D, at 1 to 4 threads.
     func testFusedPassesGiveTheSameBits() throws {
         // The last lattice's z-planes (4,900 sites) take two pass-1 blocks per factor, so a pass 2
         // may wait on a block another worker still runs.

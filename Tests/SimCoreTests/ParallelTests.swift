@@ -20,7 +20,7 @@ final class ParallelTests: XCTestCase {
             }
             for c in 0..<chunks { XCTAssertEqual(runs[c], 1, "threads \(threads), chunk \(c)") }
 
-            // Items 0..<8 write 16 parts each; item 8 of each group sums them once all are done.
+            // Items 0..<8 are written in 16 parts each; a final entry per item sums its parts once all are done.
             let parts = UnsafeMutablePointer<Int>.allocate(capacity: 8 * 16)
             defer { parts.deallocate() }
             parts.initialize(repeating: 0, count: 8 * 16)
