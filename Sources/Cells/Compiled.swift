@@ -140,7 +140,7 @@ public struct CompiledKind: Sendable {
     public var repairSecretion: (CompiledRate, CompiledRate, CompiledRate, CompiledRate) = (.init(), .init(), .init(), .init())
     public var uptakeCount = 0
     public var uptakeFactor: SIMD4<Int32> = .zero
-    /// exp(-u dt) per uptake entry.
+    /// exp(-u dt_fields) per uptake entry (the fields' time step, `fieldDt`).
     public var uptakeDecay: SIMD4<Double> = .one
     /// The largest total probability per step of dividing and hopping (every factor at
     /// the level that maximises each rate); a draw at or above it means "stay" whatever the
@@ -153,7 +153,10 @@ public struct CompiledKind: Sendable {
 
     public init() {}
 
-    public init(_ p: KindParameters, dt: Double) {
+    /// - Parameters:
+    ///   - dt: the cells' time step [min].
+    ///   - fieldDt: the fields' time step [min], over which `uptakeDecay` acts; nil: `dt`.
+    public init(_ p: KindParameters, dt: Double, fieldDt: Double? = nil) {
         let sensedList = p.sensedFactors
         remapped = sensedList.contains { $0 >= Rules.maximumSensedFactors }
         sensedCount = min(sensedList.count, Rules.maximumSensedFactors)
@@ -222,7 +225,7 @@ public struct CompiledKind: Sendable {
         }
         maximumEventProbability = p.maximumEventProbability(dt: dt)
         uptakeCount = min(p.uptake.count, 4)
-        for (i, u) in p.uptake.prefix(4).enumerated() { uptakeFactor[i] = Int32(u.factor); uptakeDecay[i] = exp(-u.rate * dt) }
+        for (i, u) in p.uptake.prefix(4).enumerated() { uptakeFactor[i] = Int32(u.factor); uptakeDecay[i] = exp(-u.rate * (fieldDt ?? dt)) }
     }
 
     @inlinable public func secretionRate(_ i: Int) -> CompiledRate {

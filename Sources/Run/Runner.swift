@@ -127,7 +127,9 @@ public enum Runner {
         profile.append((phase: "outside", seconds: max(0, wall - profile.reduce(0) { $0 + $1.seconds })))
         let tileVisits = Double(world.stepper.tiles.count * world.lattice.nz * max(1, steps - first + 1))
         let skippedShare = Double(world.stepper.skippedTiles) / tileVisits
-        let voxelUpdates = Double(world.lattice.count * model.factors.count * (steps - first + 1))
+        // Field steps run: the steps m in first...steps (1-based) that end a field interval.
+        let fieldSteps = world.config.fieldSteps
+        let voxelUpdates = Double(world.lattice.count * model.factors.count * (steps / fieldSteps - (first - 1) / fieldSteps))
         let cellRate = Double(world.cellUpdates) / max(world.seconds(in: .cells), 1e-9)
         let fieldRate = voxelUpdates / max(world.seconds(in: .diffuse), 1e-9)
         let final = world.observation()

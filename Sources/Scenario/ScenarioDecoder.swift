@@ -61,13 +61,36 @@ public enum ScenarioDecoder {
         // Time.
         var dt = 2.0, duration = 14.0 * 1440, outputEvery = 360.0
         var snapshot: Double?, checkpoint: Double?
-        if let t = r.map(top["time"], "time", allowed: ["dt", "duration", "output_every", "snapshot_every", "checkpoint_every"], required: ["dt", "duration"]) {
+        var fieldSteps = 1
+        if let t = r.map(top["time"], "time", allowed: ["dt", "field_dt", "duration", "output_every", "snapshot_every", "checkpoint_every"], required: ["dt", "duration"]) {
             dt = r.quantity(t["dt"], "time.dt", .time, positive: true) ?? dt
+            if let fieldDt = r.quantity(t["field_dt"], "time.field_dt", .time, positive: true) {
+                let k = (fieldDt / dt).rounded()
+                if k >= 1, k <= 60, abs(k * dt - fieldDt) <= 1e-9 * fieldDt {
+                    fieldSteps = Int(k)
+                } else {
+                    r.fail(t["field_dt"], "time.field_dt", "\(ScenarioWriter.num(fieldDt)) min is not a whole multiple (1 to 60) of time.dt = \(ScenarioWriter.num(dt)) min",
+                           hint: "the fields advance once every few cell steps; give a multiple of dt, or leave it out for every step")
+                }
+            }
             duration = r.quantity(t["duration"], "time.duration", .time, positive: true) ?? duration
             outputEvery = r.quantity(t["output_every"], "time.output_every", .time, positive: true) ?? 360
             snapshot = r.quantity(t["snapshot_every"], "time.snapshot_every", .time, positive: true)
             checkpoint = r.quantity(t["checkpoint_every"], "time.checkpoint_every", .time, positive: true)
             if duration / dt > 1e8 { r.fail(t["duration"], "time.duration", "\(String(format: "%.3g", duration / dt)) steps is too many", hint: "a larger dt or a shorter duration") }
+            // Outputs and checkpoints fall where the fields stand at the cells' time: at the end
+            // of a field interval.
+            if fieldSteps > 1 {
+                let fieldDt = Double(fieldSteps) * dt
+                for (key, value) in [("output_every", Optional(outputEvery)), ("snapshot_every", snapshot), ("checkpoint_every", checkpoint)] {
+                    guard let value else { continue }
+                    let k = (value / fieldDt).rounded()
+                    if k < 1 || abs(k * fieldDt - value) > 1e-9 * value {
+                        r.fail(t[key], "time.\(key)", "\(ScenarioWriter.num(value)) min is not a whole multiple of time.field_dt = \(ScenarioWriter.num(fieldDt)) min",
+                               hint: "outputs and checkpoints fall at the end of a field step")
+                    }
+                }
+            }
         }
 
         // Wound.
@@ -323,6 +346,7 @@ public enum ScenarioDecoder {
         var model = ModelConfig(name: name, seed: seed, nx: nx, ny: ny, spacing: spacing, layers: layers, dt: dt, duration: duration,
                                 outputEvery: outputEvery, wound: wound, woundCentre: centre, factors: factors, secretome: secretome,
                                 injuryRelease: injury, injuryHalfLife: injuryHalfLife, vesselSpacing: vesselSpacing, cells: cells)
+        model.fieldSteps = fieldSteps
         model.culture = culture
         model.condition = condition
         model.dermisLayers = dermisLayers

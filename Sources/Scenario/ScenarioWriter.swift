@@ -19,7 +19,9 @@ public enum ScenarioWriter {
         out += "seed: \(m.seed)\n"
         out += "lattice:\n  size: [\(m.nx), \(m.ny)]\n  spacing: \(q(m.spacing, "um"))\n  layers: [\(m.layers.map(\.rawValue).joined(separator: ", "))]\n"
         if m.dermisLayers > 1 { out += "  dermis_layers: \(m.dermisLayers)\n" }
-        out += "time:\n  dt: \(q(m.dt, "min"))\n  duration: \(q(m.duration, "min"))\n  output_every: \(q(m.outputEvery, "min"))\n"
+        out += "time:\n  dt: \(q(m.dt, "min"))\n"
+        if m.fieldSteps > 1 { out += "  field_dt: \(q(m.fieldDt, "min"))\n" }
+        out += "  duration: \(q(m.duration, "min"))\n  output_every: \(q(m.outputEvery, "min"))\n"
         if let v = s.snapshotEvery { out += "  snapshot_every: \(q(v, "min"))\n" }
         if let v = s.checkpointEvery { out += "  checkpoint_every: \(q(v, "min"))\n" }
         out += "wound:\n"

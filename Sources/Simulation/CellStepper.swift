@@ -162,7 +162,8 @@ public final class CellStepper: @unchecked Sendable {
     static let kindCount = 4
     static let newbornMarker: Int32 = -2
 
-    public init(lattice: Lattice, parameters: [KindParameters], dt: Double, seed: UInt64, factorCount: Int,
+    /// - Parameter fieldDt: the fields' time step [min] (the kinds' uptake acts over it); nil: `dt`.
+    public init(lattice: Lattice, parameters: [KindParameters], dt: Double, fieldDt: Double? = nil, seed: UInt64, factorCount: Int,
                 tileSize: Int = 32) throws(CellError) {
         guard factorCount <= Rules.maximumFactors else {
             throw .invalid(key: "factors", message: "\(factorCount) factors; a table holds at most \(Rules.maximumFactors)")
@@ -204,7 +205,7 @@ public final class CellStepper: @unchecked Sendable {
         compiled = .allocate(capacity: table.count)
         var reach = 1
         for (i, p) in table.enumerated() {
-            var c = CompiledKind(p, dt: dt)
+            var c = CompiledKind(p, dt: dt, fieldDt: fieldDt)
             if let sp = p.sprouting {
                 // Reads reach R sites around a cell: they must stay clear of the tiles that run at
                 // the same time (a tile apart), whose cells reach one site beyond their own.

@@ -128,6 +128,12 @@ public struct ModelConfig: Sendable, Equatable {
     }
     /// Time step [min].
     public var dt: Double
+    /// Cell steps per field step (>= 1): uptake, secretion, the medium and the release, decay and
+    /// diffusion advance once every `fieldSteps` steps, over `fieldSteps x dt`, at the last step of
+    /// each interval (`time.field_dt`). 1: every step.
+    public var fieldSteps: Int = 1
+    /// The fields' time step [min]: `fieldSteps x dt`.
+    public var fieldDt: Double { Double(fieldSteps) * dt }
     /// Simulated time [min].
     public var duration: Double
     /// Metrics every [min].
@@ -188,7 +194,7 @@ public struct ModelConfig: Sendable, Equatable {
     public static func == (a: ModelConfig, b: ModelConfig) -> Bool {
         a.name == b.name && a.seed == b.seed && a.nx == b.nx && a.ny == b.ny && a.spacing == b.spacing && a.layers == b.layers
             && a.dermisLayers == b.dermisLayers && a.woundDepth == b.woundDepth && a.woundProfile == b.woundProfile
-            && a.dt == b.dt && a.duration == b.duration && a.outputEvery == b.outputEvery && a.wound == b.wound
+            && a.dt == b.dt && a.fieldSteps == b.fieldSteps && a.duration == b.duration && a.outputEvery == b.outputEvery && a.wound == b.wound
             && a.woundCentre.x == b.woundCentre.x && a.woundCentre.y == b.woundCentre.y && a.factors == b.factors
             && a.secretome == b.secretome && a.injuryRelease == b.injuryRelease && a.injuryHalfLife == b.injuryHalfLife
             && a.clotRelease == b.clotRelease && a.clotHalfLife == b.clotHalfLife && a.clotHalfLives == b.clotHalfLives

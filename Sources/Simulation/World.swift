@@ -16,6 +16,8 @@ import SimCore
 /// 4. `diffuse`: the therapy's amounts added in the solver's first sweep (`SiteTerms`), then decay
 ///    and diffusion of every factor (`DiffusionSolver`), recording the tile maxima the next
 ///    cell step's active set reads;
+/// phases 2-4 only at the last step of each field interval (`time.field_dt`; every step unless
+/// it is longer than dt), over the whole interval;
 /// then metrics are observed. Each phase is timed for the profile.
 public final class World: @unchecked Sendable {
     /// The configuration as simulated: the scenario's with its condition applied.
@@ -26,6 +28,10 @@ public final class World: @unchecked Sendable {
     public let stepper: CellStepper
     /// The wound's sources, applied by the solver in its first sweep.
     public let terms: SiteTerms
+    /// Per factor, the factor by which the secretion of a field step is scaled so that it decays
+    /// as the same secretion spread over the interval's cell steps would: (sum over m < k of
+    /// exp(m x)) / k with x = decay x dt, k = `config.fieldSteps` (exactly 1 when k = 1).
+    let secretionCarry: [Double]
     /// The cells. Code that changes them outside `advance` must call `stepper.invalidateQuiet()`
     /// (restoring a state does).
     public var cells: CellPopulation
@@ -76,6 +82,10 @@ public final class World: @unchecked Sendable {
         solver = layout.solver
         stepper = layout.stepper
         terms = layout.terms
+        let k = config.fieldSteps
+        secretionCarry = config.factors.map { f in
+            k == 1 ? 1 : (0..<k).reduce(0.0) { $0 + exp(f.decay * Double($1) * config.dt) } / Double(k)
+        }
         cells = layout.cells
         regions = layout.regions
         collagen = layout.collagen
@@ -177,12 +187,16 @@ public final class World: @unchecked Sendable {
         stepper.step(&cells, fields: fields, step: step, threads: threads)
         stepper.recruit(&cells, fields: fields, step: step)
         t0 = lap(.cells, since: t0)
-        secrete(threads: threads)
-        t0 = lap(.secrete, since: t0)
-        therapy()
-        t0 = lap(.therapy, since: t0)
-        solver.step(fields, threads: threads, terms: terms)
-        t0 = lap(.diffuse, since: t0)
+        // The fields advance at the last step of each of their intervals (`time.field_dt`), over
+        // the whole interval, so that after the step they stand at the cells' time.
+        if (step &+ 1) % config.fieldSteps == 0 {
+            secrete(threads: threads)
+            t0 = lap(.secrete, since: t0)
+            therapy()
+            t0 = lap(.therapy, since: t0)
+            solver.step(fields, threads: threads, terms: terms)
+            t0 = lap(.diffuse, since: t0)
+        }
         step += 1
         // Keep the cell arrays in site order (about once every simulated 6 hours).
         if step % 180 == 0 { cells.sortBySite(scratch: &sortScratch) }
@@ -203,7 +217,8 @@ public enum StepPhase: Int, CaseIterable, Sendable, CustomStringConvertible {
     case cells
     /// Uptake, secretion and collagen deposition at each cell's site.
     case secrete
-    /// The amounts of conditioned medium and injury release for this step.
+    /// The amounts of conditioned medium and injury release for this step (for every step of the
+    /// field interval that ends now, with `time.field_dt`).
     case therapy
     /// The wound's sources added, then decay and diffusion of every factor (`DiffusionSolver`).
     case diffuse

@@ -36,6 +36,7 @@ struct WorldLayout {
         catch { throw .invalid(key: "lattice", message: error.description) }
         self.lattice = lattice
         guard config.dt.isFinite, config.dt > 0 else { throw .invalid(key: "time.dt", message: "\(config.dt) min must be > 0") }
+        guard config.fieldSteps >= 1 else { throw .invalid(key: "time.field_dt", message: "\(config.fieldSteps) cell steps per field step must be >= 1") }
         guard config.duration.isFinite, config.duration > 0 else { throw .invalid(key: "time.duration", message: "\(config.duration) min must be > 0") }
         guard config.outputEvery.isFinite, config.outputEvery >= config.dt else {
             throw .invalid(key: "time.output_every", message: "\(config.outputEvery) min must be at least dt = \(config.dt) min")
@@ -144,7 +145,7 @@ struct WorldLayout {
 
         do {
             fields = try FieldSet(lattice: lattice, factors: config.factors)
-            solver = try DiffusionSolver(lattice: lattice, factors: config.factors, regions: regionMap, dt: config.dt)
+            solver = try DiffusionSolver(lattice: lattice, factors: config.factors, regions: regionMap, dt: config.fieldDt)
         } catch { throw .invalid(key: "factors", message: error.description) }
 
         // Vessels: lines in intact dermis. A dermis with depth has two horizontal plexuses, as skin
@@ -207,7 +208,7 @@ struct WorldLayout {
                 }
                 return p
             }
-            stepper = try CellStepper(lattice: lattice, parameters: kinds, dt: config.dt, seed: config.seed,
+            stepper = try CellStepper(lattice: lattice, parameters: kinds, dt: config.dt, fieldDt: config.fieldDt, seed: config.seed,
                                       factorCount: config.factors.count)
         } catch { throw .invalid(key: "cells", message: error.description) }
         stepper.setRegions(regionMap.ids)

@@ -188,8 +188,9 @@ public struct Observation: Sendable, Equatable {
     public var vesselDensity: Double
     /// Mean concentration of each factor over the wound sites [ng/mL], at this time.
     public var factorMeans: [Double]
-    /// The same means averaged over every step of the output interval that ends here [ng/mL]
-    /// (`World.startInterval`); at t = 0, the value at t = 0. Doses between samples show here.
+    /// The same means averaged over every field step (every step unless `time.field_dt` is
+    /// longer) of the output interval that ends here [ng/mL] (`World.startInterval`); at t = 0,
+    /// the value at t = 0. Doses between samples show here.
     public var factorIntervalMeans: [Double]
     /// Scratch assays only (`ScratchGeometry`): gap closure from the detected edges [%], the mean
     /// gap [um], and detached cells more than 100 um ahead of the edges [% of cells in the scratch].

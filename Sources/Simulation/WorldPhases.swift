@@ -10,7 +10,8 @@ extension World {
     /// Uptake (exact) then secretion at each cell's site; collagen deposition in the wound bed.
     /// Each cell writes only its own site, so chunks of the cell array run in parallel.
     func secrete(threads: Int) {
-        let dt = config.dt
+        // Over the fields' time step (the cells' dt unless `time.field_dt` is longer).
+        let dt = config.fieldDt
         let count = cells.count
         let n = lattice.count
         let fieldBase = fields.buffer(0).baseAddress!
@@ -19,10 +20,10 @@ extension World {
         let migratoryBit = CellFlags.migratory.rawValue, repairBit = CellFlags.repair.rawValue
         cells.withPointers { cp in
             do { let col = collagen
-                regions.ids.withUnsafeBufferPointer { regionIDs in
-                    let context = UncheckedSendable((cp, col, regionIDs))
+                regions.ids.withUnsafeBufferPointer { regionIDs in secretionCarry.withUnsafeBufferPointer { carry in
+                    let context = UncheckedSendable((cp, col, regionIDs, carry))
                     parallelFor(chunks: (count + chunk - 1) / chunk, threads: threads) { ch in
-                        let (cp, col, regionIDs) = context.value
+                        let (cp, col, regionIDs, carry) = context.value
                         for c in (ch * chunk)..<min(count, (ch + 1) * chunk) {
                             let p = compiled + Int(cp.kind[c])
                             let s = Int(cp.site[c])
@@ -44,16 +45,22 @@ extension World {
                                 var amounts = SIMD4<Double>.zero
                                 if second {
                                     for i in 0..<secretionCount { amounts[i] = p.pointee.repairSecretionRate(i).rate(reading: local) * dt }
-                                    for i in 0..<secretionCount { fieldBase[Int(p.pointee.repairSecretionFactor[i]) &* n &+ s] += amounts[i] }
+                                    for i in 0..<secretionCount {
+                                        let f = Int(p.pointee.repairSecretionFactor[i])
+                                        fieldBase[f &* n &+ s] += amounts[i] * carry[f]
+                                    }
                                 } else {
                                     for i in 0..<secretionCount { amounts[i] = p.pointee.secretionRate(i).rate(reading: local) * dt }
-                                    for i in 0..<secretionCount { fieldBase[Int(p.pointee.secretionFactor[i]) &* n &+ s] += amounts[i] }
+                                    for i in 0..<secretionCount {
+                                        let f = Int(p.pointee.secretionFactor[i])
+                                        fieldBase[f &* n &+ s] += amounts[i] * carry[f]
+                                    }
                                 }
                             }
                             if depositing { col[s] = min(1, col[s] + Float(deposit)) }
                         }
                     }
-                }
+                } }
             }
         }
     }
@@ -61,13 +68,26 @@ extension World {
     /// Conditioned medium and the endogenous release: sets the amounts the solver adds in this
     /// step, at every wound site (`SiteTerms.amount`) or, for medium that bathes the dish, at every
     /// site (`SiteTerms.everywhere`), whatever the delivery. A medium change (in culture) first
-    /// empties every field; the fresh medium is then added everywhere.
+    /// empties every field; the fresh medium is then added everywhere. With a field step of
+    /// several cell steps (`time.field_dt`), the amounts of every cell step of the interval ending
+    /// now, summed (a medium change in it empties the fields, with the interval's secretion, and
+    /// drops the amounts before it).
     func therapy() {
-        let t = time, dt = config.dt
+        let first = step &- (config.fieldSteps &- 1)
+        for j in first...step { therapy(at: j, offset: j &- first) }
+    }
+
+    /// The amounts of cell step `j` (at time j dt), the `offset`-th of its field interval: set
+    /// (the first) or added to the terms. The solver decays what the terms hold over the whole
+    /// interval, so a later step's amount is first scaled up by exp(decay x offset x dt): it then
+    /// decays over the steps left, as it would have with a field step of dt.
+    private func therapy(at j: Int, offset: Int) {
+        let dt = config.dt, t = Double(j) * dt
         let s = config.secretome
         let n = config.factors.count
+        var adding = offset > 0
         var change = false
-        if let every = config.culture?.mediumChangeEvery, step > 0 {
+        if let every = config.culture?.mediumChangeEvery, j > 0 {
             let k = Int((t / every).rounded())
             change = k >= 1 && abs(Double(k) * every - t) < dt / 2
         }
@@ -76,7 +96,7 @@ extension World {
         switch s.delivery {
         case .bolus:
             // In culture a bolus is the medium itself, renewed at each change.
-            if step == 0 || change { doseShare = 1 }
+            if j == 0 || change { doseShare = 1 }
         case let .repeated(every, until):
             let k = Int((t / every).rounded())
             if t < until, abs(Double(k) * every - t) < dt / 2 { doseShare = 1 }
@@ -86,6 +106,7 @@ extension World {
         }
         if change {
             for f in 0..<n { fields.buffer(f).update(repeating: 0) }
+            adding = false
         }
         // Production that would hold the wound at the injury level against decay alone, fading
         // with the injury half-life.
@@ -93,7 +114,7 @@ extension World {
         for f in 0..<n {
             // Per factor, in the order of the earlier vector form (so every amount has the same bits).
             // (A share of 1 multiplies no bit away.)
-            let dose = doseShare == 0 ? 0 : s.dose * s.concentrations[f] * doseShare
+            var dose = doseShare == 0 ? 0 : s.dose * s.concentrations[f] * doseShare
             var release = 0.0
             if config.injuryHalfLife > 0 { release = config.injuryRelease[f] * (1 - exp(-config.factors[f].decay * dt)) * fade }
             if config.clotHalfLife > 0, !config.clotRelease.isEmpty, config.clotRelease[f] != 0 {
@@ -101,7 +122,19 @@ extension World {
                 let k = log(2) / config.clotHalfLife(of: f)
                 release += config.clotRelease[f] * (exp(-k * t) - exp(-k * (t + dt)))
             }
-            if s.everywhere {
+            if offset > 0 {
+                let carry = exp(config.factors[f].decay * Double(offset) * dt)
+                dose *= carry
+                release *= carry
+            }
+            if adding {
+                if s.everywhere {
+                    terms.everywhere[f] += dose
+                    terms.amount[f] += release
+                } else {
+                    terms.amount[f] += dose + release
+                }
+            } else if s.everywhere {
                 terms.everywhere[f] = dose
                 terms.amount[f] = release
             } else {

@@ -105,7 +105,7 @@ struct RunCommand: ParsableCommand {
             }
         }
         do {
-            warn("woundsim: \(scenario.model.name): \(world.lattice), \(world.cells.count) cells, \(Int(scenario.model.duration / 60)) h in steps of \(scenario.model.dt) min, \(threadOptions.resolved) threads")
+            warn("woundsim: \(scenario.model.name): \(world.lattice), \(world.cells.count) cells, \(Int(scenario.model.duration / 60)) h in steps of \(scenario.model.dt) min\(scenario.model.fieldSteps > 1 ? " (fields every \(scenario.model.fieldDt) min)" : ""), \(threadOptions.resolved) threads")
         }
         let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
         let result: Runner.Result

@@ -37,12 +37,25 @@ final class SweepTests: XCTestCase {
 
     /// The validation sweeps of `make validate-inflammation` (and `validate-mechanics`, `validate-diabetic`) plan, each with 5 common seeds, on the
     /// 40 um lattice (the same skin as the bundled wounds) that the spacing-halving check covers.
+    /// The field-step check (`make check-field-dt`) plans its two field steps on the bundled 20 um
+    /// lattice, 4 common seeds, each seed's two runs differing only in `field_dt`.
     func testValidationSweepsParseAndPlan() throws {
         let folder = Self.repoRoot.appendingPathComponent("Scenarios/validation")
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
-        XCTAssertEqual(files, ["inflammation-control.yaml", "inflammation-diabetic-no-anti-inflammatory.yaml", "inflammation-diabetic.yaml",
-                               "inflammation-media-no-anti-inflammatory.yaml", "inflammation-media-no-egf.yaml", "inflammation-media-no-hgf.yaml",
-                               "inflammation-media.yaml", "inflammation-no-fibroblasts.yaml", "mechanics-unsplinted.yaml"])
+        let all = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        XCTAssertEqual(all, ["field-dt-check.yaml", "inflammation-control.yaml", "inflammation-diabetic-no-anti-inflammatory.yaml", "inflammation-diabetic.yaml",
+                             "inflammation-media-no-anti-inflammatory.yaml", "inflammation-media-no-egf.yaml", "inflammation-media-no-hgf.yaml",
+                             "inflammation-media.yaml", "inflammation-no-fibroblasts.yaml", "mechanics-unsplinted.yaml"])
+        let check = try SweepFile.load(folder.appendingPathComponent("field-dt-check.yaml").path)
+        XCTAssertEqual(check.seeds, [1, 2, 3, 4])
+        let (checkPlan, checkScenarios) = try Planner.plan(check)
+        XCTAssertEqual(checkPlan.runs.count, 8)
+        let steps = checkScenarios.values.map { $0.contains("field_dt: \"4 min\"") }
+        XCTAssertEqual(steps.filter { $0 }.count, 4, "four runs step their fields every 4 min, four every step")
+        for yaml in checkScenarios.values {
+            XCTAssertTrue(yaml.contains("spacing: \"20 um\""))
+            XCTAssertTrue(yaml.contains("size: [500, 500]"))
+        }
+        let files = all.filter { $0 != "field-dt-check.yaml" }
         for f in files {
             let spec = try SweepFile.load(folder.appendingPathComponent(f).path)
             XCTAssertEqual(spec.seeds, [1, 2, 3, 4, 5], f)
