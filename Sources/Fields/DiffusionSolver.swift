@@ -18,8 +18,8 @@ import SimCore
 ///
 /// The sweeps are fused into two passes over each field, to cut its memory traffic (which was
 /// taken to limit it; storing the fields in single precision did not make it faster, DESIGN.md
-/// "Tried and not kept"). Pass 1 runs the forward elimination of the slowest axis, streaming slab after slab (a
-/// slab is a row in 2-D, a z-plane in 3-D). Pass 2 runs its back substitution from the last slab
+/// "Tried and not kept"). Pass 1 runs the forward elimination of the slowest axis, streaming
+/// slab after slab (a slab is a row in 2-D, a z-plane in 3-D). Pass 2 runs its back substitution from the last slab
 /// down, and solves each slab along the faster axes right after its last use, while it is still
 /// in cache. All inner loops over a slab are contiguous and vectorise; x-lines are solved eight
 /// at a time so that their recurrences overlap. (Solving x first instead read every x-line

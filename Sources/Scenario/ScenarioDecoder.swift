@@ -64,10 +64,14 @@ public enum ScenarioDecoder {
         var fieldSteps = 1
         if let t = r.map(top["time"], "time", allowed: ["dt", "field_dt", "duration", "output_every", "snapshot_every", "checkpoint_every"], required: ["dt", "duration"]) {
             dt = r.quantity(t["dt"], "time.dt", .time, positive: true) ?? dt
+            // How many times `step` fits in `value`, when it fits a whole number of times.
+            func multiple(_ value: Double, of step: Double) -> Int? {
+                let k = (value / step).rounded()
+                return k >= 1 && abs(k * step - value) <= 1e-9 * value ? Int(k) : nil
+            }
             if let fieldDt = r.quantity(t["field_dt"], "time.field_dt", .time, positive: true) {
-                let k = (fieldDt / dt).rounded()
-                if k >= 1, k <= 60, abs(k * dt - fieldDt) <= 1e-9 * fieldDt {
-                    fieldSteps = Int(k)
+                if let k = multiple(fieldDt, of: dt), k <= 60 {
+                    fieldSteps = k
                 } else {
                     r.fail(t["field_dt"], "time.field_dt", "\(ScenarioWriter.num(fieldDt)) min is not a whole multiple (1 to 60) of time.dt = \(ScenarioWriter.num(dt)) min",
                            hint: "the fields advance once every few cell steps; give a multiple of dt, or leave it out for every step")
@@ -83,9 +87,7 @@ public enum ScenarioDecoder {
             if fieldSteps > 1 {
                 let fieldDt = Double(fieldSteps) * dt
                 for (key, value) in [("output_every", Optional(outputEvery)), ("snapshot_every", snapshot), ("checkpoint_every", checkpoint)] {
-                    guard let value else { continue }
-                    let k = (value / fieldDt).rounded()
-                    if k < 1 || abs(k * fieldDt - value) > 1e-9 * value {
+                    if let value, multiple(value, of: fieldDt) == nil {
                         r.fail(t[key], "time.\(key)", "\(ScenarioWriter.num(value)) min is not a whole multiple of time.field_dt = \(ScenarioWriter.num(fieldDt)) min",
                                hint: "outputs and checkpoints fall at the end of a field step")
                     }
