@@ -26,13 +26,26 @@ final class SweepTests: XCTestCase {
     func testBundledSweepsParseAndPlan() throws {
         let folder = Self.repoRoot.appendingPathComponent("Scenarios/sweeps")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
-        XCTAssertEqual(files, ["cm-dose-scratch.yaml", "cm-dose-wound.yaml", "diabetic-wound.yaml", "inflammation-cm.yaml", "inflammation-wound.yaml", "lags-morris.yaml", "macrophage-maturation-daley.yaml", "macrophage-switch-daley.yaml", "scratch-dose.yaml"])
+        XCTAssertEqual(files, ["cm-dose-scratch.yaml", "cm-dose-wound.yaml", "diabetic-wound.yaml", "inflammation-cm.yaml", "inflammation-wound.yaml", "lags-morris.yaml", "macrophage-maturation-daley.yaml", "macrophage-recruitment-dipietro.yaml", "macrophage-switch-daley.yaml", "scratch-dose.yaml"])
         for f in files {
             let spec = try SweepFile.load(folder.appendingPathComponent(f).path)
             let (plan, scenarios) = try Planner.plan(spec)
             XCTAssertEqual(Set(plan.runs.map(\.id)).count, scenarios.count, f)
             XCTAssertEqual(plan.runs.count, plan.points.count * spec.seeds.count, f)
         }
+        // The recruitment sweep's diagonal: the bundled pair before and since 2026-12-06 give the
+        // same rate at saturating chemokine within 1 % (basal x fold, about 0.1 /h per vessel site), so the sweep
+        // separates the basal rate from the saturated one.
+        let recruitment = try SweepFile.load(folder.appendingPathComponent("macrophage-recruitment-dipietro.yaml").path)
+        let (_, recruitmentRuns) = try Planner.plan(recruitment)
+        XCTAssertEqual(recruitmentRuns.count, 20)
+        XCTAssertEqual(recruitment.parameters.map(\.domain), [.list(["0.0005 /h", "0.00015 /h"]), .list(["200", "663"])])
+        for (basal, fold) in [(0.0005, 200.0), (0.00015, 663.0)] {
+            XCTAssertEqual(basal * fold, 0.1, accuracy: 0.001, "the diagonal holds the rate at saturation [1/h]")
+        }
+        let bundled = try String(contentsOf: Self.repoRoot.appendingPathComponent("Scenarios/excisional-wound-inflammation-control.yaml"), encoding: .utf8)
+        XCTAssertTrue(bundled.contains("recruitment: { rate: \"0.00015 /h\""), "the bundled basal rate is the sweep's second value")
+        XCTAssertTrue(bundled.contains("factor: CCL2, ec50: \"10 ng/mL\", max_fold: 663,"), "the bundled fold is the sweep's second value")
     }
 
     /// The validation sweeps of `make validate-inflammation` (and `validate-mechanics`, `validate-diabetic`) plan, each with 5 common seeds, on the
