@@ -157,10 +157,11 @@ test-calibration: build
 ## removals, the slower closure without fibroblasts, the wound fibroblasts under each medium and
 ## the quiescent intact dermis, each with its 95 % CI (scripts/validate-inflammation.py; exits 1 on
 ## a missed criterion). A rerun reuses the finished runs of the same build (a new build reruns them).
-VALIDATION_DIR ?= .build/validation
+VALIDATION_DIR ?= .build/validation$(if $(VALIDATION_BASE),-$(VALIDATION_BASE))
 # VALIDATION_BASE (validate-inflammation): run its sweeps on another bundled scenario built on the clot-and-macrophage
 # wound (e.g. VALIDATION_BASE=excisional-wound-sprouting VALIDATION_CHECK=--check-vessels): each
-# sweep file is copied into $(VALIDATION_DIR) with its `base:` replaced. Empty: the files as they are.
+# sweep file is copied into $(VALIDATION_DIR) (by default .build/validation-BASE) with its `base:`
+# replaced. Empty: the files as they are. validate-mechanics and validate-diabetic refuse it.
 VALIDATION_BASE ?=
 # VALIDATION_CHECK: extra options of scripts/validate-inflammation.py (--check-vessels checks issue
 # 14's vessel criteria, which the default wound misses, instead of reporting them).
@@ -171,6 +172,7 @@ VALIDATION_SWEEPS = jobs=$$(( $$(nproc) / 2 )); [ $$jobs -ge 1 ] || jobs=1; \
 	sweeps() { for f in "$$@"; do \
 	  file=Scenarios/validation/inflammation-$$f.yaml; \
 	  if [ -n "$(VALIDATION_BASE)" ]; then \
+	    grep -q '^base: ' $$file || { echo "$$file has no base: line to replace" >&2; return 1; }; \
 	    sed 's/^base: .*/base: $(VALIDATION_BASE)/' $$file > $(VALIDATION_DIR)/inflammation-$$f.yaml || return 1; \
 	    file=$(VALIDATION_DIR)/inflammation-$$f.yaml; \
 	  fi; \
@@ -194,6 +196,7 @@ validate-inflammation: build
 ## 105 run-days would take CI past its hour, and it reports only (the cells do not yet feel the
 ## contraction).
 validate-mechanics: build
+	@test -z "$(VALIDATION_BASE)" || { echo "VALIDATION_BASE is for validate-inflammation only" >&2; exit 2; }
 	-$(MAKE) validate-inflammation VALIDATION_DIR=$(VALIDATION_DIR)
 	.build/release/woundsim sweep run Scenarios/validation/mechanics-unsplinted.yaml --out $(VALIDATION_DIR)/mechanics-unsplinted --jobs $$(nproc) --threads 1 --quiet
 	python3 scripts/validate-inflammation.py $(VALIDATION_DIR)/inflammation-control $(VALIDATION_DIR)/inflammation-media \
@@ -209,6 +212,7 @@ validate-mechanics: build
 ## exits 1 on a missed criterion). Not in CI: the model misses some of these (VALIDATION.md), and
 ## its 420 run-days would take CI past its hour. A rerun reuses the finished runs of the same build.
 validate-diabetic: build
+	@test -z "$(VALIDATION_BASE)" || { echo "VALIDATION_BASE is for validate-inflammation only" >&2; exit 2; }
 	mkdir -p $(VALIDATION_DIR)
 	$(VALIDATION_SWEEPS); \
 	sweeps diabetic & a=$$!; sweeps diabetic-no-anti-inflammatory media media-no-anti-inflammatory & b=$$!; \

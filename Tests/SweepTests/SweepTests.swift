@@ -40,8 +40,11 @@ final class SweepTests: XCTestCase {
         let (_, recruitmentRuns) = try Planner.plan(recruitment)
         XCTAssertEqual(recruitmentRuns.count, 20)
         XCTAssertEqual(recruitment.parameters.map(\.domain), [.list(["0.0005 /h", "0.00015 /h"]), .list(["200", "663"])])
-        for (basal, fold) in [(0.0005, 200.0), (0.00015, 663.0)] {
-            XCTAssertEqual(basal * fold, 0.1, accuracy: 0.001, "the diagonal holds the rate at saturation [1/h]")
+        if case let .list(basals) = recruitment.parameters[0].domain, case let .list(folds) = recruitment.parameters[1].domain {
+            for (basal, fold) in zip(basals, folds) {
+                let perHour = try XCTUnwrap(Double(basal.replacingOccurrences(of: " /h", with: "")), basal)
+                XCTAssertEqual(perHour * (try XCTUnwrap(Double(fold), fold)), 0.1, accuracy: 0.001, "the diagonal holds the rate at saturation [1/h]")
+            }
         }
         let bundled = try String(contentsOf: Self.repoRoot.appendingPathComponent("Scenarios/excisional-wound-inflammation-control.yaml"), encoding: .utf8)
         XCTAssertTrue(bundled.contains("recruitment: { rate: \"0.00015 /h\""), "the bundled basal rate is the sweep's second value")
