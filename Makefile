@@ -26,7 +26,7 @@ APT_PACKAGES := libgsl-dev libpng-dev pkg-config
 
 ## run: the main job; RUN_ARGS passes options (e.g. RUN_ARGS="scratch-assay --days 1"). The default
 ## runs excisional-wound-inflammation-asc-cm (clot, macrophages, oxygen, the splinted skin's
-## mechanics, the medium; not the sprouting vessels, which are not yet default) on 250 x 250 sites of 40 um,
+## mechanics, sprouting vessels, the medium) on 250 x 250 sites of 40 um,
 ## the spacing the validation runs on (VALIDATION.md: its spacing-halving check against the
 ## bundled 20 um); about a minute on 2 cores, against about 4.5 minutes at 20 um
 ## (RUN_ARGS=excisional-wound-inflammation-asc-cm).
@@ -151,20 +151,21 @@ test-calibration: build
 ## validate-inflammation: issues 13 and 14's validation of the clot-and-macrophage wound on the 40 um
 ## lattice (Scenarios/validation: the untreated wound 21 days; control, monolayer and spheroid
 ## ASC-CM and the monolayer medium without HGF or EGF 7 days; the wound without fibroblasts 14
-## days, with the cells of the medium sweep's three arms at days 0 and 4; 5 seeds each; about 19
+## days, with the cells of the medium sweep's three arms at days 0 and 4; 5 seeds each; about 17
 ## minutes on 2 cores):
 ## Galiano 2004's control curve, the macrophage time course, the medium's benefit, the factor
-## removals, the slower closure without fibroblasts, the wound fibroblasts under each medium and
-## the quiescent intact dermis, each with its 95 % CI (scripts/validate-inflammation.py; exits 1 on
-## a missed criterion). A rerun reuses the finished runs of the same build (a new build reruns them).
+## removals, the slower closure without fibroblasts, the wound fibroblasts under each medium,
+## the quiescent intact dermis, the wound's vessels and the splinted wound's contraction, each
+## with its 95 % CI (scripts/validate-inflammation.py; exits 1 on a missed criterion). A rerun reuses the finished runs of the same build (a new build reruns them).
 VALIDATION_DIR ?= .build/validation$(if $(VALIDATION_BASE),-$(VALIDATION_BASE))
-# VALIDATION_BASE (validate-inflammation): run its sweeps on another bundled scenario built on the clot-and-macrophage
-# wound (e.g. VALIDATION_BASE=excisional-wound-sprouting VALIDATION_CHECK=--check-vessels): each
+# VALIDATION_BASE (validate-inflammation): run its sweeps on another bundled scenario built on the
+# clot-and-macrophage wound, such as one you add to Scenarios/ and embed (the bundled
+# excisional-wound-unsplinted misses the splinted contraction criterion by design): each
 # sweep file is copied into $(VALIDATION_DIR) (by default .build/validation-BASE) with its `base:`
 # replaced. Empty: the files as they are. validate-mechanics and validate-diabetic refuse it.
 VALIDATION_BASE ?=
-# VALIDATION_CHECK: extra options of scripts/validate-inflammation.py (--check-vessels checks issue
-# 14's vessel criteria, which the default wound misses, instead of reporting them).
+# VALIDATION_CHECK: extra options of scripts/validate-inflammation.py (--report-vessels reports issue
+# 14's vessel criteria instead of checking them, for a base with `cells.endothelial.sprouting: ~`).
 VALIDATION_CHECK ?=
 # Shell for the validation recipes: `sweeps A B ...` runs Scenarios/validation/inflammation-A.yaml,
 # then -B, ... into $(VALIDATION_DIR), each with half the cores (two queues run side by side).
@@ -225,7 +226,8 @@ validate-diabetic: build
 ## days, 4 seeds (Scenarios/validation/field-dt-check.yaml; about 30 minutes on 2 cores):
 ## paired differences with their 95 % CIs (scripts/field-dt-check.py; exits 1 when closure moves
 ## by more than 1 percentage point or a wound cell count by more than 5 %). Not in CI (its 112
-## run-days at 20 um would take CI past its hour); the bundled 3-D wound relies on it.
+## run-days at 20 um would take CI past its hour); the bundled 3-D wound relies on it (last run
+## 2026-12-06, before sprouting became the default).
 check-field-dt: build
 	mkdir -p $(VALIDATION_DIR)
 	.build/release/woundsim sweep run Scenarios/validation/field-dt-check.yaml --out $(VALIDATION_DIR)/field-dt-check --jobs $$(nproc) --threads 1 --quiet

@@ -22,7 +22,7 @@ lattice:
 time:
   # The fields (uptake, secretion, release, decay and diffusion) advance every second cell step;
   # the cells keep the 2 min their hop probabilities need.
-  field_dt: "4 min"         # against every 2 min on the 2-D wound (make check-field-dt): closure within 0.3 pp, wound macrophages -3 to -8 % (CIs +-10-43 %, not shown equal; VALIDATION.md)
+  field_dt: "4 min"         # against every 2 min on the 2-D wound (make check-field-dt): closure within 0.3 pp, wound macrophages -3 to -8 % (CIs +-10-43 %, not shown equal; VALIDATION.md; 2026-12-06, before sprouting became the default)
 wound:
   shape: circle
   diameter: "6 mm"
@@ -194,10 +194,11 @@ secretome:
 # adipose-derived stem cells (monolayer culture), applied every 24 h for 7 days, as the bundled
 # excisional-wound-asc-cm treats the injury-plateau wound. The medium acts through its growth
 # factors and its anti-inflammatory component, TGF-beta1 and PGE2 (issue 13; PARAMETERS.md
-# "Conditioned medium"), which carries almost none of the benefit here (VALIDATION.md). Its benefit in this model
-# runs largely through vessels: VEGF and HGF bring endothelial cells, and their vessel sites in the
-# wound recruit macrophages that then switch to the pro-repair state; the vessel overgrowth of
-# free-roaming endothelial cells (issue 14) inflates that path.
+# "Conditioned medium"), which carries almost none of the benefit here (VALIDATION.md). With
+# sprouting vessels (the default since 2026-12-07) its benefit runs mostly through EGF: at day 7
+# (40 um, 5 seeds) the open area is 0.81 of the control's, and the benefit of 0.19 falls by 0.14
+# without the medium's EGF and by 0.02 without its HGF, which raises the wound's vessels from
+# 5.9 % to 10 % of the bed (VALIDATION.md "Recruitment where no chemokine is").
 extends: excisional-wound-inflammation-control
 name: excisional-wound-inflammation-asc-cm
 description: 6 mm mouse excisional wound healed by clot and macrophages, ASC-CM every 24 h for 7 days, 14 days
@@ -214,11 +215,12 @@ secretome:
 # clot releases growth factors and a monocyte chemokine for hours; macrophages are recruited
 # from the vessels around the wound by that chemokine, enter in a pro-inflammatory state
 # (TNF-alpha, more chemokine), switch one way to a pro-repair state (EGF-family ligand, VEGF,
-# bFGF, TGF-beta1) and die or leave. A first version (issue 13): several rates have no
-# measured value and are tagged [assumption]; PARAMETERS.md "Inflammation" gives every source.
+# bFGF, TGF-beta1) and die or leave. Vessels grow into the bed by sprouting, and fibroblasts
+# make VEGF, more in hypoxia (issue 14; since 2026-12-07). Several rates have no measured value
+# and are tagged [assumption]; PARAMETERS.md "Inflammation" and "Sprouting" give every source.
 extends: excisional-wound-control
 name: excisional-wound-inflammation-control
-description: 6 mm mouse excisional wound healed by clot and macrophages (no injury plateau), untreated, 14 days
+description: 6 mm mouse excisional wound healed by clot and macrophages (no injury plateau), sprouting vessels, untreated, 14 days
 injury: ~
 # Contraction (issue 14; PARAMETERS.md "Tissue mechanics"): the wound bed's fibroblasts pull,
 # the skin resists, the wound tissue remodels into its contracted shape. Splinted, as Galiano
@@ -247,7 +249,8 @@ factors:
            source: "monocyte chemokines (CCL2, CCL3) lumped; mature CCL2 8.7 kDa [lit]; D 50-95 um^2/s [derived]; decay [assumption]" }
   # Oxygen, quasi-steady (D dt / h^2 = 500 at 2 min and 20 um): supplied by every perfused vessel site
   # (intact dermis's lines and the sites endothelial cells mark in the wound [assumption: a marked
-  # site is perfused at once]), taken up by cells. D and the background decay are PhysiCell's
+  # site is perfused at once, except a blind sprout's, which carries no blood until it fuses]),
+  # taken up by cells. D and the background decay are PhysiCell's
   # defaults (BioFVM initialize_microenvironment [seen]; Ghaffarizadeh 2018 PLoS Comput Biol
   # 14:e1005991). Blood: 40 mmHg, the pO2 at the base of human dermal capillary loops (Wang,
   # Winlove & Michel 2003 J Physiol 549:855 [seen]), at 1.34 uM/mmHg (0.003 mL O2/dL/mmHg [lit])
@@ -351,6 +354,17 @@ cells:
       # half at 5 uM (0.5 % O2) [assumption within it]. A response to a lack multiplies the rate,
       # so anoxia stops division whatever bFGF and EGF do.
       - { behaviour: proliferation, factor: oxygen, ec50: "5 uM", hill: 2, max_fold: 0, when: below, source: "Falanga & Kirsner 1993 [seen]; near-anoxic arrest [lit]; EC50 [assumption]" }
+    # Dermal fibroblasts make VEGF, three times more at 1 % O2, and db/db fibroblasts 0.13x of
+    # it (34.8 against 4.5 pg/mL; Lerman 2003 Am J Pathol 162:303 [seen, abstract]); hypoxia
+    # raises it in human dermal fibroblasts too (Steinbrech 1999 Ann Plast Surg 42:514;
+    # Thangarajah 2009 PNAS 106:13505 [seen, no numbers]). Per cell: 34.8 pg/mL from 1e6 cells
+    # in 2 mL over 24 h is 2.9e-6 pg/cell/h, 0.36 ng/mL/h in a 20 um site (8e-9 mL) [derived;
+    # the assay's cells, volume and hours not seen: assumption]; 1e5 cells in 1 mL would give
+    # 1.8, a compartment model's healthy-tissue rate 3.4 (Stefanini 2008 BMC Syst Biol 2:77
+    # [seen]): the low end. Hypoxia through HIF-1 as the keratinocytes' (Jiang 1996 [seen]).
+    secretion:
+      - { factor: VEGF, rate: "0.36 ng/mL/h", only_when_migratory: false,   # Lerman 2003 [seen] per cell [derived, assay size assumed]
+          responses: [{ factor: oxygen, ec50: "16.6 uM", hill: 3, max_fold: 3, when: below, source: "Lerman 2003 [seen: x3 at 1 % O2]; Jiang 1996 [seen]" }] }
     uptake:
       - { factor: bFGF, rate: "0.06 /h" }
       - { factor: oxygen, rate: "3 /min" }   # as keratinocytes [derived]
@@ -382,6 +396,17 @@ cells:
       - { factor: VEGF, rate: "0.06 /h" }
       - { factor: HGF, rate: "0.06 /h" }
       - { factor: oxygen, rate: "3 /min" }   # as keratinocytes [derived]
+    # Sprouting (issue 14): VEGF selects tip cells among the endothelial cells of a vessel, and a
+    # tip's Dll4 holds its neighbours back as stalk cells through Notch (Hellstrom 2007 Nature
+    # 445:776 [lit]); tips lead with filopodia and hardly divide, stalk cells divide behind them
+    # (Gerhardt 2003 J Cell Biol 161:1163 [lit]); tips fuse where they meet another vessel, and a
+    # blind sprout carries blood only once it has. Tip spacing: the mouse retina's front holds
+    # 184 +- 19 tip cells at P6 [seen, abstract of a figshare record] over a front of about 10 mm
+    # [assumption]: 50-60 um apart [derived]. Tip and stalk cells trade places within hours in
+    # sprouting assays (Jakobsson 2010 Nat Cell Biol 12:943 [lit, not seen]): a cell free of
+    # inhibition becomes a tip at 0.25 /h [assumption]. Without it (`sprouting: ~`) endothelial
+    # cells roam and every hop leaves a vessel mark, as before 2026-12-07.
+    sprouting: { tip_spacing: "60 um", tip_rate: "0.25 /h", source: "spacing from retinal tip counts [derived, front length assumed]; rate [assumption] (Jakobsson 2010, qualitative)" }
   macrophage:
     density: 0              # resident macrophages not modelled [assumption]
     migration:
@@ -397,8 +422,9 @@ cells:
     # in P- and E-selectin double knockouts, Subramaniam 1997 Am J Pathol 150:1701, and in ICAM-1
     # knockouts, Nagaoka 2000 Am J Pathol 157:237 [seen, abstracts]). No per-vessel rate was
     # found for either state. The basal rate (no chemokine) and the fold at saturating chemokine
-    # were chosen by a sweep against the shape of DiPietro 1995's counts on the sprouting wound,
-    # whose new vessels fill the bed (Scenarios/sweeps/macrophage-recruitment-dipietro.yaml): at
+    # were chosen by a sweep against the shape of DiPietro 1995's counts on the sprouting wound
+    # (then `excisional-wound-sprouting`, now this one), whose new vessels fill the bed
+    # (Scenarios/sweeps/macrophage-recruitment-dipietro.yaml): at
     # 5e-4 /h x 200 (until 2026-12-06) its wound's macrophages stayed at 0.77 of their peak on day
     # 10, at 1.5e-4 /h x 663 (0.0995 /h at saturation, 0.1 before) 0.39 (DiPietro 0.27).
     recruitment: { rate: "0.00015 /h", source: "[assumption]: swept against DiPietro 1995's shape (sweeps/macrophage-recruitment-dipietro.yaml); slow entry into uninflamed dermis (Baranska 2018 [seen]); Galiano's closure curve does not fix it (calibrations/galiano-inflammation.yaml)" }
@@ -441,46 +467,6 @@ name: excisional-wound-spheroid-cm
 description: 6 mm wound, spheroid ASC-CM every 24 h for 7 days
 secretome:
   profile: asc-spheroid
-"""#,
-        "excisional-wound-sprouting": #"""
-# The clot-and-macrophage wound with sprouting vessels and the fibroblasts' VEGF (issue 14):
-# endothelial cells are tip or stalk cells (tips selected on vessels by VEGF with lateral
-# inhibition, exploring the bed and leaving blind sprouts, which carry blood once they fuse with
-# another vessel; stalk cells divide and move along the vessels), and dermal fibroblasts make
-# VEGF, more in hypoxia. Not yet the bundled default. `make validate-inflammation
-# VALIDATION_BASE=excisional-wound-sprouting VALIDATION_CHECK=--check-vessels` meets 25 of 25
-# (2026-12-06, VALIDATION.md "Recruitment where no chemokine is"): its wound vessels lie in issue
-# 14's 5-25 % at day 7 in every arm (5.9 % untreated, 17.1 % under spheroid medium) in the order
-# asked, and its macrophages fall to 0.39 of their peak by day 10 since the basal recruitment was
-# lowered (0.77 before); the media arms' vessels are below 50 % at day 14 and the unsplinted
-# wound's contraction is 51 % of closure. Not yet measured on it: the db/db wound and the 3-D
-# wound's time.
-extends: excisional-wound-inflammation-control
-name: excisional-wound-sprouting
-description: 6 mm mouse excisional wound, clot and macrophages, sprouting vessels and fibroblast VEGF, untreated, 14 days
-cells:
-  fibroblast:
-    # Dermal fibroblasts make VEGF, three times more at 1 % O2, and db/db fibroblasts 0.13x of
-    # it (34.8 against 4.5 pg/mL; Lerman 2003 Am J Pathol 162:303 [seen, abstract]); hypoxia
-    # raises it in human dermal fibroblasts too (Steinbrech 1999 Ann Plast Surg 42:514;
-    # Thangarajah 2009 PNAS 106:13505 [seen, no numbers]). Per cell: 34.8 pg/mL from 1e6 cells
-    # in 2 mL over 24 h is 2.9e-6 pg/cell/h, 0.36 ng/mL/h in a 20 um site (8e-9 mL) [derived;
-    # the assay's cells, volume and hours not seen: assumption]; 1e5 cells in 1 mL would give
-    # 1.8, a compartment model's healthy-tissue rate 3.4 (Stefanini 2008 BMC Syst Biol 2:77
-    # [seen]): the low end. Hypoxia through HIF-1 as the keratinocytes' (Jiang 1996 [seen]).
-    secretion:
-      - { factor: VEGF, rate: "0.36 ng/mL/h", only_when_migratory: false,   # Lerman 2003 [seen] per cell [derived, assay size assumed]
-          responses: [{ factor: oxygen, ec50: "16.6 uM", hill: 3, max_fold: 3, when: below, source: "Lerman 2003 [seen: x3 at 1 % O2]; Jiang 1996 [seen]" }] }
-  endothelial:
-    # VEGF selects tip cells among the endothelial cells of a vessel, and a
-    # tip's Dll4 holds its neighbours back as stalk cells through Notch (Hellstrom 2007 Nature
-    # 445:776 [lit]); tips lead with filopodia and hardly divide, stalk cells divide behind them
-    # (Gerhardt 2003 J Cell Biol 161:1163 [lit]); tips fuse where they meet another vessel. Tip
-    # spacing: the mouse retina's front holds 184 +- 19 tip cells at P6 [seen, abstract of a
-    # figshare record] over a front of about 10 mm [assumption]: 50-60 um apart [derived]. Tip
-    # and stalk cells trade places within hours in sprouting assays (Jakobsson 2010 Nat Cell Biol
-    # 12:943 [lit, not seen]): a cell free of inhibition becomes a tip at 0.25 /h [assumption].
-    sprouting: { tip_spacing: "60 um", tip_rate: "0.25 /h", source: "spacing from retinal tip counts [derived, front length assumed]; rate [assumption] (Jakobsson 2010, qualitative)" }
 """#,
         "excisional-wound-unsplinted": #"""
 # The untreated clot-and-macrophage wound without a splint: the skin around the 6 mm wound is
