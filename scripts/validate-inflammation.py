@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Issue 13's validation of the clot-and-macrophage wound, from finished sweep folders.
 
-Usage: validate-inflammation.py CONTROL MEDIA NO_HGF NO_EGF [NO_FIBROBLASTS] [--unsplinted DIR] [--report-vessels] [--json OUT]
+Usage: validate-inflammation.py CONTROL MEDIA NO_HGF NO_EGF [NO_FIBROBLASTS] [--unsplinted DIR] [--media-14d MEDIA NO_HGF] [--report-vessels] [--json OUT]
 
 Each argument is the folder of a finished `woundsim sweep run` of the matching file in
 Scenarios/validation/ (runs.csv is read). Every figure is the mean over the common seeds with its
@@ -23,6 +23,9 @@ Criteria (PARAMETERS.md "Outcomes to compare with"; VALIDATION.md):
      wound edge differ at day 4 from day 0 by less than 10 % (seed mean)
  10. (issue 14, when the control runs have mechanics) the splinted wound's contraction when
      re-epithelialisation reaches 95 % is at most 10 % of the wound's area (upper 95 % bound)
+With --media-14d MEDIA NO_HGF (finished sweeps of inflammation-media.yaml and
+inflammation-media-no-hgf.yaml run to 14 days, as make validate-mechanics does), a further
+vessel criterion: every arm's wound vessel area fraction at day 14 below 50 % (issue 14).
 With --unsplinted DIR (a finished sweep of Scenarios/validation/mechanics-unsplinted.yaml), a
 further criterion: the unsplinted wound's contraction at that time lies within issue 14's
 40-60 % (Chen 2015; its 95 % CI inside the range). The skin's effective modulus is fitted to
@@ -197,6 +200,13 @@ def main(argv):
         argv = argv[:i] + argv[i + 2:]
     check_vessels = "--report-vessels" not in argv
     argv = [a for a in argv if a != "--report-vessels"]
+    media14 = None
+    if "--media-14d" in argv:
+        i = argv.index("--media-14d")
+        if len(argv) < i + 3:
+            fail("--media-14d needs two folders: MEDIA NO_HGF")
+        media14 = (argv[i + 1], argv[i + 2])
+        argv = argv[:i] + argv[i + 3:]
     unsplinted_dir = None
     if "--unsplinted" in argv:
         i = argv.index("--unsplinted")
@@ -369,6 +379,26 @@ def main(argv):
             v = figure(f"vessel_fraction_day{d}_control_21d", series)
             if d == 14:
                 vessel_criterion("untreated wound's vessel area fraction at day 14 below 50 %", v[0] < 0.5, fmt(v))
+
+    # Every arm at day 14 (issue 14), from the media sweeps run to 14 days (--media-14d).
+    if media14:
+        m14_dir, h14_dir = media14
+        c14, t14, s14 = profile_points(read_runs(m14_dir), m14_dir)
+        h14 = only_point(read_runs(h14_dir), h14_dir)
+        arms14 = [("control", c14, m14_dir), ("asc_monolayer", t14, m14_dir)]
+        if s14:
+            arms14.append(("asc_spheroid", s14, m14_dir))
+        arms14.append(("asc_monolayer_without_HGF", h14, h14_dir))
+        lines.append("wound vessel area fraction at day 14 in every medium arm (issue 14: below 50 %):")
+        for name, arm, folder in arms14:
+            common = [s for s in seeds if s in arm]
+            if len(common) < 2:
+                fail(f"{folder}: {len(common)} seeds in common with the other sweeps; at least 2 are needed")
+            series = [timeseries_at(run_dir(folder, arm, s), 336, "vessel_density_in_wound") for s in common]
+            if None in series:
+                fail(f"{folder}: a run of {name} has no row at day 14 (were the sweeps run to 14 days?)")
+            v = figure(f"vessel_fraction_day14_{name}", series)
+            vessel_criterion(f"{name}: wound vessel area fraction at day 14 below 50 %", v[0] < 0.5, fmt(v))
 
     # Reported: the wound's mean oxygen at day 7 (over the 6 h before it) in each medium arm, in
     # mmHg (32 ng/mL per uM, 1.34 uM per mmHg), beside Sano 2012's 5.72 +- 2.99 mmHg in mouse
