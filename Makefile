@@ -191,11 +191,11 @@ validate-inflammation: build
 	  $(VALIDATION_CHECK) --json $(VALIDATION_DIR)/inflammation.json
 
 ## validate-mechanics: issue 14's contraction and late vessels: the unsplinted wound (Scenarios/
-## validation/mechanics-unsplinted.yaml: 5 seeds, 21 d, 40 um; about 10 minutes on 2 cores)
+## validation/mechanics-unsplinted.yaml: 5 seeds, 21 d, 40 um; about 5 minutes on 2 cores)
 ## beside the splinted control that validate-inflammation checks (run first, reusing finished
 ## runs; a missed criterion there does not stop this one, whose own exit status says it again),
 ## and the media sweep and its arm without HGF run to 14 days (copies of their files with
-## `time.duration` 14 d: every arm's wound vessels below 50 % at day 14; about 16 minutes).
+## `time.duration` 14 d: every arm's wound vessels below 50 % at day 14; about 14 minutes).
 ## Not in CI: its 385 run-days would take CI past its hour.
 validate-mechanics: build
 	@test -z "$(VALIDATION_BASE)" || { echo "VALIDATION_BASE is for validate-inflammation only" >&2; exit 2; }
