@@ -156,7 +156,8 @@ test-calibration: build
 ## Galiano 2004's control curve, the macrophage time course, the medium's benefit, the factor
 ## removals, the slower closure without fibroblasts, the wound fibroblasts under each medium,
 ## the quiescent intact dermis, the wound's vessels and the splinted wound's contraction, each
-## with its 95 % CI (scripts/validate-inflammation.py; exits 1 on a missed criterion). A rerun reuses the finished runs of the same build (a new build reruns them).
+## with its 95 % CI (scripts/validate-inflammation.py; exits 1 on a missed criterion). A rerun
+## reuses the finished runs of the same build (a new build reruns them).
 VALIDATION_DIR ?= .build/validation$(if $(VALIDATION_BASE),-$(VALIDATION_BASE))
 # VALIDATION_BASE (validate-inflammation): run its sweeps on another bundled scenario built on the
 # clot-and-macrophage wound, such as one you add to Scenarios/ and embed (the bundled

@@ -43,7 +43,8 @@ here). Reported, not checked:
 the wound's mean oxygen at day 7 in mmHg where the runs have oxygen (beside Sano 2012's 5.7 mmHg).
 Exits 1 when a criterion is missed, 2 when a folder is unreadable or incomplete. Not checked here:
 the db/db curve, the diabetic pro-inflammatory fraction and benefit, and the anti-inflammatory
-component (scripts/validate-diabetic.py, make validate-diabetic; the model misses two of the four, VALIDATION.md).
+component (scripts/validate-diabetic.py, make validate-diabetic; the model misses two of the
+four, VALIDATION.md).
 """
 import csv
 import json
@@ -176,6 +177,17 @@ def only_point(points, folder):
     if len(points) != 1:
         fail(f"{folder}: expected one point, found {len(points)}")
     return next(iter(points.values()))
+
+
+def vessel_arms_of(media_dir, no_hgf_dir):
+    """The four medium arms of a media sweep and its sweep without HGF, as (name, runs by seed,
+    folder): control, monolayer, spheroid (when the sweep has it) and monolayer without HGF."""
+    untreated, treated, spheroid = profile_points(read_runs(media_dir), media_dir)
+    arms = [("control", untreated, media_dir), ("asc_monolayer", treated, media_dir)]
+    if spheroid:
+        arms.append(("asc_spheroid", spheroid, media_dir))
+    arms.append(("asc_monolayer_without_HGF", only_point(read_runs(no_hgf_dir), no_hgf_dir), no_hgf_dir))
+    return arms
 
 
 def profile_points(points, folder):
@@ -382,15 +394,8 @@ def main(argv):
 
     # Every arm at day 14 (issue 14), from the media sweeps run to 14 days (--media-14d).
     if media14:
-        m14_dir, h14_dir = media14
-        c14, t14, s14 = profile_points(read_runs(m14_dir), m14_dir)
-        h14 = only_point(read_runs(h14_dir), h14_dir)
-        arms14 = [("control", c14, m14_dir), ("asc_monolayer", t14, m14_dir)]
-        if s14:
-            arms14.append(("asc_spheroid", s14, m14_dir))
-        arms14.append(("asc_monolayer_without_HGF", h14, h14_dir))
         lines.append("wound vessel area fraction at day 14 in every medium arm (issue 14: below 50 %):")
-        for name, arm, folder in arms14:
+        for name, arm, folder in vessel_arms_of(*media14):
             common = [s for s in seeds if s in arm]
             if len(common) < 2:
                 fail(f"{folder}: {len(common)} seeds in common with the other sweeps; at least 2 are needed")
