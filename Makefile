@@ -45,8 +45,17 @@ deps:
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $(APT_PACKAGES); \
 	fi
 
+# The build stamp (git revision, dirty flag, hash of the uncommitted changes) of a scratch path's
+# builds, rewritten before each build: SwiftPM runs the BuildStamp plugin's prebuild command only
+# when it plans the build afresh (a changed Package.swift; swiftlang/swift-package-manager#5476),
+# so an incremental build kept an earlier commit's stamp. The script leaves an unchanged stamp
+# untouched (nothing recompiles); before the first build there is none, and the plugin writes it.
+stamp = for d in $(1)/plugins/outputs/*/BuildInfo/destination/BuildStamp/Stamp; do \
+	if [ -d "$$d" ]; then sh scripts/build-stamp.sh "$(CURDIR)" "$$d" || exit 1; fi; done
+
 ## build: release build of the woundsim command
 build: deps
+	@$(call stamp,.build)
 	$(SWIFT) build $(RELEASE) $(CPU_FLAGS) --product woundsim
 
 ## build-static: a woundsim that needs no Swift runtime, GSL or libpng on the machine that runs it
@@ -63,6 +72,7 @@ build-static: deps
 	printf 'INPUT(/usr/lib/$(MULTIARCH)/libpng16.a /usr/lib/$(MULTIARCH)/libz.a)\n' > $(STATIC_LIBS)/libpng16.a
 	printf 'Name: gsl\nDescription: GSL, static\nVersion: 2\nCflags: %s\nLibs: -L$(CURDIR)/$(STATIC_LIBS) -lgsl -lgslcblas -lm\n' "$$(pkg-config --cflags gsl)" > $(STATIC_LIBS)/gsl.pc
 	printf 'Name: libpng\nDescription: libpng, static\nVersion: 1\nCflags: %s\nLibs: -L$(CURDIR)/$(STATIC_LIBS) -lpng16\n' "$$(pkg-config --cflags libpng)" > $(STATIC_LIBS)/libpng.pc
+	@$(call stamp,.build-static)
 	PKG_CONFIG_PATH=$(CURDIR)/$(STATIC_LIBS) $(SWIFT) build $(RELEASE) --product woundsim --scratch-path .build-static --static-swift-stdlib
 	@echo "shared libraries it needs (glibc only):"; ldd .build-static/release/woundsim
 
@@ -70,6 +80,7 @@ build-static: deps
 ## (without testable imports, which no test uses: the modules are then built as `make build` builds
 ## them, and a build after the tests recompiles nothing)
 test: deps
+	@$(call stamp,.build)
 	$(SWIFT) test $(RELEASE) $(CPU_FLAGS) --disable-swift-testing --disable-testable-imports
 
 ## test-outputs: short runs' folders (a dish, skin, skin with depth) opened with numpy and the vtk package (pip), as a user would
@@ -134,6 +145,7 @@ fuzz: deps
 ## of 6 (the hourly draws and oxygen solves still run twice)
 TSAN_TESTS := DiffusionSolverTests|SteadyStateSolverTests.testBitIdenticalAtAnyThreadCount|ThreadInvarianceTests|AgentRuleTests.testInvariantsAndThreadIndependence|AgentRuleTests.testChemotacticDrift
 test-tsan: deps
+	@$(call stamp,.build-tsan)
 	$(SWIFT) build --build-tests $(RELEASE) --sanitize=thread --scratch-path .build-tsan
 	TSAN_OPTIONS=halt_on_error=1 WOUNDSIM_TEST_THREAD_COUNTS="1 3" WOUNDSIM_TEST_HOURS=3 $(SWIFT) test $(RELEASE) --sanitize=thread --scratch-path .build-tsan --skip-build --disable-swift-testing --filter '$(TSAN_TESTS)'
 

@@ -7,6 +7,8 @@ public enum BuildInfo {
     public static let gitRevision = BuildStamp.gitRevision
     /// Whether tracked files differed from that commit when it was built.
     public static let dirty = BuildStamp.dirty
+    /// A hash of the uncommitted changes (`git diff HEAD`, 12 hex digits) when dirty, else "".
+    public static let changes = BuildStamp.changes
     /// The revision with "-dirty" appended when the build had uncommitted changes.
     public static var revisionLabel: String { dirty ? gitRevision + "-dirty" : gitRevision }
 }

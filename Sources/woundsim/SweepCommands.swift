@@ -88,8 +88,10 @@ struct SweepPlanOptions: ParsableArguments {
 }
 
 /// The build that runs a sweep's runs, recorded in each run's status: a finished run is reused
-/// only by the same build.
-let buildIdentity = "\(BuildInfo.version) \(BuildInfo.gitRevision)\(BuildInfo.dirty ? "+dirty" : "")"
+/// only by the same build. What a finished run's reuse asks of the build that ran it: the version, the revision and, for
+/// a build with uncommitted changes, a hash of them (two such builds of one revision may compute
+/// differently).
+let buildIdentity = "\(BuildInfo.version) \(BuildInfo.gitRevision)\(BuildInfo.dirty ? "+dirty.\(BuildInfo.changes)" : "")"
 
 /// Every recorded outcome of a plan's runs.
 func statuses(_ plan: SweepPlan, _ folder: SweepFolder) -> [String: RunStatus] {

@@ -257,3 +257,31 @@ final class BenchCommandTests: XCTestCase {
         try? FileManager.default.removeItem(at: file)
     }
 }
+
+/// The binary names the commit it was built from. SwiftPM runs the stamp's prebuild command only
+/// when it plans a build afresh (swiftlang/swift-package-manager#5476), so an incremental build
+/// after a commit kept the earlier revision's stamp, and a sweep reused runs of another build;
+/// `make build` and `make test` now rewrite the stamp first (scripts/build-stamp.sh).
+final class BuildStampTests: XCTestCase {
+    func testTheRunManifestNamesTheCheckoutsRevision() throws {
+        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let git = Process()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        git.arguments = ["git", "-C", package.path, "rev-parse", "HEAD"]
+        let pipe = Pipe()
+        git.standardOutput = pipe
+        git.standardError = FileHandle.nullDevice
+        try git.run()
+        let head = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        git.waitUntilExit()
+        let out = CLI.temporaryFolder("stamp")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try CLI.run(["run", "scratch-assay", "--days", "0.01", "--out", out.path, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let manifest = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("manifest.json"))) as? [String: Any])
+        // Outside a git checkout (a source archive) the stamp says so.
+        let expected = git.terminationStatus == 0 ? head : "unknown"
+        XCTAssertEqual(manifest["git_revision"] as? String, expected,
+                       "the binary's stamp is not the checkout's: build with make (or touch Package.swift) so the stamp is rewritten")
+    }
+}
