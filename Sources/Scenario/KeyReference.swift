@@ -193,6 +193,7 @@ public enum KeyReference {
         "condition.KIND.proliferation": "multiplier of the kind's basal division rate",
         "condition.KIND.secretion": "multiplier of every secretion rate of the kind",
         "condition.KIND.response": "multiplier of the excess fold (max_fold - 1) of the kind's migration and proliferation responses",
+        "condition.KIND.secretion_response": "multiplier of the excess fold (max_fold - 1) of the kind's secretion responses (both states)",
         "condition.KIND.polarization": "multiplier of the basal rate of the one-way switch to the pro-repair state (macrophages)",
         "condition.KIND.recruitment": "multiplier of the basal recruitment rate per source site (macrophages at vessel sites, fibroblasts into the wound bed)",
         "secretome.profile": "the conditioned medium applied: a bundled secretome profile (control: plain medium)",

@@ -275,12 +275,13 @@ public enum ScenarioDecoder {
                 if let src = r.source(c["source"], "condition.source") { condition.source = src }
                 for kind in CellKind.allCases {
                     let key = "condition.\(kind)"
-                    guard let k = r.map(c[kind.description], key, allowed: ["migration", "proliferation", "secretion", "response", "polarization", "recruitment"]) else { continue }
+                    guard let k = r.map(c[kind.description], key, allowed: ["migration", "proliferation", "secretion", "response", "secretion_response", "polarization", "recruitment"]) else { continue }
                     var imp = condition.kinds[kind] ?? .init()
                     if let v = r.number(k["migration"], "\(key).migration", min: 0, max: 1e3) { imp.migration = v }
                     if let v = r.number(k["proliferation"], "\(key).proliferation", min: 0, max: 1e3) { imp.proliferation = v }
                     if let v = r.number(k["secretion"], "\(key).secretion", min: 0, max: 1e3) { imp.secretion = v }
                     if let v = r.number(k["response"], "\(key).response", min: 0, max: 1e3) { imp.response = v }
+                    if let v = r.number(k["secretion_response"], "\(key).secretion_response", min: 0, max: 1e3) { imp.secretionResponse = v }
                     // A multiplier of a rate the kind does not have would change nothing: refused.
                     let own = cells.first { $0.parameters.kind == kind }?.parameters
                     let multipliers: [(String, String, Bool, WritableKeyPath<Condition.KindImpairment, Double>)] = [
@@ -289,7 +290,9 @@ public enum ScenarioDecoder {
                     ]
                     for (name, what, has, field) in multipliers {
                         guard let v = r.number(k[name], "\(key).\(name)", min: 0, max: 1e3) else { continue }
-                        if v != 1, !has {
+                        // The profile's own value is taken back as written (a resolved scenario of
+                        // a wound without the rate names the profile's multipliers).
+                        if v != 1, v != imp[keyPath: field], !has {
                             r.fail(k[name], "\(key).\(name)", "multiplies \(what) that \(kind) cells do not have in this scenario",
                                    hint: "give cells.\(kind).\(name).rate, or remove it")
                         }

@@ -97,8 +97,9 @@ public enum ScenarioWriter {
             out += "condition:\n  profile: \(cond.name)\n  production: {" + names.map { "\($0): \(num(cond.production[$0] ?? 1))" }.joined(separator: ", ") + "}\n"
             for kind in CellKind.allCases {
                 let k = cond.kinds[kind] ?? .init()
-                // The macrophage multipliers only when set (a kind without them writes what it did before).
-                let extra = (k.polarization != 1 ? ", polarization: \(num(k.polarization))" : "") + (k.recruitment != 1 ? ", recruitment: \(num(k.recruitment))" : "")
+                // The later multipliers only when set (a kind without them writes what it did before).
+                let extra = (k.secretionResponse != 1 ? ", secretion_response: \(num(k.secretionResponse))" : "")
+                    + (k.polarization != 1 ? ", polarization: \(num(k.polarization))" : "") + (k.recruitment != 1 ? ", recruitment: \(num(k.recruitment))" : "")
                 out += "  \(kind): {migration: \(num(k.migration)), proliferation: \(num(k.proliferation)), secretion: \(num(k.secretion)), response: \(num(k.response))\(extra)}\n"
             }
             if !cond.source.isEmpty {

@@ -17,6 +17,10 @@ public struct Condition: Sendable, Equatable {
         /// Responsiveness: the excess fold (max_fold - 1) of every migration and proliferation
         /// response [dimensionless multiplier]; 0 makes the kind deaf to its factors.
         public var response: Double = 1
+        /// Responsiveness of secretion: the excess fold (max_fold - 1) of every secretion response
+        /// (both states' lists) [dimensionless multiplier]; 0 keeps each secretion at its basal rate
+        /// whatever the factors do (db/db fibroblasts' VEGF does not rise in hypoxia).
+        public var secretionResponse: Double = 1
         /// Basal rate of the one-way switch to the pro-repair state (macrophages) [dimensionless
         /// multiplier]; below 1 holds the kind pro-inflammatory longer.
         public var polarization: Double = 1
@@ -25,12 +29,13 @@ public struct Condition: Sendable, Equatable {
         public var recruitment: Double = 1
 
         public init(migration: Double = 1, proliferation: Double = 1, secretion: Double = 1, response: Double = 1,
-                    polarization: Double = 1, recruitment: Double = 1) {
+                    polarization: Double = 1, recruitment: Double = 1, secretionResponse: Double = 1) {
             self.migration = migration; self.proliferation = proliferation; self.secretion = secretion; self.response = response
-            self.polarization = polarization; self.recruitment = recruitment
+            self.polarization = polarization; self.recruitment = recruitment; self.secretionResponse = secretionResponse
         }
         public var isNeutral: Bool {
             migration == 1 && proliferation == 1 && secretion == 1 && response == 1 && polarization == 1 && recruitment == 1
+                && secretionResponse == 1
         }
     }
 
@@ -67,7 +72,9 @@ public struct Condition: Sendable, Equatable {
     /// PDGF and EGF-receptor expression are lower in db/db wounds (Frank 1995 J Biol Chem
     /// 270:12607; Beer 1997 J Invest Dermatol 109:132; Okonkwo 2020 PLoS One 15:e0231962) but no
     /// ratio was found, and splinted db/db wounds re-epithelialise at the normal rate (Michaels
-    /// 2007 Wound Repair Regen 15:665), so keratinocyte migration is unchanged. Not included because
+    /// 2007 Wound Repair Regen 15:665; unsplinted: Tkalcevic 2009 Toxicol Pathol 37:183), so
+    /// keratinocyte migration is unchanged; their delay is in the wound bed (less granulation
+    /// tissue, less proliferation: Michaels 2007), which the fibroblasts' slower influx carries. Not included because
     /// no number was found: the prolonged pro-inflammatory state of db/db wound macrophages (Mirza
     /// 2013 Diabetes 62:2579, qualitative; `condition.macrophage.polarization` expresses it) and
     /// the impaired contraction (issue 14).
@@ -75,15 +82,19 @@ public struct Condition: Sendable, Equatable {
         name: "diabetic",
         kinds: [
             // Lerman 2003 Am J Pathol 162:303 [seen]: db/db dermal fibroblasts migrate 75 % less
-            // (0.25x) and make 0.13x the VEGF of wild type (4.5 vs 34.8 pg/mL). Proliferation:
-            // 0.57-0.60x DNA content in fibroblasts of type 2 diabetic GK rats (Hehenberger 1999
-            // Wound Repair Regen 7:65 [seen]; a rat model, not db/db).
-            .fibroblast: KindImpairment(migration: 0.25, proliferation: 0.6, secretion: 0.13),
+            // (0.25x) and make 0.13x the VEGF of wild type (4.5 vs 34.8 pg/mL), which hypoxia does
+            // not raise (wild type: 3x; so no secretion response). The influx into the wound bed
+            // is fascia fibroblasts migrating up (Correa-Gallegos 2019 Nature 576:287; Jiang 2020
+            // Nat Commun 11:5653), so it takes the same 0.25x [derived: a migration assay's ratio
+            // applied to an in-vivo migration]. Proliferation: 0.57-0.60x DNA content in
+            // fibroblasts of type 2 diabetic GK rats (Hehenberger 1999 Wound Repair Regen 7:65
+            // [seen]; a rat model, not db/db).
+            .fibroblast: KindImpairment(migration: 0.25, proliferation: 0.6, secretion: 0.13, recruitment: 0.25, secretionResponse: 0),
             // Keratinocytes in high glucose: doubling 5.43 d vs 3.65 d (0.67x; Int Wound J 2005
             // 2:298 [seen]).
             .keratinocyte: KindImpairment(proliferation: 0.67),
         ],
-        source: "Lerman 2003 Am J Pathol 162:303; Hehenberger 1999 Wound Repair Regen 7:65 (GK rat); Int Wound J 2005 2:298 [seen]")
+        source: "Lerman 2003 Am J Pathol 162:303 (the fibroblasts' influx derived from it); Hehenberger 1999 Wound Repair Regen 7:65 (GK rat); Int Wound J 2005 2:298 [seen]")
 
     /// Aged mouse (about 2 years against 2-8 months). Soft: reports disagree on whether and how
     /// much aged mice heal slower (PARAMETERS.md "Wound conditions"). From PVA sponges implanted
@@ -103,8 +114,8 @@ public struct Condition: Sendable, Equatable {
 extension ModelConfig {
     /// The configuration with its condition's multipliers applied and its condition then normal
     /// (itself when the condition is neutral): each factor's injury release and secretion scaled by its `production`, each
-    /// kind's basal migration, division, switch and recruitment rates, secretion rates and response
-    /// folds by its impairment.
+    /// kind's basal migration, division, switch and recruitment rates, secretion rates and the
+    /// response folds of its migration, division and secretion by its impairment.
     public func conditioned() -> ModelConfig {
         guard !condition.isNeutral else { return self }
         var m = self
@@ -115,18 +126,21 @@ extension ModelConfig {
         for (i, setup) in cells.enumerated() {
             let k = condition.kinds[setup.parameters.kind] ?? .init()
             var p = setup.parameters
-            func weaker(_ r: ModulatedRate) -> ModulatedRate {
-                guard k.response != 1 else { return r }  // (x - 1) + 1 need not be x in floating point
+            func weaker(_ r: ModulatedRate, _ by: Double) -> ModulatedRate {
+                guard by != 1 else { return r }  // (x - 1) + 1 need not be x in floating point
                 var r = r
-                r.responses = r.responses.map { var x = $0; x.maxFold = 1 + (x.maxFold - 1) * k.response; return x }
+                r.responses = r.responses.map { var x = $0; x.maxFold = 1 + (x.maxFold - 1) * by; return x }
                 return r
             }
-            p.motility = weaker(p.motility); p.motility.basal *= k.migration
-            p.proliferation = weaker(p.proliferation); p.proliferation.basal *= k.proliferation
+            p.motility = weaker(p.motility, k.response); p.motility.basal *= k.migration
+            p.proliferation = weaker(p.proliferation, k.response); p.proliferation.basal *= k.proliferation
             p.polarization.basal *= k.polarization
             p.recruitment.basal *= k.recruitment
-            p.secretion = p.secretion.map { s in var r = s.rate; r.basal *= k.secretion * production[s.factor]; return (s.factor, r) }
-            p.repairSecretion = p.repairSecretion.map { s in var r = s.rate; r.basal *= k.secretion * production[s.factor]; return (s.factor, r) }
+            func secreted(_ s: (factor: Int, rate: ModulatedRate)) -> (factor: Int, rate: ModulatedRate) {
+                var r = weaker(s.rate, k.secretionResponse); r.basal *= k.secretion * production[s.factor]; return (s.factor, r)
+            }
+            p.secretion = p.secretion.map(secreted)
+            p.repairSecretion = p.repairSecretion.map(secreted)
             m.cells[i].parameters = p
         }
         return m

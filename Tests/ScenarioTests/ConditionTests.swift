@@ -19,6 +19,17 @@ final class ConditionTests: XCTestCase {
         XCTAssertEqual(kind(applied, .fibroblast).motility.basal, 0.25 * kind(normal, .fibroblast).motility.basal, accuracy: 1e-15)
         XCTAssertEqual(kind(applied, .fibroblast).proliferation.basal, 0.6 * kind(normal, .fibroblast).proliferation.basal, accuracy: 1e-15)
         XCTAssertEqual(kind(applied, .keratinocyte).proliferation.basal, 0.67 * kind(normal, .keratinocyte).proliferation.basal, accuracy: 1e-15)
+        // Lerman 2003: the db/db fibroblasts' slower migration also slows their influx from the
+        // fascia, and their VEGF (0.13x) does not rise in hypoxia.
+        XCTAssertEqual(kind(applied, .fibroblast).recruitment.basal, 0.25 * kind(normal, .fibroblast).recruitment.basal, accuracy: 1e-18)
+        XCTAssertGreaterThan(kind(normal, .fibroblast).recruitment.basal, 0)
+        let vegf = normal.factors.firstIndex { $0.name == "VEGF" }!
+        let fVEGF = kind(applied, .fibroblast).secretion.first { $0.factor == vegf }!.rate
+        let fVEGF0 = kind(normal, .fibroblast).secretion.first { $0.factor == vegf }!.rate
+        XCTAssertEqual(fVEGF.basal, 0.13 * fVEGF0.basal, accuracy: 1e-18)
+        XCTAssertFalse(fVEGF0.responses.isEmpty, "the normal fibroblasts' VEGF rises in hypoxia")
+        XCTAssertEqual(fVEGF.responses.map(\.maxFold), fVEGF0.responses.map { _ in 1 }, "db/db fibroblasts' VEGF does not")
+        XCTAssertEqual(fVEGF.responses.map(\.ec50), fVEGF0.responses.map(\.ec50))
         XCTAssertEqual(kind(applied, .keratinocyte).motility, kind(normal, .keratinocyte).motility, "db/db wounds re-epithelialise at the normal rate (Michaels 2007)")
         XCTAssertEqual(kind(applied, .endothelial), kind(normal, .endothelial))
         XCTAssertEqual(applied.injuryRelease, normal.injuryRelease)
@@ -59,6 +70,52 @@ final class ConditionTests: XCTestCase {
         XCTAssertEqual(kind(deaf, .fibroblast).motility.basal, 0.5 * kind(normal, .fibroblast).motility.basal, accuracy: 1e-15, "an override replaces the profile's value")
         XCTAssertEqual(kind(deaf, .fibroblast).proliferation.basal, 0.6 * kind(normal, .fibroblast).proliferation.basal, accuracy: 1e-15, "the rest of the profile stays")
         XCTAssertEqual(deaf.injuryRelease[normal.factors.firstIndex { $0.name == "EGF" }!], 0)
+        let inflammation = try ScenarioLoader.load("excisional-wound-inflammation-control").scenario.model  // the db/db wound's normal values
+        XCTAssertEqual(kind(deaf, .keratinocyte).secretion.map(\.rate.responses), kind(inflammation, .keratinocyte).secretion.map(\.rate.responses),
+                       "`response` leaves the secretion responses")
+    }
+
+    /// `secretion_response` scales the excess fold of every secretion response of its kind, leaves
+    /// the migration and division responses, and survives the resolved scenario's round trip.
+    func testSecretionResponseScalesTheSecretionResponsesOnly() throws {
+        let loaded = try ScenarioLoader.load("excisional-wound-inflammation-control", sets: ["condition.keratinocyte.secretion_response=0.5"]).scenario
+        let normal = try ScenarioLoader.load("excisional-wound-inflammation-control").scenario.model
+        let k = kind(loaded.model.conditioned(), .keratinocyte), k0 = kind(normal, .keratinocyte)
+        let pairs = zip(k.secretion + k.repairSecretion, k0.secretion + k0.repairSecretion).flatMap { zip($0.rate.responses, $1.rate.responses) }
+        XCTAssertFalse(pairs.isEmpty, "the keratinocytes' VEGF responds to oxygen in this scenario")
+        for (r, r0) in pairs {
+            XCTAssertEqual(r.maxFold - 1, 0.5 * (r0.maxFold - 1), accuracy: 1e-15)
+            XCTAssertEqual(r.ec50, r0.ec50)
+        }
+        XCTAssertEqual(zip(k.secretion, k0.secretion).map { $0.rate.basal == $1.rate.basal }, k.secretion.map { _ in true })
+        XCTAssertEqual(k.motility, k0.motility)
+        XCTAssertEqual(k.proliferation, k0.proliferation)
+        let yaml = ScenarioWriter.yaml(loaded)
+        XCTAssertTrue(yaml.contains("keratinocyte: {migration: 1, proliferation: 1, secretion: 1, response: 1, secretion_response: 0.5}\n"), yaml)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("secretion-response-\(getpid()).yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        XCTAssertEqual(try ScenarioLoader.load(file.path).scenario.model.condition, loaded.model.condition)
+        XCTAssertThrowsError(try ScenarioLoader.load("excisional-wound-inflammation-control", sets: ["condition.fibroblast.secretion_response=-1"])) { error in
+            XCTAssertTrue("\(error)".contains("condition.fibroblast.secretion_response"), "\(error)")
+        }
+    }
+
+    /// The diabetic profile scales the fibroblasts' influx; a wound without one (the injury-plateau
+    /// wound) still takes the profile, and its resolved scenario, which names that multiplier,
+    /// loads back.
+    func testTheDiabeticProfileRoundTripsOnAWoundWithoutItsRates() throws {
+        let loaded = try ScenarioLoader.load("excisional-wound-control", sets: ["condition=diabetic"]).scenario
+        let yaml = ScenarioWriter.yaml(loaded)
+        XCTAssertTrue(yaml.contains("recruitment: 0.25"), yaml)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("diabetic-plateau-\(getpid()).yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        XCTAssertEqual(try ScenarioLoader.load(file.path).scenario.model.condition, .diabetic)
+        // A value other than the profile's, for a rate the kind lacks, is still refused.
+        XCTAssertThrowsError(try ScenarioLoader.load("excisional-wound-control", sets: ["condition.profile=diabetic", "condition.fibroblast.recruitment=0.5"])) { error in
+            XCTAssertTrue("\(error)".contains("do not have in this scenario"), "\(error)")
+        }
     }
 
     /// The macrophage multipliers scale the switch to the pro-repair state and the recruitment,
