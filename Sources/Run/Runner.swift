@@ -188,6 +188,7 @@ public enum Runner {
             "woundsim_version": .string(BuildInfo.version),
             "git_revision": .string(BuildInfo.gitRevision),
             "git_dirty": .bool(BuildInfo.dirty),
+            "git_changes": .string(BuildInfo.changes),
             "command": .string(options.command),
             "threads": .number(Double(options.threads)),
             "wall_time_s": .number(Date().timeIntervalSince(start)),

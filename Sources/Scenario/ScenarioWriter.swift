@@ -97,10 +97,15 @@ public enum ScenarioWriter {
             out += "condition:\n  profile: \(cond.name)\n  production: {" + names.map { "\($0): \(num(cond.production[$0] ?? 1))" }.joined(separator: ", ") + "}\n"
             for kind in CellKind.allCases {
                 let k = cond.kinds[kind] ?? .init()
-                // The later multipliers only when set (a kind without them writes what it did before).
-                let extra = (k.secretionResponse != 1 ? ", secretion_response: \(num(k.secretionResponse))" : "")
-                    + (k.polarization != 1 ? ", polarization: \(num(k.polarization))" : "") + (k.recruitment != 1 ? ", recruitment: \(num(k.recruitment))" : "")
-                out += "  \(kind): {migration: \(num(k.migration)), proliferation: \(num(k.proliferation)), secretion: \(num(k.secretion)), response: \(num(k.response))\(extra)}\n"
+                // The later multipliers only when set, or when the profile sets them (an override
+                // back to 1 must survive the reload); a kind without them writes what it did before.
+                let own = Condition.profiles[cond.name]?.kinds[kind] ?? .init()
+                func extra(_ name: String, _ field: Swift.KeyPath<Condition.KindImpairment, Double>) -> String {
+                    k[keyPath: field] != 1 || own[keyPath: field] != 1 ? ", \(name): \(num(k[keyPath: field]))" : ""
+                }
+                let more = extra("secretion_response", \Condition.KindImpairment.secretionResponse)
+                    + extra("polarization", \Condition.KindImpairment.polarization) + extra("recruitment", \Condition.KindImpairment.recruitment)
+                out += "  \(kind): {migration: \(num(k.migration)), proliferation: \(num(k.proliferation)), secretion: \(num(k.secretion)), response: \(num(k.response))\(more)}\n"
             }
             if !cond.source.isEmpty {
                 out += "  source: \"" + cond.source.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"\n"

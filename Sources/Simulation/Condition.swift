@@ -68,7 +68,7 @@ public struct Condition: Sendable, Equatable {
     public static let normal = Condition(name: "normal", source: "the scenario's values")
 
     /// Type 2 diabetic db/db mouse (BKS.Cg-Lepr^db). Only impairments measured in diabetic cells
-    /// or wounds with a number are given; the others stay 1 (not known, not assumed): wound VEGF,
+    /// or wounds with a number, or derived from one (tagged), are given; the others stay 1 (not known, not assumed): wound VEGF,
     /// PDGF and EGF-receptor expression are lower in db/db wounds (Frank 1995 J Biol Chem
     /// 270:12607; Beer 1997 J Invest Dermatol 109:132; Okonkwo 2020 PLoS One 15:e0231962) but no
     /// ratio was found, and splinted db/db wounds re-epithelialise at the normal rate (Michaels
@@ -129,7 +129,8 @@ extension ModelConfig {
             func weaker(_ r: ModulatedRate, _ by: Double) -> ModulatedRate {
                 guard by != 1 else { return r }  // (x - 1) + 1 need not be x in floating point
                 var r = r
-                r.responses = r.responses.map { var x = $0; x.maxFold = 1 + (x.maxFold - 1) * by; return x }
+                // An inhibition (max_fold < 1) made stronger stops at 0, not below.
+                r.responses = r.responses.map { var x = $0; x.maxFold = Swift.max(0, 1 + (x.maxFold - 1) * by); return x }
                 return r
             }
             p.motility = weaker(p.motility, k.response); p.motility.basal *= k.migration

@@ -112,6 +112,16 @@ final class ConditionTests: XCTestCase {
         try yaml.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         XCTAssertEqual(try ScenarioLoader.load(file.path).scenario.model.condition, .diabetic)
+        // An override back to 1 of a multiplier the profile sets is written, so the reload keeps it.
+        let back = try ScenarioLoader.load("excisional-wound-diabetic-control", sets: [
+            "condition.fibroblast.secretion_response=1", "condition.fibroblast.recruitment=1"]).scenario
+        let backFile = FileManager.default.temporaryDirectory.appendingPathComponent("diabetic-back-\(getpid()).yaml")
+        try ScenarioWriter.yaml(back).write(to: backFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: backFile) }
+        let reloaded = try ScenarioLoader.load(backFile.path).scenario.model.condition
+        XCTAssertEqual(reloaded, back.model.condition)
+        XCTAssertEqual(reloaded.kinds[.fibroblast]?.secretionResponse, 1)
+        XCTAssertEqual(reloaded.kinds[.fibroblast]?.recruitment, 1)
         // A value other than the profile's, for a rate the kind lacks, is still refused.
         XCTAssertThrowsError(try ScenarioLoader.load("excisional-wound-control", sets: ["condition.profile=diabetic", "condition.fibroblast.recruitment=0.5"])) { error in
             XCTAssertTrue("\(error)".contains("do not have in this scenario"), "\(error)")
