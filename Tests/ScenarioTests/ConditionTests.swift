@@ -9,6 +9,14 @@ import XCTest
 final class ConditionTests: XCTestCase {
     private func kind(_ m: ModelConfig, _ k: CellKind) -> KindParameters { m.cells.first { $0.parameters.kind == k }!.parameters }
 
+    /// The condition a resolved scenario's text loads back as (written to a file and read again).
+    private func reloadedCondition(_ yaml: String, _ name: String) throws -> Condition {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(getpid()).yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        return try ScenarioLoader.load(file.path).scenario.model.condition
+    }
+
     func testTheDiabeticWoundIsTheNormalOneWithItsCitedImpairments() throws {
         let normal = try ScenarioLoader.load("excisional-wound-inflammation-control").scenario.model
         let diabetic = try ScenarioLoader.load("excisional-wound-diabetic-control").scenario.model
@@ -92,10 +100,7 @@ final class ConditionTests: XCTestCase {
         XCTAssertEqual(k.proliferation, k0.proliferation)
         let yaml = ScenarioWriter.yaml(loaded)
         XCTAssertTrue(yaml.contains("keratinocyte: {migration: 1, proliferation: 1, secretion: 1, response: 1, secretion_response: 0.5}\n"), yaml)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("secretion-response-\(getpid()).yaml")
-        try yaml.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        XCTAssertEqual(try ScenarioLoader.load(file.path).scenario.model.condition, loaded.model.condition)
+        XCTAssertEqual(try reloadedCondition(yaml, "secretion-response"), loaded.model.condition)
         XCTAssertThrowsError(try ScenarioLoader.load("excisional-wound-inflammation-control", sets: ["condition.fibroblast.secretion_response=-1"])) { error in
             XCTAssertTrue("\(error)".contains("condition.fibroblast.secretion_response"), "\(error)")
         }
@@ -108,17 +113,11 @@ final class ConditionTests: XCTestCase {
         let loaded = try ScenarioLoader.load("excisional-wound-control", sets: ["condition=diabetic"]).scenario
         let yaml = ScenarioWriter.yaml(loaded)
         XCTAssertTrue(yaml.contains("recruitment: 0.25"), yaml)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("diabetic-plateau-\(getpid()).yaml")
-        try yaml.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        XCTAssertEqual(try ScenarioLoader.load(file.path).scenario.model.condition, .diabetic)
+        XCTAssertEqual(try reloadedCondition(yaml, "diabetic-plateau"), .diabetic)
         // An override back to 1 of a multiplier the profile sets is written, so the reload keeps it.
         let back = try ScenarioLoader.load("excisional-wound-diabetic-control", sets: [
             "condition.fibroblast.secretion_response=1", "condition.fibroblast.recruitment=1"]).scenario
-        let backFile = FileManager.default.temporaryDirectory.appendingPathComponent("diabetic-back-\(getpid()).yaml")
-        try ScenarioWriter.yaml(back).write(to: backFile, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: backFile) }
-        let reloaded = try ScenarioLoader.load(backFile.path).scenario.model.condition
+        let reloaded = try reloadedCondition(ScenarioWriter.yaml(back), "diabetic-back")
         XCTAssertEqual(reloaded, back.model.condition)
         XCTAssertEqual(reloaded.kinds[.fibroblast]?.secretionResponse, 1)
         XCTAssertEqual(reloaded.kinds[.fibroblast]?.recruitment, 1)
@@ -143,10 +142,7 @@ final class ConditionTests: XCTestCase {
         let yaml = ScenarioWriter.yaml(loaded)
         XCTAssertTrue(yaml.contains("macrophage: {migration: 1, proliferation: 1, secretion: 1, response: 1, polarization: 0.25, recruitment: 2}"), yaml)
         XCTAssertTrue(yaml.contains("keratinocyte: {migration: 1, proliferation: 0.67, secretion: 1, response: 1}\n"), "unset multipliers are not written")
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("condition-\(getpid()).yaml")
-        try yaml.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        XCTAssertEqual(try ScenarioLoader.load(file.path).scenario.model.condition, loaded.model.condition)
+        XCTAssertEqual(try reloadedCondition(yaml, "condition"), loaded.model.condition)
         XCTAssertThrowsError(try ScenarioLoader.load("excisional-wound-inflammation-control", sets: ["condition.macrophage.polarization=-1"])) { error in
             XCTAssertTrue("\(error)".contains("condition.macrophage.polarization"), "\(error)")
         }
