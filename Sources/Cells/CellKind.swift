@@ -9,13 +9,17 @@ public enum CellKind: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// macrophage with `CellFlags.repair` set has switched from the pro-inflammatory to the
     /// pro-repair state (`KindParameters.polarization`).
     case macrophage = 3
+    /// Neutrophils, recruited from vessels as macrophages are (`KindParameters.recruitment`), one
+    /// state (a `polarization` would set `CellFlags.repair`, which only the macrophages' counts
+    /// report); their tissue life span is their `apoptosis` rate. Reported when the scenario has them.
+    case neutrophil = 4
 
     /// The kinds of the tissue itself, reported in every run (migration onsets, counts); a
     /// recruited kind is reported when the scenario has it.
     public static let resident: [CellKind] = [.keratinocyte, .fibroblast, .endothelial]
 
     /// The name used in scenario files and outputs.
-    public var description: String { ["keratinocyte", "fibroblast", "endothelial", "macrophage"][Int(rawValue)] }
+    public var description: String { ["keratinocyte", "fibroblast", "endothelial", "macrophage", "neutrophil"][Int(rawValue)] }
 
     public init?(name: String) {
         guard let k = CellKind.allCases.first(where: { $0.description == name }) else { return nil }

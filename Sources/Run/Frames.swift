@@ -15,6 +15,8 @@ public enum Frames {
     /// Macrophages: pro-inflammatory orange, pro-repair green.
     public static let inflammatoryMacrophage: (UInt8, UInt8, UInt8) = (240, 130, 20)
     public static let repairMacrophage: (UInt8, UInt8, UInt8) = (40, 160, 70)
+    /// Neutrophils: purple.
+    public static let neutrophil: (UInt8, UInt8, UInt8) = (140, 60, 190)
     public static let woundBed: (UInt8, UInt8, UInt8) = (250, 205, 215)
     public static let dermis: (UInt8, UInt8, UInt8) = (245, 238, 225)
 
@@ -60,6 +62,7 @@ public enum Frames {
         var x = 4
         var keys = [("K", keratinocyte), ("F", fibroblast), ("M", myofibroblast), ("E", endothelial), ("V", vessel)]
         if world.hasMacrophages { keys += [("I", inflammatoryMacrophage), ("R", repairMacrophage)] }
+        if world.hasNeutrophils { keys.append(("N", neutrophil)) }
         for (name, c) in keys {
             img.rect(x, y0 + 18, 10, 10, c)
             img.text(name, x: x + 13, y: y0 + 18, scale: 1)
@@ -74,6 +77,7 @@ public enum Frames {
         case .fibroblast: return cells.flags[c] & CellFlags.myofibroblast.rawValue != 0 ? myofibroblast : fibroblast
         case .endothelial: return endothelial
         case .macrophage: return cells.flags[c] & CellFlags.repair.rawValue != 0 ? repairMacrophage : inflammatoryMacrophage
+        case .neutrophil: return neutrophil
         }
     }
 

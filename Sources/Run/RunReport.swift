@@ -121,6 +121,11 @@ public enum Report {
             out += SVGChart(title: "Macrophages by state", xLabel: "time [days]", yLabel: "cells",
                             series: states.enumerated().map { i, c in .init(name: c.1, color: chartColors[(i + 4) % chartColors.count], points: Array(zip(days, series[c.0] ?? []))) }).svg() + "\n"
         }
+        if series["neutrophils"] != nil {
+            let kinds: [(String, String)] = [("neutrophils", "all"), ("neutrophils_in_wound", "in the wound")]
+            out += SVGChart(title: "Neutrophils", xLabel: "time [days]", yLabel: "cells",
+                            series: kinds.enumerated().map { i, c in .init(name: c.1, color: chartColors[(i + 1) % chartColors.count], points: Array(zip(days, series[c.0] ?? []))) }).svg() + "\n"
+        }
         out += SVGChart(title: "Collagen and vessels in the wound", xLabel: "time [days]", yLabel: "fraction",
                         series: [.init(name: "collagen (of intact dermis)", color: chartColors[2], points: Array(zip(days, series["collagen_in_wound"] ?? []))),
                                  .init(name: "vessel density", color: chartColors[1], points: Array(zip(days, series["vessel_density_in_wound"] ?? [])))]).svg() + "\n"

@@ -166,6 +166,11 @@ public enum Runner {
             counts["macrophages_in_wound"] = .number(Double(m.inWound))
             summary["final_counts"] = .object(counts)
         }
+        if let n = final.neutrophils, case var .object(counts)? = summary["final_counts"] {
+            counts["neutrophils"] = .number(Double(n.total))
+            counts["neutrophils_in_wound"] = .number(Double(n.inWound))
+            summary["final_counts"] = .object(counts)
+        }
         if let gap = final.gapClosurePercent {
             summary["gap_closure_pct_final"] = .number(gap)
             summary["detached_ahead_pct_final"] = .number(final.detachedAheadPercent ?? 0)

@@ -21,6 +21,9 @@ extension Formats {
         // Scenarios with macrophages add their counts by state.
         let macrophages = rows.first?.macrophages != nil
         if macrophages { header += ["macrophages", "macrophages_inflammatory", "macrophages_repair", "macrophages_in_wound", "macrophages_inflammatory_share_in_wound"] }
+        // Scenarios with neutrophils add theirs.
+        let neutrophils = rows.first?.neutrophils != nil
+        if neutrophils { header += ["neutrophils", "neutrophils_in_wound"] }
         // Scenarios with mechanics add the contraction and the closure in space.
         let mechanics = rows.first?.contractionPercent != nil
         if mechanics { header += ["contraction_pct", "closure_with_contraction_pct"] }
@@ -37,6 +40,7 @@ extension Formats {
                 let m = o.macrophages ?? MacrophageCounts(total: 0, repair: 0, inWound: 0, repairInWound: 0)
                 cells += ["\(m.total)", "\(m.inflammatory)", "\(m.repair)", "\(m.inWound)", fmt(m.inflammatoryShareInWound)]
             }
+            if neutrophils { cells += ["\(o.neutrophils?.total ?? 0)", "\(o.neutrophils?.inWound ?? 0)"] }
             if mechanics { cells += [fmt(o.contractionPercent ?? 0), fmt(o.closureWithContractionPercent ?? 0)] }
             out += cells.joined(separator: ",") + "\n"
         }
@@ -112,7 +116,7 @@ extension Formats {
     }
 
     /// A `.vtp` (VTK XML PolyData) with one vertex per cell at its site centre [um], and its kind
-    /// (0 keratinocyte, 1 fibroblast, 2 endothelial, 3 macrophage), migratory and myofibroblast flags.
+    /// (0 keratinocyte, 1 fibroblast, 2 endothelial, 3 macrophage, 4 neutrophil), migratory and myofibroblast flags.
     public static func vtp(_ cells: CellPopulation) -> Data {
         let l = cells.lattice, h = l.spacing, n = cells.count
         var out: [UInt8] = []

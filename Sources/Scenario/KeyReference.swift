@@ -288,6 +288,6 @@ public enum KeyReference {
         "cells.KIND.uptake": "factors the cell takes up, one entry each",
         "cells.KIND.uptake[i].factor": "the factor taken up",
         "cells.KIND.uptake[i].rate": "first-order uptake rate at the cell's site",
-        "factors": "the diffusing factors by name", "cells": "the cell kinds", "secretome.delivery": "the schedule of the medium",
+        "factors": "the diffusing factors by name", "cells": "the cell kinds (keratinocyte, fibroblast, endothelial, macrophage, neutrophil)", "secretome.delivery": "the schedule of the medium",
     ]
 }

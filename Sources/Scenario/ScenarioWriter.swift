@@ -100,6 +100,10 @@ public enum ScenarioWriter {
                 // The later multipliers only when set, or when the profile sets them (an override
                 // back to 1 must survive the reload); a kind without them writes what it did before.
                 let own = Condition.profiles[cond.name]?.kinds[kind] ?? .init()
+                // A kind added after the first four (neutrophils) only when it is impaired, so that
+                // the resolved text of every earlier scenario, and with it the ids of its sweep
+                // runs, stays as it was.
+                if kind.rawValue > CellKind.macrophage.rawValue, k == .init(), own == .init() { continue }
                 func extra(_ name: String, _ field: Swift.KeyPath<Condition.KindImpairment, Double>) -> String {
                     k[keyPath: field] != 1 || own[keyPath: field] != 1 ? ", \(name): \(num(k[keyPath: field]))" : ""
                 }

@@ -155,6 +155,8 @@ public enum StreamPurpose: Sendable, Hashable {
     /// Whether a cell is recruited at a vessel site, and where, per step and site; recruitment into
     /// the wound bed, per step and kind (ids past every site's).
     case recruitment
+    /// The same for kinds 4-7 (neutrophils), with the ids of kinds 0-3 (`CellStepper.recruitmentStream`).
+    case laterRecruitment
     /// Whether a cell switches to its second state (`CellFlags.repair`), per step and cell id.
     case polarization
     /// Whether a cell dies in the hourly apoptosis draw (`CellStepper.apoptosisEvery`), per step
@@ -178,6 +180,7 @@ public enum StreamPurpose: Sendable, Hashable {
         case .parserMutation: return 0x4D55_5400
         case .syntheticData: return 0x5359_4E00
         case .recruitment: return 0x5245_4300
+        case .laterRecruitment: return 0x5245_4301
         case .polarization: return 0x504F_4C00
         case .apoptosis: return 0x4150_4F00
         case .vesselRegression: return 0x5652_4700
@@ -187,7 +190,7 @@ public enum StreamPurpose: Sendable, Hashable {
 
     /// Every purpose, with every kind of `initialPlacement`.
     public static var all: [StreamPurpose] {
-        [.unspecified, .cellDecision, .tileOrder, .latinHypercube, .morrisTrajectory, .parserMutation, .syntheticData, .recruitment, .polarization, .apoptosis, .vesselRegression, .tipSelection]
+        [.unspecified, .cellDecision, .tileOrder, .latinHypercube, .morrisTrajectory, .parserMutation, .syntheticData, .recruitment, .laterRecruitment, .polarization, .apoptosis, .vesselRegression, .tipSelection]
             + (0...UInt8.max).map { .initialPlacement(kind: $0) }
     }
 }

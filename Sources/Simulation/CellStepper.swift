@@ -158,8 +158,17 @@ public final class CellStepper: @unchecked Sendable {
     public static let apoptosisInterval = 60.0
     /// Steps between apoptosis draws: the interval in whole steps (at least one).
     public var apoptosisEvery: Int { max(1, Int((Self.apoptosisInterval / dt).rounded())) }
-    /// The number of cell kinds (a constant for the hot loops).
-    static let kindCount = 4
+    /// The number of cell kinds (a constant for the hot loops; at most 8: the watch masks are a
+    /// byte and `recruitmentStream` tells kinds k and k + 4 apart by purpose only).
+    static let kindCount = 5
+
+    /// The recruitment stream of vessel site `s` (or of the wound bed's, `s` = the lattice's site
+    /// count) for kind `k` in a step: id `s x 4 + k` for the first four kinds, the streams used
+    /// since recruitment began (so their runs keep their bits); kinds 4-7 (neutrophils) take the
+    /// ids `s x 4 + k - 4` under a purpose of their own (`StreamPurpose.laterRecruitment`).
+    @inline(__always) public static func recruitmentStream(seed: UInt64, step: Int, site s: Int, kind k: Int) -> RandomStream {
+        RandomStream(seed: seed, step: step, id: s &* 4 &+ (k & 3), purpose: k < 4 ? .recruitment : .laterRecruitment)
+    }
     static let newbornMarker: Int32 = -2
 
     /// - Parameter fieldDt: the fields' time step [min] (the kinds' uptake acts over it); nil: `dt`.
@@ -478,7 +487,7 @@ public final class CellStepper: @unchecked Sendable {
             // The candidates' probability, at most 1 (a rate whose folds reach past one recruit per
             // step makes every site a candidate, kept with min(1, p)).
             let pmax = min(1, compiled[k].recruitmentMaximum * dt)
-            var rng = RandomStream(seed: seed, step: step, id: n &* Self.kindCount &+ k, purpose: .recruitment)
+            var rng = Self.recruitmentStream(seed: seed, step: step, site: n, kind: k)
             let logMiss = pmax < 1 ? log1p(-pmax) : -Double.infinity
             let gate = compiled[k].recruitmentMatrixInhibition
             var i = -1
@@ -511,7 +520,7 @@ public final class CellStepper: @unchecked Sendable {
             defer { s &+= 1 }
             if vessel[s] == 0 || vessel[s] & Self.blindVessel != 0 { continue }
             for k in 0..<Self.kindCount where vesselKinds & (1 << k) != 0 {
-                var rng = RandomStream(seed: seed, step: step, id: s &* Self.kindCount &+ k, purpose: .recruitment)
+                var rng = Self.recruitmentStream(seed: seed, step: step, site: s, kind: k)
                 let u = rng.uniform()
                 if u >= compiled[k].recruitmentMaximum * dt * (1 + 1e-9) { continue }
                 let p = compiled[k].recruitment.rate(factors(at: s, kind: k, fields)) * dt

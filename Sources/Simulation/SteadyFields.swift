@@ -11,7 +11,7 @@ import SimCore
 /// every `QuasiSteady.every` of model time, from the last solution (a warm start), by its own
 /// `SteadyStateSolver`, whose solution is the factor's field row, so the cells read it like any
 /// factor. The loss and supply take few values, so the solver holds them as site classes (1 byte
-/// per site): class = 5 x (perfused vessel ? 1 : 0) + (a cell ? 1 + its kind : 0). A cell's uptake of such a factor is a loss of the steady problem, not a per-step
+/// per site): class = 6 x (perfused vessel ? 1 : 0) + (a cell ? 1 + its kind : 0) (`classesPerVesselState`). A cell's uptake of such a factor is a loss of the steady problem, not a per-step
 /// exponential (`WorldLayout` moves it here from the kind's uptake list). Every perfused vessel
 /// site (the intact dermis's lines and the sites endothelial cells have marked) supplies it.
 final class SteadyFields: @unchecked Sendable {
@@ -32,26 +32,30 @@ final class SteadyFields: @unchecked Sendable {
     /// V-cycles run so far, over every factor.
     private(set) var cycles = 0
 
-    /// - Parameter uptake: per quasi-steady factor index, the uptake rate per kind [1/min].
+    /// Site classes per vessel state: no cell, then one per kind.
+    static let classesPerVesselState = 1 + CellKind.allCases.count
+
+    /// - Parameter uptake: per quasi-steady factor index, the uptake rate per kind (by raw value) [1/min].
     /// - Parameter fields: the field rows the solutions live in (kept alive here).
-    init(factors: [FactorSpec], fields: FieldSet, dt: Double, uptake: [Int: SIMD4<Double>]) throws(ModelError) {
+    init(factors: [FactorSpec], fields: FieldSet, dt: Double, uptake: [Int: SIMD8<Double>]) throws(ModelError) {
         var entries: [Entry] = []
         self.fields = fields
         for (f, spec) in factors.enumerated() {
             guard let q = spec.quasiSteady else { continue }
             let solver: SteadyStateSolver
-            do { solver = try SteadyStateSolver(lattice: fields.lattice, diffusion: spec.diffusion, classCount: 10, solution: fields.buffer(f)) }
+            let per = Self.classesPerVesselState
+            do { solver = try SteadyStateSolver(lattice: fields.lattice, diffusion: spec.diffusion, classCount: 2 * per, solution: fields.buffer(f)) }
             catch { throw .invalid(key: "factors.\(spec.name).quasi_steady", message: error.description) }
             solver.solution.update(repeating: spec.initial)
             // The classes' loss and supply, summed in the order the per-site terms were:
             // decay, then a vessel's exchange, then the cell's uptake.
             let rates = uptake[f] ?? .zero
             for vessel in 0..<2 {
-                for cell in 0..<5 {
+                for cell in 0..<per {
                     var a = spec.decay, b = 0.0
                     if vessel == 1 { a += q.vesselExchange; b = q.vesselExchange * q.bloodLevel }
                     if cell > 0 { a += rates[cell - 1] }
-                    solver.setClass(5 * vessel + cell, loss: a, supply: b)
+                    solver.setClass(per * vessel + cell, loss: a, supply: b)
                 }
             }
             entries.append(Entry(factor: f, spec: q, solver: solver,
@@ -77,10 +81,11 @@ final class SteadyFields: @unchecked Sendable {
                 let context = UncheckedSendable(cp)
                 parallelFor(chunks: (n + chunk - 1) / chunk, threads: threads) { ch in
                     let cp = context.value
+                    let per = UInt8(Self.classesPerVesselState)
                     for s in (ch * chunk)..<min(n, (ch + 1) * chunk) {
-                        var k: UInt8 = vessel[s] != 0 && vessel[s] & CellStepper.blindVessel == 0 ? 5 : 0
+                        var k: UInt8 = vessel[s] != 0 && vessel[s] & CellStepper.blindVessel == 0 ? per : 0
                         let c = Int(cp.cellAt[s])
-                        if c >= 0 { k &+= 1 &+ (cp.kind[c] & 3) }
+                        if c >= 0 { k &+= 1 &+ cp.kind[c] }
                         code[s] = k
                     }
                 }

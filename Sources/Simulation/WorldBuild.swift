@@ -169,7 +169,7 @@ struct WorldLayout {
         // Quasi-steady factors (oxygen): supplied by the vessels alone, taken up as a loss of the
         // steady problem rather than per step.
         let steadyFactors = Set(config.factors.indices.filter { config.factors[$0].quasiSteady != nil })
-        var steadyUptake: [Int: SIMD4<Double>] = [:]
+        var steadyUptake: [Int: SIMD8<Double>] = [:]
         for f in steadyFactors.sorted() {
             let name = config.factors[f].name
             if config.culture != nil {

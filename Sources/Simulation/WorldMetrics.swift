@@ -100,7 +100,9 @@ extension World {
                     for c in min(n, chunk * per)..<min(n, (chunk + 1) * per) {
                         let s = Int(cp.site[c])
                         if edge[s % plane] > 500 { continue }
+                        // Only the tissue's own kinds (raw values 0-2) have an onset.
                         let k = Int(cp.kind[c])
+                        if k >= CellKind.resident.count { continue }
                         near[k] += 1
                         if cp.flags[c] & migratory != 0 { migrating[k] += 1 }
                     }
@@ -121,12 +123,16 @@ extension World {
     /// recruited); their counts are reported only then.
     public var hasMacrophages: Bool { config.cells.contains { $0.parameters.kind == .macrophage } }
 
+    /// Whether the scenario has neutrophils (given under `cells:`, even at density 0); their
+    /// counts are reported only then.
+    public var hasNeutrophils: Bool { config.cells.contains { $0.parameters.kind == .neutrophil } }
+
     /// Starts a new averaging interval for `Observation.factorIntervalMeans` (after each output row).
     public func startInterval() { solver.siteSums?.reset() }
 
     /// The metrics of DESIGN.md's timeseries, at the current time.
     public func observation() -> Observation {
-        var counts = [0, 0, 0, 0], inWound = [0, 0, 0, 0], myo = 0, repair = 0, repairInWound = 0
+        var counts = [Int](repeating: 0, count: CellKind.allCases.count), inWound = counts, myo = 0, repair = 0, repairInWound = 0
         for c in 0..<cells.count {
             let k = Int(cells.kind[c])
             counts[k] += 1
@@ -166,6 +172,7 @@ extension World {
             keratinocytes: counts[0], fibroblasts: counts[1] - myo, myofibroblasts: myo, endothelial: counts[2],
             keratinocytesInWound: inWound[0], fibroblastsInWound: inWound[1], endothelialInWound: inWound[2],
             macrophages: hasMacrophages ? MacrophageCounts(total: counts[3], repair: repair, inWound: inWound[3], repairInWound: repairInWound) : nil,
+            neutrophils: hasNeutrophils ? NeutrophilCounts(total: counts[4], inWound: inWound[4]) : nil,
             collagenInWound: collagenSum / Double(bed), vesselDensity: Double(vessels) / Double(bed),
             factorMeans: means, factorIntervalMeans: solver.siteSums?.means ?? means, gapClosurePercent: gap?.gapClosure, meanGapUM: gap?.meanGap, detachedAheadPercent: gap?.detachedAhead,
             contractionPercent: contraction, closureWithContractionPercent: spatialClosure)
@@ -182,6 +189,8 @@ public struct Observation: Sendable, Equatable {
     public var keratinocytesInWound: Int, fibroblastsInWound: Int, endothelialInWound: Int
     /// Macrophages (nil when the scenario has none: no columns for them).
     public var macrophages: MacrophageCounts?
+    /// Neutrophils (nil when the scenario has none: no columns for them).
+    public var neutrophils: NeutrophilCounts? = nil
     /// Mean collagen over the wound bed, as a fraction of intact dermis.
     public var collagenInWound: Double
     /// Fraction of wound-bed sites that are vessel.
@@ -201,6 +210,12 @@ public struct Observation: Sendable, Equatable {
     /// in space (the open surface's sites weighted by their areal stretch) [%].
     public var contractionPercent: Double? = nil
     public var closureWithContractionPercent: Double? = nil
+}
+
+/// Neutrophil counts of one row: all, and those on wound sites.
+public struct NeutrophilCounts: Sendable, Equatable {
+    public var total: Int, inWound: Int
+    public init(total: Int, inWound: Int) { self.total = total; self.inWound = inWound }
 }
 
 /// Macrophage counts of one row: all, those in the pro-repair state (`CellFlags.repair`), those

@@ -79,12 +79,12 @@ public enum SweepMetrics {
     ]
     /// Timeseries columns that a metric `COLUMN_at_Xh` reads at any time of the run
     /// (`{COLUMN_at: "24 h"}` in a sweep file); the gap and detached columns exist for scratches,
-    /// the macrophage columns in scenarios with macrophages.
+    /// the macrophage and neutrophil columns in scenarios with them.
     /// Each factor's columns, `F_mean_ngml` and `F_interval_mean_ngml`, are read the same way.
     public static let seriesColumns = ["closure_pct", "contraction_pct", "closure_with_contraction_pct", "gap_closure_pct", "detached_ahead_pct", "keratinocytes", "fibroblasts", "endothelial",
                                        "keratinocytes_in_wound", "fibroblasts_in_wound", "endothelial_in_wound",
                                        "macrophages", "macrophages_inflammatory", "macrophages_repair", "macrophages_in_wound",
-                                       "macrophages_inflammatory_share_in_wound"]
+                                       "macrophages_inflammatory_share_in_wound", "neutrophils", "neutrophils_in_wound"]
 
     /// A factor's timeseries column: `F_mean_ngml` (at the row's time) or `F_interval_mean_ngml`
     /// (averaged over the output interval), F a factor name (letters, digits, `-`, `_`).

@@ -82,6 +82,19 @@ final class OxygenTests: XCTestCase {
         XCTAssertEqual(w.steadyUnconverged, 0)
     }
 
+    /// Each kind's oxygen uptake is its own class of the steady problem, the fifth kind's
+    /// (neutrophils) too: the residual vanishes with their own rate, not with another kind's.
+    func testEveryKindTakesItsOwnOxygenUptake() throws {
+        let m = try model(["cells.neutrophil={density: 0.05, uptake: [{factor: oxygen, rate: \"5 /min\"}]}"])
+        let w = try World(m)
+        let f = try XCTUnwrap(m.factors.firstIndex { $0.name == "oxygen" })
+        XCTAssertGreaterThan((0..<w.cells.count).filter { w.cells.kind[$0] == CellKind.neutrophil.rawValue }.count, 100)
+        w.advance(threads: 1)
+        let uptake: [CellKind: Double] = [.fibroblast: 3, .keratinocyte: 1, .endothelial: 2]
+        XCTAssertLessThan(relativeResidual(w, oxygen: f, uptake: uptake.merging([.neutrophil: 5]) { $1 }), 1e-6)
+        XCTAssertGreaterThan(relativeResidual(w, oxygen: f, uptake: uptake.merging([.neutrophil: 1]) { $1 }), 1e-4)
+    }
+
     /// One hypoxia response end to end: keratinocytes' VEGF secretion answering oxygen's lack
     /// gives, at each site, basal x (1 + (max_fold - 1) K^n / (K^n + c^n)) per minute.
     func testALackResponseFollowsItsFormula() throws {

@@ -93,6 +93,8 @@ final class RandomStreamTests: XCTestCase {
         XCTAssertEqual(StreamPurpose.apoptosis.key, 0x4150_4F00)
         XCTAssertEqual(StreamPurpose.vesselRegression.key, 0x5652_4700)
         XCTAssertEqual(StreamPurpose.tipSelection.key, 0x5449_5000)
-        XCTAssertEqual(StreamPurpose.all.count, 12 + 256)
+        XCTAssertEqual(StreamPurpose.recruitment.key, 0x5245_4300)
+        XCTAssertEqual(StreamPurpose.laterRecruitment.key, 0x5245_4301)
+        XCTAssertEqual(StreamPurpose.all.count, 13 + 256)
     }
 }

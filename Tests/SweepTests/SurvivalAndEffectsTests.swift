@@ -132,6 +132,10 @@ final class SurvivalAndEffectsTests: XCTestCase {
         XCTAssertEqual(SweepMetrics.series(of: "EGF_interval_mean_ngml_at_24h")?.column, "EGF_interval_mean_ngml")
         XCTAssertEqual(SweepMetrics.unit("EGF_interval_mean_ngml_at_24h"), "ng/mL")
         XCTAssertEqual(SweepMetrics.series(of: "gap_closure_pct_at_2.5h")?.hours, 2.5)
+        // The recruited kinds' counts: neutrophils (issue 13) beside the macrophages.
+        XCTAssertEqual(SweepMetrics.series(of: "neutrophils_in_wound_at_24h")?.column, "neutrophils_in_wound")
+        XCTAssertEqual(SweepMetrics.series(of: "macrophages_at_168h")?.column, "macrophages")
+        XCTAssertEqual(SweepMetrics.unit("neutrophils_at_24h"), "cells")
         for bad in ["_mean_ngml_at_24h", "EGF mean_ngml_at_24h", "EGF_median_ngml_at_24h", "EGF_interval_mean_ngml_at_xh"] {
             XCTAssertNil(SweepMetrics.series(of: bad), bad)
         }
