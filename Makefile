@@ -249,7 +249,7 @@ validate-diabetic: build
 ## by more than 1 percentage point or a wound cell count by more than 5 %). Not in CI (its 112
 ## run-days at 20 um would take CI past its hour); the bundled 3-D wound relies on it (last run
 ## 2026-12-07 on the sprouting model: closure within 1 pp, two macrophage counts past the 5 % margin
-## with CIs of +-10-40 %; VALIDATION.md).
+## with CIs of +-11-48 %; VALIDATION.md).
 check-field-dt: build
 	mkdir -p $(VALIDATION_DIR)
 	.build/release/woundsim sweep run Scenarios/validation/field-dt-check.yaml --out $(VALIDATION_DIR)/field-dt-check --jobs $$(nproc) --threads 1 --quiet

@@ -22,7 +22,7 @@ lattice:
 time:
   # The fields (uptake, secretion, release, decay and diffusion) advance every second cell step;
   # the cells keep the 2 min their hop probabilities need.
-  field_dt: "4 min"         # against every 2 min on the 2-D wound (make check-field-dt): closure within 0.3 pp, wound macrophages -3 to -8 % (CIs +-10-43 %, not shown equal; VALIDATION.md; 2026-12-06, before sprouting became the default)
+  field_dt: "4 min"         # against every 2 min on the 2-D wound (make check-field-dt): closure within 0.3 pp, wound macrophages -3 to -8 % (CIs +-10-43 %, not shown equal; VALIDATION.md; 2026-12-06); rerun on the sprouting model 2026-12-07: closure within 0.4 pp, macrophages -7 to +5 % (CIs +-11-48 %)
 wound:
   shape: circle
   diameter: "6 mm"

@@ -12,6 +12,12 @@ final class KeyReferenceTests: XCTestCase {
         XCTAssertGreaterThan(entries.count, 100)
         let missing = entries.filter { $0.meaning.isEmpty }.map(\.key)
         XCTAssertEqual(missing, [], "add these to KeyReference.meanings")
+        // Every kind is listed, recruited ones included, though no bundled scenario has neutrophils.
+        for kind in ["keratinocyte", "fibroblast", "endothelial", "macrophage", "neutrophil"] {
+            XCTAssertFalse(KeyReference.entries(prefix: "cells.\(kind).").isEmpty, kind)
+        }
+        XCTAssertTrue(entries.contains { $0.key == "cells.neutrophil.recruitment.rate" })
+        XCTAssertTrue(entries.contains { $0.key == "condition.neutrophil.recruitment" })
     }
 
     /// Each listed default, set back with --set, is accepted and leaves the scenario unchanged;

@@ -22,6 +22,14 @@ final class NeutrophilTests: XCTestCase {
         ] + extra).scenario.model
     }
 
+    /// Runs `scenario` on 2 threads into a new temporary folder (the caller removes it).
+    private func run(_ scenario: Scenario, named name: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("woundsim-\(name)-\(getpid())")
+        _ = try Runner.run(scenario, world: try World(scenario.model), folder: try RunFolder(path: dir.path, force: true),
+                           options: .init(threads: 2, command: "test", progress: false))
+        return dir
+    }
+
     /// The kinds' tables and stream ids cover the new kind, and the first four keep their ids.
     func testTheKindTablesCoverTheNeutrophilAndTheOldStreamIdsStay() {
         XCTAssertEqual(CellKind.allCases.count, 5)
@@ -99,10 +107,8 @@ final class NeutrophilTests: XCTestCase {
         XCTAssertEqual(b.encodeState(), a.encodeState(), "2 threads")
         XCTAssertEqual(resumed?.encodeState(), a.encodeState(), "restored at step 151")
 
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("woundsim-neutrophils-\(getpid())")
+        let dir = try run(scenario, named: "neutrophils")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let folder = try RunFolder(path: dir.path, force: true)
-        _ = try Runner.run(scenario, world: try World(m), folder: folder, options: .init(threads: 2, command: "test", progress: false))
         let series = try String(contentsOf: dir.appendingPathComponent("timeseries.csv"), encoding: .utf8)
         let header = series.prefix { $0 != "\n" }.split(separator: ",").map(String.init)
         XCTAssertTrue(header.contains("neutrophils") && header.contains("neutrophils_in_wound"), "\(header)")
@@ -148,10 +154,7 @@ final class NeutrophilTests: XCTestCase {
         let text = ScenarioWriter.yaml(s)
         XCTAssertTrue(text.contains("  neutrophil:\n"), text)
         XCTAssertTrue(text.contains("  neutrophil: {migration: 1, proliferation: 1, secretion: 1, response: 1, recruitment: 1.5}"), text)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("neutrophil-\(getpid()).yaml")
-        try text.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let back = try ScenarioLoader.load(file.path).scenario.model
+        let back = try ScenarioLoader.reloaded(text, name: "neutrophil")
         XCTAssertEqual(back.cells.map(\.parameters), s.model.cells.map(\.parameters))
         XCTAssertEqual(back.condition, s.model.condition)
         XCTAssertFalse(ScenarioWriter.yaml(try ScenarioLoader.load("excisional-wound-diabetic-control").scenario).contains("neutrophil"))
@@ -168,10 +171,8 @@ final class NeutrophilTests: XCTestCase {
             "time.checkpoint_every=\"1 d\"", "time.snapshot_every=~",
         ]).scenario
         scenario.model.duration = 24 * 60
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("woundsim-pin-\(getpid())")
+        let dir = try run(scenario, named: "pin")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let folder = try RunFolder(path: dir.path, force: true)
-        _ = try Runner.run(scenario, world: try World(scenario.model), folder: folder, options: .init(threads: 2, command: "test", progress: false))
         let series = try Data(contentsOf: dir.appendingPathComponent("timeseries.csv"))
         XCTAssertEqual(SHA256.hex(series), "6e159521dff456454a4dc4fd4785f28544342ab72ad608b7eec514a67b870218")
     }
