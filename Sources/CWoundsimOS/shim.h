@@ -60,6 +60,17 @@ static inline unsigned long woundsim_fp_control_flushing(unsigned long control) 
 #endif
 }
 
+/// `control` with gradual underflow: the bits `woundsim_fp_control_flushing` sets, cleared.
+static inline unsigned long woundsim_fp_control_gradual(unsigned long control) {
+#if defined(__x86_64__)
+    return control & ~0x8040UL;
+#elif defined(__aarch64__)
+    return control & ~(1UL << 24);
+#else
+    return control;
+#endif
+}
+
 /// Adds `value` to `*counter` atomically and returns the value it held before (relaxed order:
 /// it only hands out work indices; the join that ends the parallel region orders the writes).
 static inline intptr_t woundsim_fetch_add(intptr_t *counter, intptr_t value) {

@@ -21,6 +21,21 @@ public func withSubnormalsFlushed<Result>(_ body: () throws -> Result) rethrows 
     return try body()
 }
 
+/// Runs `body` on the calling thread with gradual underflow (subnormal numbers kept), then
+/// restores the thread's previous mode. For work that must not flush whatever mode its thread
+/// was left in: a thread inherits the floating-point mode of the thread that created it
+/// (pthread_create), so a Dispatch worker started while a flushed worker asked for help keeps
+/// flushing for good (seen: `FloatingPointModeTests` failed once in CI, 2026-12-07).
+@inline(never)
+public func withSubnormalsKept<Result>(_ body: () throws -> Result) rethrows -> Result {
+    let saved = woundsim_fp_control()
+    let gradual = woundsim_fp_control_gradual(saved)
+    if gradual == saved { return try body() }
+    woundsim_set_fp_control(gradual)
+    defer { woundsim_set_fp_control(saved) }
+    return try body()
+}
+
 /// Whether the calling thread flushes subnormal numbers to zero now (tests).
 public var subnormalsFlushed: Bool {
     let control = woundsim_fp_control()

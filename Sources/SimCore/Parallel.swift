@@ -27,7 +27,7 @@ public func parallelFor(chunks: Int, threads: Int, flushingSubnormals: Bool = tr
         if flushingSubnormals {
             withSubnormalsFlushed { for c in 0..<chunks { body(c) } }
         } else {
-            for c in 0..<chunks { body(c) }
+            withSubnormalsKept { for c in 0..<chunks { body(c) } }
         }
         return
     }
@@ -44,7 +44,8 @@ public func parallelFor(chunks: Int, threads: Int, flushingSubnormals: Bool = tr
                         box.value(c)
                     }
                 }
-                if flushingSubnormals { withSubnormalsFlushed(claimAll) } else { claimAll() }
+                // Set either way: a worker's mode is whatever its thread was left in or inherited.
+                if flushingSubnormals { withSubnormalsFlushed(claimAll) } else { withSubnormalsKept(claimAll) }
             }
         }
     }

@@ -58,16 +58,48 @@ final class FloatingPointModeTests: XCTestCase {
         }
     }
 
-    /// With `flushingSubnormals: false` (encoding outputs) every chunk keeps gradual underflow.
+    /// With `flushingSubnormals: false` (encoding outputs) every chunk keeps gradual underflow,
+    /// even when called from flushed code (its inline chunks) and on workers that inherited a
+    /// flushed mode.
     func testParallelForCanKeepTheDefaultMode() {
-        for threads in [1, 2, 4] {
+        for (threads, fromFlushed) in [(1, false), (2, false), (4, false), (1, true), (2, true)] {
             let chunks = 16
             let flagged = UnsafeMutablePointer<Bool>.allocate(capacity: chunks)
             defer { flagged.deallocate() }
             flagged.initialize(repeating: true, count: chunks)
             let out = UncheckedSendable(flagged)
-            parallelFor(chunks: chunks, threads: threads, flushingSubnormals: false) { c in out.value[c] = subnormalsFlushed }
-            for c in 0..<chunks { XCTAssertFalse(flagged[c], "threads \(threads), chunk \(c)") }
+            let run = { parallelFor(chunks: chunks, threads: threads, flushingSubnormals: false) { c in out.value[c] = subnormalsFlushed } }
+            if fromFlushed { withSubnormalsFlushed(run) } else { run() }
+            for c in 0..<chunks { XCTAssertFalse(flagged[c], "threads \(threads), from flushed \(fromFlushed), chunk \(c)") }
         }
+    }
+
+    /// Why the kept mode is set, not assumed: a thread created by a flushed thread starts
+    /// flushed (pthread_create copies the floating-point environment), and `withSubnormalsKept`
+    /// undoes it inside and restores it after.
+    func testANewThreadInheritsTheFlushedModeAndKeptUndoesIt() {
+        let seen = UnsafeMutablePointer<Bool>.allocate(capacity: 4)
+        defer { seen.deallocate() }
+        let out = UncheckedSendable(seen)
+        let done = DispatchSemaphore(value: 0)
+        let smallest = smallest
+        withSubnormalsFlushed {
+            let thread = Thread {
+                out.value[0] = subnormalsFlushed
+                withSubnormalsKept {
+                    out.value[1] = subnormalsFlushed
+                    out.value[2] = halve(smallest, 0) > 0
+                }
+                out.value[3] = subnormalsFlushed
+                done.signal()
+            }
+            thread.start()
+        }
+        done.wait()
+        XCTAssertTrue(seen[0], "the new thread inherited the flushed mode")
+        XCTAssertFalse(seen[1])
+        XCTAssertTrue(seen[2], "a subnormal result is kept")
+        XCTAssertTrue(seen[3], "the inherited mode is restored after")
+        XCTAssertFalse(subnormalsFlushed)
     }
 }
