@@ -13,12 +13,7 @@ import CWoundsimOS
 /// Values that small are zero for every purpose of the model (concentrations in ng/mL, uM).
 @inline(never)
 public func withSubnormalsFlushed<Result>(_ body: () throws -> Result) rethrows -> Result {
-    let saved = woundsim_fp_control()
-    let flushing = woundsim_fp_control_flushing(saved)
-    if flushing == saved { return try body() }
-    woundsim_set_fp_control(flushing)
-    defer { woundsim_set_fp_control(saved) }
-    return try body()
+    try withFloatingPointControl(woundsim_fp_control_flushing, body)
 }
 
 /// Runs `body` on the calling thread with gradual underflow (subnormal numbers kept), then
@@ -28,10 +23,17 @@ public func withSubnormalsFlushed<Result>(_ body: () throws -> Result) rethrows 
 /// flushing for good (seen: `FloatingPointModeTests` failed once in CI, 2026-12-07).
 @inline(never)
 public func withSubnormalsKept<Result>(_ body: () throws -> Result) rethrows -> Result {
+    try withFloatingPointControl(woundsim_fp_control_gradual, body)
+}
+
+/// Runs `body` with the calling thread's control register set to `mode(saved)`, then restores
+/// `saved` (nothing is written when the mode is already set).
+@inline(__always)
+private func withFloatingPointControl<Result>(_ mode: (UInt) -> UInt, _ body: () throws -> Result) rethrows -> Result {
     let saved = woundsim_fp_control()
-    let gradual = woundsim_fp_control_gradual(saved)
-    if gradual == saved { return try body() }
-    woundsim_set_fp_control(gradual)
+    let wanted = mode(saved)
+    if wanted == saved { return try body() }
+    woundsim_set_fp_control(wanted)
     defer { woundsim_set_fp_control(saved) }
     return try body()
 }

@@ -165,14 +165,15 @@ extension World {
             contraction = mechanics.contractionPercent
             spatialClosure = 100 * (1 - open / Double(initialSurface))
         }
+        let macrophage = Int(CellKind.macrophage.rawValue), neutrophil = Int(CellKind.neutrophil.rawValue)
         return Observation(
             timeHours: time / 60,
             woundAreaMM2: Double(uncoveredSurface) * h * h / 1e6,
             closurePercent: closurePercent,
             keratinocytes: counts[0], fibroblasts: counts[1] - myo, myofibroblasts: myo, endothelial: counts[2],
             keratinocytesInWound: inWound[0], fibroblastsInWound: inWound[1], endothelialInWound: inWound[2],
-            macrophages: hasMacrophages ? MacrophageCounts(total: counts[3], repair: repair, inWound: inWound[3], repairInWound: repairInWound) : nil,
-            neutrophils: hasNeutrophils ? NeutrophilCounts(total: counts[4], inWound: inWound[4]) : nil,
+            macrophages: hasMacrophages ? MacrophageCounts(total: counts[macrophage], repair: repair, inWound: inWound[macrophage], repairInWound: repairInWound) : nil,
+            neutrophils: hasNeutrophils ? NeutrophilCounts(total: counts[neutrophil], inWound: inWound[neutrophil]) : nil,
             collagenInWound: collagenSum / Double(bed), vesselDensity: Double(vessels) / Double(bed),
             factorMeans: means, factorIntervalMeans: solver.siteSums?.means ?? means, gapClosurePercent: gap?.gapClosure, meanGapUM: gap?.meanGap, detachedAheadPercent: gap?.detachedAhead,
             contractionPercent: contraction, closureWithContractionPercent: spatialClosure)
