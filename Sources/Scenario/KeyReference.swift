@@ -66,9 +66,10 @@ public enum KeyReference {
              "factors.EGF.boundary={x_low: no-flux, x_high: {fixed: \"0 ng/mL\"}, y_low: no-flux, y_high: no-flux}"],
             ["cells.macrophage={density: 0, migration: {hop_rate: \"0.1 /min\", requires_activation: false}, apoptosis: {rate: \"0.01 /h\"}, recruitment: {rate: \"0.001 /h\", source: \"probe\"}, polarization: {rate: \"0.02 /h\", after: \"1 h\", secretion: [{factor: VEGF, rate: \"0.01 ng/mL/h\", responses: [{factor: HGF, ec50: \"1 ng/mL\", hill: 1, max_fold: 2, source: \"probe\"}]}], source: \"probe\"}, secretion: [{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: false, responses: [{factor: VEGF, ec50: \"1 ng/mL\", hill: 2, max_fold: 0.5, source: \"probe\"}]}], responses: [{behaviour: recruitment, factor: EGF, ec50: \"1 ng/mL\", max_fold: 10}, {behaviour: polarization, factor: HGF, ec50: \"1 ng/mL\", max_fold: 3}]}",
              "condition={macrophage: {polarization: 0.5, recruitment: 2}}"],
-            // Neutrophils (no bundled scenario has them yet): the keys a scenario gives them.
+            // Neutrophils (only the bundled priors have them): the keys a scenario gives them,
+            // and a condition's death-rate multiplier.
             ["cells.neutrophil={density: 0, migration: {hop_rate: \"0.2 /min\", requires_activation: false}, apoptosis: {rate: \"1 /d\"}, recruitment: {rate: \"0.001 /h\", source: \"probe\"}, chemotaxis: [{factor: EGF, sensitivity: \"1 mL/ng\"}], secretion: [{factor: EGF, rate: \"0.01 ng/mL/h\", only_when_migratory: false}], uptake: [{factor: EGF, rate: \"0.01 /h\"}], responses: [{behaviour: recruitment, factor: EGF, ec50: \"1 ng/mL\", max_fold: 10}]}",
-             "condition={neutrophil: {migration: 1, proliferation: 1, secretion: 1, response: 1, recruitment: 2}}"],
+             "condition={neutrophil: {migration: 1, proliferation: 1, secretion: 1, response: 1, recruitment: 2, apoptosis: 0.5}}"],
             ["mechanics={skin_modulus: \"1 kPa\", granulation_modulus: \"18 kPa\", poisson: 0.4, fibroblast_stress: \"175 Pa\", myofibroblast_stress: \"350 Pa\", wound_remodelling: \"4 /d\", skin_remodelling: \"0.1 /d\", still_radius: \"15 mm\", every: \"2 h\", crawl_in_space: false, source: \"probe\"}"],
         ]
         for sets in variants { if let t = try? ScenarioLoader.load(base, sets: sets).tree { trees.append(t) } }
@@ -199,6 +200,7 @@ public enum KeyReference {
         "condition.KIND.secretion_response": "multiplier of the excess fold (max_fold - 1) of the kind's secretion responses (both states)",
         "condition.KIND.polarization": "multiplier of the basal rate of the one-way switch to the pro-repair state (macrophages)",
         "condition.KIND.recruitment": "multiplier of the basal recruitment rate per source site (macrophages at vessel sites, fibroblasts into the wound bed)",
+        "condition.KIND.apoptosis": "multiplier of the basal death rate (1 / life span in the tissue); the death rate's factor responses stay the cell's",
         "secretome.profile": "the conditioned medium applied: a bundled secretome profile (control: plain medium)",
         "secretome.dose": "concentration factor of the medium (1: as collected; 10: ten-fold concentrated)",
         "secretome.deplete": "factors removed from the medium (e.g. by antibody depletion)",

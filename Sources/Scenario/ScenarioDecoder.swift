@@ -275,7 +275,7 @@ public enum ScenarioDecoder {
                 if let src = r.source(c["source"], "condition.source") { condition.source = src }
                 for kind in CellKind.allCases {
                     let key = "condition.\(kind)"
-                    guard let k = r.map(c[kind.description], key, allowed: ["migration", "proliferation", "secretion", "response", "secretion_response", "polarization", "recruitment"]) else { continue }
+                    guard let k = r.map(c[kind.description], key, allowed: ["migration", "proliferation", "secretion", "response", "secretion_response", "polarization", "recruitment", "apoptosis"]) else { continue }
                     var imp = condition.kinds[kind] ?? .init()
                     if let v = r.number(k["migration"], "\(key).migration", min: 0, max: 1e3) { imp.migration = v }
                     if let v = r.number(k["proliferation"], "\(key).proliferation", min: 0, max: 1e3) { imp.proliferation = v }
@@ -287,6 +287,7 @@ public enum ScenarioDecoder {
                     let multipliers: [(String, String, Bool, WritableKeyPath<Condition.KindImpairment, Double>)] = [
                         ("polarization", "a switch rate", (own?.polarization.basal ?? 0) > 0, \.polarization),
                         ("recruitment", "a recruitment rate", (own?.recruitment.basal ?? 0) > 0, \.recruitment),
+                        ("apoptosis", "a death rate", (own?.apoptosis.basal ?? 0) > 0, \.apoptosis),
                     ]
                     for (name, what, has, field) in multipliers {
                         guard let v = r.number(k[name], "\(key).\(name)", min: 0, max: 1e3) else { continue }

@@ -109,6 +109,7 @@ public enum ScenarioWriter {
                 }
                 let more = extra("secretion_response", \Condition.KindImpairment.secretionResponse)
                     + extra("polarization", \Condition.KindImpairment.polarization) + extra("recruitment", \Condition.KindImpairment.recruitment)
+                    + extra("apoptosis", \Condition.KindImpairment.apoptosis)
                 out += "  \(kind): {migration: \(num(k.migration)), proliferation: \(num(k.proliferation)), secretion: \(num(k.secretion)), response: \(num(k.response))\(more)}\n"
             }
             if !cond.source.isEmpty {

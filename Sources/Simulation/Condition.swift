@@ -27,15 +27,20 @@ public struct Condition: Sendable, Equatable {
         /// Basal recruitment per source site (macrophages at vessel sites, fibroblasts from below the
         /// wound bed) [dimensionless multiplier].
         public var recruitment: Double = 1
+        /// Basal death rate (1 / life span in the tissue) [dimensionless multiplier]; below 1 keeps
+        /// the kind longer (a neutrophil's delayed apoptosis). Factor responses of the death rate
+        /// are the cell's and stay as they are.
+        public var apoptosis: Double = 1
 
         public init(migration: Double = 1, proliferation: Double = 1, secretion: Double = 1, response: Double = 1,
-                    polarization: Double = 1, recruitment: Double = 1, secretionResponse: Double = 1) {
+                    polarization: Double = 1, recruitment: Double = 1, secretionResponse: Double = 1, apoptosis: Double = 1) {
             self.migration = migration; self.proliferation = proliferation; self.secretion = secretion; self.response = response
             self.polarization = polarization; self.recruitment = recruitment; self.secretionResponse = secretionResponse
+            self.apoptosis = apoptosis
         }
         public var isNeutral: Bool {
             migration == 1 && proliferation == 1 && secretion == 1 && response == 1 && polarization == 1 && recruitment == 1
-                && secretionResponse == 1
+                && secretionResponse == 1 && apoptosis == 1
         }
     }
 
@@ -114,7 +119,7 @@ public struct Condition: Sendable, Equatable {
 extension ModelConfig {
     /// The configuration with its condition's multipliers applied and its condition then normal
     /// (itself when the condition is neutral): each factor's injury release and secretion scaled by its `production`, each
-    /// kind's basal migration, division, switch and recruitment rates, secretion rates and the
+    /// kind's basal migration, division, switch, recruitment and death rates, secretion rates and the
     /// response folds of its migration, division and secretion by its impairment.
     public func conditioned() -> ModelConfig {
         guard !condition.isNeutral else { return self }
@@ -137,6 +142,7 @@ extension ModelConfig {
             p.proliferation = weaker(p.proliferation, k.response); p.proliferation.basal *= k.proliferation
             p.polarization.basal *= k.polarization
             p.recruitment.basal *= k.recruitment
+            p.apoptosis.basal *= k.apoptosis
             func secreted(_ s: (factor: Int, rate: ModulatedRate)) -> (factor: Int, rate: ModulatedRate) {
                 var r = weaker(s.rate, k.secretionResponse); r.basal *= k.secretion * production[s.factor]; return (s.factor, r)
             }

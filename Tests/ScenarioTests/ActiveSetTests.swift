@@ -46,7 +46,11 @@ final class ActiveSetTests: XCTestCase {
             // everywhere (graded activation in the keratinocyte scratch: the cells' own EGF) or
             // every cell has room to move (the sparse proliferation assay).
             // The 3-D wound's bed fills with cells that stay busy (residence clocks) at every depth: 1.65 % measured.
-            let minimum = name.hasSuffix("-3d") ? 0.01 : name.hasPrefix("excisional") ? 0.03 : name.hasPrefix("fibroblast") ? 0.01 : 0
+            // The neutrophil priors skip 0.6-0.7 % (measured 2026-12-07): their keratinocytes start
+            // after 1 h instead of 24 h, so more of the epidermis turns migratory for good, and
+            // neutrophils enter at every vessel site and roam; which weighs more was not measured.
+            let minimum = name.hasSuffix("-3d") ? 0.01 : name.hasSuffix("neutrophils") ? 0.003
+                : name.hasPrefix("excisional") ? 0.03 : name.hasPrefix("fibroblast") ? 0.01 : 0
             if minimum > 0 { XCTAssertGreaterThan(share, minimum, "\(name): the active set skipped only \(share) of the tile visits") }
             XCTAssertEqual(skipping.stepper.skippedTiles, skipping2.stepper.skippedTiles, "\(name): skips depend on the thread count")
         }

@@ -130,22 +130,48 @@ final class ConditionTests: XCTestCase {
     /// The macrophage multipliers scale the switch to the pro-repair state and the recruitment,
     /// leave the rest, and survive the resolved scenario's round trip (written only when set).
     func testMacrophageSwitchAndRecruitmentMultipliers() throws {
-        let sets = ["condition.profile=diabetic", "condition.macrophage.polarization=0.25", "condition.macrophage.recruitment=2"]
-        let loaded = try ScenarioLoader.load("excisional-wound-inflammation-control", sets: sets).scenario
-        let normal = try ScenarioLoader.load("excisional-wound-inflammation-control").scenario.model
-        let m = kind(loaded.model.conditioned(), .macrophage), m0 = kind(normal, .macrophage)
+        let (loaded, conditioned, normal) = try diabeticWound(["condition.macrophage.polarization=0.25", "condition.macrophage.recruitment=2"])
+        let m = kind(conditioned, .macrophage), m0 = kind(normal, .macrophage)
         XCTAssertEqual(m.polarization.basal, 0.25 * m0.polarization.basal, accuracy: 1e-18)
         XCTAssertEqual(m.recruitment.basal, 2 * m0.recruitment.basal, accuracy: 1e-18)
         XCTAssertEqual(m.polarization.responses, m0.polarization.responses, "the TGF-beta1 response is the cell's, not the host's")
         XCTAssertEqual(m.motility, m0.motility)
-        XCTAssertEqual(kind(loaded.model.conditioned(), .fibroblast).motility.basal, 0.25 * kind(normal, .fibroblast).motility.basal, accuracy: 1e-15)
+        XCTAssertEqual(kind(conditioned, .fibroblast).motility.basal, 0.25 * kind(normal, .fibroblast).motility.basal, accuracy: 1e-15)
         let yaml = ScenarioWriter.yaml(loaded)
         XCTAssertTrue(yaml.contains("macrophage: {migration: 1, proliferation: 1, secretion: 1, response: 1, polarization: 0.25, recruitment: 2}"), yaml)
         XCTAssertTrue(yaml.contains("keratinocyte: {migration: 1, proliferation: 0.67, secretion: 1, response: 1}\n"), "unset multipliers are not written")
         XCTAssertEqual(try reloadedCondition(yaml, "condition"), loaded.model.condition)
-        XCTAssertThrowsError(try ScenarioLoader.load("excisional-wound-inflammation-control", sets: ["condition.macrophage.polarization=-1"])) { error in
-            XCTAssertTrue("\(error)".contains("condition.macrophage.polarization"), "\(error)")
+        assertRefused("condition.macrophage.polarization=-1", naming: "condition.macrophage.polarization")
+    }
+
+    /// The clot-and-macrophage wound made diabetic with `extra` overrides: the loaded scenario,
+    /// its conditioned model, and the normal wound's model.
+    private func diabeticWound(_ extra: [String]) throws -> (Scenario, ModelConfig, ModelConfig) {
+        let loaded = try ScenarioLoader.load("excisional-wound-inflammation-control", sets: ["condition.profile=diabetic"] + extra).scenario
+        return (loaded, loaded.model.conditioned(), try ScenarioLoader.load("excisional-wound-inflammation-control").scenario.model)
+    }
+
+    /// `set` on the clot-and-macrophage wound is refused with an error that contains `fragment`.
+    private func assertRefused(_ set: String, naming fragment: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try ScenarioLoader.load("excisional-wound-inflammation-control", sets: [set]), file: file, line: line) { error in
+            XCTAssertTrue("\(error)".contains(fragment), "\(error)", file: file, line: line)
         }
+    }
+
+    /// The death-rate multiplier scales a kind's basal apoptosis, not its responses; it is
+    /// written back when set and refused for a kind that does not die in the scenario.
+    func testDeathRateMultiplier() throws {
+        let (loaded, conditioned, normal) = try diabeticWound(["condition.fibroblast.apoptosis=0.5", "condition.macrophage.apoptosis=0.25"])
+        let f = kind(conditioned, .fibroblast), f0 = kind(normal, .fibroblast)
+        XCTAssertEqual(f.apoptosis.basal, 0.5 * f0.apoptosis.basal, accuracy: 1e-18)
+        XCTAssertEqual(f.apoptosis.responses, f0.apoptosis.responses, "the TGF-beta1 protection is the cell's")
+        XCTAssertFalse(f0.apoptosis.responses.isEmpty)
+        XCTAssertEqual(kind(conditioned, .macrophage).apoptosis.basal, 0.25 * kind(normal, .macrophage).apoptosis.basal, accuracy: 1e-18)
+        let yaml = ScenarioWriter.yaml(loaded)
+        XCTAssertTrue(yaml.contains("macrophage: {migration: 1, proliferation: 1, secretion: 1, response: 1, apoptosis: 0.25}"), yaml)
+        XCTAssertEqual(try reloadedCondition(yaml, "condition"), loaded.model.condition)
+        assertRefused("condition.keratinocyte.apoptosis=0.5", naming: "do not have in this scenario")
+        assertRefused("condition.macrophage.apoptosis=-1", naming: "condition.macrophage.apoptosis")
     }
 
     func testConditionErrorsNameTheirKey() {

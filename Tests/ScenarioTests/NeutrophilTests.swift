@@ -165,6 +165,36 @@ final class NeutrophilTests: XCTestCase {
     /// timeseries it wrote before the fifth kind (pinned on 2026-12-07 from the f47fca8 build,
     /// `woundsim run excisional-wound-inflammation-asc-cm --seed 5 --days 1` with these sets). A
     /// deliberate change of the model changes the pin; say so in its commit.
+    /// The bundled prior (`excisional-wound-neutrophils`, shrunk): the injured tissue's chemokine
+    /// brings neutrophils in within the first day, their number falls again by day 3 as the
+    /// chemokine fades and they die, their traps are where they were, and the traps hold the
+    /// epidermis back (closure at day 3 below the same wound's without neutrophils).
+    func testTheBundledNeutrophilWoundRecruitsEarlyResolvesAndHoldsTheEpidermisBack() throws {
+        func model(_ extra: [String]) throws -> ModelConfig {
+            try ScenarioLoader.load("excisional-wound-neutrophils", sets: [
+                "seed=3", "lattice.spacing=\"40 um\"", "lattice.size=[100, 100]", "wound.diameter=\"2 mm\"",
+            ] + extra).scenario.model
+        }
+        let m = try model([])
+        let net = try XCTUnwrap(m.factors.firstIndex { $0.name == "NET" })
+        let w = try World(m), depleted = try World(try model(["cells.neutrophil.recruitment.rate=\"0 /h\""]))
+        let stepsPerHalfDay = Int((12 * 60 / m.dt).rounded())
+        var counts: [Int] = [], traps: [Double] = []
+        for _ in 0..<6 {
+            for _ in 0..<stepsPerHalfDay { w.advance(threads: 2); depleted.advance(threads: 2) }
+            let o = w.observation()
+            counts.append(try XCTUnwrap(o.neutrophils).inWound)
+            traps.append(o.factorMeans[net])
+        }
+        let peak = try XCTUnwrap(counts.indices.max { counts[$0] < counts[$1] })
+        XCTAssertGreaterThan(counts[0], 0, "neutrophils in the wound at 12 h: \(counts)")
+        XCTAssertLessThanOrEqual(peak, 3, "the peak within 2 days: \(counts)")
+        XCTAssertLessThan(counts[5], counts[peak], "fewer at day 3 than at the peak: \(counts)")
+        XCTAssertTrue(traps.allSatisfy { $0 > 0 }, "traps in the wound: \(traps)")
+        XCTAssertEqual(depleted.observation().neutrophils?.inWound, 0)
+        XCTAssertLessThan(w.observation().closurePercent, depleted.observation().closurePercent, "the traps slow the epidermis")
+    }
+
     func testTheClotAndMacrophageWoundKeepsItsPinnedTimeseries() throws {
         var scenario = try ScenarioLoader.load("excisional-wound-inflammation-asc-cm", sets: [
             "seed=5", "lattice.spacing=\"40 um\"", "lattice.size=[100, 100]", "wound.diameter=\"2 mm\"",
