@@ -188,7 +188,8 @@ condition:
 # 5-10 (over 30 against under 20 per field) and still gain them on day 13 (Huang 2019 J Forensic
 # Med 35:149; Wetzler 2000 J Invest Dermatol 115:245 [seen, abstracts]), peaking at day 5
 # against 12 h in controls (Huang 2019). A fifth of the normal death rate moves the model's db/db
-# peak from day 1 to day 3 (3 seeds: 218 in the wound at day 3, 186 at day 5; at the normal
+# peak from day 1 (at the normal death rate) to day 3; the normal wound's own peak falls between
+# days 1 and 3, so the model's db/db peak is larger and longer, not much later (3 seeds: 218 in the wound at day 3, 186 at day 5; at the normal
 # death rate 97 at day 1, 11 at day 5; Scenarios/sweeps/neutrophil-nets-diabetic.yaml)
 # [assumption; a fit to Huang's counts with `woundsim calibrate` would replace it]. The model's
 # db/db recruitment is not late early on, as Huang's and Roy 2022's are. Galiano 2004's db/db
@@ -201,7 +202,7 @@ time:
   snapshot_every: "4 d"
 condition:
   profile: diabetic         # PARAMETERS.md "Wound conditions"
-  neutrophil: { apoptosis: 0.2 }   # Hanses 2011 [seen, qualitative]; 0.2 [assumption]: the db/db peak after the normal one (Huang 2019 [seen]: day 5 against 12 h), in a probe
+  neutrophil: { apoptosis: 0.2 }   # Hanses 2011 [seen, qualitative]; 0.2 [assumption]: a later, longer db/db peak (Huang 2019 [seen]: day 5 against 12 h), in a probe
   source: "the diabetic profile; neutrophil life span Hanses 2011 (qualitative), 0.2 [assumption] against Huang 2019's peak day"
 """#,
         "excisional-wound-hgf-depleted": #"""
@@ -507,8 +508,8 @@ factors:
            source: "MIP-2 and KC lumped; about 6 kDa (seventh look-up) [seen]; D [derived] from CCL2's; decay [assumption] as CCL2's" }
   # Extracellular traps: chromatin (DNA, citrullinated histone H3 of 15 kDa [lit], elastase)
   # cast where the neutrophil is; measured here as a notional H3 concentration [assumption: the
-  # unit only scales the keratinocytes' EC50]. Webs stay where cast (D [assumption], a site in
-  # about 4 days at 20 um); DNase clears them: serum DNase 3.2 ng/mL, digesting chromatin at
+  # unit only scales the keratinocytes' EC50]. Webs barely move (D [assumption]): they spread
+  # about sqrt(D / decay) = 60 um, 3 sites at 20 um, before DNase clears them: serum DNase 3.2 ng/mL, digesting chromatin at
   # 100-200 ng/mL (Prince 1998 Clin Exp Immunol 113:289 [seen, abstract]); inhaled rhDNase
   # leaves mouse airways within 24 h [seen, abstract]: t1/2 1.4 h [assumption within it]
   NET:   { diffusion: "0.5 um^2/s", decay: "0.5 /h", molar_mass: "15 kDa", boundary: no-flux,
@@ -526,11 +527,12 @@ cells:
     migration:
       speed: "300 um/h"     # [assumption]: human neutrophils chemotax at 17 +- 6 um/min in channels (BioNumbers 112247 [seen]); slower in tissue
       persistence: "0.05 h" # [assumption]: a few minutes; with 300 um/h, 2 v^2 tau / h^2 = 22.5 hops/h at 20 um, a hop probability of 0.75 per 2 min step (0.1 h would exceed 1)
-      requires_activation: false
+      requires_activation: false   # [assumption]: recruited cells move without a growth factor, as the macrophages
     chemotaxis:
       - { factor: CXCL2, sensitivity: "0.5 mL/ng" }   # [assumption], as the macrophages' to CCL2
-    # Reviews give about a day in tissue [lit]; applied neutrophils lose 80 % of their signal in
-    # 6 h (Kim 2008 Fig 3, t1/2 about 4 h [derived]), leaving as well as dying
+    # Reviews give about a day in tissue [lit]; applied neutrophils lose about 80 % of their
+    # signal within 6 h, and the figure's fit, e^(-0.17 t), gives t1/2 about 4 h if t is in hours
+    # (Kim 2008 Fig 3 [seen; derived]), leaving as well as dying
     apoptosis: { rate: "1 /d" }   # about a day in tissue [lit; reviews]; Kim 2008's 4 h is applied cells' turnover [seen]
     # Neutrophils need the adhesion molecules injury induces, as monocytes do: the basal rate is
     # the macrophages' [assumption]; at saturating chemokine 0.45 /h per vessel site, so that
@@ -557,7 +559,9 @@ cells:
     # Galiano's control curve (RMSE 20 on days 3-14). Fitted to it by
     # Scenarios/calibrations/neutrophils-galiano.yaml (40 um, one seed, 33 runs; chi^2 0.29 with 2
     # degrees of freedom): the lag at the range's floor, undetermined (95 % CI beyond 1-48 h), the
-    # speed 67 um/h [37.7, 119.9], which holds Fang 1998's 60
+    # speed 67 um/h [37.7, 119.9], which holds Fang 1998's 60. Fitted with the neutrophils'
+    # persistence at 0.1 h (allowed at 40 um), bundled at 0.05 h (20 um needs it): closure on days
+    # 3-14 within 1.6 points of each other (VALIDATION.md)
     migration:
       lag: "1 h"            # fitted (calibrations/neutrophils-galiano.yaml) at the range's floor: no lag [assumption]
       speed: "67 um/h"      # fitted, 95 % CI 37.7-119.9 um/h (Fang 1998's 60 [seen] within it)
@@ -568,7 +572,8 @@ cells:
       # [seen, abstract: no numbers]); no neutrophils, epidermal closure 1.9x at day 2 (Dovi 2003
       # [seen]). A fold of 0 takes the response's whole weight off the migration where traps are
       # dense (responses add: DESIGN.md); the EC50 gave closure without neutrophils 1.90x at day 2
-      # (Dovi 1.89x) with the 24 h lag, 1.37x after the keratinocytes' refit above (5 seeds;
+      # (Dovi 1.89x) with the 24 h lag and a persistence of 0.1 h, 1.37x after the keratinocytes'
+      # refit above (5 seeds;
       # Scenarios/sweeps/neutrophil-nets.yaml; VALIDATION.md) [assumption]
       - { behaviour: migration, factor: NET, ec50: "0.003 ng/mL", max_fold: 0, source: "Wong 2015 Nat Med 21:815 (qualitative); Dovi 2003 J Leukoc Biol 73:448 [seen]; EC50 and fold [assumption], swept" }
       - { behaviour: proliferation, factor: EGF, ec50: "0.5 ng/mL", max_fold: 3, source: "Barrandon & Green 1987 [seen]" }

@@ -160,15 +160,11 @@ final class NeutrophilTests: XCTestCase {
         XCTAssertFalse(ScenarioWriter.yaml(try ScenarioLoader.load("excisional-wound-diabetic-control").scenario).contains("neutrophil"))
     }
 
-    /// The first four kinds keep their bits: a short run of the clot-and-macrophage ASC-CM wound
-    /// (recruitment from vessels and the wound bed, oxygen's classes, the onset tally) writes the
-    /// timeseries it wrote before the fifth kind (pinned on 2026-12-07 from the f47fca8 build,
-    /// `woundsim run excisional-wound-inflammation-asc-cm --seed 5 --days 1` with these sets). A
-    /// deliberate change of the model changes the pin; say so in its commit.
-    /// The bundled prior (`excisional-wound-neutrophils`, shrunk): the injured tissue's chemokine
-    /// brings neutrophils in within the first day, their number falls again by day 3 as the
-    /// chemokine fades and they die, their traps are where they were, and the traps hold the
-    /// epidermis back (closure at day 3 below the same wound's without neutrophils).
+    /// The bundled prior (`excisional-wound-neutrophils`), shrunk to a 2 mm wound: the injured
+    /// tissue's chemokine brings neutrophils in within the first day, they peak within two days and
+    /// are fewer by day 3 as the chemokine fades and they die (in the full 6 mm wound the count at
+    /// day 3 is still near its peak: VALIDATION.md), their traps are in the wound, and the traps
+    /// hold the epidermis back (closure at day 3 below the same wound's without neutrophils).
     func testTheBundledNeutrophilWoundRecruitsEarlyResolvesAndHoldsTheEpidermisBack() throws {
         func model(_ extra: [String]) throws -> ModelConfig {
             try ScenarioLoader.load("excisional-wound-neutrophils", sets: [
@@ -195,6 +191,11 @@ final class NeutrophilTests: XCTestCase {
         XCTAssertLessThan(w.observation().closurePercent, depleted.observation().closurePercent, "the traps slow the epidermis")
     }
 
+    /// The first four kinds keep their bits: a short run of the clot-and-macrophage ASC-CM wound
+    /// (recruitment from vessels and the wound bed, oxygen's classes, the onset tally) writes the
+    /// timeseries it wrote before the fifth kind (pinned on 2026-12-07 from the f47fca8 build,
+    /// `woundsim run excisional-wound-inflammation-asc-cm --seed 5 --days 1` with these sets). A
+    /// deliberate change of the model changes the pin; say so in its commit.
     func testTheClotAndMacrophageWoundKeepsItsPinnedTimeseries() throws {
         var scenario = try ScenarioLoader.load("excisional-wound-inflammation-asc-cm", sets: [
             "seed=5", "lattice.spacing=\"40 um\"", "lattice.size=[100, 100]", "wound.diameter=\"2 mm\"",
