@@ -22,7 +22,7 @@ CPU_FLAGS ?= $(shell f=$$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null); ok=1; \
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT_PACKAGES := libgsl-dev libpng-dev pkg-config
 
-.PHONY: all deps build build-static test test-outputs test-python test-tsan test-slurm test-browser fuzz run verify scenarios test-calibration validate-inflammation validate-mechanics validate-diabetic check-field-dt calibrate-galiano calibrate-inflammation calibrate-contraction calibrate-neutrophils bench bench-check bench-record bench-history bench-update clean
+.PHONY: all deps build build-static test test-outputs test-python test-tsan test-slurm test-browser fuzz run verify scenarios test-calibration validate-inflammation validate-mechanics validate-diabetic check-field-dt calibrate-galiano calibrate-inflammation calibrate-contraction calibrate-neutrophils calibrate-neutrophils-joint bench bench-check bench-record bench-history bench-update clean
 
 ## run: the main job; RUN_ARGS passes options (e.g. RUN_ARGS="scratch-assay --days 1"). The default
 ## runs excisional-wound-inflammation-asc-cm (clot, macrophages, oxygen, the splinted skin's
@@ -266,6 +266,10 @@ calibrate-contraction: build
 ## calibrate-neutrophils: the wound with neutrophils (a prior) fitted to Galiano 2004's control curve through the keratinocytes' lag and speed (40 um lattice, one seed; 33 runs, 31 minutes on 2 cores)
 calibrate-neutrophils: build
 	.build/release/woundsim calibrate Scenarios/calibrations/neutrophils-galiano.yaml --jobs 2 --threads 1
+
+## calibrate-neutrophils-joint: the wound with neutrophils fitted to Galiano 2004's control curve and Dovi 2003's depletion ratio at once (the traps' EC50, the keratinocytes' lag and speed; 40 um, one seed; not in CI)
+calibrate-neutrophils-joint: build
+	.build/release/woundsim calibrate Scenarios/calibrations/neutrophils-joint.yaml --jobs 2 --threads 1
 
 ## calibrate-galiano: the bundled calibration of the control wound to Galiano 2004's control curve
 ## (not in CI; under 30 minutes on 2 cores); report in calibrations/galiano-control/report.html

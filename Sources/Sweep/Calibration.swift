@@ -131,14 +131,25 @@ public final class Calibrator {
     /// Each observation's value in each seed's run.
     func seedValues(runs: [String: [String]]) throws -> [[Double]] {
         try spec.observations.map { o in
-            try runs[o.arm]!.map { id in
-                guard let s = folder.status(id) else { throw LeastSquares.Stop("run \(id) has no result") }
-                guard s.status == .ok else { throw LeastSquares.Stop("run \(id) failed: \(s.error) (log: \(folder.logURL(id).path))") }
-                guard let value = s.metrics[o.reading] ?? nil else {
-                    throw LeastSquares.Stop("run \(id) has no \(o.reading) (the run is shorter than \(o.hours) h, or the metric does not exist for its wound)")
-                }
-                return value
+            let numerator = try readings(o, ids: runs[o.arm]!)
+            guard let d = o.denominator else { return numerator }
+            // Seeds pair up: both arms' ids were made seed by seed.
+            return try zip(numerator, readings(o, ids: runs[d]!)).map { n, d in
+                guard d != 0 else { throw LeastSquares.Stop("observation \(o.armLabel) at \(o.hours) h divides by a run whose \(o.reading) is 0") }
+                return n / d
             }
+        }
+    }
+
+    /// One observation's metric in each of the runs `ids`.
+    func readings(_ o: CalibrationSpec.Observation, ids: [String]) throws -> [Double] {
+        try ids.map { id in
+            guard let s = folder.status(id) else { throw LeastSquares.Stop("run \(id) has no result") }
+            guard s.status == .ok else { throw LeastSquares.Stop("run \(id) failed: \(s.error) (log: \(folder.logURL(id).path))") }
+            guard let value = s.metrics[o.reading] ?? nil else {
+                throw LeastSquares.Stop("run \(id) has no \(o.reading) (the run is shorter than \(o.hours) h, or the metric does not exist for its wound)")
+            }
+            return value
         }
     }
 

@@ -27,7 +27,7 @@ public enum CalibrationReport {
         ])
         var csv = "arm,time_h,metric,observed,sigma,model,residual\n"
         for (i, o) in spec.observations.enumerated() {
-            csv += "\(o.arm),\(fmt(o.hours)),\(o.metric),\(fmt(c.observed[i])),\(fmt(o.sigma)),\(fmt(r.model[i])),\(fmt(r.residuals[i]))\n"
+            csv += "\(o.armLabel),\(fmt(o.hours)),\(o.metric),\(fmt(c.observed[i])),\(fmt(o.sigma)),\(fmt(r.model[i])),\(fmt(r.residuals[i]))\n"
         }
         try AtomicFile.write(json.data, to: url.appendingPathComponent("calibration.json"))
         try AtomicFile.write(Data(csv.utf8), to: url.appendingPathComponent("fit.csv"))
@@ -78,7 +78,7 @@ public enum CalibrationReport {
             var series: [SVGChart.Series] = []
             for (k, arm) in spec.arms.enumerated() {
                 let color = colors[k % colors.count]
-                let obs = spec.observations.enumerated().filter { $0.element.arm == arm.name && $0.element.metric == m }
+                let obs = spec.observations.enumerated().filter { $0.element.arm == arm.name && $0.element.denominator == nil && $0.element.metric == m }
                 if obs.isEmpty { continue }
                 let line = curve(c, ids: r.runs[arm.name] ?? [], column: m)
                 if !line.isEmpty { series.append(.init(name: "\(arm.name): model", color: color, points: line)) }
@@ -100,7 +100,7 @@ public enum CalibrationReport {
         }
         out += "</table><h2>Residuals</h2><table><tr><th>arm</th><th>time [h]</th><th>metric</th><th>observed</th><th>sigma</th><th>model</th><th>(model - observed) / sigma</th></tr>\n"
         for (i, o) in spec.observations.enumerated() {
-            out += "<tr><td>\(htmlEscape(o.arm))</td><td>\(fmt(o.hours))</td><td>\(o.metric)</td><td>\(fmt(c.observed[i]))</td><td>\(fmt(o.sigma))</td><td>\(fmt(r.model[i]))</td><td>" + String(format: "%+.2f", r.residuals[i]) + "</td></tr>\n"
+            out += "<tr><td>\(htmlEscape(o.armLabel))</td><td>\(fmt(o.hours))</td><td>\(o.metric)</td><td>\(fmt(c.observed[i]))</td><td>\(fmt(o.sigma))</td><td>\(fmt(r.model[i]))</td><td>" + String(format: "%+.2f", r.residuals[i]) + "</td></tr>\n"
         }
         out += "</table><p class=\"note\">Standard errors from the Jacobian at the estimates, (J<sup>T</sup>J)<sup>-1</sup> scaled by max(1, chi&sup2;/dof); intervals are symmetric on the fitted scale (the logarithm for log-scale parameters).</p>\n"
         out += "<script>\(HTMLPage.selfCheckScript)</script></body></html>\n"

@@ -28,7 +28,14 @@ public struct CalibrationSpec: Sendable {
     }
 
     public struct Observation: Sendable, Equatable {
+        /// The arm whose runs give the value; for a ratio, its numerator.
         public var arm: String
+        /// For a ratio of two arms (`depleted/base` in the file's arm column), the denominator
+        /// arm: the value is then each common seed's numerator over its denominator, averaged
+        /// over the seeds (dimensionless). Treated against control is how most papers report.
+        public var denominator: String? = nil
+        /// The arm column as written (`base`, or `depleted/base`).
+        public var armLabel: String { denominator.map { "\(arm)/\($0)" } ?? arm }
         public var hours: Double
         /// A timeseries column (`SweepMetrics.seriesColumns`).
         public var metric: String
@@ -175,8 +182,15 @@ public enum CalibrationFile {
         for (i, line) in lines.enumerated().dropFirst() {
             let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard f.count == header.count else { fail(i + 1, "has \(f.count) fields, the header \(header.count)"); continue }
-            let arm = f[column["arm"]!], metric = f[column["metric"]!]
-            guard arms.contains(arm) else { fail(i + 1, "names the arm \"\(arm)\", which the file does not define", "the arms are \(arms.joined(separator: ", "))"); continue }
+            let label = f[column["arm"]!], metric = f[column["metric"]!]
+            // `a/b`: the ratio of arm a's value to arm b's, seed by seed.
+            let parts = label.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count <= 2 else { fail(i + 1, "names \"\(label)\": an arm, or a ratio of two arms `a/b`"); continue }
+            if let missing = parts.first(where: { !arms.contains($0) }) {
+                fail(i + 1, "names the arm \"\(missing)\", which the file does not define", "the arms are \(arms.joined(separator: ", ")); a ratio is `a/b`"); continue
+            }
+            if parts.count == 2, parts[0] == parts[1] { fail(i + 1, "divides the arm \"\(parts[0])\" by itself"); continue }
+            let arm = parts[0], denominator = parts.count == 2 ? parts[1] : nil
             guard SweepMetrics.isSeriesColumn(metric) else {
                 fail(i + 1, "\"\(metric)\" is not a timeseries metric", "one of \(SweepMetrics.seriesColumns.joined(separator: ", ")), or a factor's F_mean_ngml or F_interval_mean_ngml"); continue
             }
@@ -189,7 +203,7 @@ public enum CalibrationFile {
                 guard let n = Double(f[nc]), n >= 1 else { fail(i + 1, "n must be a number >= 1"); continue }
                 sigma = sd / n.squareRoot()
             }
-            out.append(.init(arm: arm, hours: t, metric: metric, mean: mean, sigma: sigma))
+            out.append(.init(arm: arm, denominator: denominator, hours: t, metric: metric, mean: mean, sigma: sigma))
         }
         if out.isEmpty, r.issues.isEmpty { fail(1, "holds no observation") }
         return out

@@ -12,7 +12,7 @@ final class CalibrateCLITests: XCTestCase {
         calibration: tiny
         base: scratch-assay
         set: { lattice.size: [40, 20], wound.width: "200 um", time.duration: "12 h", time.output_every: "4 h", time.snapshot_every: ~, time.checkpoint_every: ~ }
-        arms: { cm: { secretome.dose: 10 } }
+        arms: { cm: { secretome.dose: 10 }, control: { secretome.profile: control } }
         parameters:
           cells.keratinocyte.migration.speed: { range: ["10 um/h", "160 um/h"], scale: log, start: "40 um/h" }
         seeds: [1, 2]
@@ -20,7 +20,7 @@ final class CalibrateCLITests: XCTestCase {
         max_iterations: 5
 
         """.write(to: file, atomically: true, encoding: .utf8)
-        try "arm,time_h,metric,mean,sd\ncm,4,gap_closure_pct,10,5\ncm,8,gap_closure_pct,30,5\ncm,12,gap_closure_pct,50,5\n"
+        try "arm,time_h,metric,mean,sd\ncm,4,gap_closure_pct,10,5\ncm,8,gap_closure_pct,30,5\ncm,12,gap_closure_pct,50,5\ncm,12,keratinocytes,1000,100\ncontrol,12,keratinocytes,1000,100\ncm/control,12,keratinocytes,1,0.1\n"
             .write(to: root.appendingPathComponent("obs.csv"), atomically: true, encoding: .utf8)
         let out = root.appendingPathComponent("out")
         var r = try CLI.run(["calibrate", file.path, "--out", out.path, "--jobs", "2"])
@@ -33,6 +33,15 @@ final class CalibrateCLITests: XCTestCase {
         XCTAssertTrue(ci[0] <= estimate && estimate <= ci[1] && estimate >= 10 && estimate <= 160, "\(estimate) \(ci)")
         let fit = try String(contentsOf: out.appendingPathComponent("fit.csv"), encoding: .utf8)
         XCTAssertTrue(fit.hasPrefix("arm,time_h,metric,observed,sigma,model,residual\ncm,4,gap_closure_pct,10,5,"), fit)
+        // The ratio row: each seed's cm count over its control count, averaged over the seeds;
+        // near the ratio of the two arms' seed means (equal for one seed).
+        func model(_ prefix: String) throws -> Double {
+            let row = try XCTUnwrap(fit.split(separator: "\n").first { $0.hasPrefix(prefix) }, prefix)
+            return try XCTUnwrap(Double(row.split(separator: ",")[5]))
+        }
+        XCTAssertTrue(fit.contains("\ncm/control,12,keratinocytes,1,0.1,"), fit)
+        let ratio = try model("cm,12,keratinocytes,") / model("control,12,keratinocytes,")
+        XCTAssertEqual(try model("cm/control,12,keratinocytes,"), ratio, accuracy: 0.01 * ratio)
         let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(report.contains("Fitted curves over the data") && report.contains("class=\"datum\""), "the report draws the curves")
         let runs = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("evaluations/runs").path).count

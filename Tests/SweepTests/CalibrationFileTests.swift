@@ -42,6 +42,22 @@ final class CalibrationFileTests: XCTestCase {
         try? FileManager.default.removeItem(at: out)
     }
 
+    /// Every bundled calibration file loads, its observations name its arms, and each arm and
+    /// seed decodes at the starting values (what `Calibrator` checks before any run).
+    func testTheBundledCalibrationFilesLoad() throws {
+        let dir = SweepTests.repoRoot.appendingPathComponent("Scenarios/calibrations")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        XCTAssertGreaterThanOrEqual(files.count, 6)
+        let options = Executor.Options(jobs: 1, threads: 1, executable: "/nonexistent", retryFailed: false, verbose: false)
+        for name in files {
+            let spec = try CalibrationFile.load(dir.appendingPathComponent(name).path)
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("woundsim-calb-\(getpid())-\(name)")
+            defer { try? FileManager.default.removeItem(at: out) }
+            var notes: [String] = []
+            XCTAssertNoThrow(try Calibrator(spec, folder: out, options: options, notes: &notes, message: { _ in }), name)
+        }
+    }
+
     func testAGoodFile() throws {
         let spec = try CalibrationFile.load(try write(Self.good))
         XCTAssertEqual(spec.parameters.map(\.key), ["cells.keratinocyte.migration.speed", "cells.keratinocyte.responses[behaviour=migration,factor=EGF].ec50"])
@@ -52,6 +68,11 @@ final class CalibrationFileTests: XCTestCase {
         XCTAssertEqual(spec.observations[0].sigma, 2, accuracy: 1e-12, "sd / sqrt(n)")
         XCTAssertEqual(spec.observations[1].sigma, 4)
         XCTAssertEqual(spec.observations[2].reading, "keratinocytes_at_24h")
+        let ratio = try CalibrationFile.load(try write(Self.good, csv: Self.csv + "cm/control,12,gap_closure_pct,1.9,0.35,\n")).observations[3]
+        XCTAssertEqual(ratio.arm, "cm")
+        XCTAssertEqual(ratio.denominator, "control")
+        XCTAssertEqual(ratio.armLabel, "cm/control")
+        XCTAssertNil(spec.observations[0].denominator)
     }
 
     func testProblemsAreLocated() throws {
@@ -66,6 +87,10 @@ final class CalibrationFileTests: XCTestCase {
         XCTAssertTrue(e.contains("obs.csv:1") && e.contains("no `sd` column"), e)
         e = try issues(Self.good, csv: "arm,time_h,metric,mean,sd\ntreated,1,closure_pct,1,1\n")
         XCTAssertTrue(e.contains("obs.csv:2") && e.contains("arm \"treated\"") && e.contains("control, cm"), e)
+        e = try issues(Self.good, csv: "arm,time_h,metric,mean,sd\ncm/treated,1,closure_pct,1,1\ncm/cm,1,closure_pct,1,1\ncm/control/cm,1,closure_pct,1,1\n")
+        XCTAssertTrue(e.contains("obs.csv:2") && e.contains("arm \"treated\""), e)
+        XCTAssertTrue(e.contains("obs.csv:3") && e.contains("by itself"), e)
+        XCTAssertTrue(e.contains("obs.csv:4") && e.contains("a ratio of two arms"), e)
         e = try issues(Self.good, csv: "arm,time_h,metric,mean,sd\ncm,1,closure_time_h,1,1\ncm,2,closure_pct,1,1\ncm,3,closure_pct,1,1\n")
         XCTAssertTrue(e.contains("obs.csv:2") && e.contains("not a timeseries metric"), e)
         e = try issues(Self.good, csv: "arm,time_h,metric,mean,sd\ncm,1,closure_pct,1,1\n")
