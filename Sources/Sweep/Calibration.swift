@@ -8,7 +8,8 @@ import StrictYAML
 ///
 /// Residual i is `(model_i - observed_i) / sigma_i`, the model value being the mean over the
 /// replicate seeds (the same seeds for every evaluation: common random numbers) of the run's
-/// timeseries column at the observation's time. GSL's `gsl_multifit_nlinear` (trust region with
+/// timeseries column at the observation's time; for a ratio of two arms, the mean over the seeds
+/// of each seed's ratio. GSL's `gsl_multifit_nlinear` (trust region with
 /// Levenberg-Marquardt steps) minimises the sum of squares over bounded coordinates: each
 /// parameter's value, or its logarithm on a log scale, is mapped from the whole real line by
 /// `w = lo + (hi - lo) (1 + sin z) / 2`. The Jacobian is the tool's own: central differences with
@@ -78,7 +79,8 @@ public final class Calibrator {
         try decodedTree(v, arm: arm, seed: seed).scenario
     }
 
-    /// The scenario and its tree (for locating a problem) of one arm and seed at values `v`.
+    /// The scenario and its tree (for locating a problem) of one arm and seed at parameter values
+    /// `v` [their units].
     func decodedTree(_ v: [Double], arm: (name: String, sets: [(key: String, node: YNode)]), seed: UInt64) throws(InputErrors) -> (scenario: Scenario, tree: YNode) {
         var nodes = spec.sets + arm.sets
         for (p, value) in zip(spec.parameters, v) { nodes.append((p.key, YNode(.scalar(p.text(value), quoted: false), p.location))) }

@@ -30,12 +30,13 @@ public struct CalibrationSpec: Sendable {
     public struct Observation: Sendable, Equatable {
         /// The arm whose runs give the value; for a ratio, its numerator.
         public var arm: String
-        /// For a ratio of two arms (`depleted/base` in the file's arm column), the denominator
+        /// For a ratio of two arms (`depleted/with` in the file's arm column), the denominator
         /// arm: the value is then each common seed's numerator over its denominator, averaged
         /// over the seeds (dimensionless). Treated against control is how most papers report.
         public var denominator: String? = nil
-        /// The arm column as written (`base`, or `depleted/base`).
+        /// The arm column as written (`with`, or `depleted/with`).
         public var armLabel: String { denominator.map { "\(arm)/\($0)" } ?? arm }
+        /// The observation's time since wounding [h].
         public var hours: Double
         /// A timeseries column (`SweepMetrics.seriesColumns`).
         public var metric: String
