@@ -28,28 +28,13 @@ final class ActiveSetTests: XCTestCase {
             let skipping = try world(name, activeSet: true)
             let skipping2 = try world(name, activeSet: true)
             let steps = Int((reference.config.duration / reference.config.dt).rounded())
-            // The three worlds run side by side (one, one and two threads), each hashing its
-            // whole state every 90 steps and at the end; the hashes are compared afterwards.
-            let worlds = [(reference, 1), (skipping, 1), (skipping2, 2)]
-            let states = try parallelMap(worlds.count, threads: worlds.count) { i in
-                let (w, threads) = worlds[i]
-                var hashes: [Int] = []
-                for step in 1...steps {
-                    w.advance(threads: threads)
-                    if step % 90 == 0 || step == steps {
-                        var h = Hasher()
-                        w.encodeState().withUnsafeBytes { h.combine(bytes: $0) }
-                        hashes.append(h.finalize())
-                    }
-                }
-                return hashes
+            // Side by side: one and one thread, then the second skipping world at two threads.
+            let states = try stateHashes([(reference, 1), (skipping, 1), (skipping2, 2)], steps: steps)
+            if let step = firstDifference(states[0], states[1], steps: steps) {
+                XCTFail("\(name): the active set changed the state by step \(step)")
             }
-            let checked = (1...steps).filter { $0 % 90 == 0 || $0 == steps }
-            if let k = states[0].indices.first(where: { states[1][$0] != states[0][$0] }) {
-                XCTFail("\(name): the active set changed the state by step \(checked[k])")
-            }
-            if let k = states[0].indices.first(where: { states[2][$0] != states[0][$0] }) {
-                XCTFail("\(name): the active set at 2 threads changed the state by step \(checked[k])")
+            if let step = firstDifference(states[0], states[2], steps: steps) {
+                XCTFail("\(name): the active set at 2 threads changed the state by step \(step)")
             }
             XCTAssertEqual(reference.stepper.skippedTiles, 0)
             let visits = Double(skipping.stepper.tiles.count * skipping.lattice.nz * steps)

@@ -1,4 +1,7 @@
+import Run
 import Scenario
+import SimCore
+import Simulation
 import XCTest
 
 extension ScenarioLoader {
@@ -52,4 +55,30 @@ final class BundledMechanismsTests: XCTestCase {
         }
         XCTAssertTrue(Set(ScenarioLoader.variants.values).isSubset(of: ScenarioLoader.bundledMechanisms))
     }
+}
+
+/// Steps each world `steps` times at its own thread count, all side by side (a world's bits do not
+/// depend on what runs beside it), and returns each world's state hashes after every `every`
+/// steps and at the end: the bit-for-bit tests compare them. Two worlds at one thread each use
+/// both cores; one world at two threads gains about 1.2x on its memory-bound loops.
+func stateHashes(_ worlds: [(world: World, threads: Int)], steps: Int, every: Int = 90) throws -> [[Int]] {
+    try parallelMap(worlds.count, threads: min(2, worlds.count)) { i in
+        let (w, threads) = worlds[i]
+        var hashes: [Int] = []
+        for step in 1...steps {
+            w.advance(threads: threads)
+            if step % every == 0 || step == steps {
+                var h = Hasher()
+                w.encodeState().withUnsafeBytes { h.combine(bytes: $0) }
+                hashes.append(h.finalize())
+            }
+        }
+        return hashes
+    }
+}
+
+/// The step of the first hash where `b` differs from `a` (hashes as `stateHashes` returns them).
+func firstDifference(_ a: [Int], _ b: [Int], steps: Int, every: Int = 90) -> Int? {
+    let checked = (1...steps).filter { $0 % every == 0 || $0 == steps }
+    return a.indices.first { a[$0] != b[$0] }.map { checked[$0] }
 }
