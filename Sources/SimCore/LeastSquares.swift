@@ -22,6 +22,8 @@ public enum LeastSquares {
         /// 1: small step, 2: small gradient, 3: small decrease of chi^2 (`ftol`), 0: the iteration
         /// limit was reached or no step lowered the cost.
         public var convergence: Int
+        /// The messages of the trial steps the residuals function refused (`Refused`), in order.
+        public var refusals: [String] = []
     }
 
     /// Thrown by the caller's functions to stop the fit (a model run that failed).
@@ -31,12 +33,27 @@ public enum LeastSquares {
         public var description: String { message }
     }
 
+    /// Thrown by the residuals function for a point the model cannot be evaluated at (a trial
+    /// step to a value the model refuses, such as a speed past one lattice hop per step): the fit
+    /// takes the step as one that raised the cost a great deal and tries a shorter one, as the
+    /// trust region does with any step that fails. `message` is kept in `Fit.refusals`.
+    public struct Refused: Error, CustomStringConvertible, Sendable {
+        public let message: String
+        public init(_ message: String) { self.message = message }
+        public var description: String { message }
+    }
+
+    /// Each residual of a refused point: large enough that no refused step is ever accepted, small
+    /// enough that the sum of squares stays finite.
+    static let refusedResidual = 1e50
+
     final class Context {
         let residuals: ([Double]) throws -> [Double]
         let jacobian: ([Double], [Double]) throws -> [[Double]]
         var error: Error?
         var lastX: [Double] = []
         var lastF: [Double] = []
+        var refusals: [String] = []
         init(residuals: @escaping ([Double]) throws -> [Double], jacobian: @escaping ([Double], [Double]) throws -> [[Double]]) {
             self.residuals = residuals; self.jacobian = jacobian
         }
@@ -68,6 +85,12 @@ public enum LeastSquares {
                 for (i, v) in r.enumerated() { gsl_vector_set(f, i, v) }
                 c.lastX = xs; c.lastF = r
                 return woundsim_gsl_success()
+            } catch let refused as Refused {
+                // Not remembered as lastX/lastF: the Jacobian is never asked for at a step that
+                // was not accepted.
+                c.refusals.append(refused.message)
+                for i in 0..<Int(f!.pointee.size) { gsl_vector_set(f, i, LeastSquares.refusedResidual) }
+                return woundsim_gsl_success()
             } catch { c.error = error; return woundsim_gsl_ebadfunc() }
         }
         fdf.df = { x, params, J in
@@ -92,6 +115,7 @@ public enum LeastSquares {
         defer { gsl_vector_free(x0) }
         for (i, v) in start.enumerated() { gsl_vector_set(x0, i, v) }
         var status = gsl_multifit_nlinear_init(x0, &fdf, w)
+        if let refused = context.refusals.first { throw Stop("the start is refused: \(refused)") }
         if let e = context.error { throw e }
         guard status == woundsim_gsl_success() else { throw GSLError(call: "gsl_multifit_nlinear_init", status: status) }
         var info: Int32 = 0
@@ -123,6 +147,6 @@ public enum LeastSquares {
         gsl_multifit_nlinear_covar(J, 1e-12, covar)
         let cov = (0..<p).map { i in (0..<p).map { gsl_matrix_get(covar, i, $0) } }
         return Fit(x: x, residuals: f, chiSquared: f.reduce(0) { $0 + $1 * $1 }, jacobian: jac, covariance: cov,
-                   iterations: iterations, convergence: convergence)
+                   iterations: iterations, convergence: convergence, refusals: context.refusals)
     }
 }

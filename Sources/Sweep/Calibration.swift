@@ -54,15 +54,16 @@ public final class Calibrator {
         try scenariosOf(start)
         // Each end of each range is tried too, the others at the start: a fit may step anywhere
         // in the ranges, and a value the scenario refuses there (a hop probability above 1 per
-        // step, say) would stop it hours in. A warning, not an error: a wide range is a fair prior
-        // and a fit may never go near its end (measured: a neutrophil fit's trial step to 160 um/h
-        // stopped it after 47 minutes).
+        // step, say) cannot be run. A warning, not an error: a wide range is a fair prior and a
+        // fit may never go near its end, and the fit takes a refused trial step as a rejected one
+        // (it used to stop the fit: a neutrophil fit's trial step to 160 um/h stopped it after 47
+        // minutes).
         for (i, p) in spec.parameters.enumerated() {
             for end in [p.min, p.max] {
                 var v = start
                 v[i] = end
                 do { try scenariosOf(v) } catch {
-                    notes.append("warning: parameters.\(p.key).range reaches \(p.text(end)), where the scenario is refused (the other parameters at their start): \(error.issues.map(\.message).joined(separator: "; ")); a step there would stop the fit, so narrow the range to values the scenario accepts")
+                    notes.append("warning: parameters.\(p.key).range reaches \(p.text(end)), where the scenario is refused (the other parameters at their start): \(error.issues.map(\.message).joined(separator: "; ")); a trial step there is taken as a rejected step and a Jacobian probe there is one-sided, so a range the scenario accepts throughout fits more surely")
                 }
             }
         }
@@ -106,6 +107,12 @@ public final class Calibrator {
                 }
             }
         } }
+    }
+
+    /// Why the scenario refuses `w` (bounded coordinates) in some arm or seed; nil when every
+    /// run would start.
+    func refusal(atW w: [Double]) -> String? {
+        do { try scenariosOf(values(fromW: w)); return nil } catch { return error.issues.map(\.message).joined(separator: "; ") }
     }
 
     /// Runs the points not yet run (one batch through the executor) and returns the model value
@@ -230,6 +237,10 @@ public final class Calibrator {
         public var evaluations: Int
         /// The runs of the best point, by arm.
         public var runs: [String: [String]]
+        /// Why each refused trial step or Jacobian probe was refused, in order (a trial step the
+        /// scenario refuses is taken as a rejected step; a refused probe makes that difference
+        /// one-sided).
+        public var refusals: [String] = []
     }
 
     /// Fits from `start` (values in their units; default: each parameter's `start` or the middle
@@ -252,10 +263,13 @@ public final class Calibrator {
         // Jacobian and trust region, while that still lowers chi^2 by more than 0.5 % and 0.1.
         // An iteration that lowers chi^2 by less than 1 % or 0.1 ends a run: a change of 0.1 in
         // chi^2 moves the estimates by about a third of a standard error.
+        var refusals: [String] = [], probeRefusals: [String] = []
         var fit = try run(from: z0)
+        refusals += fit.refusals
         var restarts = 0
         while restarts < 4 {
             let again = try run(from: fit.x)
+            refusals += again.refusals
             restarts += 1
             let better = fit.chiSquared - again.chiSquared > Swift.max(0.005 * fit.chiSquared, 0.1)
             if again.chiSquared <= fit.chiSquared { let iterations = fit.iterations + again.iterations; fit = again; fit.iterations = iterations }
@@ -264,7 +278,17 @@ public final class Calibrator {
         func run(from z0: [Double]) throws -> LeastSquares.Fit {
           try LeastSquares.fit(
             start: z0, residualCount: spec.observations.count, maxIterations: spec.maxIterations, ftol: 0.01, chiTolerance: 0.1,
-            residuals: { z in self.residuals(try model(atW: self.w(fromZ: z))) },
+            residuals: { z in
+                let w = self.w(fromZ: z)
+                // A trial step to values the scenario refuses (a hop probability above 1 per step):
+                // no run; the trust region takes it as a rejected step and tries a shorter one.
+                if cache[w] == nil, let why = self.refusal(atW: w) {
+                    let at = zip(p, self.values(fromW: w)).map { "\($0.0.key) = \($0.0.text($0.1))" }.joined(separator: ", ")
+                    self.message("  a trial step to \(at) is refused (\(why)): taken as a rejected step")
+                    throw LeastSquares.Refused("\(at): \(why)")
+                }
+                return self.residuals(try model(atW: w))
+            },
             jacobian: { z, r in
                 let w = self.w(fromZ: z)
                 // Central differences with steps of `step` of each range (one-sided at a bound),
@@ -275,6 +299,16 @@ public final class Calibrator {
                     var up = w, down = w
                     up[j] = Swift.min(q.upper, w[j] + h)
                     down[j] = Swift.max(q.lower, w[j] - h)
+                    // A probe the scenario refuses: the difference is one-sided on the other side.
+                    for side in [0, 1] {
+                        let pt = side == 0 ? up : down
+                        guard pt != w, cache[pt] == nil, let why = self.refusal(atW: pt) else { continue }
+                        let at = "\(q.key) = \(q.text(pt[j]))"
+                        self.message("  a Jacobian probe at \(at) is refused (\(why)): the difference is one-sided")
+                        probeRefusals.append("\(at): \(why)")
+                        if side == 0 { up = w } else { down = w }
+                    }
+                    guard up != down else { throw LeastSquares.Stop("parameters.\(q.key): the scenario is refused on both sides of \(q.text(w[j])) (a step of \(self.spec.step) of the range); narrow the range or the step") }
                     plus.append(up); minus.append(down); widths.append(up[j] - down[j])
                 }
                 var fresh: [[Double]] = []
@@ -333,6 +367,6 @@ public final class Calibrator {
         let bestRuns = evaluated.last { $0.values == values(fromW: wHat) }?.runs ?? [:]
         return Result(estimates: estimates, coordinateSE: se, standardErrors: valueSE, intervals: intervals, correlation: correlation,
                       chiSquared: fit.chiSquared, degreesOfFreedom: dof, model: best, residuals: residuals(best), iterations: fit.iterations,
-                      convergence: fit.convergence, evaluations: evaluations, runs: bestRuns)
+                      convergence: fit.convergence, evaluations: evaluations, runs: bestRuns, refusals: refusals + probeRefusals)
     }
 }

@@ -23,6 +23,7 @@ public enum CalibrationReport {
             "chi_squared": num(r.chiSquared), "degrees_of_freedom": .number(Double(r.degreesOfFreedom)),
             "iterations": .number(Double(r.iterations)), "converged": .bool(r.convergence != 0),
             "model_evaluations": .number(Double(r.evaluations)),
+            "refused_steps": .array(r.refusals.map { .string($0) }),
             "warnings": .array(warnings(spec, r).map { .string($0) }),
         ])
         var csv = "arm,time_h,metric,observed,sigma,model,residual\n"
@@ -70,7 +71,9 @@ public enum CalibrationReport {
         out += "<h1>Calibration \(htmlEscape(spec.name))</h1><p class=\"sub\">\(htmlEscape(spec.description)) Base scenario <code>\(htmlEscape(spec.base))</code>, \(spec.seeds.count) common seeds, \(spec.observations.count) observations.</p>\n"
         out += "<div class=\"facts\"><div class=\"fact\"><b>" + String(format: "%.4g", r.chiSquared) + "</b>chi&sup2; (\(r.degreesOfFreedom) degrees of freedom)</div>"
         out += "<div class=\"fact\"><b>\(r.iterations)</b>iterations (\(r.convergence != 0 ? "converged" : "not converged: iteration limit or no better step"))</div>"
-        out += "<div class=\"fact\"><b>\(r.evaluations)</b>model evaluations of \(spec.arms.count * spec.seeds.count) runs</div></div>\n"
+        out += "<div class=\"fact\"><b>\(r.evaluations)</b>model evaluations of \(spec.arms.count * spec.seeds.count) runs</div>"
+        if !r.refusals.isEmpty { out += "<div class=\"fact\"><b>\(r.refusals.count)</b>trial steps or probes the scenario refused (not run)</div>" }
+        out += "</div>\n"
         out += "<h2>Fitted curves over the data</h2><div class=\"charts\">\n"
         var metrics: [String] = []
         for o in spec.observations where !metrics.contains(o.metric) { metrics.append(o.metric) }

@@ -168,7 +168,13 @@ public enum CalibrationFile {
 
     /// The observations CSV: a header with `arm, time_h, metric, mean, sd` and optionally `n`.
     static func readObservations(_ text: String, file: String, arms: [String], r: Reader) -> [CalibrationSpec.Observation] {
-        let lines = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("#") }
+        // Each kept line with its number in the file (1-based, comment and blank lines counted),
+        // so that a message points at the line a user sees in an editor.
+        let numbered = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
+            .map { (number: $0.offset + 1, text: String($0.element)) }
+            .filter { !$0.text.trimmingCharacters(in: .whitespaces).isEmpty && !$0.text.hasPrefix("#") }
+        let lines = numbered.map(\.text)
+        let headerLine = numbered.first?.number ?? 1
         func fail(_ line: Int, _ message: String, _ hint: String = "") {
             r.issues.append(InputIssue(location: SourceLocation(file: file, line: line, column: 1), key: "observations", message: message, hint: hint))
         }
@@ -176,32 +182,33 @@ public enum CalibrationFile {
         var column: [String: Int] = [:]
         for name in ["arm", "time_h", "metric", "mean", "sd", "n"] { column[name] = header.firstIndex(of: name) }
         for name in ["arm", "time_h", "metric", "mean", "sd"] where column[name] == nil {
-            fail(1, "has no `\(name)` column", "the header must name arm, time_h, metric, mean, sd (and optionally n)")
+            fail(headerLine, "has no `\(name)` column", "the header must name arm, time_h, metric, mean, sd (and optionally n)")
         }
         guard column.count >= 5 else { return [] }
         var out: [CalibrationSpec.Observation] = []
-        for (i, line) in lines.enumerated().dropFirst() {
+        for (k, line) in lines.enumerated().dropFirst() {
+            let number = numbered[k].number
             let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard f.count == header.count else { fail(i + 1, "has \(f.count) fields, the header \(header.count)"); continue }
+            guard f.count == header.count else { fail(number, "has \(f.count) fields, the header \(header.count)"); continue }
             let label = f[column["arm"]!], metric = f[column["metric"]!]
             // `a/b`: the ratio of arm a's value to arm b's, seed by seed.
             let parts = label.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count <= 2 else { fail(i + 1, "names \"\(label)\": an arm, or a ratio of two arms `a/b`"); continue }
+            guard parts.count <= 2 else { fail(number, "names \"\(label)\": an arm, or a ratio of two arms `a/b`"); continue }
             if let missing = parts.first(where: { !arms.contains($0) }) {
-                fail(i + 1, "names the arm \"\(missing)\", which the file does not define", "the arms are \(arms.joined(separator: ", ")); a ratio is `a/b`"); continue
+                fail(number, "names the arm \"\(missing)\", which the file does not define", "the arms are \(arms.joined(separator: ", ")); a ratio is `a/b`"); continue
             }
-            if parts.count == 2, parts[0] == parts[1] { fail(i + 1, "divides the arm \"\(parts[0])\" by itself"); continue }
+            if parts.count == 2, parts[0] == parts[1] { fail(number, "divides the arm \"\(parts[0])\" by itself"); continue }
             let arm = parts[0], denominator = parts.count == 2 ? parts[1] : nil
             guard SweepMetrics.isSeriesColumn(metric) else {
-                fail(i + 1, "\"\(metric)\" is not a timeseries metric", "one of \(SweepMetrics.seriesColumns.joined(separator: ", ")), or a factor's F_mean_ngml or F_interval_mean_ngml"); continue
+                fail(number, "\"\(metric)\" is not a timeseries metric", "one of \(SweepMetrics.seriesColumns.joined(separator: ", ")), or a factor's F_mean_ngml or F_interval_mean_ngml"); continue
             }
             guard let t = Double(f[column["time_h"]!]), t >= 0, let mean = Double(f[column["mean"]!]), mean.isFinite,
                   let sd = Double(f[column["sd"]!]), sd > 0, sd.isFinite else {
-                fail(i + 1, "needs a time >= 0, a finite mean and an sd > 0"); continue
+                fail(number, "needs a time >= 0, a finite mean and an sd > 0"); continue
             }
             var sigma = sd
             if let nc = column["n"], !f[nc].isEmpty {
-                guard let n = Double(f[nc]), n >= 1 else { fail(i + 1, "n must be a number >= 1"); continue }
+                guard let n = Double(f[nc]), n >= 1 else { fail(number, "n must be a number >= 1"); continue }
                 sigma = sd / n.squareRoot()
             }
             out.append(.init(arm: arm, denominator: denominator, hours: t, metric: metric, mean: mean, sigma: sigma))

@@ -67,4 +67,38 @@ final class CalibrateCLITests: XCTestCase {
         XCTAssertEqual(r.status, 2, r.stderr)
         XCTAssertTrue(r.stderr.contains("cal.yaml:3") && r.stderr.contains("parameters"), r.stderr)
     }
+
+    /// Data that ask for a speed the lattice refuses (above about 63 um/h on the scratch's
+    /// lattice at a 2 min step): the fit's trial steps there are refused, not run, and taken as
+    /// rejected steps; the fit ends inside the allowed values and says how many it refused.
+    func testARefusedTrialStepDoesNotStopTheFit() throws {
+        let root = CLI.temporaryRoot("calibrate-refused")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let file = root.appendingPathComponent("cal.yaml")
+        try """
+        calibration: fast
+        base: scratch-assay
+        set: { lattice.size: [40, 20], wound.width: "200 um", time.duration: "12 h", time.output_every: "4 h", time.snapshot_every: ~, time.checkpoint_every: ~, secretome.dose: 10 }
+        parameters:
+          cells.keratinocyte.migration.speed: { range: ["10 um/h", "400 um/h"], scale: log, start: "50 um/h" }
+        seeds: [1]
+        observations: obs.csv
+        max_iterations: 4
+
+        """.write(to: file, atomically: true, encoding: .utf8)
+        try "arm,time_h,metric,mean,sd\nbase,4,gap_closure_pct,60,5\nbase,8,gap_closure_pct,100,5\nbase,12,gap_closure_pct,100,5\n"
+            .write(to: root.appendingPathComponent("obs.csv"), atomically: true, encoding: .utf8)
+        let out = root.appendingPathComponent("out")
+        let r = try CLI.run(["calibrate", file.path, "--out", out.path, "--jobs", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("range reaches 400 um/h, where the scenario is refused"), r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("calibration.json"))) as! [String: Any]
+        let refused = try XCTUnwrap(json["refused_steps"] as? [String])
+        XCTAssertFalse(refused.isEmpty, "no trial step was refused: \(r.stderr)")
+        XCTAssertTrue(refused.allSatisfy { $0.contains("cells.keratinocyte.migration.speed") && $0.contains("per step") }, "\(refused)")
+        let estimate = ((json["parameters"] as! [[String: Any]])[0]["estimate"] as! NSNumber).doubleValue
+        XCTAssertTrue(estimate > 50 && estimate < 64, "\(estimate)")
+        let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(report.contains("trial steps or probes the scenario refused"))
+    }
 }

@@ -44,4 +44,25 @@ final class LeastSquaresTests: XCTestCase {
             XCTAssertEqual(($0 as? LeastSquares.Stop)?.message, "run failed")
         }
     }
+
+    /// A trial step to a point the residuals function refuses (as a model refuses a speed past
+    /// one lattice hop per step) is taken as a rejected step: the fit tries shorter ones, ends at
+    /// an allowed point nearer the optimum than it started, and reports the refusals. A refused
+    /// start stops the fit.
+    func testARefusedTrialStepIsTakenAsARejectedOne() throws {
+        // r = x - 1 at two weights; the optimum x = 1 lies in the refused region x > 0.9.
+        func residuals(_ x: [Double]) throws -> [Double] {
+            if x[0] > 0.9 { throw LeastSquares.Refused("x = \(x[0]) is past 0.9") }
+            return [x[0] - 1, 0.1 * (x[0] - 1)]
+        }
+        let fit = try LeastSquares.fit(start: [0], residualCount: 2, maxIterations: 30, residuals: residuals, jacobian: { _, _ in [[1], [0.1]] })
+        XCTAssertFalse(fit.refusals.isEmpty)
+        XCTAssertTrue(fit.refusals.allSatisfy { $0.hasSuffix("is past 0.9") }, "\(fit.refusals)")
+        XCTAssertLessThanOrEqual(fit.x[0], 0.9)
+        XCTAssertGreaterThan(fit.x[0], 0.5)
+        XCTAssertLessThan(fit.chiSquared, 1.01 * 0.25)
+        XCTAssertThrowsError(try LeastSquares.fit(start: [1], residualCount: 2, maxIterations: 5, residuals: residuals, jacobian: { _, _ in [[1], [0.1]] })) {
+            XCTAssertTrue(($0 as? LeastSquares.Stop)?.message.hasPrefix("the start is refused: x = 1.0") ?? false, "\($0)")
+        }
+    }
 }

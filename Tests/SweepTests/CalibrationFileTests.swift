@@ -101,6 +101,11 @@ final class CalibrationFileTests: XCTestCase {
         XCTAssertTrue(e.contains("obs.csv:2") && e.contains("arm \"treated\""), e)
         XCTAssertTrue(e.contains("obs.csv:3") && e.contains("by itself"), e)
         XCTAssertTrue(e.contains("obs.csv:4") && e.contains("a ratio of two arms"), e)
+        // Lines are numbered as in the file: comment and blank lines count, CRLF ends a line.
+        e = try issues(Self.good, csv: "# Source: a paper\r\n# sd: assumed\r\n\r\narm,time_h,metric,mean\r\ncm,1,closure_pct,1\r\n")
+        XCTAssertTrue(e.contains("obs.csv:4") && e.contains("no `sd` column"), e)
+        e = try issues(Self.good, csv: "# Source: a paper\narm,time_h,metric,mean,sd\ncm,1,closure_pct,1,1\n\n# the treated arm\ntreated,1,closure_pct,1,1\n")
+        XCTAssertTrue(e.contains("obs.csv:6") && e.contains("arm \"treated\""), e)
         e = try issues(Self.good, csv: "arm,time_h,metric,mean,sd\ncm,1,closure_time_h,1,1\ncm,2,closure_pct,1,1\ncm,3,closure_pct,1,1\n")
         XCTAssertTrue(e.contains("obs.csv:2") && e.contains("not a timeseries metric"), e)
         e = try issues(Self.good, csv: "arm,time_h,metric,mean,sd\ncm,1,closure_pct,1,1\n")
