@@ -59,7 +59,7 @@ final class ParserMutationTests: XCTestCase {
                 seeds.append((f, try String(contentsOf: root.appendingPathComponent(sub).appendingPathComponent(f), encoding: .utf8)))
             }
         }
-        XCTAssertEqual(seeds.count, 30)
+        XCTAssertEqual(seeds.count, 32)
         var parsed = 0, rejected = 0, planned = 0
         let perSeed = 250
         for (s, (name, text)) in seeds.enumerated() {

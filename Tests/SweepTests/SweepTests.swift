@@ -26,7 +26,7 @@ final class SweepTests: XCTestCase {
     func testBundledSweepsParseAndPlan() throws {
         let folder = Self.repoRoot.appendingPathComponent("Scenarios/sweeps")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
-        XCTAssertEqual(files, ["cm-dose-scratch.yaml", "cm-dose-wound.yaml", "diabetic-wound.yaml", "inflammation-cm.yaml", "inflammation-wound.yaml", "lags-morris.yaml", "macrophage-maturation-daley.yaml", "macrophage-recruitment-dipietro.yaml", "macrophage-switch-daley.yaml", "neutrophil-nets-diabetic.yaml", "neutrophil-nets.yaml", "scratch-dose.yaml"])
+        XCTAssertEqual(files, ["cm-dose-scratch.yaml", "cm-dose-wound.yaml", "diabetic-wound.yaml", "inflammation-cm.yaml", "inflammation-wound.yaml", "lags-morris.yaml", "macrophage-maturation-daley.yaml", "macrophage-recruitment-dipietro.yaml", "macrophage-switch-daley.yaml", "neutrophil-lifespan-diabetic.yaml", "neutrophil-lifespan-normal.yaml", "neutrophil-nets-diabetic.yaml", "neutrophil-nets.yaml", "scratch-dose.yaml"])
         for f in files {
             let spec = try SweepFile.load(folder.appendingPathComponent(f).path)
             let (plan, scenarios) = try Planner.plan(spec)
