@@ -109,10 +109,17 @@ public final class Calibrator {
         } }
     }
 
-    /// Why the scenario refuses `w` (bounded coordinates) in some arm or seed; nil when every
-    /// run would start.
+    /// Why a run would refuse `w` (bounded coordinates) in some arm or seed: the checks a run
+    /// makes of its cells before it starts (a hop or division probability above 1 per step).
+    /// nil when every run would start, or when the point does not decode (that error stops the
+    /// fit where its runs are made, as before).
     func refusal(atW w: [Double]) -> String? {
-        do { try scenariosOf(values(fromW: w)); return nil } catch { return error.issues.map(\.message).joined(separator: "; ") }
+        let v = values(fromW: w)
+        for arm in spec.arms { for seed in spec.seeds {
+            guard let (scenario, tree) = try? decodedTree(v, arm: arm, seed: seed) else { return nil }
+            if let issue = Planner.modelProblem(scenario, tree: tree, buildWorld: false) { return issue.message }
+        } }
+        return nil
     }
 
     /// Runs the points not yet run (one batch through the executor) and returns the model value
@@ -237,10 +244,12 @@ public final class Calibrator {
         public var evaluations: Int
         /// The runs of the best point, by arm.
         public var runs: [String: [String]]
-        /// Why each refused trial step or Jacobian probe was refused, in order (a trial step the
-        /// scenario refuses is taken as a rejected step; a refused probe makes that difference
-        /// one-sided).
+        /// Each refused trial step and Jacobian probe, once, in the order met, with why ("trial
+        /// step to ...: ..." is taken as a rejected step; "Jacobian probe at ...: ..." makes that
+        /// difference one-sided).
         public var refusals: [String] = []
+        /// Parameters whose estimate sits next to values the scenario refuses, with why.
+        public var atRefusedEdge: [String] = []
     }
 
     /// Fits from `start` (values in their units; default: each parameter's `start` or the middle
@@ -263,13 +272,16 @@ public final class Calibrator {
         // Jacobian and trust region, while that still lowers chi^2 by more than 0.5 % and 0.1.
         // An iteration that lowers chi^2 by less than 1 % or 0.1 ends a run: a change of 0.1 in
         // chi^2 moves the estimates by about a third of a standard error.
-        var refusals: [String] = [], probeRefusals: [String] = []
+        // Refused trial steps and Jacobian probes, in the order met, each once (a restart
+        // recomputes the Jacobian at the same point and meets the same refused probe again).
+        var refusals: [String] = []
+        func refused(_ entry: String) { if !refusals.contains(entry) { refusals.append(entry) } }
+        // The parameters whose Jacobian probe was refused at the last point a Jacobian was made.
+        var oneSided: (w: [Double], parameters: [Int]) = ([], [])
         var fit = try run(from: z0)
-        refusals += fit.refusals
         var restarts = 0
         while restarts < 4 {
             let again = try run(from: fit.x)
-            refusals += again.refusals
             restarts += 1
             let better = fit.chiSquared - again.chiSquared > Swift.max(0.005 * fit.chiSquared, 0.1)
             if again.chiSquared <= fit.chiSquared { let iterations = fit.iterations + again.iterations; fit = again; fit.iterations = iterations }
@@ -285,6 +297,7 @@ public final class Calibrator {
                 if cache[w] == nil, let why = self.refusal(atW: w) {
                     let at = zip(p, self.values(fromW: w)).map { "\($0.0.key) = \($0.0.text($0.1))" }.joined(separator: ", ")
                     self.message("  a trial step to \(at) is refused (\(why)): taken as a rejected step")
+                    refused("trial step to \(at): \(why)")
                     throw LeastSquares.Refused("\(at): \(why)")
                 }
                 return self.residuals(try model(atW: w))
@@ -294,6 +307,7 @@ public final class Calibrator {
                 // Central differences with steps of `step` of each range (one-sided at a bound),
                 // every perturbed point in one batch.
                 var plus: [[Double]] = [], minus: [[Double]] = [], widths: [Double] = []
+                oneSided = (w, [])
                 for (j, q) in p.enumerated() {
                     let h = self.spec.step * (q.upper - q.lower)
                     var up = w, down = w
@@ -305,10 +319,11 @@ public final class Calibrator {
                         guard pt != w, cache[pt] == nil, let why = self.refusal(atW: pt) else { continue }
                         let at = "\(q.key) = \(q.text(pt[j]))"
                         self.message("  a Jacobian probe at \(at) is refused (\(why)): the difference is one-sided")
-                        probeRefusals.append("\(at): \(why)")
+                        refused("Jacobian probe at \(at): \(why)")
+                        if !oneSided.parameters.contains(j) { oneSided.parameters.append(j) }
                         if side == 0 { up = w } else { down = w }
                     }
-                    guard up != down else { throw LeastSquares.Stop("parameters.\(q.key): the scenario is refused on both sides of \(q.text(w[j])) (a step of \(self.spec.step) of the range); narrow the range or the step") }
+                    guard up != down else { throw LeastSquares.Stop("parameters.\(q.key): no Jacobian probe around \(q.text(w[j])) can be run (a step of \(self.spec.step) of the range is refused by the scenario or beyond the range's end); narrow the range or the step") }
                     plus.append(up); minus.append(down); widths.append(up[j] - down[j])
                 }
                 var fresh: [[Double]] = []
@@ -362,11 +377,24 @@ public final class Calibrator {
         let estimates = values(fromW: wHat)
         let intervals = (0..<p.count).map { (p[$0].value(wHat[$0] - t * se[$0]), p[$0].value(wHat[$0] + t * se[$0])) }
         let valueSE = (0..<p.count).map { p[$0].scale == .log ? estimates[$0] * se[$0] : se[$0] }
+        // An estimate held by values the scenario refuses rather than by the data: its last
+        // Jacobian was one-sided for a refused probe, or its 95 % interval reaches refused values.
+        var atRefusedEdge: [String] = []
+        for i in p.indices {
+            var why = oneSided.w == wHat && oneSided.parameters.contains(i) ? "a Jacobian probe next to it is refused" : nil
+            for end in [Swift.max(p[i].lower, wHat[i] - t * se[i]), Swift.min(p[i].upper, wHat[i] + t * se[i])] where why == nil {
+                var at = wHat
+                at[i] = end
+                if let reason = refusal(atW: at) { why = "its 95 % interval reaches \(p[i].text(end)), which the scenario refuses (\(reason))" }
+            }
+            if let why { atRefusedEdge.append("\(p[i].key): \(why): the estimate may be held by what the lattice allows, not by the data") }
+        }
         let correlation = (0..<p.count).map { i in (0..<p.count).map { j in se[i] > 0 && se[j] > 0 ? covW[i][j] / (se[i] * se[j]) : (i == j ? 1 : 0) } }
         let best = try model(atW: wHat)
         let bestRuns = evaluated.last { $0.values == values(fromW: wHat) }?.runs ?? [:]
         return Result(estimates: estimates, coordinateSE: se, standardErrors: valueSE, intervals: intervals, correlation: correlation,
                       chiSquared: fit.chiSquared, degreesOfFreedom: dof, model: best, residuals: residuals(best), iterations: fit.iterations,
-                      convergence: fit.convergence, evaluations: evaluations, runs: bestRuns, refusals: refusals + probeRefusals)
+                      convergence: fit.convergence, evaluations: evaluations, runs: bestRuns, refusals: refusals,
+                      atRefusedEdge: atRefusedEdge)
     }
 }

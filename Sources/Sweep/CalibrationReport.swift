@@ -49,7 +49,7 @@ public enum CalibrationReport {
         for i in p.indices { for j in p.indices where j > i && abs(r.correlation[i][j]) > 0.95 {
             out.append("\(p[i].key) and \(p[j].key) are correlated \(String(format: "%+.3f", r.correlation[i][j])): the data fix a combination of the two, not each")
         } }
-        return out
+        return out + r.atRefusedEdge
     }
 
     /// The mean over seeds of one timeseries column of the runs `ids`: (time [h], value) pairs.

@@ -96,6 +96,10 @@ final class CalibrateCLITests: XCTestCase {
         let refused = try XCTUnwrap(json["refused_steps"] as? [String])
         XCTAssertFalse(refused.isEmpty, "no trial step was refused: \(r.stderr)")
         XCTAssertTrue(refused.allSatisfy { $0.contains("cells.keratinocyte.migration.speed") && $0.contains("per step") }, "\(refused)")
+        XCTAssertTrue(refused.contains { $0.hasPrefix("trial step to ") }, "no trial step among the refusals: \(refused)")
+        XCTAssertEqual(Set(refused).count, refused.count, "\(refused)")
+        let warnings = try XCTUnwrap(json["warnings"] as? [String])
+        XCTAssertTrue(warnings.contains { $0.contains("held by what the lattice allows") }, "\(warnings)")
         let estimate = ((json["parameters"] as! [[String: Any]])[0]["estimate"] as! NSNumber).doubleValue
         XCTAssertTrue(estimate > 50 && estimate < 64, "\(estimate)")
         let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)

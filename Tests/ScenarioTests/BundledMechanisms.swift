@@ -57,10 +57,12 @@ final class BundledMechanismsTests: XCTestCase {
     }
 }
 
-/// Steps each world `steps` times at its own thread count, all side by side (a world's bits do not
-/// depend on what runs beside it), and returns each world's state hashes after every `every`
-/// steps and at the end: the bit-for-bit tests compare them. Two worlds at one thread each use
-/// both cores; one world at two threads gains about 1.2x on its memory-bound loops.
+/// Steps each world `steps` times at its own thread count, two at a time side by side (a world's
+/// bits do not depend on what runs beside it), and returns each world's state hashes after every
+/// `every` steps and at the end: the bit-for-bit tests compare them. Two worlds at one thread
+/// each use both cores; one world at two threads gains about 1.2x on its memory-bound loops. A
+/// world of more than one thread should be passed alone: beside another, its parallel passes
+/// nest inside a worker of this one and may run on one thread.
 func stateHashes(_ worlds: [(world: World, threads: Int)], steps: Int, every: Int = 90) throws -> [[Int]] {
     try parallelMap(worlds.count, threads: min(2, worlds.count)) { i in
         let (w, threads) = worlds[i]
