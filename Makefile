@@ -139,15 +139,15 @@ fuzz: deps
 		-artifact_prefix=.build-fuzz/ -print_final_stats=1 .build-fuzz/corpus
 
 ## test-tsan: the parallel tests under ThreadSanitizer (release build with -sanitize=thread). The
-## bundled scenarios run at 1 and 3 threads only (make test compares 1, 2, 3, 5 and 8): the
-## sanitizer finds a race from the order of the accesses whichever count runs, and each run is
-## slow under it (1, 2, 3, 5 and 8 took 19 minutes of CI's 60); they cover 3 model hours instead
-## of 6 (the hourly draws and oxygen solves still run twice)
+## bundled scenarios run at 3 threads only (make test compares 1, 2, 3, 5 and 8): the sanitizer
+## finds a race from the order of the accesses in any run whose passes share threads, and each run
+## is slow under it (1, 2, 3, 5 and 8 took 19 minutes of CI's 60; 1 and 3, 3.6 minutes); they
+## cover 3 model hours instead of 6 (the hourly draws and oxygen solves still run twice)
 TSAN_TESTS := DiffusionSolverTests|SteadyStateSolverTests.testBitIdenticalAtAnyThreadCount|ThreadInvarianceTests|AgentRuleTests.testInvariantsAndThreadIndependence|AgentRuleTests.testChemotacticDrift
 test-tsan: deps
 	@$(call stamp,.build-tsan)
 	$(SWIFT) build --build-tests $(RELEASE) --sanitize=thread --scratch-path .build-tsan
-	TSAN_OPTIONS=halt_on_error=1 WOUNDSIM_TEST_THREAD_COUNTS="1 3" WOUNDSIM_TEST_HOURS=3 $(SWIFT) test $(RELEASE) --sanitize=thread --scratch-path .build-tsan --skip-build --disable-swift-testing --filter '$(TSAN_TESTS)'
+	TSAN_OPTIONS=halt_on_error=1 WOUNDSIM_TEST_THREAD_COUNTS=3 WOUNDSIM_TEST_HOURS=3 $(SWIFT) test $(RELEASE) --sanitize=thread --scratch-path .build-tsan --skip-build --disable-swift-testing --filter '$(TSAN_TESTS)'
 
 ## verify: the numerics against analytic solutions; prints a table, exits 1 on any failure
 verify: build
@@ -161,10 +161,10 @@ test-calibration: build
 	.build/release/woundsim calibrate recovery Scenarios/calibrations/recovery-scratch.yaml --data-sets 20 --out .build/test-calibration
 
 ## validate-inflammation: issues 13 and 14's validation of the clot-and-macrophage wound on the 40 um
-## lattice (Scenarios/validation: the untreated wound 21 days; control, monolayer and spheroid
-## ASC-CM and the monolayer medium without HGF or EGF 7 days; the wound without fibroblasts 14
-## days, with the cells of the medium sweep's three arms at days 0 and 4; 5 seeds each; about 17
-## minutes on 2 cores):
+## lattice (Scenarios/validation: the untreated wound 21 days, whose first 7 days are also the
+## media's control arm; monolayer and spheroid ASC-CM and the monolayer medium without HGF or EGF
+## 7 days; the wound without fibroblasts 14 days, with the cells of the control and the two media
+## at days 0 and 4; 5 seeds each; about 17 minutes on 2 cores):
 ## Galiano 2004's control curve, the macrophage time course, the medium's benefit, the factor
 ## removals, the slower closure without fibroblasts, the wound fibroblasts under each medium,
 ## the quiescent intact dermis, the wound's vessels and the splinted wound's contraction, each
@@ -180,25 +180,30 @@ VALIDATION_BASE ?=
 # VALIDATION_CHECK: extra options of scripts/validate-inflammation.py (--report-vessels reports issue
 # 14's vessel criteria instead of checking them, for a base with `cells.endothelial.sprouting: ~`).
 VALIDATION_CHECK ?=
-# Shell for the validation recipes: `sweeps A B ...` runs Scenarios/validation/inflammation-A.yaml,
-# then -B, ... into $(VALIDATION_DIR), each with half the cores (two queues run side by side).
-VALIDATION_SWEEPS = jobs=$$(( $$(nproc) / 2 )); [ $$jobs -ge 1 ] || jobs=1; \
-	sweeps() { for f in "$$@"; do \
+# Shell for the validation recipes: `pool A B ...` runs Scenarios/validation/inflammation-A.yaml,
+# -B, ... into $(VALIDATION_DIR) by two workers side by side, each with half the cores. Both go
+# through the list in its order and each run is claimed by one of them (a sweep's run locks,
+# DESIGN.md "Execution"): a worker that finds a sweep's remaining runs taken goes on to the next
+# sweep, so no core idles while the other finishes a sweep's last odd run. List the longest runs
+# first. Then each sweep's tables (`sweep merge`; the worker that ran its last run wrote them).
+VALIDATION_POOL = jobs=$$(( $$(nproc) / 2 )); [ $$jobs -ge 1 ] || jobs=1; \
+	pool() { files=; for f in "$$@"; do \
 	  file=Scenarios/validation/inflammation-$$f.yaml; \
 	  if [ -n "$(VALIDATION_BASE)" ]; then \
 	    grep -q '^base: ' $$file || { echo "$$file has no base: line to replace" >&2; return 1; }; \
 	    sed 's/^base: .*/base: $(VALIDATION_BASE)/' $$file > $(VALIDATION_DIR)/inflammation-$$f.yaml || return 1; \
 	    file=$(VALIDATION_DIR)/inflammation-$$f.yaml; \
-	  fi; \
-	  .build/release/woundsim sweep run $$file --out $(VALIDATION_DIR)/inflammation-$$f --jobs $$jobs --threads 1 --quiet || return 1; \
-	done; }
+	  fi; files="$$files $$file"; \
+	done; \
+	worker() { for file in $$files; do \
+	  .build/release/woundsim sweep run $$file --out $(VALIDATION_DIR)/$$(basename $$file .yaml) --jobs $$jobs --threads 1 --quiet || return 1; \
+	done; }; \
+	worker & a=$$!; worker & b=$$!; wait $$a; ra=$$?; wait $$b; rb=$$?; test $$ra = 0 && test $$rb = 0 || return 1; \
+	for file in $$files; do .build/release/woundsim sweep merge $(VALIDATION_DIR)/$$(basename $$file .yaml) > /dev/null || return 1; done; }
 validate-inflammation: build
 	mkdir -p $(VALIDATION_DIR)
-	@# Two queues, each with half the cores, equal in simulated days (175 run-days each: 21 d x 5 +
-	@# 14 d x 5 against 7 d x 25), so that no core idles while a sweep's last odd run finishes.
-	$(VALIDATION_SWEEPS); \
-	sweeps control no-fibroblasts & a=$$!; sweeps media media-no-hgf media-no-egf & b=$$!; \
-	wait $$a; ra=$$?; wait $$b; rb=$$?; test $$ra = 0 && test $$rb = 0
+	@# Longest runs first: 21 d x 5, 14 d x 5, 7 d x 20 (315 run-days, about 158 per core).
+	$(VALIDATION_POOL); pool control no-fibroblasts media media-no-hgf media-no-egf
 	python3 scripts/validate-inflammation.py $(VALIDATION_DIR)/inflammation-control $(VALIDATION_DIR)/inflammation-media \
 	  $(VALIDATION_DIR)/inflammation-media-no-hgf $(VALIDATION_DIR)/inflammation-media-no-egf $(VALIDATION_DIR)/inflammation-no-fibroblasts \
 	  $(VALIDATION_CHECK) --json $(VALIDATION_DIR)/inflammation.json
@@ -208,8 +213,8 @@ validate-inflammation: build
 ## beside the splinted control that validate-inflammation checks (run first, reusing finished
 ## runs; a missed criterion there does not stop this one, whose own exit status says it again),
 ## and the media sweep and its arm without HGF run to 14 days (copies of their files with
-## `time.duration` 14 d: every arm's wound vessels below 50 % at day 14; about 14 minutes).
-## Not in CI: its 385 run-days would take CI past its hour.
+## `time.duration` 14 d, the control arm the 21-day control's: every arm's wound vessels below 50 %
+## at day 14; about 10 minutes). Not in CI: its 315 run-days would take CI past its hour.
 validate-mechanics: build
 	@test -z "$(VALIDATION_BASE)" || { echo "VALIDATION_BASE is for validate-inflammation only" >&2; exit 2; }
 	-$(MAKE) validate-inflammation VALIDATION_DIR=$(VALIDATION_DIR)
@@ -228,19 +233,20 @@ validate-mechanics: build
 ## validate-diabetic: issue 13's db/db criteria and the medium's anti-inflammatory component
 ## (Scenarios/validation/inflammation-diabetic*.yaml: the db/db wound untreated, under monolayer
 ## ASC-CM, and under that medium without TGF-beta1 and PGE2, 28 days; the normal wound's media
-## sweep and its medium without them, 7 days; 5 seeds, 40 um; about 40 minutes on 2 cores):
+## sweep and its medium without them, 7 days, whose control is validate-inflammation's 21-day
+## untreated wound (run here unless that target ran first); 5 seeds, 40 um; about 40 minutes on 2
+## cores):
 ## the db/db curve against Galiano's, the pro-inflammatory share at day 7, the diabetic benefit
 ## against the normal one, and the share of it the component carries (scripts/validate-diabetic.py;
 ## exits 1 on a missed criterion). Not in CI: the model misses some of these (VALIDATION.md), and
-## its 420 run-days would take CI past its hour. A rerun reuses the finished runs of the same build.
+## its 630 run-days would take CI past its hour. A rerun reuses the finished runs of the same build.
 validate-diabetic: build
 	@test -z "$(VALIDATION_BASE)" || { echo "VALIDATION_BASE is for validate-inflammation only" >&2; exit 2; }
 	mkdir -p $(VALIDATION_DIR)
-	$(VALIDATION_SWEEPS); \
-	sweeps diabetic & a=$$!; sweeps diabetic-no-anti-inflammatory media media-no-anti-inflammatory & b=$$!; \
-	wait $$a; ra=$$?; wait $$b; rb=$$?; test $$ra = 0 && test $$rb = 0
+	$(VALIDATION_POOL); pool diabetic diabetic-no-anti-inflammatory control media media-no-anti-inflammatory
 	python3 scripts/validate-diabetic.py $(VALIDATION_DIR)/inflammation-diabetic $(VALIDATION_DIR)/inflammation-diabetic-no-anti-inflammatory \
-	  $(VALIDATION_DIR)/inflammation-media $(VALIDATION_DIR)/inflammation-media-no-anti-inflammatory --json $(VALIDATION_DIR)/diabetic.json
+	  $(VALIDATION_DIR)/inflammation-media $(VALIDATION_DIR)/inflammation-media-no-anti-inflammatory \
+	  --control $(VALIDATION_DIR)/inflammation-control --json $(VALIDATION_DIR)/diabetic.json
 
 ## check-field-dt: `time.field_dt` (the fields stepped every 4 min, the cells every 2) against
 ## every step, on the untreated clot-and-macrophage wound at 20 um (the 3-D wound's model), 14

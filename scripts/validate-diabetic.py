@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Issue 13's diabetic criteria and the medium's anti-inflammatory component, from finished sweep folders.
 
-Usage: validate-diabetic.py DIABETIC DIABETIC_NO_ANTI MEDIA MEDIA_NO_ANTI [--json OUT]
+Usage: validate-diabetic.py DIABETIC DIABETIC_NO_ANTI MEDIA MEDIA_NO_ANTI [--control CONTROL] [--json OUT]
 
 Each argument is the folder of a finished `woundsim sweep run` of the matching file in
 Scenarios/validation/ (inflammation-diabetic, inflammation-diabetic-no-anti-inflammatory,
 inflammation-media, inflammation-media-no-anti-inflammatory); runs.csv is read, and each run's
-timeseries.csv for the macrophage states. Every figure is the mean over the common seeds with its
+timeseries.csv for the macrophage states. A media sweep without a control arm (the bundled
+inflammation-media.yaml) takes its control from --control, a finished sweep of
+inflammation-control.yaml (the same wound run longer; checked as validate-inflammation.py does). Every figure is the mean over the common seeds with its
 95 % CI (Student t); a benefit (1 - treated open area / control open area) is formed per seed,
 treated and control paired by seed. Criteria (issue 13; PARAMETERS.md "Outcomes to compare with"):
   1. the untreated db/db wound against Galiano 2004's db/db curve (days 3, 7, 10, 14, 21, 28):
@@ -77,13 +79,25 @@ def main(argv):
         i = argv.index("--json")
         out = argv[i + 1]
         argv = argv[:i] + argv[i + 2:]
+    control_dir = None
+    if "--control" in argv:
+        i = argv.index("--control")
+        if len(argv) < i + 2:
+            fail("--control needs a folder")
+        control_dir = argv[i + 1]
+        argv = argv[:i] + argv[i + 2:]
     if len(argv) != 4:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     diabetic, diabetic_no, media, media_no = (read_runs(a) for a in argv)
     d_control, d_cm = arm(diabetic, "control"), arm(diabetic, "asc-monolayer")
     d_no = next(iter(diabetic_no.values()))
-    n_control, n_cm = arm(media, "control"), arm(media, "asc-monolayer")
+    n_cm = arm(media, "asc-monolayer")
+    if any("control" in label.split("/") for label in media):
+        n_control = arm(media, "control")
+    else:
+        _vi.media_points(argv[2], control_dir)  # fails unless CONTROL is the same wound
+        n_control = next(iter(read_runs(control_dir).values()))
     n_no = next(iter(media_no.values()))
     seeds = sorted(set(d_control) & set(d_cm) & set(d_no) & set(n_control) & set(n_cm) & set(n_no))
     if len(seeds) < 2:

@@ -4,7 +4,10 @@
 Usage: validate-inflammation.py CONTROL MEDIA NO_HGF NO_EGF [NO_FIBROBLASTS] [--unsplinted DIR] [--media-14d MEDIA NO_HGF] [--report-vessels] [--json OUT]
 
 Each argument is the folder of a finished `woundsim sweep run` of the matching file in
-Scenarios/validation/ (runs.csv is read). Every figure is the mean over the common seeds with its
+Scenarios/validation/ (runs.csv is read). A media sweep without a control arm (the bundled
+inflammation-media.yaml since 2026-12-07) takes the untreated runs of CONTROL as its control: the
+same scenario, seeds and lattice run longer, whose first 7 days are the same bits (VALIDATION.md);
+its runs then write their cells at days 0 and 4 (`time.snapshot_every: "4 d"`). Every figure is the mean over the common seeds with its
 95 % CI (Student t); a ratio or a benefit is formed per seed, treated and control paired by seed.
 Criteria (PARAMETERS.md "Outcomes to compare with"; VALIDATION.md):
   1. untreated closure vs Galiano 2004's control at days 3, 7, 10, 14, 21: RMSE <= 10 pp
@@ -179,11 +182,12 @@ def only_point(points, folder):
     return next(iter(points.values()))
 
 
-def vessel_arms_of(media_dir, no_hgf_dir):
+def vessel_arms_of(media_dir, no_hgf_dir, control_dir=None):
     """The four medium arms of a media sweep and its sweep without HGF, as (name, runs by seed,
-    folder): control, monolayer, spheroid (when the sweep has it) and monolayer without HGF."""
-    untreated, treated, spheroid = profile_points(read_runs(media_dir), media_dir)
-    arms = [("control", untreated, media_dir), ("asc_monolayer", treated, media_dir)]
+    folder): control (CONTROL's runs when the media sweep has none), monolayer, spheroid (when the
+    sweep has it) and monolayer without HGF."""
+    untreated, treated, spheroid, untreated_dir = media_points(media_dir, control_dir)
+    arms = [("control", untreated, untreated_dir), ("asc_monolayer", treated, media_dir)]
     if spheroid:
         arms.append(("asc_spheroid", spheroid, media_dir))
     arms.append(("asc_monolayer_without_HGF", only_point(read_runs(no_hgf_dir), no_hgf_dir), no_hgf_dir))
@@ -191,7 +195,7 @@ def vessel_arms_of(media_dir, no_hgf_dir):
 
 
 def profile_points(points, folder):
-    """The media sweep's control and treated runs, by the secretome.profile column."""
+    """The media sweep's runs by the secretome.profile column: {profile: runs by seed}."""
     by_profile = {}
     for runs in points.values():
         row = next(iter(runs.values()))
@@ -199,9 +203,44 @@ def profile_points(points, folder):
         if key is None:
             fail(f"{folder}: no secretome.profile column")
         by_profile[row[key]] = runs
-    if not {"control", "asc-monolayer"} <= set(by_profile):
-        fail(f"{folder}: profiles {sorted(by_profile)}, expected control and asc-monolayer among them")
-    return by_profile["control"], by_profile["asc-monolayer"], by_profile.get("asc-spheroid")
+    return by_profile
+
+
+def media_points(media_dir, control_dir=None):
+    """(control, monolayer, spheroid or None, the control's folder) of a media sweep: its own
+    control arm, or else the only point of the untreated sweep in `control_dir`, which must be the
+    same wound (its runs' resolved scenarios equal the monolayer arm's but for the medium and the
+    time settings)."""
+    by_profile = profile_points(read_runs(media_dir), media_dir)
+    if "asc-monolayer" not in by_profile:
+        fail(f"{media_dir}: profiles {sorted(by_profile)}, expected asc-monolayer among them")
+    treated = by_profile["asc-monolayer"]
+    if "control" in by_profile:
+        return by_profile["control"], treated, by_profile.get("asc-spheroid"), media_dir
+    if control_dir is None:
+        fail(f"{media_dir}: no control arm, and no untreated sweep given to take it from")
+    control = only_point(read_runs(control_dir), control_dir)
+    a = os.path.join(control_dir, "runs", next(iter(control.values()))["run_id"], "scenario.resolved.yaml")
+    b = os.path.join(media_dir, "runs", next(iter(treated.values()))["run_id"], "scenario.resolved.yaml")
+    if same_wound(a) != same_wound(b):
+        fail(f"{control_dir} is not the untreated wound of {media_dir}: their resolved scenarios differ beyond the medium and the times ({a}, {b})")
+    return control, treated, by_profile.get("asc-spheroid"), control_dir
+
+
+def same_wound(path):
+    """A resolved scenario without its name, description, seed, `time` and `secretome` sections:
+    what a media arm and its untreated control share."""
+    if not os.path.exists(path):
+        fail(f"{path} is missing")
+    kept, skipping = [], False
+    for line in open(path).read().splitlines():
+        top = line[:1] not in ("", " ", "#")
+        if top:
+            key = line.split(":", 1)[0]
+            skipping = key in ("name", "description", "seed", "time", "secretome")
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def main(argv):
@@ -229,7 +268,7 @@ def main(argv):
     control_dir, media_dir, no_hgf_dir, no_egf_dir = argv[:4]
     no_fibroblasts = only_point(read_runs(argv[4]), argv[4]) if len(argv) == 5 else None
     control = only_point(read_runs(control_dir), control_dir)
-    untreated, treated, spheroid = profile_points(read_runs(media_dir), media_dir)
+    untreated, treated, spheroid, untreated_dir = media_points(media_dir, control_dir)
     no_hgf = only_point(read_runs(no_hgf_dir), no_hgf_dir)
     no_egf = only_point(read_runs(no_egf_dir), no_egf_dir)
     seeds = sorted(set(control) & set(untreated) & set(treated) & set(no_hgf) & set(no_egf) & (set(no_fibroblasts) if no_fibroblasts else set(control)))
@@ -337,7 +376,7 @@ def main(argv):
 
     # 9. Intact dermis far from the wound keeps its cells (day 4 against day 0), in each arm of the
     # media sweep, from the cells its runs wrote.
-    run_dirs = {arm: {s: run_dir(media_dir, runs, s) for s in seeds} for arm, runs in media_arms}
+    run_dirs = {arm: {s: run_dir(untreated_dir if arm == "control" else media_dir, runs, s) for s in seeds} for arm, runs in media_arms}
     if not all(cells_file(d, 0) for dirs in run_dirs.values() for d in dirs.values()):
         unchecked.append("intact dermis (the media sweep's runs wrote no cells at day 0: time.snapshot_every \"4 d\" is expected)")
     else:
@@ -361,7 +400,7 @@ def main(argv):
         figure(f"fibroblasts_in_wound_day{days[-1]}_over_peak", [column(control[s], f"fibroblasts_in_wound_at_{24 * days[-1]}h") / p for s, p in zip(seeds, peak)])
 
     # Issue 14's wound vessel area fraction at day 7 in each medium arm, from the runs' timeseries.
-    vessel_arms = [(name.replace("-", "_"), runs, media_dir) for name, runs in media_arms]
+    vessel_arms = [(name.replace("-", "_"), runs, untreated_dir if name == "control" else media_dir) for name, runs in media_arms]
     vessel_arms.append(("asc_monolayer_without_HGF", no_hgf, no_hgf_dir))
     values = {}
     for name, arm, folder in vessel_arms:
@@ -395,7 +434,7 @@ def main(argv):
     # Every arm at day 14 (issue 14), from the media sweeps run to 14 days (--media-14d).
     if media14:
         lines.append("wound vessel area fraction at day 14 in every medium arm (issue 14: below 50 %):")
-        for name, arm, folder in vessel_arms_of(*media14):
+        for name, arm, folder in vessel_arms_of(*media14, control_dir):
             common = [s for s in seeds if s in arm]
             if len(common) < 2:
                 fail(f"{folder}: {len(common)} seeds in common with the other sweeps; at least 2 are needed")
