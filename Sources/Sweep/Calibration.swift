@@ -70,7 +70,7 @@ public final class Calibrator {
     }
 
     /// The resolved scenario of one arm and seed at parameter values `v` [their units], and its run id.
-    func resolved(_ v: [Double], arm: (name: String, sets: [(key: String, node: YNode)]), seed: UInt64) throws(InputErrors) -> (id: String, yaml: String) {
+    public func resolved(_ v: [Double], arm: (name: String, sets: [(key: String, node: YNode)]), seed: UInt64) throws(InputErrors) -> (id: String, yaml: String) {
         let yaml = ScenarioWriter.yaml(try decoded(v, arm: arm, seed: seed))
         return (String(SHA256.hex(Data(yaml.utf8)).prefix(16)), yaml)
     }
@@ -84,7 +84,9 @@ public final class Calibrator {
     /// `v` [their units].
     func decodedTree(_ v: [Double], arm: (name: String, sets: [(key: String, node: YNode)]), seed: UInt64) throws(InputErrors) -> (scenario: Scenario, tree: YNode) {
         var nodes = spec.sets + arm.sets
-        for (p, value) in zip(spec.parameters, v) { nodes.append((p.key, YNode(.scalar(p.text(value), quoted: false), p.location))) }
+        for (p, value) in zip(spec.parameters, v) where p.applies(to: arm.name) {
+            nodes.append((p.key, YNode(.scalar(p.text(value), quoted: false), p.location)))
+        }
         nodes.append(("seed", YNode(.scalar(String(seed), quoted: false), spec.baseLocation)))
         let decoded = try ScenarioLoader.decode(base, setting: nodes)
         plan.durationHours = max(plan.durationHours, decoded.scenario.model.duration / 60)

@@ -18,6 +18,7 @@ public enum CalibrationReport {
                 "estimate": num(r.estimates[i]), "standard_error": num(r.standardErrors[i]),
                 "ci95": .array([num(r.intervals[i].0), num(r.intervals[i].1)]),
                 "range": .array([num(p[i].min), num(p[i].max)]),
+                "arms": .array(spec.arms.map(\.name).filter(p[i].applies(to:)).map { .string($0) }),
             ]) }),
             "correlation": .array(r.correlation.map { .array($0.map(num)) }),
             "chi_squared": num(r.chiSquared), "degrees_of_freedom": .number(Double(r.degreesOfFreedom)),
@@ -93,7 +94,8 @@ public enum CalibrationReport {
         out += "</div><p class=\"note\">Dots: the observations, with 95 % bands (1.96 sigma); lines: the model's mean over the seeds at the estimates.</p>\n"
         out += "<h2>Estimates</h2><table><tr><th>parameter</th><th>estimate</th><th>standard error</th><th>95 % interval</th><th>range</th><th>scale</th></tr>\n"
         for (i, q) in spec.parameters.enumerated() {
-            out += "<tr><td><code>\(htmlEscape(q.key))</code></td><td>\(htmlEscape(q.text(r.estimates[i])))</td><td>\(htmlEscape(q.text(r.standardErrors[i])))</td>"
+            let only = q.arms.map { " <span class=\"note\">(in \(htmlEscape($0.joined(separator: ", "))) only)</span>" } ?? ""
+            out += "<tr><td><code>\(htmlEscape(q.key))</code>\(only)</td><td>\(htmlEscape(q.text(r.estimates[i])))</td><td>\(htmlEscape(q.text(r.standardErrors[i])))</td>"
             out += "<td>\(htmlEscape(q.text(r.intervals[i].0))) to \(htmlEscape(q.text(r.intervals[i].1)))</td><td>\(htmlEscape(q.text(q.min))) to \(htmlEscape(q.text(q.max)))</td><td>\(q.scale.rawValue)</td></tr>\n"
         }
         out += "</table>\n" + warnings(spec, r).map { "<p class=\"warning\">\(htmlEscape($0))</p>\n" }.joined()

@@ -16,7 +16,14 @@ public struct CalibrationSpec: Sendable {
         public var scale: SweepSpec.Scale
         /// Where the fit starts, in `unit`; nil: the middle of the range on its scale.
         public var start: Double?
+        /// The arms the value is set in (`arms: [diabetic]`); nil: every arm. The other arms keep
+        /// the base's value (or their own), so one fit can hold a value shared by every arm and one
+        /// that only some measured conditions have (a condition's multiplier beside a normal arm).
+        public var arms: [String]? = nil
         public var location: SourceLocation
+
+        /// Whether the parameter is set in the arm named `arm`.
+        public func applies(to arm: String) -> Bool { arms?.contains(arm) ?? true }
 
         /// The fitted coordinate of a value: its logarithm on a log scale.
         public func coordinate(_ v: Double) -> Double { scale == .log ? Foundation.log(v) : v }
@@ -100,7 +107,7 @@ public enum CalibrationFile {
         for e in r.mapInOrder(top["parameters"], "parameters") ?? [] {
             let path = "parameters.\(e.key)"
             if let problem = SweepFile.keyProblem(e.key) { r.fail(nil, path, problem, at: e.keyLocation); continue }
-            guard let m = r.map(e.value, path, allowed: ["range", "scale", "start"], required: ["range"]),
+            guard let m = r.map(e.value, path, allowed: ["range", "scale", "start", "arms"], required: ["range"]),
                   let bounds = r.list(m["range"], "\(path).range") else { continue }
             guard bounds.count == 2 else { r.fail(m["range"], "\(path).range", "needs two values [min, max], got \(bounds.count)"); continue }
             guard let (lo, hi, unit) = SweepFile.bounded(bounds[0], bounds[1], "\(path).range", r: r) else { continue }
@@ -114,7 +121,17 @@ public enum CalibrationFile {
                     else { start = v }
                 }
             }
-            parameters.append(.init(key: e.key, min: lo, max: hi, unit: unit, scale: scale, start: start, location: e.value.location))
+            var only: [String]?
+            if let a = m["arms"] {
+                // Checked against the arms once they are read (below).
+                let names = (r.list(a, "\(path).arms") ?? []).enumerated().compactMap { r.string($0.element, "\(path).arms[\($0.offset)]") }
+                if names.isEmpty { r.fail(a, "\(path).arms", "is empty", hint: "name the arms the value is set in, or leave `arms` out for every arm") }
+                if Set(names).count != names.count { r.fail(a, "\(path).arms", "names an arm twice") }
+                only = names
+            }
+            var parameter = CalibrationSpec.Parameter(key: e.key, min: lo, max: hi, unit: unit, scale: scale, start: start, location: e.value.location)
+            parameter.arms = only
+            parameters.append(parameter)
         }
         if parameters.isEmpty, top["parameters"] != nil { r.fail(top["parameters"], "parameters", "is empty", hint: "name at least one dotted scenario key with its range") }
         for (key, node) in sets where parameters.contains(where: { $0.key == key }) {
@@ -131,6 +148,21 @@ public enum CalibrationFile {
             if arms.isEmpty { r.fail(a, "arms", "is empty", hint: "name the measured conditions, e.g. `control: {}`") }
         } else {
             arms = [("base", [])]
+        }
+        for p in parameters {
+            if let only = p.arms {
+                if top["arms"] == nil {
+                    r.fail(nil, "parameters.\(p.key).arms", "names arms, but the file defines none", hint: "define them under `arms:`, or leave `arms` out", at: p.location)
+                } else if let unknown = only.first(where: { n in !arms.contains { $0.0 == n } }) {
+                    r.fail(nil, "parameters.\(p.key).arms", "names the arm \"\(unknown)\", which the file does not define", hint: "the arms are \(arms.map(\.0).joined(separator: ", "))", at: p.location)
+                }
+            }
+            // An arm's own value of a key fitted in that arm would be overwritten by the fit.
+            for (name, sets) in arms where p.applies(to: name) {
+                if let (_, n) = sets.first(where: { $0.0 == p.key }) {
+                    r.fail(n, "arms.\(name).\(p.key)", "is also a fitted parameter in this arm", hint: "remove it from the arm, or fit it only in the other arms (`arms:` of the parameter)")
+                }
+            }
         }
         var seeds: [UInt64] = []
         if let s = top["seeds"] {

@@ -85,6 +85,50 @@ final class CalibrationFileTests: XCTestCase {
         XCTAssertNil(spec.observations[0].denominator)
     }
 
+    /// A parameter with `arms:` is set in those arms only; the others keep the base's value, so
+    /// its Jacobian probes leave their runs (the same resolved scenarios) as they were.
+    func testAParameterMayBeSetInSomeArmsOnly() throws {
+        let yaml = Self.good.replacingOccurrences(of: "scale: log }", with: "scale: log, arms: [cm] }")
+        let spec = try CalibrationFile.load(try write(yaml))
+        XCTAssertNil(spec.parameters[0].arms)
+        XCTAssertEqual(spec.parameters[1].arms, ["cm"])
+        XCTAssertTrue(spec.parameters[1].applies(to: "cm"))
+        XCTAssertFalse(spec.parameters[1].applies(to: "control"))
+        let options = Executor.Options(jobs: 1, threads: 1, executable: "/nonexistent", retryFailed: false, verbose: false)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("woundsim-cala-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: out) }
+        var notes: [String] = []
+        let c = try Calibrator(spec, folder: out, options: options, notes: &notes, message: { _ in })
+        let control = spec.arms[0], cm = spec.arms[1]
+        XCTAssertEqual(try c.resolved([40, 0.5], arm: control, seed: 1).id, try c.resolved([40, 2], arm: control, seed: 1).id)
+        XCTAssertNotEqual(try c.resolved([40, 0.5], arm: cm, seed: 1).id, try c.resolved([40, 2], arm: cm, seed: 1).id)
+        XCTAssertNotEqual(try c.resolved([40, 0.5], arm: control, seed: 1).id, try c.resolved([50, 0.5], arm: control, seed: 1).id)
+        XCTAssertTrue(try c.resolved([40, 2], arm: cm, seed: 1).yaml.contains("ec50: \"2 ng/mL\""))
+        XCTAssertFalse(try c.resolved([40, 2], arm: control, seed: 1).yaml.contains("ec50: \"2 ng/mL\""))
+
+        func issues(_ yaml: String) throws -> String {
+            do { _ = try CalibrationFile.load(try write(yaml)); XCTFail("accepted"); return "" } catch { return "\(error)" }
+        }
+        var e = try issues(Self.good.replacingOccurrences(of: "scale: log }", with: "scale: log, arms: [treated] }"))
+        XCTAssertTrue(e.contains("cal.yaml:6") && e.contains("arm \"treated\"") && e.contains("control, cm"), e)
+        e = try issues(Self.good.replacingOccurrences(of: "scale: log }", with: "scale: log, arms: [] }"))
+        XCTAssertTrue(e.contains("arms") && e.contains("is empty"), e)
+        e = try issues(Self.good.replacingOccurrences(of: "arms: { control: { secretome.profile: control }, cm: {} }\n", with: "")
+                         .replacingOccurrences(of: "scale: log }", with: "scale: log, arms: [cm] }"))
+        XCTAssertTrue(e.contains("names arms, but the file defines none"), e)
+        // An arm's own value of a key fitted in that arm would be overwritten: an error; fitted
+        // only in the other arms, the arm may hold its own.
+        let pinned = Self.good.replacingOccurrences(of: "arms: { control: { secretome.profile: control }, cm: {} }", with: """
+            arms:
+              control: { secretome.profile: control }
+              cm:
+                cells.keratinocyte.responses[behaviour=migration,factor=EGF].ec50: "1 ng/mL"
+            """)
+        e = try issues(pinned)
+        XCTAssertTrue(e.contains("arms.cm.cells.keratinocyte.responses[behaviour=migration,factor=EGF].ec50") && e.contains("also a fitted parameter in this arm"), e)
+        XCTAssertNoThrow(try CalibrationFile.load(try write(pinned.replacingOccurrences(of: "scale: log }", with: "scale: log, arms: [control] }"))))
+    }
+
     func testProblemsAreLocated() throws {
         func issues(_ yaml: String, csv: String = CalibrationFileTests.csv) throws -> String {
             do { _ = try CalibrationFile.load(try write(yaml, csv: csv)); XCTFail("accepted"); return "" } catch { return "\(error)" }
