@@ -234,7 +234,7 @@ validate-mechanics: build
 ## (Scenarios/validation/inflammation-diabetic*.yaml: the db/db wound untreated, under monolayer
 ## ASC-CM, and under that medium without TGF-beta1 and PGE2, 28 days; the normal wound's media
 ## sweep and its medium without them, 7 days, whose control is validate-inflammation's 21-day
-## untreated wound (run here unless that target ran first); 5 seeds, 40 um; about 40 minutes on 2
+## untreated wound (run here unless that target ran first); 5 seeds, 40 um; about 45 minutes on 2
 ## cores):
 ## the db/db curve against Galiano's, the pro-inflammatory share at day 7, the diabetic benefit
 ## against the normal one, and the share of it the component carries (scripts/validate-diabetic.py;

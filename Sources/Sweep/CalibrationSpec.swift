@@ -104,6 +104,7 @@ public enum CalibrationFile {
         }
         let sets = entries(top["set"], "set")
         var parameters: [CalibrationSpec.Parameter] = []
+        var armsNodes: [String: YNode] = [:]   // each parameter's `arms:` node, for its messages
         for e in r.mapInOrder(top["parameters"], "parameters") ?? [] {
             let path = "parameters.\(e.key)"
             if let problem = SweepFile.keyProblem(e.key) { r.fail(nil, path, problem, at: e.keyLocation); continue }
@@ -124,8 +125,10 @@ public enum CalibrationFile {
             var only: [String]?
             if let a = m["arms"] {
                 // Checked against the arms once they are read (below).
-                let names = (r.list(a, "\(path).arms") ?? []).enumerated().compactMap { r.string($0.element, "\(path).arms[\($0.offset)]") }
-                if names.isEmpty { r.fail(a, "\(path).arms", "is empty", hint: "name the arms the value is set in, or leave `arms` out for every arm") }
+                armsNodes[e.key] = a
+                guard let list = r.list(a, "\(path).arms") else { continue }
+                let names = list.enumerated().compactMap { r.string($0.element, "\(path).arms[\($0.offset)]") }
+                if list.isEmpty { r.fail(a, "\(path).arms", "is empty", hint: "name the arms the value is set in, or leave `arms` out for every arm") }
                 if Set(names).count != names.count { r.fail(a, "\(path).arms", "names an arm twice") }
                 only = names
             }
@@ -152,9 +155,9 @@ public enum CalibrationFile {
         for p in parameters {
             if let only = p.arms {
                 if top["arms"] == nil {
-                    r.fail(nil, "parameters.\(p.key).arms", "names arms, but the file defines none", hint: "define them under `arms:`, or leave `arms` out", at: p.location)
+                    r.fail(armsNodes[p.key], "parameters.\(p.key).arms", "names arms, but the file defines none", hint: "define them under `arms:`, or leave `arms` out")
                 } else if let unknown = only.first(where: { n in !arms.contains { $0.0 == n } }) {
-                    r.fail(nil, "parameters.\(p.key).arms", "names the arm \"\(unknown)\", which the file does not define", hint: "the arms are \(arms.map(\.0).joined(separator: ", "))", at: p.location)
+                    r.fail(armsNodes[p.key], "parameters.\(p.key).arms", "names the arm \"\(unknown)\", which the file does not define", hint: "the arms are \(arms.map(\.0).joined(separator: ", "))")
                 }
             }
             // An arm's own value of a key fitted in that arm would be overwritten by the fit.
@@ -186,6 +189,17 @@ public enum CalibrationFile {
                     observations = readObservations(text, file: observationsFile, arms: arms.map(\.0), r: r)
                 } else {
                     r.fail(top["observations"], "observations", "cannot read \(observationsFile)", hint: "a CSV with columns arm, time_h, metric, mean, sd (and n)")
+                }
+            }
+        }
+        // A parameter set only in arms no observation reads (directly or in a ratio) has no
+        // bearing on the data: its Jacobian column would be 0 and the fit singular.
+        if !observations.isEmpty {
+            let read = Set(observations.flatMap { [$0.arm] + ($0.denominator.map { [$0] } ?? []) })
+            for p in parameters {
+                if let only = p.arms, !only.isEmpty, read.isDisjoint(with: only), only.allSatisfy({ n in arms.contains { $0.0 == n } }) {
+                    r.fail(armsNodes[p.key], "parameters.\(p.key).arms", "sets it only in arms no observation reads (\(only.joined(separator: ", "))), so the data cannot fit it",
+                           hint: "observe one of these arms, or set the parameter in an observed one")
                 }
             }
         }

@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import Glibc
 import Scenario
 import SimCore
 
@@ -38,6 +39,30 @@ public struct SweepFolder: Sendable {
             }
             try write("plan.json", PlanJSON.encode(plan).data)
         } catch { throw .io(error.description) }
+    }
+
+    /// The planning lock's file name: `.plan.lock` in the folder, held (an exclusive `flock`)
+    /// while a process looks at the folder and saves its plan.
+    public static let planLockName = ".plan.lock"
+
+    /// Takes the folder's planning lock, waiting while another process holds it, and makes the
+    /// folder first. Two processes planning the same new folder at once (two terminals, the
+    /// validation targets' two workers) otherwise see each other's half-written folder: scenarios
+    /// saved and no plan.json yet, which is not a sweep folder. Returns the lock's descriptor, to
+    /// `close` when the plan is saved.
+    public func lockPlanning() throws(SweepError) -> Int32 {
+        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        catch { throw .io("could not make \(url.path): \(error.localizedDescription)") }
+        let path = url.appendingPathComponent(Self.planLockName).path
+        let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .io("could not write \(path): \(String(cString: strerror(errno)))") }
+        while flock(fd, LOCK_EX) != 0 {
+            let error = errno
+            if error == EINTR { continue }
+            close(fd)
+            throw Executor.lockProblem(error, path: path) ?? .io("could not lock \(path)")
+        }
+        return fd
     }
 
     /// The saved plan, if the folder has one.

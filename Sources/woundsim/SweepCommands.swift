@@ -51,7 +51,12 @@ struct SweepPlanOptions: ParsableArguments {
         let fm = FileManager.default
         var extending = false
         do { try checkOutputFolder(folder.url, createParents: out == nil) } catch { fail("woundsim: \(error)"); throw ExitCode(2) }
-        if let items = try? fm.contentsOfDirectory(atPath: folder.url.path), !items.isEmpty {
+        // One process at a time looks at the folder and saves its plan (SweepFolder.lockPlanning).
+        let planLock: Int32
+        do { planLock = try folder.lockPlanning() } catch { fail("woundsim: \(error)"); throw ExitCode(1) }
+        defer { close(planLock) }
+        let items = ((try? fm.contentsOfDirectory(atPath: folder.url.path)) ?? []).filter { $0 != SweepFolder.planLockName }
+        if !items.isEmpty {
             guard fm.fileExists(atPath: folder.planURL.path) else {
                 fail("woundsim: \(folder.url.path) exists and is not a sweep folder; give another --out")
                 throw ExitCode(2)

@@ -90,6 +90,55 @@ final class SweepCLITests: XCTestCase {
 
     /// Kill the sweep with SIGKILL at random moments, rerun each time: the final tables equal the
     /// uninterrupted sweep's, every run has one folder and one result, no run outlives a kill.
+    /// Planning a folder is exclusive (`.plan.lock`): a sweep started while another process
+    /// holds the lock waits, then plans; two sweeps started together on a new folder (as the
+    /// validation targets' two workers are) both finish, each run once, the tables as one
+    /// process makes them. Without the lock the second could find the first's scenarios saved and
+    /// its plan.json not yet, and stop with "not a sweep folder".
+    func testPlanningAFolderIsExclusive() throws {
+        let root = CLI.temporaryRoot("sweep-plan-lock")
+        let file = try Self.sweepFile(root, name: "lock", doses: "[1]", seeds: 2, hours: 1)
+        let reference = root.appendingPathComponent("reference")
+        XCTAssertEqual(try CLI.run(["sweep", file.path, "--out", reference.path, "--jobs", "1"]).status, 0)
+        let expected = try read(reference.appendingPathComponent("runs.csv"))
+
+        func start(_ out: URL) throws -> Process {
+            let p = Process()
+            p.executableURL = CLI.binary
+            p.arguments = ["sweep", "run", file.path, "--out", out.path, "--jobs", "1", "--quiet"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        // Held by this process: the sweep waits without planning.
+        let held = root.appendingPathComponent("held")
+        try FileManager.default.createDirectory(at: held, withIntermediateDirectories: true)
+        let fd = open(held.appendingPathComponent(".plan.lock").path, O_CREAT | O_RDWR, 0o644)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        XCTAssertEqual(flock(fd, LOCK_EX), 0)
+        let waiting = try start(held)
+        Thread.sleep(forTimeInterval: 1.5)
+        XCTAssertTrue(waiting.isRunning, "the sweep did not wait for the planning lock")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: held.appendingPathComponent("plan.json").path))
+        flock(fd, LOCK_UN); close(fd)
+        waiting.waitUntilExit()
+        XCTAssertEqual(waiting.terminationStatus, 0)
+        XCTAssertEqual(try read(held.appendingPathComponent("runs.csv")), expected)
+
+        // Two at once on a new folder, a few times.
+        for i in 1...4 {
+            let out = root.appendingPathComponent("together-\(i)")
+            let a = try start(out), b = try start(out)
+            a.waitUntilExit(); b.waitUntilExit()
+            XCTAssertEqual([a.terminationStatus, b.terminationStatus], [0, 0], "attempt \(i)")
+            XCTAssertEqual(try read(out.appendingPathComponent("runs.csv")), expected, "attempt \(i)")
+            let statuses = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("status").path).filter { $0.hasSuffix(".json") }
+            XCTAssertEqual(statuses.count, 4, "attempt \(i)")   // 2 media x 1 dose x 2 seeds
+        }
+        try? FileManager.default.removeItem(at: root)
+    }
+
     func testKilledSweepLosesAndDuplicatesNothing() throws {
         let root = CLI.temporaryRoot("sweep-kill")
         let file = try Self.sweepFile(root, name: "kill", seeds: 5, hours: 24)

@@ -106,13 +106,19 @@ final class CalibrationFileTests: XCTestCase {
         XCTAssertTrue(try c.resolved([40, 2], arm: cm, seed: 1).yaml.contains("ec50: \"2 ng/mL\""))
         XCTAssertFalse(try c.resolved([40, 2], arm: control, seed: 1).yaml.contains("ec50: \"2 ng/mL\""))
 
-        func issues(_ yaml: String) throws -> String {
-            do { _ = try CalibrationFile.load(try write(yaml)); XCTFail("accepted"); return "" } catch { return "\(error)" }
+        func issues(_ yaml: String, csv: String = CalibrationFileTests.csv) throws -> String {
+            do { _ = try CalibrationFile.load(try write(yaml, csv: csv)); XCTFail("accepted"); return "" } catch { return "\(error)" }
         }
         var e = try issues(Self.good.replacingOccurrences(of: "scale: log }", with: "scale: log, arms: [treated] }"))
         XCTAssertTrue(e.contains("cal.yaml:6") && e.contains("arm \"treated\"") && e.contains("control, cm"), e)
         e = try issues(Self.good.replacingOccurrences(of: "scale: log }", with: "scale: log, arms: [] }"))
         XCTAssertTrue(e.contains("arms") && e.contains("is empty"), e)
+        // Set only where no observation looks: the data cannot fit it.
+        e = try issues(Self.good.replacingOccurrences(of: "scale: log }", with: "scale: log, arms: [control] }"),
+                       csv: "arm,time_h,metric,mean,sd\ncm,12,gap_closure_pct,30,4\ncm,24,gap_closure_pct,50,4\n")
+        XCTAssertTrue(e.contains("cal.yaml:6") && e.contains("no observation reads (control)"), e)
+        XCTAssertNoThrow(try CalibrationFile.load(try write(Self.good.replacingOccurrences(of: "scale: log }", with: "scale: log, arms: [control] }"),
+                                                          csv: "arm,time_h,metric,mean,sd\ncm/control,12,gap_closure_pct,3,1\ncm,24,gap_closure_pct,50,4\n")))
         e = try issues(Self.good.replacingOccurrences(of: "arms: { control: { secretome.profile: control }, cm: {} }\n", with: "")
                          .replacingOccurrences(of: "scale: log }", with: "scale: log, arms: [cm] }"))
         XCTAssertTrue(e.contains("names arms, but the file defines none"), e)
