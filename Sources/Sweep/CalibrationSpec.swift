@@ -152,11 +152,12 @@ public enum CalibrationFile {
         } else {
             arms = [("base", [])]
         }
+        let armNames = Set(arms.map(\.0))
         for p in parameters {
             if let only = p.arms {
                 if top["arms"] == nil {
                     r.fail(armsNodes[p.key], "parameters.\(p.key).arms", "names arms, but the file defines none", hint: "define them under `arms:`, or leave `arms` out")
-                } else if let unknown = only.first(where: { n in !arms.contains { $0.0 == n } }) {
+                } else if let unknown = only.first(where: { !armNames.contains($0) }) {
                     r.fail(armsNodes[p.key], "parameters.\(p.key).arms", "names the arm \"\(unknown)\", which the file does not define", hint: "the arms are \(arms.map(\.0).joined(separator: ", "))")
                 }
             }
@@ -197,7 +198,7 @@ public enum CalibrationFile {
         if !observations.isEmpty {
             let read = Set(observations.flatMap { [$0.arm] + ($0.denominator.map { [$0] } ?? []) })
             for p in parameters {
-                if let only = p.arms, !only.isEmpty, read.isDisjoint(with: only), only.allSatisfy({ n in arms.contains { $0.0 == n } }) {
+                if let only = p.arms, !only.isEmpty, read.isDisjoint(with: only), armNames.isSuperset(of: only) {
                     r.fail(armsNodes[p.key], "parameters.\(p.key).arms", "sets it only in arms no observation reads (\(only.joined(separator: ", "))), so the data cannot fit it",
                            hint: "observe one of these arms, or set the parameter in an observed one")
                 }

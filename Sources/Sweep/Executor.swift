@@ -107,13 +107,7 @@ public enum Executor {
             }
             while running.count < options.jobs, next < pending.count {
                 let id = pending[next]; next += 1
-                let lockPath = folder.url.appendingPathComponent("locks/\(id).lock").path
-                let fd = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-                guard fd >= 0 else { throw .io("could not write \(lockPath): \(String(cString: strerror(errno)))") }
-                if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-                    let error = errno
-                    close(fd)
-                    if let problem = lockProblem(error, path: lockPath) { throw problem }
+                guard let fd = try SweepFolder.lock(folder.url.appendingPathComponent("locks/\(id).lock").path, wait: false) else {
                     outcome.busy += 1
                     continue
                 }

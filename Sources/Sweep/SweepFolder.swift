@@ -53,14 +53,22 @@ public struct SweepFolder: Sendable {
     public func lockPlanning() throws(SweepError) -> Int32 {
         do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
         catch { throw .io("could not make \(url.path): \(error.localizedDescription)") }
-        let path = url.appendingPathComponent(Self.planLockName).path
+        // A blocking lock returns a descriptor or throws.
+        return try Self.lock(url.appendingPathComponent(Self.planLockName).path, wait: true)!
+    }
+
+    /// An exclusive `flock` on the file at `path` (made if missing): its descriptor, to `close`
+    /// to release it; nil when another process holds it and `wait` is false. A file system
+    /// without locks is an error (`Executor.lockProblem`), not a busy lock.
+    static func lock(_ path: String, wait: Bool) throws(SweepError) -> Int32? {
         let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io("could not write \(path): \(String(cString: strerror(errno)))") }
-        while flock(fd, LOCK_EX) != 0 {
+        while flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0 {
             let error = errno
-            if error == EINTR { continue }
+            if wait && error == EINTR { continue }
             close(fd)
-            throw Executor.lockProblem(error, path: path) ?? .io("could not lock \(path)")
+            if let problem = Executor.lockProblem(error, path: path) { throw problem }
+            return nil
         }
         return fd
     }

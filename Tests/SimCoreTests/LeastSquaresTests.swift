@@ -65,6 +65,7 @@ final class LeastSquaresTests: XCTestCase {
         XCTAssertTrue(fit.refusals.allSatisfy { $0.hasSuffix("is past 0.9") }, "\(fit.refusals)")
         XCTAssertLessThanOrEqual(fit.x[0], 0.9)
         XCTAssertGreaterThan(fit.x[0], 0.5)
+        XCTAssertLessThan(fit.chiSquared, 1.01 * 0.25)
         XCTAssertThrowsError(try LeastSquares.fit(start: [1], residualCount: 2, maxIterations: 5, residuals: residuals, jacobian: { _, _ in [[1], [0.1]] })) {
             XCTAssertTrue(($0 as? LeastSquares.Stop)?.message.hasPrefix("the start is refused: x = 1.0") ?? false, "\($0)")
         }
